@@ -1,0 +1,293 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { OrgshiftError, type Problem } from '../core/errors.ts';
+import type { Plan } from '../core/model.ts';
+import { parseDay } from '../core/time.ts';
+import { exampleFiles, seedExamples } from '../engine/examples.ts';
+import { OrgEngine } from '../engine/org-engine.ts';
+import { parsePlan } from '../formats/plan-file.ts';
+import { formatBusiness, formatDiff, formatLineage, formatPerson, formatTree } from './format.ts';
+import { type Io, processIo, reportError, UsageError } from './output.ts';
+
+interface GlobalOptions {
+  db: string;
+  org: string;
+  json?: boolean;
+}
+
+function day(flag: string) {
+  return (value: string): string => {
+    const parsed = parseDay(value);
+    if (parsed === null) throw new UsageError(`${flag}: "${value}" is not a calendar day (write YYYY-MM-DD)`);
+    return parsed;
+  };
+}
+
+function timestamp(value: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw new UsageError(`--known-at: "${value}" is not a timestamp (write e.g. 2026-01-31T12:00:00Z)`);
+  return new Date(ms).toISOString();
+}
+
+function count(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new UsageError(`${flag}: "${value}" is not a whole number`);
+    return Number(value);
+  };
+}
+
+function readSource(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new OrgshiftError('invalid_input', `cannot read ${file}: ${reason}`, [
+      { message: `cannot read plan file: ${reason}`, location: { file, line: 1, col: 1 } },
+    ]);
+  }
+}
+
+/** Parses every file, collecting the problems of all of them before giving up. */
+function readPlans(files: string[]): Array<{ plan: Plan; source: string }> {
+  const plans: Array<{ plan: Plan; source: string }> = [];
+  const problems: Problem[] = [];
+  for (const file of files) {
+    try {
+      const source = readSource(file);
+      plans.push({ plan: parsePlan(source, file), source });
+    } catch (error) {
+      if (!(error instanceof OrgshiftError)) throw error;
+      problems.push(...(error.problems.length > 0 ? error.problems : [{ message: error.message }]));
+    }
+  }
+  if (problems.length > 0) throw new OrgshiftError('plan_invalid', 'the plan files have problems', problems);
+  return plans;
+}
+
+/** Runs the CLI in-process; returns the exit code. */
+export async function run(argv: string[], io: Io = processIo): Promise<number> {
+  let engine: OrgEngine | undefined;
+  let json = false;
+  const program = new Command('orgshift');
+  const open = async (): Promise<OrgEngine> => {
+    engine ??= await OrgEngine.openSqlite(program.opts<GlobalOptions>().db);
+    return engine;
+  };
+  const globals = (cmd: Command): GlobalOptions => {
+    const options = cmd.optsWithGlobals<GlobalOptions>();
+    json = options.json === true;
+    return options;
+  };
+  const emit = (data: unknown, text: string) => io.out(json ? JSON.stringify(data, null, 2) : text);
+
+  program
+    .description('Model an organization and its restructurings over time.')
+    .option('--db <path>', 'SQLite file to use', process.env.ORGSHIFT_DB ?? './orgshift.db')
+    .option('--org <name>', 'organization within the store', 'default')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showSuggestionAfterError();
+
+  const asOf = () =>
+    new Option('--as-of <date>', 'the day to look at (default: today)').argParser(day('--as-of'));
+  const knownAt = () =>
+    new Option('--known-at <timestamp>', 'answer from what was recorded by then').argParser(timestamp);
+
+  const plan = program.command('plan').description('check, apply and list restructuring plans');
+  plan
+    .command('check')
+    .description('check plan files against the organization without applying them')
+    .argument('<files...>')
+    .action(async (files: string[], _o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const plans = readPlans(files);
+      const result = await (await open()).check(
+        org,
+        plans.map((p) => p.plan),
+      );
+      if (!result.ok) throw new OrgshiftError('plan_refused', 'refused', result.problems);
+      const summary = plans.map(({ plan: p }) => ({
+        plan: p.id,
+        file: p.file,
+        effective: p.effective,
+        changes: p.changes.length,
+      }));
+      emit(
+        { ok: true, plans: summary },
+        summary
+          .map((s) => `${s.file}: ok — plan ${s.plan}, effective ${s.effective}, ${s.changes} changes`)
+          .join('\n'),
+      );
+    });
+  plan
+    .command('apply')
+    .description('apply plan files in the order given, each all-or-nothing')
+    .argument('<files...>')
+    .action(async (files: string[], _o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const applied = [];
+      for (const file of files) {
+        const [input] = readPlans([file]);
+        const result = await (await open()).apply(org, input!);
+        applied.push({ ...result, file });
+        io.err(
+          `applied ${file}: plan ${result.plan}, effective ${result.effective}, ${input!.plan.changes.length} changes`,
+        );
+      }
+      if (json) io.out(JSON.stringify({ applied }, null, 2));
+    });
+  plan
+    .command('list')
+    .description('applied plans in order of their effective dates')
+    .action(async (_o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const plans = await (await open()).plans(org);
+      emit(
+        { plans },
+        plans.map((p) => `${p.effective}  ${p.id.padEnd(32)} ${p.title}`).join('\n') || 'No plans applied.',
+      );
+    });
+  plan
+    .command('show')
+    .description('print an applied plan file as it was applied')
+    .argument('<plan>')
+    .action(async (id: string, _o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const source = await (await open()).planSource(org, id);
+      emit({ plan: id, source }, source);
+    });
+
+  program
+    .command('tree')
+    .description('the unit tree as of a date')
+    .addOption(asOf())
+    .option('--unit <name>', 'start at this unit')
+    .addOption(new Option('--depth <n>', 'levels below the start to show').argParser(count('--depth')))
+    .addOption(knownAt())
+    .action(async (o: { asOf?: string; unit?: string; depth?: number; knownAt?: string }, cmd: Command) => {
+      const { org } = globals(cmd);
+      const e = await open();
+      const result = await e.tree(org, o.asOf ?? e.today(), {
+        ...(o.unit !== undefined ? { unit: o.unit } : {}),
+        ...(o.depth !== undefined ? { depth: o.depth } : {}),
+        ...(o.knownAt !== undefined ? { knownAt: o.knownAt } : {}),
+      });
+      emit(result, formatTree(result));
+    });
+
+  program
+    .command('person')
+    .description('a person: posts, level, manager, chain to the top, direct reports, history')
+    .argument('<name>')
+    .addOption(asOf())
+    .addOption(knownAt())
+    .action(async (name: string, o: { asOf?: string; knownAt?: string }, cmd: Command) => {
+      const { org } = globals(cmd);
+      const e = await open();
+      const date = o.asOf ?? e.today();
+      const result = await e.person(org, name, date, o.knownAt);
+      emit(result, formatPerson(result, date));
+    });
+
+  program
+    .command('lineage')
+    .description(
+      "a unit's predecessors and successors through merges, splits, renames, moves and dissolution",
+    )
+    .argument('<unit>')
+    .addOption(knownAt())
+    .action(async (unit: string, o: { knownAt?: string }, cmd: Command) => {
+      const { org } = globals(cmd);
+      const result = await (await open()).lineage(org, unit, o.knownAt);
+      emit(result, formatLineage(result));
+    });
+
+  program
+    .command('business')
+    .description("a business's owning units over time")
+    .argument('<name>')
+    .addOption(knownAt())
+    .action(async (name: string, o: { knownAt?: string }, cmd: Command) => {
+      const { org } = globals(cmd);
+      const result = await (await open()).business(org, name, o.knownAt);
+      emit(result, formatBusiness(result));
+    });
+
+  program
+    .command('diff')
+    .description('what changed after --from up to and including --to')
+    .addOption(new Option('--from <date>').argParser(day('--from')).makeOptionMandatory())
+    .addOption(new Option('--to <date>').argParser(day('--to')).makeOptionMandatory())
+    .addOption(knownAt())
+    .action(async (o: { from: string; to: string; knownAt?: string }, cmd: Command) => {
+      const { org } = globals(cmd);
+      const result = await (await open()).diff(org, o.from, o.to, o.knownAt);
+      emit(result, formatDiff(result));
+    });
+
+  program
+    .command('seed-examples')
+    .description('apply the example plans (examples/alibaba) that are not applied yet')
+    .action(async (_o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const applied = await seedExamples(await open(), org);
+      for (const a of applied) io.err(`applied ${a.file}: plan ${a.plan}`);
+      if (applied.length === 0) io.err(`all ${exampleFiles().length} example plans are already applied`);
+      if (json) io.out(JSON.stringify({ applied }, null, 2));
+    });
+
+  program
+    .command('migrate')
+    .description('bring the store schema up to date')
+    .action(async (_o, cmd: Command) => {
+      globals(cmd);
+      const e = await open();
+      const applied = await e.store.migrate();
+      emit(
+        { migrated: true },
+        `schema is up to date${applied.length > 0 ? ` (applied ${applied.join(', ')})` : ''}`,
+      );
+    });
+
+  program
+    .command('serve')
+    .description('serve the web page and JSON API')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .addOption(
+      new Option('--port <n>', 'port').argParser(count('--port')).default(Number(process.env.PORT ?? 3000)),
+    )
+    .option('--seed-examples', 'load the example organization first if the store has no plans')
+    .action(async (o: { host: string; port: number; seedExamples?: boolean }, cmd: Command) => {
+      const { org } = globals(cmd);
+      const e = await open();
+      if (o.seedExamples && (await e.plans(org)).length === 0) {
+        for (const a of await seedExamples(e, org)) io.err(`applied example ${a.file}`);
+      }
+      const { serve } = await import('../server/serve.ts');
+      const server = await serve(e, { host: o.host, port: o.port, org });
+      io.err(`Orgshift is serving ${program.opts<GlobalOptions>().db} on http://${o.host}:${server.port}/`);
+      await server.closed;
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.exitCode === 0
+      )
+        return 0;
+      if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
+      return 2;
+    }
+    return reportError(io, error, json);
+  } finally {
+    await engine?.close();
+  }
+}

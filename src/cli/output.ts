@@ -1,0 +1,47 @@
+import { formatProblem, OrgshiftError } from '../core/errors.ts';
+
+/** The one place that turns errors into exit codes: 1 refused or failed, 2 usage. */
+export function exitCodeFor(error: unknown): number {
+  return error instanceof OrgshiftError && error.id === 'usage' ? 2 : 1;
+}
+
+export class UsageError extends OrgshiftError {
+  constructor(message: string) {
+    super('usage', message);
+  }
+}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processIo: Io = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+export function errorJson(error: unknown): { error: { id: string; message: string; details?: unknown } } {
+  if (error instanceof OrgshiftError) {
+    return {
+      error: {
+        id: error.id,
+        message: error.message,
+        ...(error.problems.length > 0 ? { details: { problems: error.problems } } : {}),
+      },
+    };
+  }
+  return { error: { id: 'internal', message: error instanceof Error ? error.message : String(error) } };
+}
+
+/** Prints an error for people on stderr (and as JSON on stdout with --json); never a stack trace. */
+export function reportError(io: Io, error: unknown, json: boolean): number {
+  if (error instanceof OrgshiftError) {
+    if (error.problems.length > 0) for (const problem of error.problems) io.err(formatProblem(problem));
+    else io.err(`orgshift: ${error.message}`);
+  } else {
+    io.err(`orgshift: internal error: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (json) io.out(JSON.stringify(errorJson(error), null, 2));
+  return exitCodeFor(error);
+}

@@ -1,0 +1,891 @@
+import {
+  type BusinessRecord,
+  type BusinessVersion,
+  emptyHistory,
+  HEAD_POST,
+  type History,
+  type LineageEvent,
+  type NewUnitSpec,
+  type Operation,
+  type PersonRecord,
+  type PersonVersion,
+  type PostVersion,
+  type Provenance,
+  type ReportKind,
+  type UnitRecord,
+  type UnitVersion,
+  type Versioned,
+} from './model.ts';
+import { didYouMean, nameKey, slugify } from './names.ts';
+import type { Day } from './time.ts';
+
+/** Raised by an operation that cannot be carried out; `key` names the plan key at fault. */
+export class OperationError extends Error {
+  constructor(
+    message: string,
+    readonly key?: string,
+  ) {
+    super(message);
+    this.name = 'OperationError';
+  }
+}
+
+type Payload<V extends Versioned> = Omit<V, 'from' | 'to' | 'prov'>;
+
+/** Normalizes the ways people write the No. 1 position. */
+export function normalizePost(post: string): string {
+  const key = nameKey(post);
+  return key === 'head' || key === 'no1' || key === 'no1position' ? HEAD_POST : post.trim();
+}
+
+interface ContentItem {
+  kind: 'unit' | 'person' | 'business';
+  id: string;
+  name: string;
+  aliases: string[];
+  source: string;
+}
+
+/**
+ * Applies operations, in date order, to a growing history. All state it keeps beside the
+ * history is an index of what is open now (the last date applied), so each operation costs
+ * in proportion to what it touches.
+ */
+export class OrgBuilder {
+  readonly history: History;
+  private date: Day = '0000-01-01';
+  private prov: Provenance = { plan: '', inferred: false };
+  private readonly unitNames = new Map<string, Set<string>>();
+  private readonly personNames = new Map<string, Set<string>>();
+  private readonly businessNames = new Map<string, Set<string>>();
+  private readonly children = new Map<string, Set<string>>();
+  private readonly members = new Map<string, Set<string>>();
+  private readonly owned = new Map<string, Set<string>>();
+  private readonly openPosts = new Map<string, PostVersion>();
+  private readonly postsHeld = new Map<string, Set<PostVersion>>();
+  private readonly postsInUnit = new Map<string, Set<PostVersion>>();
+  private readonly openLines = new Map<string, Set<History['lines'][number]>>();
+
+  constructor() {
+    this.history = emptyHistory();
+  }
+
+  /** Sets the date and provenance of the operations that follow. Dates never go backwards. */
+  at(date: Day, prov: Provenance): void {
+    if (date < this.date)
+      throw new Error(`operations must be applied in date order (${date} < ${this.date})`);
+    this.date = date;
+    this.prov = prov;
+  }
+
+  get currentDate(): Day {
+    return this.date;
+  }
+
+  apply(op: Operation): void {
+    switch (op.kind) {
+      case 'create':
+        this.create(op.unit, op.type, op.parent, op.aliases, op.head);
+        break;
+      case 'rename':
+        this.rename(op.unit, op.to);
+        break;
+      case 'move':
+        this.move(op.unit, op.to);
+        break;
+      case 'merge':
+        this.merge(op.units, op.into, op.parent, op.rest);
+        break;
+      case 'split':
+        this.split(op.unit, op.into, op.parent, op.rest);
+        break;
+      case 'dissolve':
+        this.dissolve(op.unit, op.rest);
+        break;
+      case 'transfer':
+        if (op.business !== undefined) this.transferBusiness(op.business, op.to);
+        else this.transferPerson(op.person ?? '', op.to);
+        break;
+      case 'appoint':
+        this.appoint(this.person(op.person, 'person'), this.unit(op.unit, 'unit'), op.post, op.concurrent);
+        break;
+      case 'vacate':
+        this.vacate(op.unit, op.post);
+        break;
+      case 'promote':
+        this.promote(op.person, op.level);
+        break;
+      case 'hire':
+        this.hire(op.person, op.unit, op.level, op.title, op.aliases, op.unnamed);
+        break;
+      case 'leave':
+        this.leave(op.person);
+        break;
+      case 'report':
+        this.report(op.person, op.to, op.reportKind);
+        break;
+      case 'launch':
+        this.launch(op.business, op.unit, op.aliases);
+        break;
+      case 'retire':
+        this.retire(op.business);
+        break;
+      case 'alias':
+        this.alias(op);
+        break;
+    }
+  }
+
+  // ---- current state -------------------------------------------------------------------
+
+  private openVersion<V extends Versioned>(versions: V[]): V | undefined {
+    const last = versions.at(-1);
+    return last && last.to === null ? last : undefined;
+  }
+
+  liveUnit(id: string): UnitVersion | undefined {
+    const record = this.history.units.get(id);
+    return record ? this.openVersion(record.versions) : undefined;
+  }
+
+  livePerson(id: string): PersonVersion | undefined {
+    const record = this.history.people.get(id);
+    return record ? this.openVersion(record.versions) : undefined;
+  }
+
+  liveBusiness(id: string): BusinessVersion | undefined {
+    const record = this.history.businesses.get(id);
+    return record ? this.openVersion(record.versions) : undefined;
+  }
+
+  private unitLabel(id: string): string {
+    return this.liveUnit(id)?.name ?? this.history.units.get(id)?.versions.at(-1)?.name ?? id;
+  }
+
+  private personLabel(id: string): string {
+    return this.livePerson(id)?.name ?? this.history.people.get(id)?.versions.at(-1)?.name ?? id;
+  }
+
+  private isWithin(unit: string, ancestor: string): boolean {
+    const seen = new Set<string>();
+    let current: string | null = unit;
+    while (current !== null && !seen.has(current)) {
+      if (current === ancestor) return true;
+      seen.add(current);
+      current = this.liveUnit(current)?.parent ?? null;
+    }
+    return false;
+  }
+
+  // ---- name resolution -----------------------------------------------------------------
+
+  private resolve(kind: 'unit' | 'person' | 'business', ref: string, key: string): string {
+    const records: Map<
+      string,
+      { id: string; aliases: string[]; versions: Array<Versioned & { name: string }> }
+    > =
+      kind === 'unit'
+        ? this.history.units
+        : kind === 'person'
+          ? this.history.people
+          : this.history.businesses;
+    const index =
+      kind === 'unit' ? this.unitNames : kind === 'person' ? this.personNames : this.businessNames;
+    const live = (id: string) => {
+      const record = records.get(id);
+      return record !== undefined && this.openVersion(record.versions) !== undefined;
+    };
+    const found = [...(index.get(nameKey(ref)) ?? [])].filter(live);
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) {
+      const labels = found.map((id) =>
+        kind === 'unit' ? this.unitPath(id) : `${this.personLabel(id)} (${id})`,
+      );
+      throw new OperationError(`"${ref}" is ambiguous on ${this.date}: it names ${labels.join('; ')}`, key);
+    }
+    if (live(ref)) return ref;
+    // A former name of a live record (a unit renamed since) still finds it.
+    const wanted = nameKey(ref);
+    const formerly = [...records.values()].filter(
+      (r) => live(r.id) && r.versions.some((v) => nameKey(v.name) === wanted),
+    );
+    if (formerly.length === 1) return formerly[0]!.id;
+    const gone = [...records.values()].find(
+      (r) => !live(r.id) && r.versions.some((v) => nameKey(v.name) === wanted),
+    );
+    if (gone) throw new OperationError(this.goneMessage(kind, ref, gone.id), key);
+    const candidates: string[] = [];
+    for (const record of records.values()) {
+      const open = this.openVersion(record.versions);
+      if (open) candidates.push(open.name, ...record.aliases);
+    }
+    throw new OperationError(`no ${kind} named "${ref}" on ${this.date}.${didYouMean(ref, candidates)}`, key);
+  }
+
+  private goneMessage(kind: 'unit' | 'person' | 'business', ref: string, id: string): string {
+    if (kind === 'unit') {
+      const event = [...this.history.events]
+        .reverse()
+        .find(
+          (e) => e.from.includes(id) && (e.kind === 'merge' || e.kind === 'split' || e.kind === 'dissolve'),
+        );
+      if (event) {
+        const verb =
+          event.kind === 'merge' ? 'merged into' : event.kind === 'split' ? 'split into' : 'dissolved';
+        const into = event.kind === 'dissolve' ? '' : ` ${event.toNames.join(', ')}`;
+        return `unit "${ref}" no longer exists on ${this.date}: it was ${verb}${into} on ${event.date}`;
+      }
+    }
+    const last = (
+      kind === 'unit' ? this.history.units : kind === 'person' ? this.history.people : this.history.businesses
+    )
+      .get(id)
+      ?.versions.at(-1);
+    const ended = last?.to ? ` since ${last.to}` : '';
+    const what = kind === 'person' ? 'is no longer in the organization' : 'no longer exists';
+    return `${kind} "${ref}" ${what} on ${this.date}${ended}`;
+  }
+
+  unit(ref: string, key: string): string {
+    return this.resolve('unit', ref, key);
+  }
+
+  person(ref: string, key: string): string {
+    return this.resolve('person', ref, key);
+  }
+
+  business(ref: string, key: string): string {
+    return this.resolve('business', ref, key);
+  }
+
+  private unitPath(id: string): string {
+    const names: string[] = [];
+    const seen = new Set<string>();
+    let current: string | null = id;
+    while (current !== null && !seen.has(current)) {
+      seen.add(current);
+      names.unshift(this.unitLabel(current));
+      current = this.liveUnit(current)?.parent ?? null;
+    }
+    return names.join(' / ');
+  }
+
+  private index(map: Map<string, Set<string>>, names: string[], id: string, add: boolean): void {
+    for (const name of names) {
+      const key = nameKey(name);
+      const ids = map.get(key);
+      if (add) {
+        if (ids) ids.add(id);
+        else map.set(key, new Set([id]));
+      } else ids?.delete(id);
+    }
+  }
+
+  private newId(records: Map<string, unknown>, name: string): string {
+    const base = slugify(name);
+    let id = base;
+    for (let n = 2; records.has(id); n++) id = `${base}-${n}`;
+    return id;
+  }
+
+  // ---- versioned writes ----------------------------------------------------------------
+
+  /** Ends the open version at the current date and, unless `next` is null, opens a new one. */
+  private advance<V extends Versioned>(versions: V[], next: Payload<V> | null): V | undefined {
+    const open = this.openVersion(versions);
+    if (open) open.to = this.date;
+    if (next === null) return undefined;
+    const version = { ...next, from: this.date, to: null, prov: this.prov } as V;
+    versions.push(version);
+    return version;
+  }
+
+  private setUnit(id: string, next: Payload<UnitVersion> | null): void {
+    const record = this.history.units.get(id)!;
+    const open = this.openVersion(record.versions);
+    if (open) {
+      this.index(this.unitNames, [open.name, ...record.aliases], id, false);
+      if (open.parent !== null) this.children.get(open.parent)?.delete(id);
+    }
+    this.advance(record.versions, next);
+    if (next) {
+      this.index(this.unitNames, [next.name, ...record.aliases], id, true);
+      if (next.parent !== null) addTo(this.children, next.parent, id);
+    }
+  }
+
+  private setPerson(id: string, next: Payload<PersonVersion> | null): void {
+    const record = this.history.people.get(id)!;
+    const open = this.openVersion(record.versions);
+    if (open) {
+      this.index(this.personNames, [open.name, ...record.aliases], id, false);
+      this.members.get(open.unit)?.delete(id);
+    }
+    this.advance(record.versions, next);
+    if (next) {
+      this.index(this.personNames, [next.name, ...record.aliases], id, true);
+      addTo(this.members, next.unit, id);
+    }
+  }
+
+  private setBusiness(id: string, next: Payload<BusinessVersion> | null): void {
+    const record = this.history.businesses.get(id)!;
+    const open = this.openVersion(record.versions);
+    if (open) {
+      this.index(this.businessNames, [open.name, ...record.aliases], id, false);
+      this.owned.get(open.unit)?.delete(id);
+    }
+    this.advance(record.versions, next);
+    if (next) {
+      this.index(this.businessNames, [next.name, ...record.aliases], id, true);
+      addTo(this.owned, next.unit, id);
+    }
+  }
+
+  private postKey(unit: string, post: string): string {
+    return `${unit}\u0000${nameKey(post)}`;
+  }
+
+  private endPost(version: PostVersion): void {
+    version.to = this.date;
+    this.openPosts.delete(this.postKey(version.unit, version.post));
+    if (version.holder) this.postsHeld.get(version.holder)?.delete(version);
+    this.postsInUnit.get(version.unit)?.delete(version);
+  }
+
+  private openPost(unit: string, post: string, holder: string | null, concurrent: boolean): void {
+    const version: PostVersion = {
+      unit,
+      post,
+      holder,
+      concurrent,
+      from: this.date,
+      to: null,
+      prov: this.prov,
+    };
+    this.history.posts.push(version);
+    this.openPosts.set(this.postKey(unit, post), version);
+    if (holder) addTo(this.postsHeld, holder, version);
+    addTo(this.postsInUnit, unit, version);
+  }
+
+  private event(kind: LineageEvent['kind'], unit: string | null, from: string[], to: string[]): void {
+    this.history.events.push({
+      date: this.date,
+      kind,
+      unit,
+      from,
+      to,
+      fromNames: from.map((id) => this.unitLabel(id)),
+      toNames: to.map((id) => this.unitLabel(id)),
+      prov: this.prov,
+    });
+  }
+
+  private checkSiblingName(
+    parent: string | null,
+    name: string,
+    key: string,
+    ignoring: Set<string> = new Set(),
+  ): void {
+    if (parent === null) return;
+    const wanted = nameKey(name);
+    for (const sibling of this.children.get(parent) ?? []) {
+      if (ignoring.has(sibling)) continue;
+      if (nameKey(this.unitLabel(sibling)) === wanted) {
+        throw new OperationError(
+          `"${this.unitLabel(parent)}" already has a unit named "${this.unitLabel(sibling)}" on ${this.date}`,
+          key,
+        );
+      }
+    }
+  }
+
+  // ---- operations ----------------------------------------------------------------------
+
+  private create(
+    name: string,
+    type: string,
+    parentRef: string | null,
+    aliases: string[],
+    head?: string,
+  ): void {
+    let parent: string | null = null;
+    if (parentRef === null) {
+      const root = [...this.history.units.values()].find((u) => {
+        const open = this.openVersion(u.versions);
+        return open !== undefined && open.parent === null;
+      });
+      if (root) {
+        throw new OperationError(
+          `the organization already has a root, "${this.unitLabel(root.id)}"; give the new unit a parent`,
+          'unit',
+        );
+      }
+    } else parent = this.unit(parentRef, 'parent');
+    this.checkSiblingName(parent, name, 'unit');
+    const id = this.newUnit(name, type, parent, aliases);
+    this.event('create', id, [], [id]);
+    if (head !== undefined) this.appoint(this.person(head, 'head'), id, HEAD_POST, false);
+  }
+
+  private newUnit(name: string, type: string, parent: string | null, aliases: string[]): string {
+    const id = this.newId(this.history.units, name);
+    const record: UnitRecord = { id, aliases: [...aliases], versions: [] };
+    this.history.units.set(id, record);
+    this.setUnit(id, { name, type, parent });
+    return id;
+  }
+
+  private rename(ref: string, to: string): void {
+    const id = this.unit(ref, 'unit');
+    const open = this.liveUnit(id)!;
+    if (open.name === to) throw new OperationError(`unit "${open.name}" is already called "${to}"`, 'to');
+    this.checkSiblingName(open.parent, to, 'to', new Set([id]));
+    this.setUnit(id, { name: to, type: open.type, parent: open.parent });
+    this.event('rename', id, [id], [id]);
+    const last = this.history.events.at(-1)!;
+    last.fromNames = [open.name];
+  }
+
+  private move(ref: string, toRef: string): void {
+    const id = this.unit(ref, 'unit');
+    const to = this.unit(toRef, 'to');
+    const open = this.liveUnit(id)!;
+    if (open.parent === to) {
+      throw new OperationError(`unit "${open.name}" is already under "${this.unitLabel(to)}"`, 'to');
+    }
+    if (this.isWithin(to, id)) {
+      throw new OperationError(
+        `moving "${open.name}" under "${this.unitLabel(to)}" would make a cycle: "${this.unitLabel(to)}" is inside "${open.name}"`,
+        'to',
+      );
+    }
+    this.checkSiblingName(to, open.name, 'unit');
+    const from = open.parent;
+    this.setUnit(id, { name: open.name, type: open.type, parent: to });
+    this.event('move', id, from === null ? [] : [from], [to]);
+  }
+
+  private contentsOf(sources: string[]): ContentItem[] {
+    const items: ContentItem[] = [];
+    const sourceSet = new Set(sources);
+    for (const source of sources) {
+      for (const child of this.children.get(source) ?? []) {
+        if (sourceSet.has(child)) continue;
+        items.push({
+          kind: 'unit',
+          id: child,
+          name: this.unitLabel(child),
+          aliases: this.history.units.get(child)!.aliases,
+          source,
+        });
+      }
+      for (const member of this.members.get(source) ?? []) {
+        items.push({
+          kind: 'person',
+          id: member,
+          name: this.personLabel(member),
+          aliases: this.history.people.get(member)!.aliases,
+          source,
+        });
+      }
+      for (const business of this.owned.get(source) ?? []) {
+        const record = this.history.businesses.get(business)!;
+        items.push({
+          kind: 'business',
+          id: business,
+          name: this.liveBusiness(business)!.name,
+          aliases: record.aliases,
+          source,
+        });
+      }
+    }
+    return items;
+  }
+
+  /** Checks that `target` can receive what the closing `sources` leave behind. */
+  private checkReceiver(target: string, sources: string[], key: string): void {
+    for (const source of sources) {
+      if (this.isWithin(target, source)) {
+        const what = target === source ? 'is itself' : 'is inside';
+        throw new OperationError(
+          `"${this.unitLabel(target)}" ${what} "${this.unitLabel(source)}", which this operation ends; choose a unit outside it`,
+          key,
+        );
+      }
+    }
+  }
+
+  /** Moves every item to its target unit, then ends the sources and their posts. */
+  private closeUnits(sources: string[], placement: Map<ContentItem, string>): void {
+    for (const [item, target] of placement) {
+      if (item.kind === 'unit') {
+        const open = this.liveUnit(item.id)!;
+        this.setUnit(item.id, { name: open.name, type: open.type, parent: target });
+      } else if (item.kind === 'person') {
+        const open = this.livePerson(item.id)!;
+        this.setPerson(item.id, { ...payloadOf(open), unit: target });
+      } else {
+        const open = this.liveBusiness(item.id)!;
+        this.setBusiness(item.id, { name: open.name, unit: target });
+      }
+    }
+    for (const source of sources) {
+      for (const post of [...(this.postsInUnit.get(source) ?? [])]) this.endPost(post);
+      this.setUnit(source, null);
+    }
+  }
+
+  private orphanError(orphans: ContentItem[], key: string): OperationError {
+    const described = orphans.map((o) => {
+      const relation = o.kind === 'unit' ? 'child unit' : o.kind === 'person' ? 'member' : 'business';
+      return `${relation} "${o.name}" of "${this.unitLabel(o.source)}"`;
+    });
+    return new OperationError(
+      `would orphan ${orphans.length} item${orphans.length === 1 ? '' : 's'} on ${this.date}: ${described.join('; ')}. ` +
+        'Place them with takes: on a new unit or with rest:',
+      key,
+    );
+  }
+
+  private merge(refs: string[], into: string | NewUnitSpec[], parentRef?: string, restRef?: string): void {
+    const sources = this.distinctUnits(refs, 'units');
+    if (typeof into === 'string') {
+      const target = this.unit(into, 'into');
+      this.checkReceiver(target, sources, 'into');
+      const rest = restRef === undefined ? target : this.unit(restRef, 'rest');
+      this.checkReceiver(rest, sources, 'rest');
+      const items = this.contentsOf(sources);
+      this.closeUnits(sources, new Map(items.map((item) => [item, rest])));
+      this.event('merge', null, sources, [target]);
+      return;
+    }
+    let parent: string | null;
+    if (parentRef !== undefined) parent = this.unit(parentRef, 'parent');
+    else {
+      const parents = new Set(sources.map((s) => this.liveUnit(s)!.parent));
+      if (parents.size !== 1) {
+        throw new OperationError(
+          'the merged units have different parents; say where the new units go with parent:',
+          'into',
+        );
+      }
+      parent = [...parents][0] ?? null;
+      if (parent === null) throw new OperationError('cannot merge the root into new units', 'units');
+    }
+    this.replaceWithNewUnits('merge', sources, into, parent, restRef);
+  }
+
+  private split(ref: string, into: NewUnitSpec[], parentRef?: string, restRef?: string): void {
+    const source = this.unit(ref, 'unit');
+    const parent = parentRef !== undefined ? this.unit(parentRef, 'parent') : this.liveUnit(source)!.parent;
+    if (parent === null)
+      throw new OperationError('cannot split the root; give the new units a parent:', 'unit');
+    this.replaceWithNewUnits('split', [source], into, parent, restRef);
+  }
+
+  private replaceWithNewUnits(
+    kind: 'merge' | 'split',
+    sources: string[],
+    specs: NewUnitSpec[],
+    parent: string,
+    restRef: string | undefined,
+  ): void {
+    this.checkReceiver(parent, sources, 'parent');
+    const sourceSet = new Set(sources);
+    const seenNames = new Set<string>();
+    specs.forEach((spec, i) => {
+      this.checkSiblingName(parent, spec.name, `into[${i}].name`, sourceSet);
+      const key = nameKey(spec.name);
+      if (seenNames.has(key))
+        throw new OperationError(`two new units are named "${spec.name}"`, `into[${i}].name`);
+      seenNames.add(key);
+    });
+    const items = this.contentsOf(sources);
+    const placedBy = new Map<ContentItem, number>();
+    specs.forEach((spec, i) => {
+      (spec.takes ?? []).forEach((take, j) => {
+        const wanted = nameKey(take);
+        const matches = items.filter((item) =>
+          [item.name, ...item.aliases].some((n) => nameKey(n) === wanted),
+        );
+        const where = `into[${i}].takes[${j}]`;
+        if (matches.length === 0) {
+          throw new OperationError(
+            `"${take}" is not a child unit, member or business of ${sources.map((s) => `"${this.unitLabel(s)}"`).join(', ')} on ${this.date}.` +
+              didYouMean(
+                take,
+                items.map((item) => item.name),
+              ),
+            where,
+          );
+        }
+        if (matches.length > 1) throw new OperationError(`"${take}" names more than one item here`, where);
+        const match = matches[0]!;
+        const earlier = placedBy.get(match);
+        if (earlier !== undefined && earlier !== i) {
+          throw new OperationError(`"${take}" is taken by two new units`, where);
+        }
+        placedBy.set(match, i);
+      });
+    });
+    let restIndex: number | undefined;
+    let restUnit: string | undefined;
+    if (restRef !== undefined) {
+      restIndex = specs.findIndex((s) => nameKey(s.name) === nameKey(restRef));
+      if (restIndex < 0) {
+        restIndex = undefined;
+        restUnit = this.unit(restRef, 'rest');
+        this.checkReceiver(restUnit, sources, 'rest');
+      }
+    } else if (specs.length === 1) restIndex = 0;
+    const orphans = items.filter((item) => !placedBy.has(item));
+    if (orphans.length > 0 && restIndex === undefined && restUnit === undefined) {
+      throw this.orphanError(orphans, kind === 'merge' ? 'units' : 'unit');
+    }
+    const created = specs.map((spec) => this.newUnit(spec.name, spec.type, parent, spec.aliases ?? []));
+    const placement = new Map<ContentItem, string>();
+    for (const item of items) {
+      const index = placedBy.get(item) ?? restIndex;
+      placement.set(item, index !== undefined ? created[index]! : restUnit!);
+    }
+    this.closeUnits(sources, placement);
+    this.event(kind, null, sources, created);
+    specs.forEach((spec, i) => {
+      if (spec.head !== undefined) {
+        this.appoint(this.person(spec.head, `into[${i}].head`), created[i]!, HEAD_POST, false);
+      }
+    });
+  }
+
+  private distinctUnits(refs: string[], key: string): string[] {
+    const ids: string[] = [];
+    refs.forEach((ref, i) => {
+      const id = this.unit(ref, `${key}[${i}]`);
+      if (ids.includes(id)) throw new OperationError(`"${ref}" is listed twice`, `${key}[${i}]`);
+      ids.push(id);
+    });
+    for (const id of ids) {
+      for (const other of ids) {
+        if (id !== other && this.isWithin(id, other)) {
+          throw new OperationError(
+            `"${this.unitLabel(id)}" is inside "${this.unitLabel(other)}", also listed`,
+            key,
+          );
+        }
+      }
+    }
+    return ids;
+  }
+
+  private dissolve(ref: string, restRef?: string): void {
+    const id = this.unit(ref, 'unit');
+    const items = this.contentsOf([id]);
+    let rest: string | undefined;
+    if (restRef !== undefined) {
+      rest = this.unit(restRef, 'rest');
+      this.checkReceiver(rest, [id], 'rest');
+    } else if (items.length > 0) throw this.orphanError(items, 'unit');
+    if (this.liveUnit(id)!.parent === null) throw new OperationError('cannot dissolve the root', 'unit');
+    this.closeUnits([id], new Map(items.map((item) => [item, rest!])));
+    this.event('dissolve', id, [id], rest === undefined ? [] : [rest]);
+  }
+
+  private transferBusiness(ref: string, toRef: string): void {
+    const id = this.business(ref, 'business');
+    const to = this.unit(toRef, 'to');
+    const open = this.liveBusiness(id)!;
+    if (open.unit === to)
+      throw new OperationError(`business "${open.name}" is already owned by "${this.unitLabel(to)}"`, 'to');
+    this.setBusiness(id, { name: open.name, unit: to });
+  }
+
+  private transferPerson(ref: string, toRef: string): void {
+    const id = this.person(ref, 'person');
+    const to = this.unit(toRef, 'to');
+    const open = this.livePerson(id)!;
+    if (open.unit === to)
+      throw new OperationError(`"${open.name}" is already in "${this.unitLabel(to)}"`, 'to');
+    for (const post of [...(this.postsHeld.get(id) ?? [])]) {
+      if (post.unit === open.unit) this.vacatePost(post);
+    }
+    this.setPerson(id, { ...payloadOf(open), unit: to });
+  }
+
+  /** Ends a holder's tenure; a named post stays on as a declared vacancy. */
+  private vacatePost(post: PostVersion): void {
+    this.endPost(post);
+    if (post.post !== HEAD_POST) this.openPost(post.unit, post.post, null, false);
+  }
+
+  private appoint(person: string, unit: string, postName: string, concurrent: boolean): void {
+    const post = normalizePost(postName);
+    const current = this.openPosts.get(this.postKey(unit, post));
+    if (current && current.holder === person && current.concurrent === concurrent) {
+      throw new OperationError(
+        `"${this.personLabel(person)}" already holds ${post === HEAD_POST ? 'the head post' : `"${post}"`} of "${this.unitLabel(unit)}" on ${this.date}`,
+        'person',
+      );
+    }
+    if (current) this.endPost(current);
+    if (!concurrent) {
+      for (const other of [...(this.postsHeld.get(person) ?? [])]) this.vacatePost(other);
+      const open = this.livePerson(person)!;
+      if (open.unit !== unit) this.setPerson(person, { ...payloadOf(open), unit });
+    }
+    this.openPost(unit, current?.post ?? post, person, concurrent);
+  }
+
+  private vacate(unitRef: string, postName: string): void {
+    const unit = this.unit(unitRef, 'unit');
+    const post = normalizePost(postName);
+    const current = this.openPosts.get(this.postKey(unit, post));
+    if (!current || current.holder === null) {
+      throw new OperationError(
+        `${post === HEAD_POST ? 'the head post' : `post "${post}"`} of "${this.unitLabel(unit)}" is already vacant on ${this.date}`,
+        'post',
+      );
+    }
+    this.vacatePost(current);
+  }
+
+  private promote(ref: string, level: string): void {
+    const id = this.person(ref, 'person');
+    const open = this.livePerson(id)!;
+    if (open.level === level)
+      throw new OperationError(`"${open.name}" is already at level ${level}`, 'level');
+    this.setPerson(id, { ...payloadOf(open), level });
+  }
+
+  private hire(
+    name: string,
+    unitRef: string,
+    level: string | undefined,
+    title: string | undefined,
+    aliases: string[],
+    unnamed: boolean,
+  ): void {
+    const key = nameKey(name);
+    const liveSameName = [...(this.personNames.get(key) ?? [])].filter((id) => this.livePerson(id));
+    if (liveSameName.length > 0) {
+      throw new OperationError(`"${name}" is already in the organization on ${this.date}`, 'person');
+    }
+    const unit = this.unit(unitRef, 'unit');
+    const former = [...this.history.people.values()].find((p) =>
+      p.versions.some((v) => nameKey(v.name) === key),
+    );
+    let id: string;
+    if (former) {
+      id = former.id;
+      for (const alias of aliases) if (!former.aliases.includes(alias)) former.aliases.push(alias);
+    } else {
+      id = this.newId(this.history.people, name);
+      const record: PersonRecord = { id, aliases: [...aliases], unnamed, versions: [] };
+      this.history.people.set(id, record);
+    }
+    this.setPerson(id, { name, level: level ?? null, title: title ?? null, unit });
+  }
+
+  private leave(ref: string): void {
+    const id = this.person(ref, 'person');
+    for (const post of [...(this.postsHeld.get(id) ?? [])]) this.vacatePost(post);
+    for (const [person, lines] of this.openLines) {
+      for (const line of [...lines]) {
+        if (person === id || line.manager === id) {
+          line.to = this.date;
+          lines.delete(line);
+        }
+      }
+    }
+    this.setPerson(id, null);
+  }
+
+  private report(ref: string, toRef: string | null, kind: ReportKind | 'none'): void {
+    const id = this.person(ref, 'person');
+    const manager = toRef === null ? null : this.person(toRef, 'to');
+    if (manager === id)
+      throw new OperationError(`"${this.personLabel(id)}" cannot report to themselves`, 'to');
+    const lines = this.openLines.get(id) ?? new Set();
+    const end = (pick: (line: History['lines'][number]) => boolean) => {
+      for (const line of [...lines]) {
+        if (pick(line)) {
+          line.to = this.date;
+          lines.delete(line);
+        }
+      }
+    };
+    if (kind === 'none') {
+      const before = lines.size;
+      end((line) => manager === null || line.manager === manager);
+      if (lines.size === before) {
+        throw new OperationError(
+          `"${this.personLabel(id)}" has no explicit reporting line to end on ${this.date}`,
+          'person',
+        );
+      }
+      return;
+    }
+    if (manager === null) throw new OperationError('report needs to: (the manager)', 'to');
+    if ([...lines].some((line) => line.manager === manager && line.kind === kind)) {
+      throw new OperationError(
+        `"${this.personLabel(id)}" already has a ${kind} line to "${this.personLabel(manager)}"`,
+        'to',
+      );
+    }
+    end((line) => (kind === 'solid' ? line.kind === 'solid' : line.manager === manager));
+    const line = { person: id, manager, kind, from: this.date, to: null, prov: this.prov };
+    this.history.lines.push(line);
+    lines.add(line);
+    this.openLines.set(id, lines);
+  }
+
+  private launch(name: string, unitRef: string, aliases: string[]): void {
+    const key = nameKey(name);
+    if ([...(this.businessNames.get(key) ?? [])].some((id) => this.liveBusiness(id))) {
+      throw new OperationError(`business "${name}" already exists on ${this.date}`, 'business');
+    }
+    const unit = this.unit(unitRef, 'unit');
+    const id = this.newId(this.history.businesses, name);
+    const record: BusinessRecord = { id, aliases: [...aliases], versions: [] };
+    this.history.businesses.set(id, record);
+    this.setBusiness(id, { name, unit });
+  }
+
+  private retire(ref: string): void {
+    this.setBusiness(this.business(ref, 'business'), null);
+  }
+
+  private alias(op: Extract<Operation, { kind: 'alias' }>): void {
+    const [kind, ref] =
+      op.unit !== undefined
+        ? (['unit', op.unit] as const)
+        : op.person !== undefined
+          ? (['person', op.person] as const)
+          : (['business', op.business ?? ''] as const);
+    const id = this.resolve(kind, ref, kind);
+    const record = (
+      kind === 'unit' ? this.history.units : kind === 'person' ? this.history.people : this.history.businesses
+    ).get(id)!;
+    const index =
+      kind === 'unit' ? this.unitNames : kind === 'person' ? this.personNames : this.businessNames;
+    op.add.forEach((alias, i) => {
+      const clash = [...(index.get(nameKey(alias)) ?? [])].find((other) => other !== id);
+      if (clash !== undefined) {
+        throw new OperationError(`alias "${alias}" already names another ${kind}`, `add[${i}]`);
+      }
+      if (!record.aliases.includes(alias)) record.aliases.push(alias);
+      this.index(index, [alias], id, true);
+    });
+  }
+}
+
+function payloadOf(version: PersonVersion): Payload<PersonVersion> {
+  return { name: version.name, level: version.level, title: version.title, unit: version.unit };
+}
+
+function addTo<V>(map: Map<string, Set<V>>, key: string, value: V): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}

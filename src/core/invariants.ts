@@ -1,0 +1,110 @@
+import type { History } from './model.ts';
+import { nameKey } from './names.ts';
+import { Snapshot } from './snapshot.ts';
+import type { Day } from './time.ts';
+
+/**
+ * Checks PRODUCT.md's invariants on the organization as of `date` and returns one message
+ * per violation (empty when the organization is sound). Invariant 4 (nothing orphaned by a
+ * merge, split or dissolve) is enforced by those operations themselves; here it shows up as
+ * a member, post or business whose unit is gone.
+ */
+export function checkInvariants(history: History, date: Day): string[] {
+  const snap = new Snapshot(history, date);
+  const problems: string[] = [];
+
+  // 1. One root, live parents, no cycle.
+  if (snap.units.size > 0 && snap.roots.length !== 1) {
+    problems.push(
+      snap.roots.length === 0
+        ? 'the unit tree has no root'
+        : `the unit tree has ${snap.roots.length} roots: ${snap.roots.map((r) => snap.unitName(r)).join(', ')}`,
+    );
+  }
+  for (const unit of snap.units.values()) {
+    if (unit.parent !== null && !snap.units.has(unit.parent)) {
+      problems.push(`unit "${unit.name}" has a parent that no longer exists (${snap.unitName(unit.parent)})`);
+    }
+  }
+  const reachable = new Set<string>();
+  const stack = [...snap.roots];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (reachable.has(id)) continue;
+    reachable.add(id);
+    stack.push(...(snap.units.get(id)?.children ?? []));
+  }
+  for (const unit of snap.units.values()) {
+    if (!reachable.has(unit.id) && unit.parent !== null && snap.units.has(unit.parent)) {
+      problems.push(`unit "${unit.name}" is part of a cycle in the unit tree`);
+    }
+  }
+
+  // 2. At most one holder per post; holders and posts belong to live people and units.
+  const seenPosts = new Map<string, string | null>();
+  for (const post of snap.posts) {
+    const key = `${post.unit}\u0000${post.post}`;
+    if (seenPosts.has(key)) {
+      problems.push(`post "${post.post}" of "${snap.unitName(post.unit)}" has more than one holder`);
+    }
+    seenPosts.set(key, post.holder);
+    if (!snap.units.has(post.unit)) {
+      problems.push(
+        `post "${post.post}" belongs to unit "${snap.unitName(post.unit)}", which no longer exists`,
+      );
+    }
+    if (post.holder !== null && !snap.people.has(post.holder)) {
+      problems.push(`post "${post.post}" of "${snap.unitName(post.unit)}" is held by someone who has left`);
+    }
+  }
+
+  // 3. Reporting chains have no cycle.
+  const inCycle = new Set<string>();
+  for (const person of snap.people.keys()) {
+    if (inCycle.has(person)) continue;
+    const order: string[] = [];
+    const position = new Map<string, number>();
+    let current: string | null = person;
+    while (current !== null && !position.has(current)) {
+      position.set(current, order.length);
+      order.push(current);
+      current = snap.managerOf(current);
+    }
+    if (current !== null) {
+      const cycle = order.slice(position.get(current));
+      if (!cycle.some((p) => inCycle.has(p))) {
+        for (const p of cycle) inCycle.add(p);
+        problems.push(
+          `reporting lines form a cycle: ${[...cycle, current].map((p) => snap.personName(p)).join(' → ')}`,
+        );
+      }
+    }
+  }
+
+  // 4/5. Every member and every business has a live unit.
+  for (const person of snap.people.values()) {
+    if (!snap.units.has(person.unit)) {
+      problems.push(
+        `person "${person.name}" belongs to "${snap.unitName(person.unit)}", which no longer exists`,
+      );
+    }
+  }
+  for (const business of snap.businesses.values()) {
+    if (!snap.units.has(business.unit)) {
+      problems.push(
+        `business "${business.name}" is owned by "${snap.unitName(business.unit)}", which no longer exists`,
+      );
+    }
+  }
+
+  // 6. Sibling units have distinct names.
+  for (const unit of snap.units.values()) {
+    const names = new Map<string, string>();
+    for (const child of unit.children) {
+      const key = nameKey(snap.unitName(child));
+      if (names.has(key)) problems.push(`two units named "${snap.unitName(child)}" under "${unit.name}"`);
+      names.set(key, child);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,195 @@
+import type { SourceLocation } from './errors.ts';
+import type { Day } from './time.ts';
+
+/** Where a fact came from: the plan that made it, and whether it rests on knowledge outside the plan's sources. */
+export interface Provenance {
+  plan: string;
+  inferred: boolean;
+  quote?: string;
+}
+
+/** A fact true over the half-open interval [from, to); `to` null means still true. */
+export interface Versioned {
+  from: Day;
+  to: Day | null;
+  prov: Provenance;
+}
+
+export interface UnitVersion extends Versioned {
+  name: string;
+  type: string;
+  parent: string | null;
+}
+
+export interface UnitRecord {
+  id: string;
+  aliases: string[];
+  versions: UnitVersion[];
+}
+
+export interface PersonVersion extends Versioned {
+  name: string;
+  level: string | null;
+  title: string | null;
+  /** The person's primary unit. */
+  unit: string;
+}
+
+export interface PersonRecord {
+  id: string;
+  aliases: string[];
+  /** The reports name the post but not its holder: the record's name describes the seat, not a person. */
+  unnamed: boolean;
+  versions: PersonVersion[];
+}
+
+export const HEAD_POST = 'head';
+
+/** A post in a unit over time. `holder` null is a vacancy that was declared (a named post nobody holds). */
+export interface PostVersion extends Versioned {
+  unit: string;
+  post: string;
+  holder: string | null;
+  concurrent: boolean;
+}
+
+export type ReportKind = 'solid' | 'dotted';
+
+export interface ReportLineVersion extends Versioned {
+  person: string;
+  manager: string;
+  kind: ReportKind;
+}
+
+export interface BusinessVersion extends Versioned {
+  name: string;
+  unit: string;
+}
+
+export interface BusinessRecord {
+  id: string;
+  aliases: string[];
+  versions: BusinessVersion[];
+}
+
+export type LineageKind = 'create' | 'rename' | 'move' | 'merge' | 'split' | 'dissolve';
+
+/**
+ * What a structural operation did to units (a W3C ORG ChangeEvent). For merge, split and
+ * dissolve `from` went in and `to` came out; for rename both are the unit itself; for move
+ * `from`/`to` are the old and new parents and `unit` is the unit moved.
+ */
+export interface LineageEvent {
+  date: Day;
+  kind: LineageKind;
+  unit: string | null;
+  from: string[];
+  to: string[];
+  /** Names at the event, so the event reads correctly after later renames. */
+  fromNames: string[];
+  toNames: string[];
+  prov: Provenance;
+}
+
+export interface PlanSource {
+  url?: string;
+  title?: string;
+  quote?: string;
+  note?: string;
+  inferred?: boolean;
+}
+
+export interface PlanSummary {
+  id: string;
+  title: string;
+  effective: Day;
+  announcedBy: string | null;
+  sources: PlanSource[];
+  file: string;
+  /** Order in which plans were applied; ties on `effective` replay in this order. */
+  seq: number;
+}
+
+/** Everything known about one organization, over valid time. */
+export interface History {
+  units: Map<string, UnitRecord>;
+  people: Map<string, PersonRecord>;
+  businesses: Map<string, BusinessRecord>;
+  posts: PostVersion[];
+  lines: ReportLineVersion[];
+  events: LineageEvent[];
+  plans: PlanSummary[];
+}
+
+export function emptyHistory(): History {
+  return {
+    units: new Map(),
+    people: new Map(),
+    businesses: new Map(),
+    posts: [],
+    lines: [],
+    events: [],
+    plans: [],
+  };
+}
+
+export interface NewUnitSpec {
+  name: string;
+  type: string;
+  head?: string;
+  aliases?: string[];
+  /** Child units, people and businesses of the source units that this new unit takes. */
+  takes?: string[];
+}
+
+interface OperationBase {
+  /** Position of the operation in the plan's `changes` list, from 0. */
+  index: number;
+  location: SourceLocation;
+  /** Locations of the operation's keys (`unit`, `units[1]`, `into[0].head` ...), for precise errors. */
+  keyLocations: Record<string, SourceLocation>;
+  quote?: string;
+  inferred: boolean;
+}
+
+export type Operation = OperationBase &
+  (
+    | { kind: 'create'; unit: string; type: string; parent: string | null; aliases: string[]; head?: string }
+    | { kind: 'rename'; unit: string; to: string }
+    | { kind: 'move'; unit: string; to: string }
+    | { kind: 'merge'; units: string[]; into: string | NewUnitSpec[]; parent?: string; rest?: string }
+    | { kind: 'split'; unit: string; into: NewUnitSpec[]; parent?: string; rest?: string }
+    | { kind: 'dissolve'; unit: string; rest?: string }
+    | { kind: 'transfer'; business?: string; person?: string; to: string }
+    | { kind: 'appoint'; person: string; unit: string; post: string; concurrent: boolean }
+    | { kind: 'vacate'; unit: string; post: string }
+    | { kind: 'promote'; person: string; level: string }
+    | {
+        kind: 'hire';
+        person: string;
+        unit: string;
+        level?: string;
+        title?: string;
+        aliases: string[];
+        unnamed: boolean;
+      }
+    | { kind: 'leave'; person: string }
+    | { kind: 'report'; person: string; to: string | null; reportKind: ReportKind | 'none' }
+    | { kind: 'launch'; business: string; unit: string; aliases: string[] }
+    | { kind: 'retire'; business: string }
+    | { kind: 'alias'; unit?: string; person?: string; business?: string; add: string[] }
+  );
+
+export type OperationKind = Operation['kind'];
+
+export interface Plan {
+  id: string;
+  title: string;
+  effective: Day;
+  announcedBy: string | null;
+  sources: PlanSource[];
+  /** The file name the plan was read from, used in every error location. */
+  file: string;
+  location: SourceLocation;
+  changes: Operation[];
+}

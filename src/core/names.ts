@@ -1,0 +1,60 @@
+/**
+ * Name matching. Two spellings match when they agree after case folding and dropping
+ * everything but letters and digits, so "Dai Shan" finds "Daishan" and "Ali Mama" finds "Alimama".
+ */
+export function nameKey(name: string): string {
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** The candidates closest to `wanted`, best first, within a distance that grows with the name's length. */
+export function suggest(wanted: string, candidates: Iterable<string>, limit = 3): string[] {
+  const key = nameKey(wanted);
+  const threshold = Math.max(2, Math.floor(key.length / 3));
+  const scored: Array<{ name: string; distance: number }> = [];
+  const seen = new Set<string>();
+  for (const candidate of candidates) {
+    if (seen.has(candidate)) continue;
+    seen.add(candidate);
+    const candidateKey = nameKey(candidate);
+    let distance = editDistance(key, candidateKey);
+    if (candidateKey.length > 3 && (candidateKey.includes(key) || key.includes(candidateKey))) {
+      distance = Math.min(distance, 1);
+    }
+    if (distance <= threshold) scored.push({ name: candidate, distance });
+  }
+  scored.sort((x, y) => x.distance - y.distance || x.name.localeCompare(y.name));
+  return scored.slice(0, limit).map((s) => s.name);
+}
+
+export function didYouMean(wanted: string, candidates: Iterable<string>): string {
+  const hints = suggest(wanted, candidates);
+  if (hints.length === 0) return '';
+  return ` Did you mean ${hints.map((h) => `"${h}"`).join(' or ')}?`;
+}
+
+/** A lowercase id made of the name's letters and digits, e.g. "Big Taobao" → "big-taobao". */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '');
+  return slug || 'x';
+}

@@ -1,0 +1,556 @@
+import { OrgshiftError } from './errors.ts';
+import { HEAD_POST, type History, type LineageEvent, type Versioned } from './model.ts';
+import { didYouMean, nameKey } from './names.ts';
+import { Snapshot, versionAt } from './snapshot.ts';
+import type { Day } from './time.ts';
+
+export interface PersonRef {
+  id: string;
+  name: string;
+  unnamed?: true;
+}
+
+export interface TreeNode {
+  id: string;
+  name: string;
+  type: string;
+  head: (PersonRef & { level: string | null }) | null;
+  posts: Array<{ post: string; person: PersonRef | null; concurrent: boolean; inferred: boolean }>;
+  members: number;
+  businesses: string[];
+  /** The businesses again, with whether their ownership here is inferred. */
+  businessDetails: Array<{ name: string; inferred: boolean }>;
+  inferred: boolean;
+  children: TreeNode[];
+}
+
+export interface TreeResult {
+  asOf: Day;
+  root: TreeNode | null;
+}
+
+export interface PersonResult {
+  id: string;
+  name: string;
+  unnamed: boolean;
+  level: string | null;
+  title: string | null;
+  unit: string;
+  inferred: boolean;
+  posts: Array<{ unit: string; post: string; concurrent: boolean; inferred: boolean; quote?: string }>;
+  manager: PersonRef | null;
+  chain: string[];
+  dottedLines: PersonRef[];
+  directReports: Array<
+    PersonRef & { via: 'solid' | 'dotted' | 'concurrent post'; post?: string; unit?: string }
+  >;
+  history: Array<{
+    from: Day;
+    to: Day | null;
+    unit: string;
+    level: string | null;
+    title: string | null;
+    plan: string;
+  }>;
+  postHistory: Array<{
+    from: Day;
+    to: Day | null;
+    unit: string;
+    post: string;
+    concurrent: boolean;
+    plan: string;
+  }>;
+}
+
+export interface LineageResult {
+  unit: string;
+  id: string;
+  events: Array<{
+    kind: LineageEvent['kind'];
+    date: Day;
+    unit?: string;
+    from: string[];
+    to: string[];
+    plan: string;
+  }>;
+}
+
+export interface BusinessResult {
+  business: string;
+  id: string;
+  owners: Array<{ unit: string; unitId: string; from: Day; to: Day | null; plan: string; inferred: boolean }>;
+}
+
+export interface DiffChange {
+  kind: string;
+  date: Day;
+  plan?: string;
+  [field: string]: unknown;
+}
+
+export interface DiffResult {
+  from: Day;
+  to: Day;
+  changes: DiffChange[];
+}
+
+type Kind = 'unit' | 'person' | 'business';
+
+interface NamedRecord {
+  id: string;
+  aliases: string[];
+  versions: Array<Versioned & { name: string }>;
+}
+
+function recordsOf(history: History, kind: Kind): Map<string, NamedRecord> {
+  return kind === 'unit' ? history.units : kind === 'person' ? history.people : history.businesses;
+}
+
+/**
+ * Finds a unit, person or business by id, name, alias or former name. With `date`, only
+ * what exists that day; the error says when a record with that name did exist.
+ */
+export function findRecord(history: History, kind: Kind, ref: string, date?: Day): string {
+  const records = recordsOf(history, kind);
+  const wanted = nameKey(ref);
+  const alive = (id: string) =>
+    date === undefined || versionAt(records.get(id)?.versions ?? [], date) !== undefined;
+  const tiers: Array<(r: NamedRecord) => boolean> = [
+    (r) => r.id === ref,
+    (r) => {
+      const name = date === undefined ? r.versions.at(-1)?.name : versionAt(r.versions, date)?.name;
+      return name !== undefined && nameKey(name) === wanted;
+    },
+    (r) => r.aliases.some((a) => nameKey(a) === wanted),
+    (r) => r.versions.some((v) => nameKey(v.name) === wanted),
+  ];
+  for (const tier of tiers) {
+    const found = [...records.values()].filter((r) => alive(r.id) && tier(r));
+    if (found.length === 1) return found[0]!.id;
+    if (found.length > 1) {
+      throw new OrgshiftError(
+        'invalid_input',
+        `"${ref}" is ambiguous: it names ${found.map((r) => `${r.versions.at(-1)?.name ?? r.id} (id ${r.id})`).join(', ')}; use the id`,
+      );
+    }
+  }
+  if (date !== undefined) {
+    const other = [...records.values()].find(
+      (r) =>
+        r.versions.some((v) => nameKey(v.name) === wanted) || r.aliases.some((a) => nameKey(a) === wanted),
+    );
+    if (other && other.versions.length > 0) {
+      const first = other.versions[0]!.from;
+      const last = other.versions.at(-1)!.to;
+      throw new OrgshiftError(
+        'not_found',
+        `${kind} "${ref}" did not exist on ${date}; it existed from ${first}${last ? ` until ${last}` : ''}`,
+      );
+    }
+  }
+  const candidates: string[] = [];
+  for (const r of records.values()) {
+    if (!alive(r.id)) continue;
+    const name = date === undefined ? r.versions.at(-1)?.name : versionAt(r.versions, date)?.name;
+    if (name) candidates.push(name, ...r.aliases);
+  }
+  throw new OrgshiftError(
+    'not_found',
+    `no ${kind} named "${ref}"${date ? ` on ${date}` : ''}.${didYouMean(ref, candidates)}`,
+  );
+}
+
+function personRef(snap: Snapshot, id: string): PersonRef {
+  const person = snap.people.get(id);
+  return { id, name: snap.personName(id), ...(person?.unnamed ? { unnamed: true as const } : {}) };
+}
+
+export function tree(
+  history: History,
+  asOf: Day,
+  options: { unit?: string; depth?: number } = {},
+): TreeResult {
+  const snap = new Snapshot(history, asOf);
+  const start = options.unit === undefined ? snap.roots[0] : findRecord(history, 'unit', options.unit, asOf);
+  if (start === undefined) return { asOf, root: null };
+  const build = (id: string, depth: number): TreeNode => {
+    const unit = snap.units.get(id)!;
+    const posts = [...snap.postsOfUnit(id)].sort(
+      (a, b) => Number(b.post === HEAD_POST) - Number(a.post === HEAD_POST) || a.post.localeCompare(b.post),
+    );
+    const headId = snap.headOf(id);
+    const head =
+      headId === null ? null : { ...personRef(snap, headId), level: snap.people.get(headId)?.level ?? null };
+    const postList = posts.map((p) => ({
+      post: p.post,
+      person: p.holder === null ? null : personRef(snap, p.holder),
+      concurrent: p.concurrent,
+      inferred: p.prov.inferred,
+    }));
+    if (headId === null)
+      postList.unshift({ post: HEAD_POST, person: null, concurrent: false, inferred: false });
+    const expand = options.depth === undefined || depth < options.depth;
+    return {
+      id,
+      name: unit.name,
+      type: unit.type,
+      head,
+      posts: postList,
+      members: unit.members.length,
+      businesses: unit.businesses.map((b) => snap.businesses.get(b)!.name),
+      businessDetails: unit.businesses.map((b) => {
+        const state = snap.businesses.get(b)!;
+        return { name: state.name, inferred: state.prov.inferred };
+      }),
+      inferred: unit.prov.inferred,
+      children: expand ? unit.children.map((c) => build(c, depth + 1)) : [],
+    };
+  };
+  return { asOf, root: build(start, 0) };
+}
+
+export function person(history: History, ref: string, asOf: Day): PersonResult {
+  const snap = new Snapshot(history, asOf);
+  const id = findRecord(history, 'person', ref, asOf);
+  const state = snap.people.get(id)!;
+  const record = history.people.get(id)!;
+  const managerId = snap.managerOf(id);
+  const directReports: PersonResult['directReports'] = [];
+  for (const other of snap.people.keys()) {
+    if (other !== id && snap.managerOf(other) === id)
+      directReports.push({ ...personRef(snap, other), via: 'solid' });
+  }
+  for (const line of snap.lines) {
+    if (line.manager === id && line.kind === 'dotted')
+      directReports.push({ ...personRef(snap, line.person), via: 'dotted' });
+  }
+  for (const post of snap.posts) {
+    if (!post.concurrent || post.holder === null || post.holder === id) continue;
+    const above =
+      post.post === HEAD_POST
+        ? snap.headAbove(post.unit, post.holder)
+        : (snap.headOf(post.unit) ?? snap.headAbove(post.unit, post.holder));
+    if (above === id) {
+      directReports.push({
+        ...personRef(snap, post.holder),
+        via: 'concurrent post',
+        post: post.post,
+        unit: snap.unitName(post.unit),
+      });
+    }
+  }
+  directReports.sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    id,
+    name: state.name,
+    unnamed: state.unnamed,
+    level: state.level,
+    title: state.title,
+    unit: snap.unitName(state.unit),
+    inferred: state.prov.inferred,
+    posts: snap.postsOfPerson(id).map((p) => ({
+      unit: snap.unitName(p.unit),
+      post: p.post,
+      concurrent: p.concurrent,
+      inferred: p.prov.inferred,
+      ...(p.prov.quote !== undefined ? { quote: p.prov.quote } : {}),
+    })),
+    manager: managerId === null ? null : personRef(snap, managerId),
+    chain: snap.chainOf(id).map((p) => snap.personName(p)),
+    dottedLines: snap.lines
+      .filter((l) => l.person === id && l.kind === 'dotted')
+      .map((l) => personRef(snap, l.manager)),
+    directReports,
+    history: record.versions.map((v) => ({
+      from: v.from,
+      to: v.to,
+      unit: unitNameAt(history, v.unit, v.from),
+      level: v.level,
+      title: v.title,
+      plan: v.prov.plan,
+    })),
+    postHistory: history.posts
+      .filter((p) => p.holder === id)
+      .map((p) => ({
+        from: p.from,
+        to: p.to,
+        unit: unitNameAt(history, p.unit, p.from),
+        post: p.post,
+        concurrent: p.concurrent,
+        plan: p.prov.plan,
+      })),
+  };
+}
+
+function unitNameAt(history: History, id: string, date: Day): string {
+  const versions = history.units.get(id)?.versions ?? [];
+  return versionAt(versions, date)?.name ?? versions.at(-1)?.name ?? id;
+}
+
+const LINKING = new Set<LineageEvent['kind']>(['merge', 'split']);
+
+/** A unit's events, and those of every unit it came from or went into through merges and splits. */
+export function lineage(history: History, ref: string): LineageResult {
+  const id = findRecord(history, 'unit', ref);
+  const related = new Set<string>([id]);
+  const queue = [id];
+  while (queue.length > 0) {
+    const current = queue.pop()!;
+    for (const event of history.events) {
+      if (!LINKING.has(event.kind)) continue;
+      const linked = event.from.includes(current) ? event.to : event.to.includes(current) ? event.from : [];
+      for (const other of linked) {
+        if (!related.has(other)) {
+          related.add(other);
+          queue.push(other);
+        }
+      }
+    }
+  }
+  const events = history.events
+    .filter(
+      (e) =>
+        (e.unit !== null && related.has(e.unit)) ||
+        (LINKING.has(e.kind) && [...e.from, ...e.to].some((u) => related.has(u))) ||
+        (e.kind === 'dissolve' && e.from.some((u) => related.has(u))),
+    )
+    .map((e) => ({
+      kind: e.kind,
+      date: e.date,
+      ...(e.unit !== null ? { unit: unitNameAt(history, e.unit, e.date) } : {}),
+      from: e.fromNames,
+      to: e.toNames,
+      plan: e.prov.plan,
+    }));
+  events.sort((a, b) => a.date.localeCompare(b.date));
+  const versions = history.units.get(id)!.versions;
+  return { unit: versions.at(-1)?.name ?? id, id, events };
+}
+
+export function business(history: History, ref: string): BusinessResult {
+  const id = findRecord(history, 'business', ref);
+  const record = history.businesses.get(id)!;
+  return {
+    business: record.versions.at(-1)?.name ?? id,
+    id,
+    owners: record.versions.map((v) => ({
+      unit: unitNameAt(history, v.unit, v.from),
+      unitId: v.unit,
+      from: v.from,
+      to: v.to,
+      plan: v.prov.plan,
+      inferred: v.prov.inferred,
+    })),
+  };
+}
+
+/** Every day in (from, to] on which some fact began or ended. */
+function changeDates(history: History, from: Day, to: Day): Day[] {
+  const dates = new Set<Day>();
+  const add = (d: Day | null) => {
+    if (d !== null && d > from && d <= to) dates.add(d);
+  };
+  const scan = (versions: Array<{ from: Day; to: Day | null }>) => {
+    for (const v of versions) {
+      add(v.from);
+      add(v.to);
+    }
+  };
+  for (const r of history.units.values()) scan(r.versions);
+  for (const r of history.people.values()) scan(r.versions);
+  for (const r of history.businesses.values()) scan(r.versions);
+  scan(history.posts);
+  scan(history.lines);
+  for (const e of history.events) add(e.date);
+  return [...dates].sort();
+}
+
+/**
+ * The semantic difference between the organization on `from` and on `to`: one entry per
+ * change, in date order, each dated by the day it took effect.
+ */
+export function diff(history: History, from: Day, to: Day): DiffResult {
+  if (to < from) throw new OrgshiftError('invalid_input', `--to ${to} is before --from ${from}`);
+  const changes: DiffChange[] = [];
+  let before = new Snapshot(history, from);
+  for (const date of changeDates(history, from, to)) {
+    const after = new Snapshot(history, date);
+    changes.push(...stepDiff(history, before, after, date));
+    before = after;
+  }
+  return { from, to, changes };
+}
+
+function stepDiff(history: History, before: Snapshot, after: Snapshot, date: Day): DiffChange[] {
+  const changes: DiffChange[] = [];
+  const name = (snap: Snapshot, id: string) => snap.unitName(id);
+  for (const e of history.events) {
+    if (e.date !== date) continue;
+    const plan = e.prov.plan;
+    const unitName = e.unit === null ? undefined : e.kind === 'rename' ? e.toNames[0] : name(after, e.unit);
+    switch (e.kind) {
+      case 'create':
+        changes.push({ kind: 'unit-created', date, unit: unitName, parent: parentName(after, e.unit), plan });
+        break;
+      case 'rename':
+        changes.push({
+          kind: 'unit-renamed',
+          date,
+          unit: unitName,
+          from: e.fromNames[0],
+          to: e.toNames[0],
+          plan,
+        });
+        break;
+      case 'move':
+        changes.push({
+          kind: 'unit-moved',
+          date,
+          unit: unitName,
+          from: e.fromNames[0] ?? null,
+          to: e.toNames[0],
+          plan,
+        });
+        break;
+      case 'merge':
+        changes.push({ kind: 'unit-merged', date, units: e.fromNames, into: e.toNames, plan });
+        break;
+      case 'split':
+        changes.push({ kind: 'unit-split', date, unit: e.fromNames[0], into: e.toNames, plan });
+        break;
+      case 'dissolve':
+        changes.push({
+          kind: 'unit-dissolved',
+          date,
+          unit: e.fromNames[0],
+          rest: e.toNames[0] ?? null,
+          plan,
+        });
+        break;
+    }
+  }
+  const holder = (snap: Snapshot, id: string | null) => (id === null ? null : snap.personName(id));
+  const postMap = (snap: Snapshot) => new Map(snap.posts.map((p) => [`${p.unit}\u0000${p.post}`, p]));
+  const postsBefore = postMap(before);
+  const postsAfter = postMap(after);
+  for (const key of new Set([...postsBefore.keys(), ...postsAfter.keys()])) {
+    const a = postsBefore.get(key);
+    const b = postsAfter.get(key);
+    const unit = (b ?? a)!.unit;
+    if (!after.units.has(unit) || (a?.holder ?? null) === (b?.holder ?? null)) continue;
+    const post = (b ?? a)!.post;
+    changes.push({
+      kind: post === HEAD_POST ? 'head-changed' : 'post-changed',
+      date,
+      unit: after.unitName(unit),
+      ...(post === HEAD_POST ? {} : { post }),
+      from: holder(before, a?.holder ?? null),
+      to: holder(after, b?.holder ?? null),
+      ...(b ? { concurrent: b.concurrent } : {}),
+      ...(b ? { plan: b.prov.plan } : {}),
+    });
+  }
+  for (const id of new Set([...before.people.keys(), ...after.people.keys()])) {
+    const a = before.people.get(id);
+    const b = after.people.get(id);
+    if (!a && b) {
+      changes.push({
+        kind: 'person-joined',
+        date,
+        person: b.name,
+        unit: after.unitName(b.unit),
+        plan: b.prov.plan,
+      });
+      continue;
+    }
+    if (a && !b) {
+      changes.push({ kind: 'person-left', date, person: a.name, unit: before.unitName(a.unit) });
+      continue;
+    }
+    if (!a || !b) continue;
+    const plan = b.prov.plan;
+    if (a.unit !== b.unit) {
+      changes.push({
+        kind: 'person-moved',
+        date,
+        person: b.name,
+        from: before.unitName(a.unit),
+        to: after.unitName(b.unit),
+        plan,
+      });
+    }
+    if (a.level !== b.level)
+      changes.push({ kind: 'level-changed', date, person: b.name, from: a.level, to: b.level, plan });
+    if (a.title !== b.title)
+      changes.push({ kind: 'title-changed', date, person: b.name, from: a.title, to: b.title, plan });
+    const ma = before.managerOf(id);
+    const mb = after.managerOf(id);
+    if (ma !== mb) {
+      changes.push({
+        kind: 'manager-changed',
+        date,
+        person: b.name,
+        from: holder(before, ma),
+        to: holder(after, mb),
+      });
+    }
+  }
+  for (const id of new Set([...before.businesses.keys(), ...after.businesses.keys()])) {
+    const a = before.businesses.get(id);
+    const b = after.businesses.get(id);
+    if (!a && b)
+      changes.push({
+        kind: 'business-launched',
+        date,
+        business: b.name,
+        unit: after.unitName(b.unit),
+        plan: b.prov.plan,
+      });
+    else if (a && !b)
+      changes.push({ kind: 'business-retired', date, business: a.name, unit: before.unitName(a.unit) });
+    else if (a && b && a.unit !== b.unit) {
+      changes.push({
+        kind: 'business-transferred',
+        date,
+        business: b.name,
+        from: before.unitName(a.unit),
+        to: after.unitName(b.unit),
+        plan: b.prov.plan,
+      });
+    }
+  }
+  const lineKey = (l: { person: string; manager: string; kind: string }) =>
+    `${l.person}\u0000${l.manager}\u0000${l.kind}`;
+  const linesBefore = new Set(before.lines.map(lineKey));
+  const linesAfter = new Set(after.lines.map(lineKey));
+  for (const l of after.lines) {
+    if (!linesBefore.has(lineKey(l))) {
+      changes.push({
+        kind: 'line-added',
+        date,
+        person: after.personName(l.person),
+        to: after.personName(l.manager),
+        lineKind: l.kind,
+        plan: l.prov.plan,
+      });
+    }
+  }
+  for (const l of before.lines) {
+    if (!linesAfter.has(lineKey(l))) {
+      changes.push({
+        kind: 'line-ended',
+        date,
+        person: before.personName(l.person),
+        to: before.personName(l.manager),
+        lineKind: l.kind,
+      });
+    }
+  }
+  return changes;
+}
+
+function parentName(snap: Snapshot, unit: string | null): string | null {
+  if (unit === null) return null;
+  const parent = snap.units.get(unit)?.parent ?? null;
+  return parent === null ? null : snap.unitName(parent);
+}

@@ -1,0 +1,155 @@
+import { OperationError, OrgBuilder } from './apply.ts';
+import type { Problem } from './errors.ts';
+import { checkInvariants } from './invariants.ts';
+import type { History, Operation, Plan, PlanSummary, Versioned } from './model.ts';
+
+/** A plan together with its place in the order plans were applied. */
+export interface SequencedPlan {
+  plan: Plan;
+  seq: number;
+}
+
+export type ReplayResult =
+  | { ok: true; history: History }
+  | { ok: false; failed: SequencedPlan; problems: Problem[] };
+
+/** Plans in valid-time order; plans with the same effective date keep the order they were applied in. */
+export function replayOrder(plans: SequencedPlan[]): SequencedPlan[] {
+  return [...plans].sort((a, b) =>
+    a.plan.effective < b.plan.effective ? -1 : a.plan.effective > b.plan.effective ? 1 : a.seq - b.seq,
+  );
+}
+
+function operationLabel(op: Operation): string {
+  return `${op.kind} (changes[${op.index}])`;
+}
+
+function applyOperation(builder: OrgBuilder, plan: Plan, op: Operation): Problem | null {
+  builder.at(plan.effective, {
+    plan: plan.id,
+    inferred: op.inferred,
+    ...(op.quote !== undefined ? { quote: op.quote } : {}),
+  });
+  try {
+    builder.apply(op);
+    return null;
+  } catch (error) {
+    if (!(error instanceof OperationError)) throw error;
+    const location = (error.key !== undefined ? op.keyLocations[error.key] : undefined) ?? op.location;
+    return { message: error.message, location, operation: operationLabel(op), plan: plan.id };
+  }
+}
+
+/**
+ * Rebuilds the organization from its plans. Each plan is checked against the organization as
+ * of its date: operations one by one, then the invariants. The first plan refused stops the
+ * replay, and its problems say where.
+ */
+export function replay(plans: SequencedPlan[]): ReplayResult {
+  const ordered = replayOrder(plans);
+  const builder = new OrgBuilder();
+  for (const [position, entry] of ordered.entries()) {
+    const { plan } = entry;
+    for (const op of plan.changes) {
+      const problem = applyOperation(builder, plan, op);
+      if (problem) return { ok: false, failed: entry, problems: [problem] };
+    }
+    const violations = checkInvariants(builder.history, plan.effective);
+    if (violations.length > 0) {
+      return {
+        ok: false,
+        failed: entry,
+        problems: locateViolations(ordered.slice(0, position), plan, violations),
+      };
+    }
+  }
+  const history = builder.history;
+  history.plans = ordered.map(({ plan, seq }): PlanSummary => summarize(plan, seq));
+  compact(history);
+  return { ok: true, history };
+}
+
+export function summarize(plan: Plan, seq: number): PlanSummary {
+  return {
+    id: plan.id,
+    title: plan.title,
+    effective: plan.effective,
+    announcedBy: plan.announcedBy,
+    sources: plan.sources,
+    file: plan.file,
+    seq,
+  };
+}
+
+/**
+ * Invariants are checked once per plan; only when one fails is the plan replayed an
+ * operation at a time to find the first operation after which it fails.
+ */
+function locateViolations(before: SequencedPlan[], plan: Plan, violations: string[]): Problem[] {
+  const builder = new OrgBuilder();
+  for (const { plan: earlier } of before)
+    for (const op of earlier.changes) applyOperation(builder, earlier, op);
+  for (const op of plan.changes) {
+    applyOperation(builder, plan, op);
+    const found = checkInvariants(builder.history, plan.effective);
+    if (found.length > 0) {
+      return found.map((message) => ({
+        message,
+        location: op.location,
+        operation: operationLabel(op),
+        plan: plan.id,
+      }));
+    }
+  }
+  return violations.map((message) => ({ message, location: plan.location, plan: plan.id }));
+}
+
+/** Drops the empty intervals left when a fact is replaced on the day it began. */
+function compact(history: History): void {
+  const keep = (v: Versioned) => v.to === null || v.from < v.to;
+  for (const record of history.units.values()) record.versions = record.versions.filter(keep);
+  for (const record of history.people.values()) record.versions = record.versions.filter(keep);
+  for (const record of history.businesses.values()) record.versions = record.versions.filter(keep);
+  history.posts = history.posts.filter(keep);
+  history.lines = history.lines.filter(keep);
+}
+
+export type CheckResult = { ok: true; history: History } | { ok: false; problems: Problem[] };
+
+/**
+ * Checks `incoming` plans as if applied after `applied`: each against the organization as of
+ * its date and every later plan against the result. A back-dated plan that breaks a later
+ * one is refused with problems naming both.
+ */
+export function checkPlans(applied: SequencedPlan[], incoming: Plan[]): CheckResult {
+  const ids = new Set(applied.map((a) => a.plan.id));
+  const duplicate: Problem[] = [];
+  for (const plan of incoming) {
+    if (ids.has(plan.id)) {
+      duplicate.push({
+        message: `plan "${plan.id}" has already been applied`,
+        location: plan.location,
+        plan: plan.id,
+      });
+    }
+    ids.add(plan.id);
+  }
+  if (duplicate.length > 0) return { ok: false, problems: duplicate };
+  let seq = applied.reduce((max, a) => Math.max(max, a.seq), 0);
+  const all = [...applied, ...incoming.map((plan) => ({ plan, seq: ++seq }))];
+  const result = replay(all);
+  if (result.ok) return result;
+  const incomingIds = new Set(incoming.map((p) => p.id));
+  if (incomingIds.has(result.failed.plan.id)) return { ok: false, problems: result.problems };
+  const later = result.failed.plan;
+  const culprits = incoming.filter((p) => p.effective <= later.effective);
+  const problems: Problem[] = culprits.map((plan) => ({
+    message: `plan "${plan.id}" (effective ${plan.effective}) would break plan "${later.id}" (effective ${later.effective}), applied earlier: ${result.problems.map((p) => p.message).join('; ')}`,
+    location: plan.location,
+    plan: plan.id,
+  }));
+  for (const problem of result.problems) {
+    problems.push({ ...problem, message: `in later plan "${later.id}": ${problem.message}` });
+  }
+  return { ok: false, problems };
+}

@@ -1,0 +1,170 @@
+import { OrgshiftError } from '../core/errors.ts';
+import { emptyHistory, type History, type Plan } from '../core/model.ts';
+import * as queries from '../core/queries.ts';
+import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
+import type { Day } from '../core/time.ts';
+import { parsePlan } from '../formats/plan-file.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import type { OrgRef, OrgStore } from '../store/store.ts';
+
+export interface PlanInput {
+  plan: Plan;
+  /** The plan file's text, kept so that the plan can be replayed and reviewed later. */
+  source: string;
+}
+
+export interface AppliedPlan {
+  plan: string;
+  title: string;
+  effective: Day;
+  seq: number;
+  version: number;
+}
+
+const EMPTY_ORG: OrgRef = { id: -1, name: '', version: 0 };
+
+/**
+ * The organization service the CLI and the server use: reads through a per-organization
+ * cache that is keyed by the organization's version, and applies plans after checking them
+ * against the whole applied history.
+ */
+export class OrgEngine {
+  private readonly cache = new Map<number, { version: number; history: History }>();
+
+  constructor(
+    readonly store: OrgStore,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  static async openSqlite(path: string): Promise<OrgEngine> {
+    const store = openSqliteStore(path);
+    await store.migrate();
+    return new OrgEngine(store);
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+
+  now(): string {
+    return this.clock().toISOString();
+  }
+
+  today(): Day {
+    return this.now().slice(0, 10);
+  }
+
+  private async orgOrEmpty(name: string): Promise<OrgRef> {
+    return (await this.store.findOrg(name)) ?? EMPTY_ORG;
+  }
+
+  async history(orgName: string, knownAt?: string): Promise<History> {
+    const org = await this.orgOrEmpty(orgName);
+    if (org === EMPTY_ORG) return emptyHistory();
+    if (knownAt !== undefined) return this.store.history(org.id, knownAt);
+    const cached = this.cache.get(org.id);
+    if (cached && cached.version === org.version) return cached.history;
+    const history = await this.store.history(org.id);
+    this.cache.set(org.id, { version: org.version, history });
+    return history;
+  }
+
+  private async appliedPlans(org: OrgRef): Promise<SequencedPlan[]> {
+    if (org === EMPTY_ORG) return [];
+    const stored = await this.store.plans(org.id);
+    return stored.map((s) => ({ plan: parsePlan(s.source, s.summary.file), seq: s.summary.seq }));
+  }
+
+  /** Checks plans against the organization without changing anything. */
+  async check(orgName: string, plans: Plan[]): Promise<CheckResult> {
+    const org = await this.orgOrEmpty(orgName);
+    return checkPlans(await this.appliedPlans(org), plans);
+  }
+
+  /**
+   * Applies one plan, all or nothing. Refused plans throw `plan_refused` with located
+   * problems; a concurrent writer makes it check again against the newer organization.
+   */
+  async apply(orgName: string, input: PlanInput): Promise<AppliedPlan> {
+    for (let attempt = 0; ; attempt++) {
+      const org = await this.store.ensureOrg(orgName, this.now());
+      const applied = await this.appliedPlans(org);
+      const result = checkPlans(applied, [input.plan]);
+      if (!result.ok) {
+        throw new OrgshiftError('plan_refused', `plan "${input.plan.id}" was refused`, result.problems);
+      }
+      const seq = applied.reduce((max, a) => Math.max(max, a.seq), 0) + 1;
+      try {
+        const version = await this.store.commit(
+          org,
+          [{ summary: summarize(input.plan, seq), source: input.source }],
+          result.history,
+          this.now(),
+        );
+        this.cache.set(org.id, { version, history: await this.store.history(org.id) });
+        return {
+          plan: input.plan.id,
+          title: input.plan.title,
+          effective: input.plan.effective,
+          seq,
+          version,
+        };
+      } catch (error) {
+        if (error instanceof OrgshiftError && error.id === 'conflict' && attempt < 5) continue;
+        throw error;
+      }
+    }
+  }
+
+  async plans(orgName: string): Promise<
+    Array<{
+      id: string;
+      title: string;
+      effective: Day;
+      announcedBy: string | null;
+      file: string;
+      seq: number;
+      recordedAt: string;
+    }>
+  > {
+    const org = await this.orgOrEmpty(orgName);
+    if (org === EMPTY_ORG) return [];
+    const stored = await this.store.plans(org.id);
+    return stored
+      .map((s) => ({ ...s.summary, recordedAt: s.recordedAt }))
+      .sort((a, b) => a.effective.localeCompare(b.effective) || a.seq - b.seq)
+      .map(({ sources: _sources, ...rest }) => rest);
+  }
+
+  async planSource(orgName: string, planId: string): Promise<string> {
+    const org = await this.orgOrEmpty(orgName);
+    const stored = org === EMPTY_ORG ? [] : await this.store.plans(org.id);
+    const found = stored.find((s) => s.summary.id === planId);
+    if (!found) throw new OrgshiftError('not_found', `no applied plan "${planId}"`);
+    return found.source;
+  }
+
+  async tree(orgName: string, asOf: Day, options: { unit?: string; depth?: number; knownAt?: string } = {}) {
+    const history = await this.history(orgName, options.knownAt);
+    return queries.tree(history, asOf, {
+      ...(options.unit !== undefined ? { unit: options.unit } : {}),
+      ...(options.depth !== undefined ? { depth: options.depth } : {}),
+    });
+  }
+
+  async person(orgName: string, name: string, asOf: Day, knownAt?: string) {
+    return queries.person(await this.history(orgName, knownAt), name, asOf);
+  }
+
+  async lineage(orgName: string, unit: string, knownAt?: string) {
+    return queries.lineage(await this.history(orgName, knownAt), unit);
+  }
+
+  async business(orgName: string, name: string, knownAt?: string) {
+    return queries.business(await this.history(orgName, knownAt), name);
+  }
+
+  async diff(orgName: string, from: Day, to: Day, knownAt?: string) {
+    return queries.diff(await this.history(orgName, knownAt), from, to);
+  }
+}

@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import {
+  emptyHistory,
+  type History,
+  type LineageEvent,
+  type PlanSummary,
+  type Provenance,
+  type ReportKind,
+} from '../core/model.ts';
+import type { Database, FactTable } from './schema.ts';
+
+type Bookkeeping = 'org_id' | 'fact_key' | 'recorded_at' | 'superseded_at';
+export type FactRow<T extends FactTable> = Omit<Database[T], Bookkeeping>;
+export type FactRows = { [T in FactTable]: Array<FactRow<T>> };
+
+function provColumns(prov: Provenance) {
+  return { plan_id: prov.plan, inferred: prov.inferred ? 1 : 0, quote: prov.quote ?? null };
+}
+
+function provOf(row: { plan_id: string; inferred: number; quote: string | null }): Provenance {
+  return {
+    plan: row.plan_id,
+    inferred: row.inferred === 1,
+    ...(row.quote !== null ? { quote: row.quote } : {}),
+  };
+}
+
+/** The organization's facts as table rows. */
+export function historyToRows(history: History): FactRows {
+  const rows: FactRows = {
+    units: [],
+    unit_versions: [],
+    people: [],
+    person_versions: [],
+    businesses: [],
+    business_versions: [],
+    posts: [],
+    report_lines: [],
+    lineage_events: [],
+  };
+  for (const unit of history.units.values()) {
+    rows.units.push({ unit_id: unit.id, aliases: JSON.stringify(unit.aliases) });
+    for (const v of unit.versions) {
+      rows.unit_versions.push({
+        unit_id: unit.id,
+        valid_from: v.from,
+        valid_to: v.to,
+        name: v.name,
+        type: v.type,
+        parent_id: v.parent,
+        ...provColumns(v.prov),
+      });
+    }
+  }
+  for (const person of history.people.values()) {
+    rows.people.push({
+      person_id: person.id,
+      aliases: JSON.stringify(person.aliases),
+      unnamed: person.unnamed ? 1 : 0,
+    });
+    for (const v of person.versions) {
+      rows.person_versions.push({
+        person_id: person.id,
+        valid_from: v.from,
+        valid_to: v.to,
+        name: v.name,
+        level: v.level,
+        title: v.title,
+        unit_id: v.unit,
+        ...provColumns(v.prov),
+      });
+    }
+  }
+  for (const business of history.businesses.values()) {
+    rows.businesses.push({ business_id: business.id, aliases: JSON.stringify(business.aliases) });
+    for (const v of business.versions) {
+      rows.business_versions.push({
+        business_id: business.id,
+        valid_from: v.from,
+        valid_to: v.to,
+        name: v.name,
+        unit_id: v.unit,
+        ...provColumns(v.prov),
+      });
+    }
+  }
+  for (const p of history.posts) {
+    rows.posts.push({
+      unit_id: p.unit,
+      post: p.post,
+      holder_id: p.holder,
+      concurrent: p.concurrent ? 1 : 0,
+      valid_from: p.from,
+      valid_to: p.to,
+      ...provColumns(p.prov),
+    });
+  }
+  for (const l of history.lines) {
+    rows.report_lines.push({
+      person_id: l.person,
+      manager_id: l.manager,
+      kind: l.kind,
+      valid_from: l.from,
+      valid_to: l.to,
+      ...provColumns(l.prov),
+    });
+  }
+  const ordinals = new Map<string, number>();
+  for (const e of history.events) {
+    const ordinal = ordinals.get(e.date) ?? 0;
+    ordinals.set(e.date, ordinal + 1);
+    rows.lineage_events.push({
+      event_date: e.date,
+      ordinal,
+      kind: e.kind,
+      unit_id: e.unit,
+      from_ids: JSON.stringify(e.from),
+      to_ids: JSON.stringify(e.to),
+      from_names: JSON.stringify(e.fromNames),
+      to_names: JSON.stringify(e.toNames),
+      ...provColumns(e.prov),
+    });
+  }
+  return rows;
+}
+
+const byFrom = (a: { valid_from: string }, b: { valid_from: string }) =>
+  a.valid_from.localeCompare(b.valid_from);
+
+/** Rebuilds a history from table rows (the inverse of `historyToRows`). */
+export function rowsToHistory(rows: FactRows, plans: PlanSummary[]): History {
+  const history = emptyHistory();
+  history.plans = plans;
+  for (const row of rows.units) {
+    history.units.set(row.unit_id, {
+      id: row.unit_id,
+      aliases: JSON.parse(row.aliases) as string[],
+      versions: [],
+    });
+  }
+  for (const row of [...rows.unit_versions].sort(byFrom)) {
+    history.units.get(row.unit_id)?.versions.push({
+      from: row.valid_from,
+      to: row.valid_to,
+      name: row.name,
+      type: row.type,
+      parent: row.parent_id,
+      prov: provOf(row),
+    });
+  }
+  for (const row of rows.people) {
+    history.people.set(row.person_id, {
+      id: row.person_id,
+      aliases: JSON.parse(row.aliases) as string[],
+      unnamed: row.unnamed === 1,
+      versions: [],
+    });
+  }
+  for (const row of [...rows.person_versions].sort(byFrom)) {
+    history.people.get(row.person_id)?.versions.push({
+      from: row.valid_from,
+      to: row.valid_to,
+      name: row.name,
+      level: row.level,
+      title: row.title,
+      unit: row.unit_id,
+      prov: provOf(row),
+    });
+  }
+  for (const row of rows.businesses) {
+    history.businesses.set(row.business_id, {
+      id: row.business_id,
+      aliases: JSON.parse(row.aliases) as string[],
+      versions: [],
+    });
+  }
+  for (const row of [...rows.business_versions].sort(byFrom)) {
+    history.businesses.get(row.business_id)?.versions.push({
+      from: row.valid_from,
+      to: row.valid_to,
+      name: row.name,
+      unit: row.unit_id,
+      prov: provOf(row),
+    });
+  }
+  history.posts = [...rows.posts].sort(byFrom).map((row) => ({
+    unit: row.unit_id,
+    post: row.post,
+    holder: row.holder_id,
+    concurrent: row.concurrent === 1,
+    from: row.valid_from,
+    to: row.valid_to,
+    prov: provOf(row),
+  }));
+  history.lines = [...rows.report_lines].sort(byFrom).map((row) => ({
+    person: row.person_id,
+    manager: row.manager_id,
+    kind: row.kind as ReportKind,
+    from: row.valid_from,
+    to: row.valid_to,
+    prov: provOf(row),
+  }));
+  history.events = [...rows.lineage_events]
+    .sort((a, b) => a.event_date.localeCompare(b.event_date) || a.ordinal - b.ordinal)
+    .map(
+      (row): LineageEvent => ({
+        date: row.event_date,
+        kind: row.kind as LineageEvent['kind'],
+        unit: row.unit_id,
+        from: JSON.parse(row.from_ids) as string[],
+        to: JSON.parse(row.to_ids) as string[],
+        fromNames: JSON.parse(row.from_names) as string[],
+        toNames: JSON.parse(row.to_names) as string[],
+        prov: provOf(row),
+      }),
+    );
+  return history;
+}
+
+/** Keys rows by a hash of their content; a row repeated within one table gets a counter. */
+export function keyRows<R extends object>(rows: R[]): Map<string, R> {
+  const keyed = new Map<string, R>();
+  for (const row of rows) {
+    const base = createHash('sha1').update(JSON.stringify(row)).digest('hex');
+    let key = base;
+    for (let n = 2; keyed.has(key); n++) key = `${base}#${n}`;
+    keyed.set(key, row);
+  }
+  return keyed;
+}

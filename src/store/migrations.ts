@@ -1,0 +1,128 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+/**
+ * Schema migrations, in order. Never edit one that has shipped: add the next. The column
+ * types used (text, integer) mean the same on SQLite and PostgreSQL.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('orgs')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('plans')
+        .addColumn('org_id', 'integer', (c) => c.notNull())
+        .addColumn('plan_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('effective', 'text', (c) => c.notNull())
+        .addColumn('announced_by', 'text')
+        .addColumn('file', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('recorded_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('plans_pk', ['org_id', 'plan_id'])
+        .execute();
+
+      const fact = (name: string) =>
+        db.schema
+          .createTable(name)
+          .addColumn('org_id', 'integer', (c) => c.notNull())
+          .addColumn('fact_key', 'text', (c) => c.notNull())
+          .addColumn('recorded_at', 'text', (c) => c.notNull())
+          .addColumn('superseded_at', 'text');
+      const valid = (name: string) =>
+        fact(name)
+          .addColumn('valid_from', 'text', (c) => c.notNull())
+          .addColumn('valid_to', 'text')
+          .addColumn('plan_id', 'text', (c) => c.notNull())
+          .addColumn('inferred', 'integer', (c) => c.notNull())
+          .addColumn('quote', 'text');
+
+      await fact('units')
+        .addColumn('unit_id', 'text', (c) => c.notNull())
+        .addColumn('aliases', 'text', (c) => c.notNull())
+        .execute();
+      await valid('unit_versions')
+        .addColumn('unit_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('parent_id', 'text')
+        .execute();
+      await fact('people')
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('aliases', 'text', (c) => c.notNull())
+        .addColumn('unnamed', 'integer', (c) => c.notNull())
+        .execute();
+      await valid('person_versions')
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('level', 'text')
+        .addColumn('title', 'text')
+        .addColumn('unit_id', 'text', (c) => c.notNull())
+        .execute();
+      await fact('businesses')
+        .addColumn('business_id', 'text', (c) => c.notNull())
+        .addColumn('aliases', 'text', (c) => c.notNull())
+        .execute();
+      await valid('business_versions')
+        .addColumn('business_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('unit_id', 'text', (c) => c.notNull())
+        .execute();
+      await valid('posts')
+        .addColumn('unit_id', 'text', (c) => c.notNull())
+        .addColumn('post', 'text', (c) => c.notNull())
+        .addColumn('holder_id', 'text')
+        .addColumn('concurrent', 'integer', (c) => c.notNull())
+        .execute();
+      await valid('report_lines')
+        .addColumn('person_id', 'text', (c) => c.notNull())
+        .addColumn('manager_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .execute();
+      await fact('lineage_events')
+        .addColumn('event_date', 'text', (c) => c.notNull())
+        .addColumn('ordinal', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('unit_id', 'text')
+        .addColumn('from_ids', 'text', (c) => c.notNull())
+        .addColumn('to_ids', 'text', (c) => c.notNull())
+        .addColumn('from_names', 'text', (c) => c.notNull())
+        .addColumn('to_names', 'text', (c) => c.notNull())
+        .addColumn('plan_id', 'text', (c) => c.notNull())
+        .addColumn('inferred', 'integer', (c) => c.notNull())
+        .addColumn('quote', 'text')
+        .execute();
+      for (const table of [
+        'units',
+        'unit_versions',
+        'people',
+        'person_versions',
+        'businesses',
+        'business_versions',
+        'posts',
+        'report_lines',
+        'lineage_events',
+      ]) {
+        await db.schema
+          .createIndex(`${table}_current`)
+          .on(table)
+          .columns(['org_id', 'superseded_at', 'fact_key'])
+          .execute();
+      }
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};
+
+export const LATEST_MIGRATION = Object.keys(migrations).at(-1)!;

@@ -1,0 +1,93 @@
+/**
+ * One schema for every SQL engine. Every table is keyed by organization id first, so a
+ * distributed engine can shard by it. Facts are bitemporal: `valid_from`/`valid_to` are
+ * calendar days (text, half-open), `recorded_at`/`superseded_at` are UTC timestamps (text)
+ * saying when Orgshift learned and unlearned the row. Current knowledge has `superseded_at` null.
+ */
+export interface Database {
+  orgs: OrgsTable;
+  plans: PlansTable;
+  units: EntityTable & { unit_id: string };
+  unit_versions: FactColumns &
+    ValidColumns & { unit_id: string; name: string; type: string; parent_id: string | null };
+  people: EntityTable & { person_id: string; unnamed: number };
+  person_versions: FactColumns &
+    ValidColumns & {
+      person_id: string;
+      name: string;
+      level: string | null;
+      title: string | null;
+      unit_id: string;
+    };
+  businesses: EntityTable & { business_id: string };
+  business_versions: FactColumns & ValidColumns & { business_id: string; name: string; unit_id: string };
+  posts: FactColumns &
+    ValidColumns & { unit_id: string; post: string; holder_id: string | null; concurrent: number };
+  report_lines: FactColumns & ValidColumns & { person_id: string; manager_id: string; kind: string };
+  lineage_events: FactColumns & {
+    event_date: string;
+    ordinal: number;
+    kind: string;
+    unit_id: string | null;
+    from_ids: string;
+    to_ids: string;
+    from_names: string;
+    to_names: string;
+    plan_id: string;
+    inferred: number;
+    quote: string | null;
+  };
+}
+
+export interface OrgsTable {
+  id: number;
+  name: string;
+  version: number;
+  created_at: string;
+}
+
+export interface PlansTable {
+  org_id: number;
+  plan_id: string;
+  seq: number;
+  title: string;
+  effective: string;
+  announced_by: string | null;
+  file: string;
+  source: string;
+  recorded_at: string;
+}
+
+export interface FactColumns {
+  org_id: number;
+  /** A hash of the row's content: the same fact recorded twice has the same key. */
+  fact_key: string;
+  recorded_at: string;
+  superseded_at: string | null;
+}
+
+export interface ValidColumns {
+  valid_from: string;
+  valid_to: string | null;
+  plan_id: string;
+  inferred: number;
+  quote: string | null;
+}
+
+export interface EntityTable extends FactColumns {
+  aliases: string;
+}
+
+export type FactTable = Exclude<keyof Database, 'orgs' | 'plans'>;
+
+export const FACT_TABLES: readonly FactTable[] = [
+  'units',
+  'unit_versions',
+  'people',
+  'person_versions',
+  'businesses',
+  'business_versions',
+  'posts',
+  'report_lines',
+  'lineage_events',
+];

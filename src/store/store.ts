@@ -1,0 +1,220 @@
+import { type Kysely, Migrator, type Transaction } from 'kysely';
+import { OrgshiftError } from '../core/errors.ts';
+import type { History, PlanSummary } from '../core/model.ts';
+import { type FactRows, historyToRows, keyRows, rowsToHistory } from './facts.ts';
+import { migrationProvider } from './migrations.ts';
+import { type Database, FACT_TABLES, type FactTable } from './schema.ts';
+
+export interface StoredPlan {
+  summary: PlanSummary;
+  source: string;
+  recordedAt: string;
+}
+
+export interface OrgRef {
+  id: number;
+  name: string;
+  version: number;
+}
+
+/** How many rows go into one INSERT: well under every engine's limit on bound parameters. */
+const CHUNK = 200;
+
+/**
+ * The durable store: one Kysely schema and one set of queries for every SQL engine. A
+ * dialect module (`sqlite.ts`, later `postgres.ts`) only supplies the Kysely instance.
+ */
+export class OrgStore {
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly engine: string,
+  ) {}
+
+  async migrate(): Promise<string[]> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error)
+      throw new OrgshiftError('conflict', `migration failed: ${String(error)}`, [], { cause: error });
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  async findOrg(name: string): Promise<OrgRef | undefined> {
+    return this.db
+      .selectFrom('orgs')
+      .select(['id', 'name', 'version'])
+      .where('name', '=', name)
+      .executeTakeFirst();
+  }
+
+  async ensureOrg(name: string, now: string): Promise<OrgRef> {
+    const found = await this.findOrg(name);
+    if (found) return found;
+    await this.db.transaction().execute(async (trx) => {
+      const max = await trx
+        .selectFrom('orgs')
+        .select((eb) => eb.fn.max('id').as('id'))
+        .executeTakeFirst();
+      const id = Number(max?.id ?? 0) + 1;
+      await trx.insertInto('orgs').values({ id, name, version: 0, created_at: now }).execute();
+    });
+    return (await this.findOrg(name))!;
+  }
+
+  async listOrgs(): Promise<OrgRef[]> {
+    return this.db.selectFrom('orgs').select(['id', 'name', 'version']).orderBy('name').execute();
+  }
+
+  async plans(orgId: number): Promise<StoredPlan[]> {
+    const rows = await this.db
+      .selectFrom('plans')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .orderBy('seq')
+      .execute();
+    return rows.map((row) => ({
+      summary: {
+        id: row.plan_id,
+        title: row.title,
+        effective: row.effective,
+        announcedBy: row.announced_by,
+        sources: [],
+        file: row.file,
+        seq: row.seq,
+      },
+      source: row.source,
+      recordedAt: row.recorded_at,
+    }));
+  }
+
+  /**
+   * The organization's facts as known at `knownAt` (a UTC timestamp; default: now, i.e.
+   * every row not yet superseded).
+   */
+  async history(orgId: number, knownAt?: string): Promise<History> {
+    const rows = {} as Record<FactTable, unknown[]>;
+    for (const table of FACT_TABLES) {
+      let query = this.db.selectFrom(table).selectAll().where('org_id', '=', orgId);
+      if (knownAt === undefined) query = query.where('superseded_at', 'is', null);
+      else {
+        query = query
+          .where('recorded_at', '<=', knownAt)
+          .where((eb) => eb.or([eb('superseded_at', 'is', null), eb('superseded_at', '>', knownAt)]));
+      }
+      rows[table] = await query.execute();
+    }
+    const plans = (await this.plans(orgId))
+      .filter((p) => knownAt === undefined || p.recordedAt <= knownAt)
+      .map((p) => p.summary);
+    return rowsToHistory(rows as unknown as FactRows, plans);
+  }
+
+  /**
+   * Records applied plans and the organization they produce, in one transaction. The
+   * organization's version must still be `expectedVersion` (another writer may have committed
+   * since it was read); otherwise nothing is written and a `conflict` error is thrown.
+   */
+  async commit(
+    org: OrgRef,
+    plans: Array<{ summary: PlanSummary; source: string }>,
+    history: History,
+    now: string,
+  ): Promise<number> {
+    const next = org.version + 1;
+    await this.db.transaction().execute(async (trx) => {
+      const bumped = await trx
+        .updateTable('orgs')
+        .set({ version: next })
+        .where('id', '=', org.id)
+        .where('version', '=', org.version)
+        .executeTakeFirst();
+      if (Number(bumped.numUpdatedRows) !== 1) {
+        throw new OrgshiftError(
+          'conflict',
+          `organization "${org.name}" changed while the plan was checked; try again`,
+        );
+      }
+      for (const { summary, source } of plans) {
+        await trx
+          .insertInto('plans')
+          .values({
+            org_id: org.id,
+            plan_id: summary.id,
+            seq: summary.seq,
+            title: summary.title,
+            effective: summary.effective,
+            announced_by: summary.announcedBy,
+            file: summary.file,
+            source,
+            recorded_at: now,
+          })
+          .execute();
+      }
+      await writeFacts(trx, org.id, historyToRows(history), now);
+    });
+    return next;
+  }
+
+  /** Every row of every table, in a stable order: two equal dumps mean an unchanged store. */
+  async dump(): Promise<string> {
+    const out: Record<string, unknown[]> = {};
+    out.orgs = await this.db.selectFrom('orgs').selectAll().orderBy('id').execute();
+    out.plans = await this.db.selectFrom('plans').selectAll().orderBy('org_id').orderBy('seq').execute();
+    for (const table of FACT_TABLES) {
+      out[table] = await this.db
+        .selectFrom(table)
+        .selectAll()
+        .orderBy('org_id')
+        .orderBy('fact_key')
+        .orderBy('recorded_at')
+        .execute();
+    }
+    return JSON.stringify(out);
+  }
+}
+
+/** Supersedes rows no longer true and inserts new ones; rows that stay are left untouched. */
+async function writeFacts(
+  trx: Transaction<Database>,
+  orgId: number,
+  rows: FactRows,
+  now: string,
+): Promise<void> {
+  for (const table of FACT_TABLES) {
+    const wanted = keyRows(rows[table] as object[]);
+    const current = await trx
+      .selectFrom(table)
+      .select('fact_key')
+      .where('org_id', '=', orgId)
+      .where('superseded_at', 'is', null)
+      .execute();
+    const currentKeys = new Set(current.map((r) => r.fact_key));
+    const stale = [...currentKeys].filter((key) => !wanted.has(key));
+    for (let i = 0; i < stale.length; i += CHUNK) {
+      await trx
+        .updateTable(table)
+        .set({ superseded_at: now })
+        .where('org_id', '=', orgId)
+        .where('superseded_at', 'is', null)
+        .where('fact_key', 'in', stale.slice(i, i + CHUNK))
+        .execute();
+    }
+    const fresh = [...wanted].filter(([key]) => !currentKeys.has(key));
+    for (let i = 0; i < fresh.length; i += CHUNK) {
+      const values = fresh.slice(i, i + CHUNK).map(([key, row]) => ({
+        ...row,
+        org_id: orgId,
+        fact_key: key,
+        recorded_at: now,
+        superseded_at: null,
+      }));
+      await trx
+        .insertInto(table)
+        .values(values as never)
+        .execute();
+    }
+  }
+}
