@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { formatProblem, type Problem } from '../src/core/errors.ts';
+import type { History, Plan } from '../src/core/model.ts';
+import { checkPlans, type SequencedPlan } from '../src/core/replay.ts';
+import { parsePlan } from '../src/formats/plan-file.ts';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const EXAMPLES_DIR = `${ROOT}examples/alibaba/`;
+
+export function examplePlans(): Array<{ plan: Plan; source: string; file: string }> {
+  return readdirSync(EXAMPLES_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => {
+      const source = readFileSync(`${EXAMPLES_DIR}${f}`, 'utf8');
+      const file = `examples/alibaba/${f}`;
+      return { plan: parsePlan(source, file), source, file };
+    });
+}
+
+export function plan(source: string, file = 'test.yaml'): Plan {
+  return parsePlan(source, file);
+}
+
+/** Applies plans one after another, like `plan apply`; throws with the problems of the first refusal. */
+export function build(...sources: string[]): History {
+  const applied: SequencedPlan[] = [];
+  let history: History | undefined;
+  sources.forEach((source, i) => {
+    const p = plan(source, `plan-${i}.yaml`);
+    const result = checkPlans(applied, [p]);
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+    applied.push({ plan: p, seq: i + 1 });
+    history = result.history;
+  });
+  return history!;
+}
+
+/** The problems of applying the last plan after the others; fails if it is accepted. */
+export function refusal(...sources: string[]): Problem[] {
+  const applied: SequencedPlan[] = [];
+  for (const [i, source] of sources.entries()) {
+    const p = plan(source, `plan-${i}.yaml`);
+    const result = checkPlans(applied, [p]);
+    if (i === sources.length - 1) {
+      if (result.ok) throw new Error('expected the last plan to be refused, but it was accepted');
+      return result.problems;
+    }
+    if (!result.ok)
+      throw new Error(`setup plan ${i} refused: ${result.problems.map(formatProblem).join('\n')}`);
+    applied.push({ plan: p, seq: i + 1 });
+  }
+  throw new Error('refusal() needs at least one plan');
+}
+
+/** A small organization used by many tests. */
+export const BASE = `
+plan: base
+title: Base organization
+effective: 2020-01-01
+changes:
+  - create: { unit: Acme, type: company }
+  - hire: { person: Ada Root, unit: Acme, level: M9 }
+  - appoint: { person: Ada Root, unit: Acme }
+  - create: { unit: Sales, type: division, parent: Acme }
+  - create: { unit: Sales East, type: team, parent: Sales }
+  - create: { unit: Sales West, type: team, parent: Sales }
+  - create: { unit: Engineering, type: division, parent: Acme }
+  - create: { unit: Platform, type: team, parent: Engineering }
+  - hire: { person: Bob Sales, unit: Sales, level: M6 }
+  - appoint: { person: Bob Sales, unit: Sales }
+  - hire: { person: Cy East, unit: Sales East, level: M5 }
+  - appoint: { person: Cy East, unit: Sales East }
+  - hire: { person: Dee Seller, unit: Sales East, level: P6 }
+  - hire: { person: Eve West, unit: Sales West, level: P5 }
+  - hire: { person: Finn Eng, unit: Engineering, level: M6 }
+  - appoint: { person: Finn Eng, unit: Engineering }
+  - hire: { person: Gus Dev, unit: Platform, level: P7 }
+  - launch: { business: Storefront, unit: Sales East }
+  - launch: { business: Cloud, unit: Platform }
+`;
