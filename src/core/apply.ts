@@ -214,10 +214,10 @@ export class OrgBuilder {
       (r) => !live(r.id) && r.versions.some((v) => nameKey(v.name) === wanted),
     );
     if (gone) throw new OperationError(this.goneMessage(kind, ref, gone.id), key);
-    const candidates: string[] = [];
+    const candidates: Array<[string, string]> = [];
     for (const record of records.values()) {
       const open = this.openVersion(record.versions);
-      if (open) candidates.push(open.name, ...record.aliases);
+      if (open) for (const name of [open.name, ...record.aliases]) candidates.push([name, open.name]);
     }
     throw new OperationError(`no ${kind} named "${ref}" on ${this.date}.${didYouMean(ref, candidates)}`, key);
   }

@@ -43,8 +43,17 @@ export function suggest(wanted: string, candidates: Iterable<string>, limit = 3)
   return scored.slice(0, limit).map((s) => s.name);
 }
 
-export function didYouMean(wanted: string, candidates: Iterable<string>): string {
-  const hints = suggest(wanted, candidates);
+/**
+ * " Did you mean …?" for `wanted`. Candidates may be names or `[name, label]` pairs, so that
+ * an alias suggests the record's own name once rather than every spelling of it.
+ */
+export function didYouMean(wanted: string, candidates: Iterable<string | readonly [string, string]>): string {
+  const labels = new Map<string, string>();
+  for (const candidate of candidates) {
+    const [name, label] = typeof candidate === 'string' ? [candidate, candidate] : candidate;
+    if (!labels.has(name)) labels.set(name, label);
+  }
+  const hints = [...new Set(suggest(wanted, labels.keys(), 10).map((name) => labels.get(name)!))].slice(0, 3);
   if (hints.length === 0) return '';
   return ` Did you mean ${hints.map((h) => `"${h}"`).join(' or ')}?`;
 }

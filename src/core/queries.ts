@@ -148,11 +148,11 @@ export function findRecord(history: History, kind: Kind, ref: string, date?: Day
       );
     }
   }
-  const candidates: string[] = [];
+  const candidates: Array<[string, string]> = [];
   for (const r of records.values()) {
     if (!alive(r.id)) continue;
     const name = date === undefined ? r.versions.at(-1)?.name : versionAt(r.versions, date)?.name;
-    if (name) candidates.push(name, ...r.aliases);
+    if (name) for (const spelling of [name, ...r.aliases]) candidates.push([spelling, name]);
   }
   throw new OrgshiftError(
     'not_found',

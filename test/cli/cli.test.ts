@@ -1,0 +1,199 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.ts';
+import { EXAMPLES_DIR, ROOT } from '../helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'orgshift-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let counter = 0;
+function freshDb(): string {
+  counter += 1;
+  return join(dir, `org-${counter}.db`);
+}
+
+async function cli(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, {
+    out: (t) => {
+      stdout += t.endsWith('\n') ? t : `${t}\n`;
+    },
+    err: (t) => {
+      stderr += t.endsWith('\n') ? t : `${t}\n`;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+const EXAMPLES = [
+  '00-local-life-baseline',
+  '01-local-life-regroup',
+  '02-commerce-baseline',
+  '03-china-digital-commerce',
+  '04-big-taobao-integration',
+].map((f) => `${EXAMPLES_DIR}${f}.yaml`);
+
+async function seeded(): Promise<string> {
+  const db = freshDb();
+  const result = await cli('--db', db, 'plan', 'apply', ...EXAMPLES);
+  expect(result.code).toBe(0);
+  return db;
+}
+
+describe('the CLI, in process', () => {
+  it('replays both seed restructurings and answers the newcomer questions', async () => {
+    const db = await seeded();
+    const dai = await cli('--db', db, 'person', 'Dai Shan', '--as-of', '2022-01-07', '--json');
+    expect(dai.code).toBe(0);
+    const parsed = JSON.parse(dai.stdout);
+    expect(Object.keys(parsed)).toEqual(
+      expect.arrayContaining(['id', 'name', 'level', 'unit', 'posts', 'manager', 'chain']),
+    );
+    expect(
+      parsed.directReports
+        .filter((r: { via: string }) => r.via === 'solid')
+        .map((r: { name: string }) => r.name),
+    ).toEqual(['Chuixue', 'Daofang', 'Jia Luo', 'Qiancheng', 'Sixin', 'Xuande']);
+    const text = await cli('--db', db, 'person', 'daishan', '--as-of', '2022-01-07');
+    expect(text.stdout).toContain('Lu Su — as CTO of Big Taobao (concurrent post)');
+
+    const lineage = await cli('--db', db, 'lineage', 'Tmall Business Group');
+    expect(lineage.stdout).toContain(
+      '2022-01-06  merged Taobao Business Group + Tmall Business Group → User Operation Development Center, Industrial Operation Development Center, Platform Strategy and Operation Center',
+    );
+
+    const diff = await cli('--db', db, 'diff', '--from', '2021-12-31', '--to', '2022-01-07', '--json');
+    const changes = JSON.parse(diff.stdout).changes as Array<{ kind: string }>;
+    expect(changes.map((c) => c.kind)).toContain('unit-merged');
+
+    const tree = await cli(
+      '--db',
+      db,
+      'tree',
+      '--as-of',
+      '2022-01-07',
+      '--unit',
+      'Big Taobao',
+      '--depth',
+      '1',
+      '--json',
+    );
+    const root = JSON.parse(tree.stdout).root;
+    expect(root.children).toHaveLength(6);
+    expect(root.children.every((c: { children: unknown[] }) => c.children.length === 0)).toBe(true);
+    expect(JSON.parse(tree.stdout).asOf).toBe('2022-01-07');
+
+    const business = await cli('--db', db, 'business', 'Tmall', '--json');
+    expect(JSON.parse(business.stdout).owners.map((o: { unit: string }) => o.unit)).toEqual([
+      'Tmall Business Group',
+      'Big Taobao',
+    ]);
+
+    const list = await cli('--db', db, 'plan', 'list');
+    expect(list.stdout.split('\n')[4]).toMatch(/^2022-01-06 {2}big-taobao-integration/);
+  });
+
+  it('refuses a plan that would orphan a team, precisely, and changes nothing', async () => {
+    const db = await seeded();
+    const file = join(dir, 'orphan.yaml');
+    writeFileSync(
+      file,
+      `plan: fold-big-taobao
+title: Fold Big Taobao
+effective: 2022-03-01
+changes:
+  - dissolve:
+      unit: Big Taobao
+`,
+    );
+    const before = await cli('--db', db, 'tree', '--as-of', '2022-03-01', '--json');
+    const result = await cli('--db', db, 'plan', 'apply', file);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:13: dissolve \\(changes\\[0\\]\\): would orphan 8 items on 2022-03-01: `,
+      ),
+    );
+    expect(result.stderr).toContain('child unit "User Operation Development Center" of "Big Taobao"');
+    expect(result.stderr).toContain('business "Taobao" of "Big Taobao"');
+    const after = await cli('--db', db, 'tree', '--as-of', '2022-03-01', '--json');
+    expect(after.stdout).toBe(before.stdout);
+    const check = await cli('--db', db, 'plan', 'check', file, '--json');
+    expect(check.code).toBe(1);
+    expect(JSON.parse(check.stdout).error.id).toBe('plan_refused');
+  });
+
+  it('checks plans without applying them', async () => {
+    const db = freshDb();
+    const result = await cli('--db', db, 'plan', 'check', EXAMPLES[0]!, EXAMPLES[1]!);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      '00-local-life-baseline.yaml: ok — plan alibaba-local-life-baseline, effective 2020-01-01, 10 changes',
+    );
+    expect((await cli('--db', db, 'plan', 'list', '--json')).stdout).toContain('"plans": []');
+  });
+
+  it('answers usage errors with exit 2 and bad names with a suggestion and exit 1', async () => {
+    const db = await seeded();
+    expect((await cli('--db', db, 'tree', '--as-of', '2022-13-01')).code).toBe(2);
+    expect((await cli('--db', db, 'tree', '--depth', 'deep')).code).toBe(2);
+    expect((await cli('--db', db, 'frobnicate')).code).toBe(2);
+    expect((await cli('--db', db, 'diff', '--from', '2022-01-01')).code).toBe(2);
+    const typo = await cli('--db', db, 'person', 'Dai Shen', '--as-of', '2022-01-07');
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toBe(
+      'orgshift: no person named "Dai Shen" on 2022-01-07. Did you mean "Dai Shan"?\n',
+    );
+    const missing = await cli('--db', db, 'plan', 'apply', join(dir, 'nope.yaml'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.yaml:1:1: cannot read plan file: no such file/);
+  });
+
+  it('seeds the examples once', async () => {
+    const db = freshDb();
+    expect((await cli('--db', db, 'seed-examples')).stderr.split('\n').filter(Boolean)).toHaveLength(5);
+    expect((await cli('--db', db, 'seed-examples')).stderr).toContain('already applied');
+  });
+});
+
+describe('bin/orgshift, as a process', () => {
+  it('prints data on stdout, messages on stderr, and exits 0 / 1 / 2', () => {
+    const db = freshDb();
+    const exec = (...args: string[]) =>
+      spawnSync(join(ROOT, 'bin/orgshift'), ['--db', db, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, ORGSHIFT_DB: '' },
+      });
+    const applied = exec('plan', 'apply', ...EXAMPLES);
+    expect(applied.status).toBe(0);
+    expect(applied.stdout).toBe('');
+    expect(applied.stderr).toContain('applied');
+    const tree = exec('tree', '--as-of', '2022-01-07', '--unit', 'China Digital Commerce', '--depth', '1');
+    expect(tree.status).toBe(0);
+    expect(tree.stdout).toContain('China Digital Commerce (section) — head: Dai Shan');
+    expect(tree.stderr).toBe('');
+    expect(exec('lineage', 'Nowhere').status).toBe(1);
+    const usage = exec('tree', '--as-of', 'yesterday');
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('--as-of: "yesterday" is not a calendar day');
+  });
+
+  it('uses ORGSHIFT_DB when --db is not given', () => {
+    const db = freshDb();
+    const result = spawnSync(join(ROOT, 'bin/orgshift'), ['seed-examples'], {
+      encoding: 'utf8',
+      env: { ...process.env, ORGSHIFT_DB: db },
+    });
+    expect(result.status).toBe(0);
+    const list = spawnSync(join(ROOT, 'bin/orgshift'), ['plan', 'list', '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, ORGSHIFT_DB: db },
+    });
+    expect(JSON.parse(list.stdout).plans).toHaveLength(5);
+  });
+});

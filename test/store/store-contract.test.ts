@@ -1,0 +1,108 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { OrgshiftError } from '../../src/core/errors.ts';
+import { replay } from '../../src/core/replay.ts';
+import { OrgEngine } from '../../src/engine/org-engine.ts';
+import { historyToRows, keyRows } from '../../src/store/facts.ts';
+import { FACT_TABLES } from '../../src/store/schema.ts';
+import { BASE, examplePlans, plan } from '../helpers.ts';
+import { dialects } from './dialects.ts';
+
+function keysOf(history: Parameters<typeof historyToRows>[0]) {
+  const rows = historyToRows(history);
+  return Object.fromEntries(FACT_TABLES.map((t) => [t, [...keyRows(rows[t] as object[]).keys()].sort()]));
+}
+
+class Clock {
+  constructor(public now = new Date('2026-01-01T00:00:00.000Z')) {}
+  tick(ms = 1000) {
+    this.now = new Date(this.now.getTime() + ms);
+  }
+  read = () => this.now;
+}
+
+for (const dialect of dialects()) {
+  describe(`store contract on ${dialect.name}`, () => {
+    afterAll(() => dialect.cleanup());
+
+    async function engine(clock = new Clock()) {
+      return new OrgEngine(await dialect.open(), clock.read);
+    }
+
+    it('migrates from nothing to the latest schema, and again without change', async () => {
+      const store = await dialect.open();
+      expect(await store.migrate()).toEqual([]);
+      await store.close();
+    });
+
+    it('stores the facts replay produces, and reads them back equal', async () => {
+      const e = await engine();
+      const plans = examplePlans();
+      for (const p of plans) await e.apply('default', { plan: p.plan, source: p.source });
+      const replayed = replay(plans.map((p, i) => ({ plan: p.plan, seq: i + 1 })));
+      if (!replayed.ok) throw new Error('examples must replay');
+      const stored = await e.store.history((await e.store.findOrg('default'))!.id);
+      expect(keysOf(stored)).toEqual(keysOf(replayed.history));
+      expect((await e.plans('default')).map((p) => p.id)).toEqual(plans.map((p) => p.plan.id));
+      expect(await e.planSource('default', 'big-taobao-integration')).toBe(plans[4]!.source);
+      await e.close();
+    });
+
+    it('changes nothing when a plan is refused', async () => {
+      const e = await engine();
+      await e.apply('default', { plan: plan(BASE), source: BASE });
+      const before = await e.store.dump();
+      const bad =
+        'plan: bad\ntitle: t\neffective: 2021-01-01\nchanges:\n  - promote: { person: Ada Root, level: M10 }\n  - dissolve: { unit: Sales }\n';
+      await expect(e.apply('default', { plan: plan(bad), source: bad })).rejects.toMatchObject({
+        id: 'plan_refused',
+      });
+      expect(await e.store.dump()).toBe(before);
+      const again =
+        'plan: base\ntitle: t\neffective: 2021-01-01\nchanges:\n  - promote: { person: Ada Root, level: M10 }\n';
+      await expect(e.apply('default', { plan: plan(again), source: again })).rejects.toThrow(/refused/);
+      expect(await e.store.dump()).toBe(before);
+      await e.close();
+    });
+
+    it('refuses a commit against a stale version and writes nothing', async () => {
+      const e = await engine();
+      await e.apply('default', { plan: plan(BASE), source: BASE });
+      const org = (await e.store.findOrg('default'))!;
+      const before = await e.store.dump();
+      const stale = { ...org, version: org.version - 1 };
+      const history = await e.history('default');
+      await expect(e.store.commit(stale, [], history, '2026-01-02T00:00:00.000Z')).rejects.toBeInstanceOf(
+        OrgshiftError,
+      );
+      expect(await e.store.dump()).toBe(before);
+      await e.close();
+    });
+
+    it('answers as known at an earlier moment: a back-dated correction does not rewrite the past', async () => {
+      const clock = new Clock();
+      const e = await engine(clock);
+      await e.apply('default', { plan: plan(BASE), source: BASE });
+      const knownBefore = clock.now.toISOString();
+      clock.tick();
+      const correction =
+        'plan: correction\ntitle: t\neffective: 2020-06-01\nchanges:\n  - rename: { unit: Sales East, to: East }\n';
+      await e.apply('default', { plan: plan(correction), source: correction });
+      const now = await e.tree('default', '2021-01-01', { unit: 'Sales', depth: 1 });
+      expect(now.root!.children.map((c) => c.name)).toEqual(['East', 'Sales West']);
+      const then = await e.tree('default', '2021-01-01', { unit: 'Sales', depth: 1, knownAt: knownBefore });
+      expect(then.root!.children.map((c) => c.name)).toEqual(['Sales East', 'Sales West']);
+      const beforeAnything = await e.tree('default', '2021-01-01', { knownAt: '2025-01-01T00:00:00.000Z' });
+      expect(beforeAnything.root).toBeNull();
+      await e.close();
+    });
+
+    it('keeps organizations apart', async () => {
+      const e = await engine();
+      await e.apply('acme', { plan: plan(BASE), source: BASE });
+      expect((await e.tree('acme', '2021-01-01')).root?.name).toBe('Acme');
+      expect((await e.tree('other', '2021-01-01')).root).toBeNull();
+      expect(await e.plans('other')).toEqual([]);
+      await e.close();
+    });
+  });
+}
