@@ -1,0 +1,197 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { OrgshiftError } from '../../src/core/errors.ts';
+import { checkInvariants } from '../../src/core/invariants.ts';
+import { OrgEngine } from '../../src/engine/org-engine.ts';
+import { parsePlan } from '../../src/formats/plan-file.ts';
+import { BASE, examplePlans, plan } from '../helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'orgshift-prop-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Parsing either gives a plan or an OrgshiftError whose every problem is located in the file. */
+function parsesOrLocates(source: string): void {
+  try {
+    parsePlan(source, 'fuzz.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(OrgshiftError);
+    const problems = (error as OrgshiftError).problems;
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems) {
+      expect(p.location?.file).toBe('fuzz.yaml');
+      expect(p.location!.line).toBeGreaterThanOrEqual(1);
+      expect(p.location!.col).toBeGreaterThanOrEqual(1);
+      expect(p.message.length).toBeGreaterThan(0);
+    }
+  }
+}
+
+const exampleSources = examplePlans().map((p) => p.source);
+
+describe('arbitrary plan files', () => {
+  it('never crash: arbitrary text', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 400 }), parsesOrLocates), { numRuns: 300 });
+  });
+
+  it('never crash: arbitrary YAML values', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => parsesOrLocates(stringify(value))),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never crash: example plans with random edits', () => {
+    const edit = fc.record({
+      file: fc.integer({ min: 0, max: exampleSources.length - 1 }),
+      at: fc.nat(),
+      remove: fc.integer({ min: 0, max: 12 }),
+      insert: fc.string({ maxLength: 12 }),
+    });
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), (edits) => {
+        let source = exampleSources[edits[0]!.file]!;
+        for (const e of edits) {
+          const at = e.at % (source.length + 1);
+          source = source.slice(0, at) + e.insert + source.slice(at + e.remove);
+        }
+        parsesOrLocates(source);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+const UNITS = [
+  'Acme',
+  'Sales',
+  'Sales East',
+  'Sales West',
+  'Engineering',
+  'Platform',
+  'Salse',
+  'New A',
+  'New B',
+];
+const PEOPLE = [
+  'Ada Root',
+  'Bob Sales',
+  'Cy East',
+  'Dee Seller',
+  'Eve West',
+  'Finn Eng',
+  'Gus Dev',
+  'Hal New',
+  'Dee Seler',
+];
+const BUSINESSES = ['Storefront', 'Cloud', 'Market'];
+const DATES = ['2019-06-01', '2020-01-01', '2020-06-01', '2021-01-01', '2021-06-01'];
+
+const unit = fc.constantFrom(...UNITS);
+const who = fc.constantFrom(...PEOPLE);
+const newUnit = fc.record({ name: fc.constantFrom('New A', 'New B', 'New C'), type: fc.constant('team') });
+
+const operation = fc.oneof(
+  fc.record({
+    create: fc.record({ unit: fc.constantFrom('New A', 'New B'), type: fc.constant('team'), parent: unit }),
+  }),
+  fc.record({ rename: fc.record({ unit, to: fc.constantFrom('New A', 'Renamed') }) }),
+  fc.record({ move: fc.record({ unit, to: unit }) }),
+  fc.record({
+    merge: fc.record(
+      {
+        units: fc.uniqueArray(unit, { minLength: 1, maxLength: 2 }),
+        into: fc.oneof(unit, fc.array(newUnit, { minLength: 1, maxLength: 2 })),
+        rest: fc.option(unit, { nil: undefined }),
+      },
+      { requiredKeys: ['units', 'into'] },
+    ),
+  }),
+  fc.record({
+    split: fc.record(
+      {
+        unit,
+        into: fc.array(newUnit, { minLength: 1, maxLength: 2 }),
+        rest: fc.option(fc.constantFrom('New A', 'Acme'), { nil: undefined }),
+      },
+      { requiredKeys: ['unit', 'into'] },
+    ),
+  }),
+  fc.record({
+    dissolve: fc.record({ unit, rest: fc.option(unit, { nil: undefined }) }, { requiredKeys: ['unit'] }),
+  }),
+  fc.record({
+    transfer: fc.oneof(
+      fc.record({ business: fc.constantFrom(...BUSINESSES), to: unit }),
+      fc.record({ person: who, to: unit }),
+    ),
+  }),
+  fc.record({
+    appoint: fc.record({ person: who, unit, post: fc.constantFrom('head', 'CTO'), concurrent: fc.boolean() }),
+  }),
+  fc.record({ vacate: fc.record({ unit, post: fc.constantFrom('head', 'CTO') }) }),
+  fc.record({ promote: fc.record({ person: who, level: fc.constantFrom('M5', 'M6', 'P7') }) }),
+  fc.record({ hire: fc.record({ person: fc.constantFrom('Hal New', 'Ivy New'), unit }) }),
+  fc.record({ leave: fc.record({ person: who }) }),
+  fc.record({ report: fc.record({ person: who, to: who, kind: fc.constantFrom('solid', 'dotted') }) }),
+  fc.record({ launch: fc.record({ business: fc.constantFrom(...BUSINESSES), unit }) }),
+  fc.record({ retire: fc.record({ business: fc.constantFrom(...BUSINESSES) }) }),
+);
+
+const planSource = (index: number) =>
+  fc
+    .record({
+      effective: fc.constantFrom(...DATES),
+      changes: fc.array(operation, { minLength: 1, maxLength: 4 }),
+    })
+    .map(({ effective, changes }) =>
+      stringify({ plan: `random-${index}`, title: 'random', effective, changes }),
+    );
+
+describe('arbitrary operation sequences against a generated organization', () => {
+  it('accept only plans that keep every invariant, and leave the store byte-for-byte unchanged on refusal', async () => {
+    let run = 0;
+    let accepted = 0;
+    let refusedCount = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.tuple(planSource(1), planSource(2), planSource(3), planSource(4)),
+        async (sources) => {
+          run += 1;
+          const engine = await OrgEngine.openSqlite(join(dir, `run-${run}.db`));
+          try {
+            await engine.apply('default', { plan: plan(BASE), source: BASE });
+            for (const source of sources) {
+              const before = await engine.store.dump();
+              const p = parsePlan(source, 'random.yaml');
+              try {
+                await engine.apply('default', { plan: p, source });
+              } catch (error) {
+                expect(error).toBeInstanceOf(OrgshiftError);
+                const refused = error as OrgshiftError;
+                expect(refused.id).toBe('plan_refused');
+                for (const problem of refused.problems)
+                  expect(problem.location?.line).toBeGreaterThanOrEqual(1);
+                expect(await engine.store.dump()).toBe(before);
+                refusedCount += 1;
+                continue;
+              }
+              accepted += 1;
+              const history = await engine.history('default');
+              for (const date of DATES) expect(checkInvariants(history, date)).toEqual([]);
+            }
+          } finally {
+            await engine.close();
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // Both paths must be exercised, or the property proves nothing.
+    expect(accepted).toBeGreaterThan(5);
+    expect(refusedCount).toBeGreaterThan(5);
+  });
+});
