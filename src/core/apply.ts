@@ -65,6 +65,9 @@ export class OrgBuilder {
   private readonly postsHeld = new Map<string, Set<PostVersion>>();
   private readonly postsInUnit = new Map<string, Set<PostVersion>>();
   private readonly openLines = new Map<string, Set<History['lines'][number]>>();
+  private readonly liveRoots = new Set<string>();
+  /** Every name any person ever had, so that a rehire finds the former record without a scan. */
+  private readonly everPersonNames = new Map<string, Set<string>>();
 
   constructor() {
     this.history = emptyHistory();
@@ -306,11 +309,13 @@ export class OrgBuilder {
     if (open) {
       this.index(this.unitNames, [open.name, ...record.aliases], id, false);
       if (open.parent !== null) this.children.get(open.parent)?.delete(id);
+      else this.liveRoots.delete(id);
     }
     this.advance(record.versions, next);
     if (next) {
       this.index(this.unitNames, [next.name, ...record.aliases], id, true);
       if (next.parent !== null) addTo(this.children, next.parent, id);
+      else this.liveRoots.add(id);
     }
   }
 
@@ -324,6 +329,7 @@ export class OrgBuilder {
     this.advance(record.versions, next);
     if (next) {
       this.index(this.personNames, [next.name, ...record.aliases], id, true);
+      this.index(this.everPersonNames, [next.name], id, true);
       addTo(this.members, next.unit, id);
     }
   }
@@ -412,13 +418,10 @@ export class OrgBuilder {
   ): void {
     let parent: string | null = null;
     if (parentRef === null) {
-      const root = [...this.history.units.values()].find((u) => {
-        const open = this.openVersion(u.versions);
-        return open !== undefined && open.parent === null;
-      });
-      if (root) {
+      const [root] = this.liveRoots;
+      if (root !== undefined) {
         throw new OperationError(
-          `the organization already has a root, "${this.unitLabel(root.id)}"; give the new unit a parent`,
+          `the organization already has a root, "${this.unitLabel(root)}"; give the new unit a parent`,
           'unit',
         );
       }
@@ -772,9 +775,8 @@ export class OrgBuilder {
       throw new OperationError(`"${name}" is already in the organization on ${this.date}`, 'person');
     }
     const unit = this.unit(unitRef, 'unit');
-    const former = [...this.history.people.values()].find((p) =>
-      p.versions.some((v) => nameKey(v.name) === key),
-    );
+    const [formerId] = this.everPersonNames.get(key) ?? [];
+    const former = formerId === undefined ? undefined : this.history.people.get(formerId);
     let id: string;
     if (former) {
       id = former.id;

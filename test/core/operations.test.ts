@@ -394,3 +394,22 @@ describe('back-dated plans and diffs', () => {
     expect(diff(history, '2021-02-01', '2021-12-31').changes).toEqual([]);
   });
 });
+
+describe('rehiring', () => {
+  it('a person who left and is hired again keeps their record and history', () => {
+    const history = build(
+      BASE,
+      planOf('2021-01-01', '  - leave: { person: Gus Dev }'),
+      planOf('2022-01-01', '  - hire: { person: Gus Dev, unit: Sales West, level: P8 }'),
+    );
+    const gus = person(history, 'Gus Dev', '2022-01-01');
+    expect(gus.id).toBe('gus-dev');
+    expect(gus.history.map((h) => [h.from, h.to, h.unit])).toEqual([
+      ['2020-01-01', '2021-01-01', 'Platform'],
+      ['2022-01-01', null, 'Sales West'],
+    ]);
+    expect(
+      refusal(BASE, planOf('2021-01-01', '  - hire: { person: gus dev, unit: Sales }'))[0]!.message,
+    ).toMatch(/"gus dev" is already in the organization/);
+  });
+});
