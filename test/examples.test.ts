@@ -215,10 +215,10 @@ describe('the Alibaba examples', () => {
       const kinds = changes.map((c) => c.kind);
       expect(kinds.filter((k) => k === 'unit-moved')).toHaveLength(2);
       expect(kinds).toContain('unit-merged');
-      expect(changes.filter((c) => c.kind === 'head-changed').map((c) => c.to)).toEqual([
-        'Xuande',
-        'Chuixue',
-        'Sixin',
+      expect(changes.filter((c) => c.kind === 'head-changed').map((c) => [c.unit, c.to])).toEqual([
+        ['Industrial Operation Development Center', 'Chuixue'],
+        ['Platform Strategy and Operation Center', 'Sixin'],
+        ['User Operation Development Center', 'Xuande'],
       ]);
       expect(changes.filter((c) => c.kind === 'business-transferred').map((c) => [c.business, c.to])).toEqual(
         [

@@ -248,13 +248,20 @@ export function person(history: History, ref: string, asOf: Day): PersonResult {
     title: state.title,
     unit: snap.unitName(state.unit),
     inferred: state.prov.inferred,
-    posts: snap.postsOfPerson(id).map((p) => ({
-      unit: snap.unitName(p.unit),
-      post: p.post,
-      concurrent: p.concurrent,
-      inferred: p.prov.inferred,
-      ...(p.prov.quote !== undefined ? { quote: p.prov.quote } : {}),
-    })),
+    posts: [...snap.postsOfPerson(id)]
+      .sort(
+        (a, b) =>
+          Number(a.concurrent) - Number(b.concurrent) ||
+          snap.unitName(a.unit).localeCompare(snap.unitName(b.unit)) ||
+          a.post.localeCompare(b.post),
+      )
+      .map((p) => ({
+        unit: snap.unitName(p.unit),
+        post: p.post,
+        concurrent: p.concurrent,
+        inferred: p.prov.inferred,
+        ...(p.prov.quote !== undefined ? { quote: p.prov.quote } : {}),
+      })),
     manager: managerId === null ? null : personRef(snap, managerId),
     chain: snap.chainOf(id).map((p) => snap.personName(p)),
     dottedLines: snap.lines
@@ -271,6 +278,7 @@ export function person(history: History, ref: string, asOf: Day): PersonResult {
     })),
     postHistory: history.posts
       .filter((p) => p.holder === id)
+      .sort((a, b) => a.from.localeCompare(b.from) || Number(a.concurrent) - Number(b.concurrent))
       .map((p) => ({
         from: p.from,
         to: p.to,
@@ -381,7 +389,38 @@ export function diff(history: History, from: Day, to: Day): DiffResult {
   return { from, to, changes };
 }
 
+/** Within one day: structural events in the order they happened, then the rest grouped by kind and sorted by name. */
+const KIND_ORDER = [
+  'head-changed',
+  'post-changed',
+  'person-joined',
+  'person-moved',
+  'manager-changed',
+  'level-changed',
+  'title-changed',
+  'person-left',
+  'business-launched',
+  'business-transferred',
+  'business-retired',
+  'line-added',
+  'line-ended',
+];
+
+function subject(change: DiffChange): string {
+  return [change.unit, change.person, change.business, change.post, change.to]
+    .map((v) => (v === undefined || v === null ? '' : String(v)))
+    .join('\u0000');
+}
+
 function stepDiff(history: History, before: Snapshot, after: Snapshot, date: Day): DiffChange[] {
+  const changes = stateChanges(before, after, date);
+  changes.sort(
+    (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || subject(a).localeCompare(subject(b)),
+  );
+  return [...unitEvents(history, after, date), ...changes];
+}
+
+function unitEvents(history: History, after: Snapshot, date: Day): DiffChange[] {
   const changes: DiffChange[] = [];
   const name = (snap: Snapshot, id: string) => snap.unitName(id);
   for (const e of history.events) {
@@ -429,6 +468,11 @@ function stepDiff(history: History, before: Snapshot, after: Snapshot, date: Day
         break;
     }
   }
+  return changes;
+}
+
+function stateChanges(before: Snapshot, after: Snapshot, date: Day): DiffChange[] {
+  const changes: DiffChange[] = [];
   const holder = (snap: Snapshot, id: string | null) => (id === null ? null : snap.personName(id));
   const postMap = (snap: Snapshot) => new Map(snap.posts.map((p) => [`${p.unit}\u0000${p.post}`, p]));
   const postsBefore = postMap(before);

@@ -124,21 +124,39 @@ export function historyToRows(history: History): FactRows {
   return rows;
 }
 
-const byFrom = (a: { valid_from: string }, b: { valid_from: string }) =>
-  a.valid_from.localeCompare(b.valid_from);
+/**
+ * Rows come back from a database in no particular order; sorting them on every column makes
+ * the rebuilt history, and so every answer, the same on every engine.
+ */
+function sorted<R extends object>(rows: R[], first: (keyof R)[]): R[] {
+  if (rows.length === 0) return [];
+  const keys = [...first, ...(Object.keys(rows[0]!) as (keyof R)[]).filter((k) => !first.includes(k))];
+  const text = (row: R, key: keyof R) => {
+    const value = row[key];
+    return value === null || value === undefined ? '\uffff' : String(value);
+  };
+  return [...rows].sort((a, b) => {
+    for (const key of keys) {
+      const x = text(a, key);
+      const y = text(b, key);
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  });
+}
 
 /** Rebuilds a history from table rows (the inverse of `historyToRows`). */
 export function rowsToHistory(rows: FactRows, plans: PlanSummary[]): History {
   const history = emptyHistory();
   history.plans = plans;
-  for (const row of rows.units) {
+  for (const row of sorted(rows.units, ['unit_id'])) {
     history.units.set(row.unit_id, {
       id: row.unit_id,
       aliases: JSON.parse(row.aliases) as string[],
       versions: [],
     });
   }
-  for (const row of [...rows.unit_versions].sort(byFrom)) {
+  for (const row of sorted(rows.unit_versions, ['valid_from'])) {
     history.units.get(row.unit_id)?.versions.push({
       from: row.valid_from,
       to: row.valid_to,
@@ -148,7 +166,7 @@ export function rowsToHistory(rows: FactRows, plans: PlanSummary[]): History {
       prov: provOf(row),
     });
   }
-  for (const row of rows.people) {
+  for (const row of sorted(rows.people, ['person_id'])) {
     history.people.set(row.person_id, {
       id: row.person_id,
       aliases: JSON.parse(row.aliases) as string[],
@@ -156,7 +174,7 @@ export function rowsToHistory(rows: FactRows, plans: PlanSummary[]): History {
       versions: [],
     });
   }
-  for (const row of [...rows.person_versions].sort(byFrom)) {
+  for (const row of sorted(rows.person_versions, ['valid_from'])) {
     history.people.get(row.person_id)?.versions.push({
       from: row.valid_from,
       to: row.valid_to,
@@ -167,14 +185,14 @@ export function rowsToHistory(rows: FactRows, plans: PlanSummary[]): History {
       prov: provOf(row),
     });
   }
-  for (const row of rows.businesses) {
+  for (const row of sorted(rows.businesses, ['business_id'])) {
     history.businesses.set(row.business_id, {
       id: row.business_id,
       aliases: JSON.parse(row.aliases) as string[],
       versions: [],
     });
   }
-  for (const row of [...rows.business_versions].sort(byFrom)) {
+  for (const row of sorted(rows.business_versions, ['valid_from'])) {
     history.businesses.get(row.business_id)?.versions.push({
       from: row.valid_from,
       to: row.valid_to,
@@ -183,7 +201,7 @@ export function rowsToHistory(rows: FactRows, plans: PlanSummary[]): History {
       prov: provOf(row),
     });
   }
-  history.posts = [...rows.posts].sort(byFrom).map((row) => ({
+  history.posts = sorted(rows.posts, ['valid_from', 'unit_id', 'post']).map((row) => ({
     unit: row.unit_id,
     post: row.post,
     holder: row.holder_id,
@@ -192,7 +210,7 @@ export function rowsToHistory(rows: FactRows, plans: PlanSummary[]): History {
     to: row.valid_to,
     prov: provOf(row),
   }));
-  history.lines = [...rows.report_lines].sort(byFrom).map((row) => ({
+  history.lines = sorted(rows.report_lines, ['valid_from', 'person_id']).map((row) => ({
     person: row.person_id,
     manager: row.manager_id,
     kind: row.kind as ReportKind,

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { OrgshiftError } from '../../src/core/errors.ts';
+import * as queries from '../../src/core/queries.ts';
 import { replay } from '../../src/core/replay.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { historyToRows, keyRows } from '../../src/store/facts.ts';
@@ -44,6 +45,30 @@ for (const dialect of dialects()) {
       expect(keysOf(stored)).toEqual(keysOf(replayed.history));
       expect((await e.plans('default')).map((p) => p.id)).toEqual(plans.map((p) => p.plan.id));
       expect(await e.planSource('default', 'big-taobao-integration')).toBe(plans[4]!.source);
+      await e.close();
+    });
+
+    it('answers every query from stored facts exactly as from a replay of the plans', async () => {
+      const e = await engine();
+      const plans = examplePlans();
+      for (const p of plans) await e.apply('default', { plan: p.plan, source: p.source });
+      const replayed = replay(plans.map((p, i) => ({ plan: p.plan, seq: i + 1 })));
+      if (!replayed.ok) throw new Error('examples must replay');
+      const stored = await e.history('default');
+      const same = (a: unknown, b: unknown) => expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+      for (const date of [...new Set(plans.map((p) => p.plan.effective))]) {
+        same(queries.tree(stored, date), queries.tree(replayed.history, date));
+        same(queries.person(stored, 'Wang Lei', date), queries.person(replayed.history, 'Wang Lei', date));
+        if (date >= '2021-12-01')
+          same(queries.person(stored, 'Dai Shan', date), queries.person(replayed.history, 'Dai Shan', date));
+      }
+      same(
+        queries.diff(stored, '2019-01-01', '2023-01-01'),
+        queries.diff(replayed.history, '2019-01-01', '2023-01-01'),
+      );
+      for (const unit of ['Tmall Business Group', 'Koubei', 'Big Taobao']) {
+        same(queries.lineage(stored, unit), queries.lineage(replayed.history, unit));
+      }
       await e.close();
     });
 
