@@ -72,7 +72,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
   let json = false;
   const program = new Command('orgshift');
   const open = async (): Promise<OrgEngine> => {
-    engine ??= await OrgEngine.openSqlite(program.opts<GlobalOptions>().db);
+    engine ??= await OrgEngine.open(program.opts<GlobalOptions>().db);
     return engine;
   };
   const globals = (cmd: Command): GlobalOptions => {
@@ -84,7 +84,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
 
   program
     .description('Model an organization and its restructurings over time.')
-    .option('--db <path>', 'SQLite file to use', process.env.ORGSHIFT_DB ?? './orgshift.db')
+    .option('--db <path|url>', 'SQLite file or postgres:// URL', process.env.ORGSHIFT_DB || './orgshift.db')
     .option('--org <name>', 'organization within the store', 'default')
     .option('--json', 'print machine-readable JSON on stdout')
     .exitOverride()

@@ -4,7 +4,7 @@ import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
 import { parsePlan } from '../formats/plan-file.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { openStore } from '../store/open.ts';
 import type { OrgRef, OrgStore } from '../store/store.ts';
 
 export interface PlanInput {
@@ -36,8 +36,9 @@ export class OrgEngine {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  static async openSqlite(path: string): Promise<OrgEngine> {
-    const store = openSqliteStore(path);
+  /** Opens the store at `target` (an SQLite path or a postgres:// URL) and migrates it. */
+  static async open(target: string): Promise<OrgEngine> {
+    const store = openStore(target);
     await store.migrate();
     return new OrgEngine(store);
   }

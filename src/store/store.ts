@@ -50,17 +50,23 @@ export class OrgStore {
       .executeTakeFirst();
   }
 
-  async ensureOrg(name: string, now: string): Promise<OrgRef> {
+  async ensureOrg(name: string, now: string, attempts = 3): Promise<OrgRef> {
     const found = await this.findOrg(name);
     if (found) return found;
-    await this.db.transaction().execute(async (trx) => {
-      const max = await trx
-        .selectFrom('orgs')
-        .select((eb) => eb.fn.max('id').as('id'))
-        .executeTakeFirst();
-      const id = Number(max?.id ?? 0) + 1;
-      await trx.insertInto('orgs').values({ id, name, version: 0, created_at: now }).execute();
-    });
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        const max = await trx
+          .selectFrom('orgs')
+          .select((eb) => eb.fn.max('id').as('id'))
+          .executeTakeFirst();
+        const id = Number(max?.id ?? 0) + 1;
+        await trx.insertInto('orgs').values({ id, name, version: 0, created_at: now }).execute();
+      });
+    } catch (error) {
+      // Another writer created an organization at the same moment (same name or same id).
+      if (attempts <= 1) throw error;
+      return this.ensureOrg(name, now, attempts - 1);
+    }
     return (await this.findOrg(name))!;
   }
 

@@ -22,7 +22,7 @@ beforeAll(async () => {
     );
   }
   mkdirSync(SHOTS, { recursive: true });
-  engine = await OrgEngine.openSqlite(join(dir, 'org.db'));
+  engine = await OrgEngine.open(join(dir, 'org.db'));
   await seedExamples(engine, 'default');
   server = await serve(engine, { host: '127.0.0.1', port: 0, org: 'default' });
   browser = await chromium.launch({

@@ -161,7 +161,7 @@ describe('arbitrary operation sequences against a generated organization', () =>
         fc.tuple(planSource(1), planSource(2), planSource(3), planSource(4)),
         async (sources) => {
           run += 1;
-          const engine = await OrgEngine.openSqlite(join(dir, `run-${run}.db`));
+          const engine = await OrgEngine.open(join(dir, `run-${run}.db`));
           try {
             await engine.apply('default', { plan: plan(BASE), source: BASE });
             for (const source of sources) {

@@ -26,7 +26,7 @@ let engine: OrgEngine;
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
-  engine = await OrgEngine.openSqlite(join(dir, 'org.db'));
+  engine = await OrgEngine.open(join(dir, 'org.db'));
   await seedExamples(engine, 'default');
   app = createApp(engine, 'default');
 });
