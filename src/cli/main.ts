@@ -253,6 +253,26 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     });
 
   program
+    .command('backup')
+    .description('copy the whole store to FILE while it is in use (SQLite; PostgreSQL: pg_dump)')
+    .argument('<file>')
+    .action(async (file: string, _o, cmd: Command) => {
+      globals(cmd);
+      await (await open()).backup(file);
+      io.err(`backed up ${program.opts<GlobalOptions>().db} to ${file}`);
+    });
+
+  program
+    .command('restore')
+    .description('replace the whole store with a backup made by `backup`')
+    .argument('<file>')
+    .action(async (file: string, _o, cmd: Command) => {
+      globals(cmd);
+      await (await open()).restore(file);
+      io.err(`restored ${program.opts<GlobalOptions>().db} from ${file}`);
+    });
+
+  program
     .command('serve')
     .description('serve the web page and JSON API')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -263,6 +283,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     .action(async (o: { host: string; port: number; seedExamples?: boolean }, cmd: Command) => {
       const { org } = globals(cmd);
       const e = await open();
+      await e.watch();
       if (o.seedExamples && (await e.plans(org)).length === 0) {
         for (const a of await seedExamples(e, org)) io.err(`applied example ${a.file}`);
       }

@@ -23,6 +23,9 @@ export interface AppliedPlan {
 
 const EMPTY_ORG: OrgRef = { id: -1, name: '', version: 0 };
 
+const BACKUP_ELSEWHERE =
+  'this store has no built-in backup: for PostgreSQL use pg_dump -Fc and pg_restore (see docs/operations.md)';
+
 /**
  * The organization service the CLI and the server use: reads through a per-organization
  * cache that is keyed by the organization's version, and applies plans after checking them
@@ -44,7 +47,45 @@ export class OrgEngine {
   }
 
   async close(): Promise<void> {
-    await this.store.close();
+    await this.stopWatching?.();
+    if (!this.closed) await this.store.close();
+    this.closed = true;
+  }
+
+  private stopWatching: (() => Promise<void>) | undefined;
+  private closed = false;
+
+  /**
+   * Where the store can tell of changes committed by other processes (PostgreSQL's
+   * LISTEN/NOTIFY), drops the cached organization as soon as one is announced. Reads check the
+   * organization's version in any case, so a missed message only costs a reload.
+   */
+  async watch(onChange?: (orgId: number, version: number) => void): Promise<boolean> {
+    const listen = this.store.capabilities.listen;
+    if (!listen || this.stopWatching) return false;
+    this.stopWatching = await listen((orgId, version) => {
+      const cached = this.cache.get(orgId);
+      if (cached && cached.version < version) this.cache.delete(orgId);
+      onChange?.(orgId, version);
+    });
+    return true;
+  }
+
+  /** A consistent copy of the whole store in `file`, taken while it is in use. */
+  async backup(file: string): Promise<void> {
+    const backup = this.store.capabilities.backup;
+    if (!backup) throw new OrgshiftError('invalid_input', BACKUP_ELSEWHERE);
+    await backup(file);
+  }
+
+  /** Replaces the whole store with a backup; the engine is closed afterwards. */
+  async restore(file: string): Promise<void> {
+    const restore = this.store.capabilities.restore;
+    if (!restore) throw new OrgshiftError('invalid_input', BACKUP_ELSEWHERE);
+    await this.stopWatching?.();
+    await restore(file);
+    this.closed = true;
+    this.cache.clear();
   }
 
   now(): string {

@@ -125,4 +125,4 @@ export const migrationProvider: MigrationProvider = {
   },
 };
 
-export const LATEST_MIGRATION = Object.keys(migrations).at(-1)!;
+export const MIGRATIONS = Object.keys(migrations);

@@ -1,7 +1,27 @@
+import { existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { OrgshiftError } from '../core/errors.ts';
 import type { Database } from './schema.ts';
 import { OrgStore } from './store.ts';
+
+function checkBackupFile(file: string): void {
+  if (!existsSync(file)) throw new OrgshiftError('invalid_input', `cannot restore ${file}: no such file`);
+  let source: BetterSqlite3.Database | undefined;
+  try {
+    source = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+    const integrity = source.pragma('integrity_check', { simple: true });
+    if (integrity !== 'ok') throw new Error(`integrity_check says ${String(integrity)}`);
+    const tables = source
+      .prepare("select name from sqlite_master where type = 'table' and name in ('orgs', 'plans')")
+      .all();
+    if (tables.length !== 2) throw new Error('it is not an Orgshift store');
+  } catch (error) {
+    throw new OrgshiftError('invalid_input', `cannot restore ${file}: ${(error as Error).message}`);
+  } finally {
+    source?.close();
+  }
+}
 
 /**
  * Opens (creating if needed) an SQLite store. WAL journal with `synchronous = FULL`: a
@@ -14,5 +34,22 @@ export function openSqliteStore(path: string): OrgStore {
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return new OrgStore(db, 'sqlite');
+  return new OrgStore(db, 'sqlite', {
+    async backup(file) {
+      await database.backup(file);
+    },
+    async restore(file) {
+      checkBackupFile(file);
+      await db.destroy();
+      const source = new BetterSqlite3(file, { readonly: true });
+      try {
+        await source.backup(path);
+      } finally {
+        source.close();
+      }
+    },
+    async integrityCheck() {
+      return String(database.pragma('integrity_check', { simple: true }));
+    },
+  });
 }

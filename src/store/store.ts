@@ -24,15 +24,35 @@ const CHUNK = 200;
  * The durable store: one Kysely schema and one set of queries for every SQL engine. A
  * dialect module (`sqlite.ts`, later `postgres.ts`) only supplies the Kysely instance.
  */
+/**
+ * What one engine can do that another cannot. Shared code asks for a capability and never
+ * for an engine's name.
+ */
+export interface DialectCapabilities {
+  /** Copies the live database to a file, consistently, while it is in use. */
+  backup?(file: string): Promise<void>;
+  /** Replaces the database with a backup made by `backup`; the store is closed afterwards. */
+  restore?(file: string): Promise<void>;
+  /** Tells other processes that an organization changed; runs inside the committing transaction. */
+  notifyChange?(trx: Transaction<Database>, orgId: number, version: number): Promise<void>;
+  /** Calls `onChange` whenever another process commits a change; returns a function that stops listening. */
+  listen?(onChange: (orgId: number, version: number) => void): Promise<() => Promise<void>>;
+  /** Operational checks on the database file (SQLite's integrity_check). */
+  integrityCheck?(): Promise<string>;
+}
+
 export class OrgStore {
   constructor(
     readonly db: Kysely<Database>,
     readonly engine: string,
+    readonly capabilities: DialectCapabilities = {},
   ) {}
 
-  async migrate(): Promise<string[]> {
+  /** Brings the schema to `target` (a migration name; default: the latest). Returns the migrations applied. */
+  async migrate(target?: string): Promise<string[]> {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider });
-    const { error, results } = await migrator.migrateToLatest();
+    const { error, results } =
+      target === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(target);
     if (error)
       throw new OrgshiftError('conflict', `migration failed: ${String(error)}`, [], { cause: error });
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
@@ -160,6 +180,7 @@ export class OrgStore {
           .execute();
       }
       await writeFacts(trx, org.id, historyToRows(history), now);
+      await this.capabilities.notifyChange?.(trx, org.id, next);
     });
     return next;
   }

@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { seedExamples } from '../../src/engine/examples.ts';
+import { OrgEngine } from '../../src/engine/org-engine.ts';
+import { MIGRATIONS } from '../../src/store/migrations.ts';
+import { openStore } from '../../src/store/open.ts';
+import { BASE, plan, ROOT } from '../helpers.ts';
+import { dialects } from './dialects.ts';
+
+const [sqlite, postgres] = dialects() as [ReturnType<typeof dialects>[0], ReturnType<typeof dialects>[0]];
+afterAll(async () => {
+  await sqlite.cleanup();
+  await postgres.cleanup();
+});
+
+const EXTRA =
+  'plan: extra\ntitle: extra\neffective: 2023-01-01\nchanges:\n  - promote: { person: Wang Lei, level: M8 }\n';
+
+describe('backup and restore (SQLite)', () => {
+  it('restores exactly what was backed up, even after later plans', async () => {
+    const target = await sqlite.newTarget();
+    const engine = await OrgEngine.open(target);
+    await seedExamples(engine, 'default');
+    const file = `${target}.backup`;
+    await engine.backup(file);
+    const atBackup = await engine.store.dump();
+    await engine.apply('default', { plan: plan(EXTRA), source: EXTRA });
+    expect(await engine.store.dump()).not.toBe(atBackup);
+    await engine.restore(file);
+    await engine.close();
+    const reopened = await OrgEngine.open(target);
+    expect(await reopened.store.dump()).toBe(atBackup);
+    expect(await reopened.store.capabilities.integrityCheck?.()).toBe('ok');
+    await reopened.close();
+  });
+
+  it('refuses to restore a file that is not an Orgshift backup, and changes nothing', async () => {
+    const target = await sqlite.newTarget();
+    const engine = await OrgEngine.open(target);
+    await seedExamples(engine, 'default');
+    const before = await engine.store.dump();
+    const bogus = `${target}.txt`;
+    writeFileSync(bogus, 'not a database');
+    await expect(engine.restore(bogus)).rejects.toThrow(/cannot restore .*\.txt/);
+    await expect(engine.restore(`${target}.missing`)).rejects.toThrow(/no such file/);
+    expect(await engine.store.dump()).toBe(before);
+    await engine.close();
+  });
+
+  it('points PostgreSQL users to pg_dump', async () => {
+    const engine = await OrgEngine.open(await postgres.newTarget());
+    await expect(engine.backup('/tmp/x')).rejects.toThrow(/pg_dump/);
+    await engine.close();
+  });
+});
+
+for (const dialect of [sqlite, postgres]) {
+  describe(`migrations on ${dialect.name}`, () => {
+    it('upgrades a store made at the first schema version, with data in it, to the latest', async () => {
+      const target = await dialect.newTarget();
+      const store = openStore(target);
+      expect(await store.migrate(MIGRATIONS[0])).toEqual([MIGRATIONS[0]]);
+      const engine = new OrgEngine(store);
+      await engine.apply('default', { plan: plan(BASE), source: BASE });
+      const before = await engine.tree('default', '2021-01-01');
+      expect(await store.migrate()).toEqual(MIGRATIONS.slice(1));
+      expect(await engine.tree('default', '2021-01-01')).toEqual(before);
+      await engine.close();
+    });
+  });
+}
+
+describe('several instances on one PostgreSQL', () => {
+  it('an instance hears of a plan another committed (LISTEN/NOTIFY) with the new version', async () => {
+    const target = await postgres.newTarget();
+    const a = await OrgEngine.open(target);
+    const b = await OrgEngine.open(target);
+    await b.apply('default', { plan: plan(BASE), source: BASE });
+    expect((await a.tree('default', '2021-01-01')).root?.name).toBe('Acme');
+    const heard = new Promise<number>((resolve) => {
+      void a.watch((_org, version) => resolve(version));
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const change =
+      'plan: rename\ntitle: r\neffective: 2021-01-01\nchanges:\n  - rename: { unit: Acme, to: Acme Group }\n';
+    const applied = await b.apply('default', { plan: plan(change), source: change });
+    expect(await heard).toBe(applied.version);
+    expect((await a.tree('default', '2021-01-01')).root?.name).toBe('Acme Group');
+    await a.close();
+    await b.close();
+  });
+
+  it('a second server process answers from fresh data right after another process applies a plan', async () => {
+    const target = await postgres.newTarget();
+    const bin = join(ROOT, 'bin/orgshift');
+    const server = spawn(bin, ['--db', target, 'serve', '--port', '0', '--seed-examples'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let text = '';
+        server.stderr.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          const match = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(text);
+          if (match) resolve(Number(match[1]));
+        });
+        server.on('exit', (code) => reject(new Error(`server exited with ${code}: ${text}`)));
+      });
+      const plansOf = async () =>
+        (
+          (await (await fetch(`http://127.0.0.1:${port}/api/plans`)).json()) as {
+            plans: Array<{ id: string }>;
+          }
+        ).plans.map((p) => p.id);
+      expect(await plansOf()).toHaveLength(5);
+      const file = join(ROOT, 'test-results', `extra-${process.pid}.yaml`);
+      writeFileSync(file, EXTRA);
+      const code = await new Promise<number | null>((resolve) => {
+        spawn(bin, ['--db', target, 'plan', 'apply', file], { stdio: 'ignore' }).on('exit', resolve);
+      });
+      expect(code).toBe(0);
+      expect(await plansOf()).toContain('extra');
+      const person = (await (
+        await fetch(`http://127.0.0.1:${port}/api/person/Wang%20Lei?asOf=2023-01-01`)
+      ).json()) as { level: string };
+      expect(person.level).toBe('M8');
+    } finally {
+      server.kill('SIGTERM');
+    }
+  });
+});
