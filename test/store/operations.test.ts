@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedExamples } from '../../src/engine/examples.ts';
@@ -79,10 +80,11 @@ describe('several instances on one PostgreSQL', () => {
     const b = await OrgEngine.open(target);
     await b.apply('default', { plan: plan(BASE), source: BASE });
     expect((await a.tree('default', '2021-01-01')).root?.name).toBe('Acme');
+    let announce: (version: number) => void = () => {};
     const heard = new Promise<number>((resolve) => {
-      void a.watch((_org, version) => resolve(version));
+      announce = resolve;
     });
-    await new Promise((r) => setTimeout(r, 100));
+    expect(await a.watch((_org, version) => announce(version))).toBe(true);
     const change =
       'plan: rename\ntitle: r\neffective: 2021-01-01\nchanges:\n  - rename: { unit: Acme, to: Acme Group }\n';
     const applied = await b.apply('default', { plan: plan(change), source: change });
@@ -115,7 +117,7 @@ describe('several instances on one PostgreSQL', () => {
           }
         ).plans.map((p) => p.id);
       expect(await plansOf()).toHaveLength(5);
-      const file = join(ROOT, 'test-results', `extra-${process.pid}.yaml`);
+      const file = join(tmpdir(), `orgshift-extra-${process.pid}.yaml`);
       writeFileSync(file, EXTRA);
       const code = await new Promise<number | null>((resolve) => {
         spawn(bin, ['--db', target, 'plan', 'apply', file], { stdio: 'ignore' }).on('exit', resolve);
