@@ -1,9 +1,31 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
 import type { Database } from './schema.ts';
 import { OrgStore } from './store.ts';
+
+/** One queue of write transactions per database file in this process. */
+const writeQueues = new Map<string, Promise<unknown>>();
+
+function queueFor(path: string) {
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    let key = path;
+    try {
+      key = realpathSync(path);
+    } catch {
+      // A database that does not exist yet is keyed by the path given.
+    }
+    const previous = writeQueues.get(key) ?? Promise.resolve();
+    const result = previous.then(work, work);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    writeQueues.set(key, settled);
+    return result;
+  };
+}
 
 function checkBackupFile(file: string): void {
   if (!existsSync(file)) throw new OrgshiftError('invalid_input', `cannot restore ${file}: no such file`);
@@ -35,6 +57,7 @@ export function openSqliteStore(path: string): OrgStore {
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return new OrgStore(db, 'sqlite', {
+    exclusive: queueFor(path),
     async backup(file) {
       await database.backup(file);
     },

@@ -21,10 +21,6 @@ export interface OrgRef {
 const CHUNK = 200;
 
 /**
- * The durable store: one Kysely schema and one set of queries for every SQL engine. A
- * dialect module (`sqlite.ts`, later `postgres.ts`) only supplies the Kysely instance.
- */
-/**
  * What one engine can do that another cannot. Shared code asks for a capability and never
  * for an engine's name.
  */
@@ -39,8 +35,20 @@ export interface DialectCapabilities {
   listen?(onChange: (orgId: number, version: number) => void): Promise<() => Promise<void>>;
   /** Operational checks on the database file (SQLite's integrity_check). */
   integrityCheck?(): Promise<string>;
+  /**
+   * Runs a write transaction alone among this process's connections to the same database.
+   * An embedded engine whose driver waits for locks synchronously needs it: two connections
+   * in one thread would otherwise wait on each other.
+   */
+  exclusive?<T>(work: () => Promise<T>): Promise<T>;
 }
 
+const together = <T>(work: () => Promise<T>): Promise<T> => work();
+
+/**
+ * The durable store: one Kysely schema and one set of queries for every SQL engine. A
+ * dialect module (`sqlite.ts`, `postgres.ts`) supplies the Kysely instance and its capabilities.
+ */
 export class OrgStore {
   constructor(
     readonly db: Kysely<Database>,
@@ -51,8 +59,15 @@ export class OrgStore {
   /** Brings the schema to `target` (a migration name; default: the latest). Returns the migrations applied. */
   async migrate(target?: string): Promise<string[]> {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider });
-    const { error, results } =
-      target === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(target);
+    const attempt = () =>
+      this.exclusive(() => (target === undefined ? migrator.migrateToLatest() : migrator.migrateTo(target)));
+    let { error, results } = await attempt();
+    if (error) {
+      // Another process may have been migrating the same database at the same moment; the
+      // failed migration rolled back, so a second look finds the schema up to date or migrates it.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      ({ error, results } = await attempt());
+    }
     if (error)
       throw new OrgshiftError('conflict', `migration failed: ${String(error)}`, [], { cause: error });
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
@@ -60,6 +75,10 @@ export class OrgStore {
 
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return (this.capabilities.exclusive ?? together)(work);
   }
 
   async findOrg(name: string): Promise<OrgRef | undefined> {
@@ -74,20 +93,24 @@ export class OrgStore {
     const found = await this.findOrg(name);
     if (found) return found;
     try {
-      await this.db.transaction().execute(async (trx) => {
-        const max = await trx
-          .selectFrom('orgs')
-          .select((eb) => eb.fn.max('id').as('id'))
-          .executeTakeFirst();
-        const id = Number(max?.id ?? 0) + 1;
-        await trx.insertInto('orgs').values({ id, name, version: 0, created_at: now }).execute();
-      });
+      await this.exclusive(() => this.createOrg(name, now));
     } catch (error) {
       // Another writer created an organization at the same moment (same name or same id).
       if (attempts <= 1) throw error;
       return this.ensureOrg(name, now, attempts - 1);
     }
     return (await this.findOrg(name))!;
+  }
+
+  private async createOrg(name: string, now: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const max = await trx
+        .selectFrom('orgs')
+        .select((eb) => eb.fn.max('id').as('id'))
+        .executeTakeFirst();
+      const id = Number(max?.id ?? 0) + 1;
+      await trx.insertInto('orgs').values({ id, name, version: 0, created_at: now }).execute();
+    });
   }
 
   async listOrgs(): Promise<OrgRef[]> {
@@ -150,6 +173,17 @@ export class OrgStore {
     now: string,
   ): Promise<number> {
     const next = org.version + 1;
+    await this.exclusive(() => this.writeCommit(org, next, plans, history, now));
+    return next;
+  }
+
+  private async writeCommit(
+    org: OrgRef,
+    next: number,
+    plans: Array<{ summary: PlanSummary; source: string }>,
+    history: History,
+    now: string,
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const bumped = await trx
         .updateTable('orgs')
@@ -182,7 +216,6 @@ export class OrgStore {
       await writeFacts(trx, org.id, historyToRows(history), now);
       await this.capabilities.notifyChange?.(trx, org.id, next);
     });
-    return next;
   }
 
   /** Every row of every table, in a stable order: two equal dumps mean an unchanged store. */

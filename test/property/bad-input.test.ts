@@ -9,6 +9,7 @@ import { checkInvariants } from '../../src/core/invariants.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { parsePlan } from '../../src/formats/plan-file.ts';
 import { BASE, examplePlans, plan } from '../helpers.ts';
+import { DATES, planSource } from './generators.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'orgshift-prop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,92 +65,6 @@ describe('arbitrary plan files', () => {
     );
   });
 });
-
-const UNITS = [
-  'Acme',
-  'Sales',
-  'Sales East',
-  'Sales West',
-  'Engineering',
-  'Platform',
-  'Salse',
-  'New A',
-  'New B',
-];
-const PEOPLE = [
-  'Ada Root',
-  'Bob Sales',
-  'Cy East',
-  'Dee Seller',
-  'Eve West',
-  'Finn Eng',
-  'Gus Dev',
-  'Hal New',
-  'Dee Seler',
-];
-const BUSINESSES = ['Storefront', 'Cloud', 'Market'];
-const DATES = ['2019-06-01', '2020-01-01', '2020-06-01', '2021-01-01', '2021-06-01'];
-
-const unit = fc.constantFrom(...UNITS);
-const who = fc.constantFrom(...PEOPLE);
-const newUnit = fc.record({ name: fc.constantFrom('New A', 'New B', 'New C'), type: fc.constant('team') });
-
-const operation = fc.oneof(
-  fc.record({
-    create: fc.record({ unit: fc.constantFrom('New A', 'New B'), type: fc.constant('team'), parent: unit }),
-  }),
-  fc.record({ rename: fc.record({ unit, to: fc.constantFrom('New A', 'Renamed') }) }),
-  fc.record({ move: fc.record({ unit, to: unit }) }),
-  fc.record({
-    merge: fc.record(
-      {
-        units: fc.uniqueArray(unit, { minLength: 1, maxLength: 2 }),
-        into: fc.oneof(unit, fc.array(newUnit, { minLength: 1, maxLength: 2 })),
-        rest: fc.option(unit, { nil: undefined }),
-      },
-      { requiredKeys: ['units', 'into'] },
-    ),
-  }),
-  fc.record({
-    split: fc.record(
-      {
-        unit,
-        into: fc.array(newUnit, { minLength: 1, maxLength: 2 }),
-        rest: fc.option(fc.constantFrom('New A', 'Acme'), { nil: undefined }),
-      },
-      { requiredKeys: ['unit', 'into'] },
-    ),
-  }),
-  fc.record({
-    dissolve: fc.record({ unit, rest: fc.option(unit, { nil: undefined }) }, { requiredKeys: ['unit'] }),
-  }),
-  fc.record({
-    transfer: fc.oneof(
-      fc.record({ business: fc.constantFrom(...BUSINESSES), to: unit }),
-      fc.record({ person: who, to: unit }),
-    ),
-  }),
-  fc.record({
-    appoint: fc.record({ person: who, unit, post: fc.constantFrom('head', 'CTO'), concurrent: fc.boolean() }),
-  }),
-  fc.record({ vacate: fc.record({ unit, post: fc.constantFrom('head', 'CTO') }) }),
-  fc.record({ promote: fc.record({ person: who, level: fc.constantFrom('M5', 'M6', 'P7') }) }),
-  fc.record({ hire: fc.record({ person: fc.constantFrom('Hal New', 'Ivy New'), unit }) }),
-  fc.record({ leave: fc.record({ person: who }) }),
-  fc.record({ report: fc.record({ person: who, to: who, kind: fc.constantFrom('solid', 'dotted') }) }),
-  fc.record({ launch: fc.record({ business: fc.constantFrom(...BUSINESSES), unit }) }),
-  fc.record({ retire: fc.record({ business: fc.constantFrom(...BUSINESSES) }) }),
-);
-
-const planSource = (index: number) =>
-  fc
-    .record({
-      effective: fc.constantFrom(...DATES),
-      changes: fc.array(operation, { minLength: 1, maxLength: 4 }),
-    })
-    .map(({ effective, changes }) =>
-      stringify({ plan: `random-${index}`, title: 'random', effective, changes }),
-    );
 
 describe('arbitrary operation sequences against a generated organization', () => {
   it('accept only plans that keep every invariant, and leave the store byte-for-byte unchanged on refusal', async () => {
