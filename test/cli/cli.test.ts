@@ -154,6 +154,32 @@ changes:
     expect(missing.stderr).toMatch(/nope\.yaml:1:1: cannot read plan file: no such file/);
   });
 
+  it('keeps organizations apart with --org', async () => {
+    const db = freshDb();
+    expect((await cli('--db', db, '--org', 'alibaba', 'seed-examples')).code).toBe(0);
+    const other = await cli('--db', db, '--org', 'other', 'tree', '--as-of', '2022-01-07', '--json');
+    expect(JSON.parse(other.stdout).root).toBeNull();
+    const ali = await cli('--db', db, '--org', 'alibaba', 'tree', '--as-of', '2022-01-07', '--json');
+    expect(JSON.parse(ali.stdout).root.name).toBe('Alibaba Group');
+    expect(JSON.parse((await cli('--db', db, 'plan', 'list', '--json')).stdout).plans).toEqual([]);
+  });
+
+  it('answers as known at an earlier moment with --known-at', async () => {
+    const db = await seeded();
+    const past = await cli(
+      '--db',
+      db,
+      'tree',
+      '--as-of',
+      '2022-01-07',
+      '--known-at',
+      '2001-01-01T00:00:00Z',
+      '--json',
+    );
+    expect(JSON.parse(past.stdout).root).toBeNull();
+    expect((await cli('--db', db, 'tree', '--known-at', 'last tuesday')).code).toBe(2);
+  });
+
   it('seeds the examples once', async () => {
     const db = freshDb();
     expect((await cli('--db', db, 'seed-examples')).stderr.split('\n').filter(Boolean)).toHaveLength(5);

@@ -116,6 +116,16 @@ for (const dialect of dialects()) {
       expect(now.root!.children.map((c) => c.name)).toEqual(['East', 'Sales West']);
       const then = await e.tree('default', '2021-01-01', { unit: 'Sales', depth: 1, knownAt: knownBefore });
       expect(then.root!.children.map((c) => c.name)).toEqual(['Sales East', 'Sales West']);
+      const diffNow = await e.diff('default', '2020-01-01', '2021-01-01');
+      expect(diffNow.changes.map((c) => c.kind)).toEqual(['unit-renamed']);
+      expect((await e.diff('default', '2020-01-01', '2021-01-01', knownBefore)).changes).toEqual([]);
+      expect((await e.lineage('default', 'Sales East')).events.map((ev) => ev.kind)).toEqual([
+        'create',
+        'rename',
+      ]);
+      expect((await e.lineage('default', 'Sales East', knownBefore)).events.map((ev) => ev.kind)).toEqual([
+        'create',
+      ]);
       const beforeAnything = await e.tree('default', '2021-01-01', { knownAt: '2025-01-01T00:00:00.000Z' });
       expect(beforeAnything.root).toBeNull();
       await e.close();
