@@ -272,6 +272,109 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       io.err(`restored ${program.opts<GlobalOptions>().db} from ${file}`);
     });
 
+  const accessFor = async (org: string) => {
+    const { AccessService } = await import('../server/access.ts');
+    return new AccessService(await open(), org);
+  };
+  const readPassword = async (): Promise<string> => {
+    if (!io.stdin) throw new UsageError('the password is read from standard input');
+    const text = await io.stdin();
+    const password = text.replace(/\r?\n$/, '');
+    if (password === '')
+      throw new UsageError(
+        'give the password on standard input, e.g. printf %s "$PASSWORD" | bin/orgshift user add ...',
+      );
+    return password;
+  };
+
+  const user = program.command('user').description('users and their grants on the organization');
+  user
+    .command('add')
+    .description('add a user with a grant on --org; the password is read from standard input')
+    .argument('<name>')
+    .requiredOption('--role <role>', 'viewer, planner, approver or admin')
+    .option('--scope <unit>', 'limit the grant to the subtree under this unit')
+    .option('--confidential', 'let the user see levels and other confidential fields')
+    .action(
+      async (name: string, o: { role: string; scope?: string; confidential?: boolean }, cmd: Command) => {
+        const { org } = globals(cmd);
+        const password = await readPassword();
+        await (await accessFor(org)).addUser(
+          name,
+          password,
+          o.role,
+          o.scope ?? null,
+          o.confidential === true,
+          'cli',
+        );
+        io.err(`added user ${name} as ${o.role}${o.scope ? ` of ${o.scope}` : ''}`);
+      },
+    );
+  user
+    .command('grant')
+    .description("change a user's grant on --org; takes effect on their next request")
+    .argument('<name>')
+    .requiredOption('--role <role>', 'viewer, planner, approver or admin')
+    .option('--scope <unit>', 'limit the grant to the subtree under this unit')
+    .option('--confidential', 'let the user see levels and other confidential fields')
+    .action(
+      async (name: string, o: { role: string; scope?: string; confidential?: boolean }, cmd: Command) => {
+        const { org } = globals(cmd);
+        await (await accessFor(org)).setGrant(name, o.role, o.scope ?? null, o.confidential === true, 'cli');
+        io.err(`${name} is now ${o.role}${o.scope ? ` of ${o.scope}` : ''}`);
+      },
+    );
+  user
+    .command('list')
+    .description('users and their grants on --org')
+    .action(async (_o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const e = await open();
+      const orgRef = await e.store.ensureOrg(org, e.now());
+      const users = await (await accessFor(org)).store.listUsers(orgRef.id);
+      emit(
+        { users },
+        users
+          .map(
+            (u) =>
+              `${u.name.padEnd(20)} ${u.role ?? '(no grant)'}${u.scope_unit ? ` of ${u.scope_unit}` : ''}${u.confidential ? ', confidential' : ''}`,
+          )
+          .join('\n') || 'No users.',
+      );
+    });
+
+  program
+    .command('token')
+    .description('API tokens')
+    .command('create')
+    .description('print a new API token for a user (shown once; stored hashed)')
+    .argument('<name>')
+    .action(async (name: string, _o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const token = await (await accessFor(org)).createToken(name, 'cli');
+      emit({ token }, token);
+    });
+
+  program
+    .command('audit')
+    .description('the audit log')
+    .command('verify')
+    .description('check that no audit row was edited, removed or reordered (exit 1 if one was)')
+    .action(async (_o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const { verifyAuditChain } = await import('../server/audit.ts');
+      const rows = await (await accessFor(org)).store.auditRows();
+      const problems = verifyAuditChain(rows);
+      if (problems.length > 0) {
+        throw new OrgshiftError(
+          'conflict',
+          'the audit log was tampered with',
+          problems.map((message) => ({ message })),
+        );
+      }
+      emit({ intact: true, rows: rows.length }, `audit log intact: ${rows.length} rows`);
+    });
+
   program
     .command('serve')
     .description('serve the web page and JSON API')
@@ -289,6 +392,11 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       }
       const { serve } = await import('../server/serve.ts');
       const server = await serve(e, { host: o.host, port: o.port, org });
+      const password = await server.access.bootstrapAdmin();
+      if (password !== null) {
+        io.err(`No users yet: created "admin". Log in once with password ${password}`);
+        io.err('(shown only now; add your own users with "bin/orgshift user add NAME --role ROLE")');
+      }
       io.err(`Orgshift is serving ${program.opts<GlobalOptions>().db} on http://${o.host}:${server.port}/`);
       await server.closed;
     });

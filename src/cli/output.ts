@@ -14,11 +14,18 @@ export class UsageError extends OrgshiftError {
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Everything on standard input (passwords are read from it, never from arguments). */
+  stdin?(): Promise<string>;
 }
 
 export const processIo: Io = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  stdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
 };
 
 export function errorJson(error: unknown): { error: { id: string; message: string; details?: unknown } } {

@@ -18,7 +18,16 @@ export interface Problem {
  * Stable error ids. Adapters map them to exit codes and HTTP statuses in one place
  * (`src/cli/output.ts`, later the server's error handler).
  */
-export type ErrorId = 'invalid_input' | 'plan_invalid' | 'plan_refused' | 'not_found' | 'conflict' | 'usage';
+export type ErrorId =
+  | 'invalid_input'
+  | 'plan_invalid'
+  | 'plan_refused'
+  | 'not_found'
+  | 'conflict'
+  | 'usage'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'throttled';
 
 export class OrgshiftError extends Error {
   readonly id: ErrorId;

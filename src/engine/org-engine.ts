@@ -4,8 +4,12 @@ import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
 import { parsePlan } from '../formats/plan-file.ts';
+import { AccessStore } from '../store/access-store.ts';
 import { openStore } from '../store/open.ts';
 import type { OrgRef, OrgStore } from '../store/store.ts';
+
+export type { AccessStore } from '../store/access-store.ts';
+export type { AuditRow, DraftRow } from '../store/schema.ts';
 
 export interface PlanInput {
   plan: Plan;
@@ -33,11 +37,15 @@ const BACKUP_ELSEWHERE =
  */
 export class OrgEngine {
   private readonly cache = new Map<number, { version: number; history: History }>();
+  /** Users, grants, sessions, tokens, the audit log and draft plans. */
+  readonly access: AccessStore;
 
   constructor(
     readonly store: OrgStore,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.access = new AccessStore(store);
+  }
 
   /** Opens the store at `target` (an SQLite path or a postgres:// URL) and migrates it. */
   static async open(target: string): Promise<OrgEngine> {

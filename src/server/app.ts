@@ -1,90 +1,715 @@
-import { Hono } from 'hono';
-import { OrgshiftError } from '../core/errors.ts';
-import { parseDay } from '../core/time.ts';
-import type { OrgEngine } from '../engine/org-engine.ts';
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { stringify } from 'yaml';
+import { type ErrorId, OrgshiftError } from '../core/errors.ts';
+import { nameKey } from '../core/names.ts';
+import * as queries from '../core/queries.ts';
+import { Snapshot } from '../core/snapshot.ts';
+import type { DraftRow, OrgEngine } from '../engine/org-engine.ts';
 import { parsePlan } from '../formats/plan-file.ts';
-import { PAGE_HTML } from './page.ts';
 
-const STATUS: Record<OrgshiftError['id'], 400 | 404 | 409 | 422> = {
+import type { AccessService, Principal } from './access.ts';
+import { verifyAuditChain } from './audit.ts';
+import { atLeast, randomSecret, sameSecret } from './auth.ts';
+import { PAGE_HTML } from './page.ts';
+import * as S from './schemas.ts';
+
+/** The one place where error ids become HTTP statuses. */
+export const STATUS: Record<ErrorId, 400 | 401 | 403 | 404 | 409 | 422 | 429> = {
   invalid_input: 400,
   usage: 400,
-  plan_invalid: 422,
-  plan_refused: 422,
+  unauthenticated: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
+  plan_invalid: 422,
+  plan_refused: 422,
+  throttled: 429,
 };
 
-function dayParam(value: string | undefined, name: string, fallback: string): string {
-  if (value === undefined || value === '') return fallback;
-  const parsed = parseDay(value);
-  if (parsed === null)
-    throw new OrgshiftError('invalid_input', `${name}: "${value}" is not a calendar day (YYYY-MM-DD)`);
-  return parsed;
+export const SESSION_COOKIE = 'orgshift_session';
+
+type Env = { Variables: { principal: Principal; requestId: string } };
+
+function errorBody(error: OrgshiftError) {
+  return {
+    error: {
+      id: error.id,
+      message: error.message,
+      ...(error.problems.length > 0 ? { details: { problems: error.problems } } : {}),
+    },
+  };
+}
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+const errors = {
+  400: json(S.ErrorSchema, 'the request is not valid'),
+  401: json(S.ErrorSchema, 'no valid session or token'),
+  403: json(S.ErrorSchema, 'the grant does not allow this'),
+  404: json(S.ErrorSchema, 'not found (or outside your scope)'),
+};
+const secured: Array<Record<string, string[]>> = [{ session: [] }, { bearer: [] }];
+const body = <T extends z.ZodType>(schema: T) => ({
+  body: { content: { 'application/json': { schema } }, required: true },
+});
+
+const DRAFT_STATES = [
+  'draft',
+  'proposed',
+  'approved',
+  'scheduled',
+  'applying',
+  'applied',
+  'withdrawn',
+] as const;
+type DraftState = (typeof DRAFT_STATES)[number];
+
+export interface AppOptions {
+  /** Marks cookies Secure (behind TLS). Default: when the request came over https. */
+  secureCookies?: boolean;
 }
 
 /**
- * The read-only JSON API and the page. Applying plans over HTTP waits for authentication
- * (see the HTTP API issue); until then the server can only read and check.
+ * The JSON API and the page. Every route but login and the OpenAPI document needs a session
+ * cookie or a bearer token; every answer is computed on the organization as the caller may see it.
  */
-export function createApp(engine: OrgEngine, org: string): Hono {
-  const app = new Hono();
+export function createApp(
+  engine: OrgEngine,
+  access: AccessService,
+  options: AppOptions = {},
+): OpenAPIHono<Env> {
+  const org = access.org;
+  const app = new OpenAPIHono<Env>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const problems = result.error.issues.map((issue) => ({
+          message: `${issue.path.join('.') || 'request'}: ${issue.message}`,
+        }));
+        return c.json(
+          errorBody(new OrgshiftError('invalid_input', 'the request is not valid', problems)),
+          400,
+        );
+      }
+      return undefined;
+    },
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 
   app.onError((error, c) => {
-    if (error instanceof OrgshiftError) {
-      return c.json(
-        {
-          error: {
-            id: error.id,
-            message: error.message,
-            ...(error.problems.length > 0 ? { details: { problems: error.problems } } : {}),
-          },
-        },
-        STATUS[error.id],
-      );
-    }
-    return c.json({ error: { id: 'internal', message: 'internal error' } }, 500);
+    if (error instanceof OrgshiftError) return c.json(errorBody(error), STATUS[error.id]);
+    return c.json(
+      { error: { id: 'internal', message: 'internal error', details: { requestId: c.get('requestId') } } },
+      500,
+    );
   });
   app.notFound((c) =>
     c.json({ error: { id: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );
 
-  app.get('/', (c) => c.html(PAGE_HTML));
-  app.get('/api/health', (c) => c.json({ ok: true }));
-  app.get('/api/plans', async (c) => c.json({ plans: await engine.plans(org) }));
-  app.get('/api/tree', async (c) => {
-    const asOf = dayParam(c.req.query('asOf'), 'asOf', engine.today());
-    const unit = c.req.query('unit');
-    const depthText = c.req.query('depth');
-    if (depthText !== undefined && !/^\d+$/.test(depthText)) {
-      throw new OrgshiftError('invalid_input', `depth: "${depthText}" is not a whole number`);
+  app.use('*', async (c, next) => {
+    const requestId = randomSecret(9);
+    c.set('requestId', requestId);
+    await next();
+    c.header('X-Request-Id', requestId);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('X-Frame-Options', 'DENY');
+    c.header('Cache-Control', 'no-store');
+  });
+
+  const PUBLIC = new Set(['/api/login', '/api/openapi.json', '/api/health']);
+  app.use('/api/*', async (c, next) => {
+    if (PUBLIC.has(c.req.path)) return next();
+    const authorization = c.req.header('Authorization');
+    const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+    if (authorization !== undefined && bearer === undefined) {
+      throw new OrgshiftError('unauthenticated', 'the Authorization header must be "Bearer TOKEN"');
     }
-    return c.json(
-      await engine.tree(org, asOf, {
-        ...(unit ? { unit } : {}),
-        ...(depthText !== undefined ? { depth: Number(depthText) } : {}),
+    const principal = await access.authenticate(getCookie(c, SESSION_COOKIE), bearer, c.get('requestId'));
+    if (!principal) throw new OrgshiftError('unauthenticated', 'log in or send a bearer token');
+    if (principal.via === 'session' && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
+      const sent = c.req.header('X-CSRF-Token') ?? '';
+      if (!principal.csrf || !sameSecret(sent, principal.csrf)) {
+        await access.audit({
+          actor: principal.name,
+          requestId: c.get('requestId'),
+          action: `${c.req.method} ${c.req.path}`,
+          outcome: 'denied',
+          target: 'csrf',
+        });
+        throw new OrgshiftError('forbidden', 'missing or wrong X-CSRF-Token header');
+      }
+    }
+    c.set('principal', principal);
+    return next();
+  });
+
+  const today = () => engine.today();
+  const view = (c: Context<Env>, knownAt?: string) => access.view(c.get('principal'), knownAt);
+
+  // ---- session --------------------------------------------------------------------------
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/login',
+      summary: 'Log in with a user name and password; sets a session cookie',
+      request: body(S.LoginInput),
+      responses: {
+        200: json(S.MeSchema, 'logged in'),
+        400: errors[400],
+        401: errors[401],
+        429: json(S.ErrorSchema, 'too many failed logins'),
+      },
+    }),
+    async (c) => {
+      const { username, password } = c.req.valid('json');
+      const { sessionId, principal } = await access.login(username, password, c.get('requestId'));
+      const secure =
+        options.secureCookies ??
+        (new URL(c.req.url).protocol === 'https:' || c.req.header('X-Forwarded-Proto') === 'https');
+      setCookie(c, SESSION_COOKIE, sessionId, { httpOnly: true, sameSite: 'Strict', secure, path: '/' });
+      return c.json(me(principal), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/logout',
+      summary: 'End the session',
+      security: secured,
+      responses: { 200: json(S.MeSchema, 'logged out'), 401: errors[401], 403: errors[403] },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      await access.logout(principal, c.get('requestId'));
+      deleteCookie(c, SESSION_COOKIE, { path: '/' });
+      return c.json(me(principal), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/me',
+      summary: 'Who you are and what your grant allows',
+      security: secured,
+      responses: { 200: json(S.MeSchema, 'the caller'), 401: errors[401] },
+    }),
+    (c) => c.json(me(c.get('principal')), 200),
+  );
+
+  // ---- queries ------------------------------------------------------------------------
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/tree',
+      summary: 'The unit tree as of a date',
+      security: secured,
+      request: { query: S.TreeQuery },
+      responses: { 200: json(S.TreeSchema, 'the tree'), ...errors },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const history = await view(c, q.knownAt);
+      const result = queries.tree(history, q.asOf ?? today(), {
+        ...(q.unit !== undefined ? { unit: q.unit } : {}),
+        ...(q.depth !== undefined ? { depth: Number(q.depth) } : {}),
+      });
+      return c.json(result, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/person/{name}',
+      summary: 'A person as of a date',
+      security: secured,
+      request: { params: S.NameParam, query: S.AsOfQuery },
+      responses: { 200: json(S.PersonSchema, 'the person'), ...errors },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      return c.json(
+        queries.person(await view(c, q.knownAt), c.req.valid('param').name, q.asOf ?? today()),
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/lineage/{unit}',
+      summary: "A unit's lineage",
+      security: secured,
+      request: { params: S.UnitParam, query: S.KnownAtQuery },
+      responses: { 200: json(S.LineageSchema, 'the lineage'), ...errors },
+    }),
+    async (c) =>
+      c.json(queries.lineage(await view(c, c.req.valid('query').knownAt), c.req.valid('param').unit), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/business/{name}',
+      summary: "A business's owners over time",
+      security: secured,
+      request: { params: S.NameParam, query: S.KnownAtQuery },
+      responses: { 200: json(S.BusinessSchema, 'the owners'), ...errors },
+    }),
+    async (c) =>
+      c.json(queries.business(await view(c, c.req.valid('query').knownAt), c.req.valid('param').name), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/diff',
+      summary: 'What changed between two dates',
+      security: secured,
+      request: { query: S.DiffQuery },
+      responses: { 200: json(S.DiffSchema, 'the changes'), ...errors },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      return c.json(queries.diff(await view(c, q.knownAt), q.from, q.to), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/search',
+      summary: 'Units, people and businesses whose names contain the text',
+      security: secured,
+      request: { query: S.SearchQuery },
+      responses: { 200: json(S.SearchSchema, 'matches'), ...errors },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const asOf = q.asOf ?? today();
+      const snap = new Snapshot(await view(c), asOf);
+      const wanted = nameKey(q.q);
+      const matches = (name: string, aliases: string[]) =>
+        [name, ...aliases].some((n) => nameKey(n).includes(wanted));
+      const path = (unit: string) => snap.pathOf(unit).map((u) => snap.unitName(u));
+      const results: z.infer<typeof S.SearchSchema>['results'] = [];
+      for (const u of snap.units.values())
+        if (matches(u.name, u.aliases))
+          results.push({ kind: 'unit', id: u.id, name: u.name, path: path(u.id) });
+      for (const p of snap.people.values())
+        if (matches(p.name, p.aliases))
+          results.push({
+            kind: 'person',
+            id: p.id,
+            name: p.name,
+            path: snap.units.has(p.unit) ? path(p.unit) : [],
+          });
+      for (const b of snap.businesses.values())
+        if (matches(b.name, b.aliases))
+          results.push({ kind: 'business', id: b.id, name: b.name, path: path(b.unit) });
+      results.sort((a, b) => a.name.localeCompare(b.name));
+      return c.json({ asOf, results: results.slice(0, 100) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/plans',
+      summary: 'Applied plans, in order of their effective dates',
+      security: secured,
+      responses: { 200: json(S.AppliedPlansSchema, 'applied plans'), 401: errors[401] },
+    }),
+    async (c) => {
+      const history = await view(c);
+      // Titles and announcers are free text that may name units outside a scoped reader's subtree.
+      const scoped = c.get('principal').scope !== null;
+      const plans = history.plans.map((p) => ({
+        id: p.id,
+        title: scoped ? p.id : p.title,
+        effective: p.effective,
+        announcedBy: scoped ? null : p.announcedBy,
+      }));
+      return c.json({ plans }, 200);
+    },
+  );
+
+  // ---- drafts -------------------------------------------------------------------------
+
+  const orgId = async () => (await engine.store.ensureOrg(org, engine.now())).id;
+  const userNames = new Map<number, string>();
+  const userName = async (id: number) => {
+    if (!userNames.has(id)) userNames.set(id, (await access.store.userById(id))?.name ?? `#${id}`);
+    return userNames.get(id)!;
+  };
+  const draftJson = async (row: DraftRow) => ({
+    id: row.plan_id,
+    state: row.state as DraftState,
+    title: row.title,
+    effective: row.effective,
+    author: await userName(row.author_id),
+    collaborators: JSON.parse(row.collaborators) as string[],
+    file: row.file,
+    source: row.source,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+  const isCollaborator = (row: DraftRow, p: Principal) =>
+    row.author_id === p.userId || (JSON.parse(row.collaborators) as string[]).includes(p.name);
+  /** Plans are confidential until applied: only their author, collaborators, approvers and admins see them. */
+  const canSee = (row: DraftRow, p: Principal) =>
+    row.state === 'applied' || isCollaborator(row, p) || (atLeast(p.role, 'approver') && p.scope === null);
+  const visibleDraft = async (c: Context<Env>, id: string) => {
+    const row = await access.store.draft(await orgId(), id);
+    if (!row || !canSee(row, c.get('principal'))) throw new OrgshiftError('not_found', `no plan "${id}"`);
+    return row;
+  };
+  const transition = async (
+    c: Context<Env>,
+    row: DraftRow,
+    to: DraftState,
+    action: string,
+    extra: Partial<DraftRow> = {},
+  ) => {
+    const ok = await access.store.updateDraft(row.org_id, row.plan_id, row.state, {
+      state: to,
+      updated_at: engine.now(),
+      ...extra,
+    });
+    if (!ok) throw new OrgshiftError('conflict', `plan "${row.plan_id}" changed meanwhile; reload it`);
+    await access.audit({
+      actor: c.get('principal').name,
+      requestId: c.get('requestId'),
+      action,
+      outcome: 'success',
+      target: row.plan_id,
+      before: { state: row.state },
+      after: { state: to, ...extra },
+    });
+    return (await access.store.draft(row.org_id, row.plan_id))!;
+  };
+  const denied = async (c: Context<Env>, action: string, target: string, error: OrgshiftError) => {
+    await access.audit({
+      actor: c.get('principal').name,
+      requestId: c.get('requestId'),
+      action,
+      outcome: 'denied',
+      target,
+      after: { reason: error.message },
+    });
+    return error;
+  };
+  const guard = async (c: Context<Env>, action: string, target: string, check: () => void) => {
+    try {
+      check();
+    } catch (error) {
+      if (error instanceof OrgshiftError) throw await denied(c, action, target, error);
+      throw error;
+    }
+  };
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/drafts',
+      summary: 'Plans not yet applied that you may see, with their states',
+      security: secured,
+      responses: { 200: json(S.DraftListSchema, 'drafts'), 401: errors[401] },
+    }),
+    async (c) => {
+      const rows = (await access.store.drafts(await orgId())).filter((row) =>
+        canSee(row, c.get('principal')),
+      );
+      return c.json({ drafts: await Promise.all(rows.map(draftJson)) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/drafts',
+      summary: 'Create a plan from YAML or JSON (planner)',
+      security: secured,
+      request: body(S.DraftInput),
+      responses: {
+        201: json(S.DraftSchema, 'created'),
+        422: json(S.ErrorSchema, 'the plan has problems'),
+        409: json(S.ErrorSchema, 'a plan with that id exists'),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      await guard(c, 'plan.create', '', () => {
+        access.requireRole(principal, 'planner');
+        access.requireUnscoped(principal);
+      });
+      const input = c.req.valid('json');
+      const source = input.source ?? stringify(input.plan);
+      const file = input.file ?? (input.source !== undefined ? 'plan.yaml' : 'plan.json.yaml');
+      const plan = parsePlan(source, file);
+      const id = await orgId();
+      if (
+        (await access.store.draft(id, plan.id)) ||
+        (await engine.plans(org)).some((p) => p.id === plan.id)
+      ) {
+        throw new OrgshiftError('conflict', `a plan "${plan.id}" exists already`);
+      }
+      const now = engine.now();
+      const row: DraftRow = {
+        org_id: id,
+        plan_id: plan.id,
+        state: 'draft',
+        author_id: principal.userId,
+        collaborators: JSON.stringify(input.collaborators ?? []),
+        title: plan.title,
+        effective: plan.effective,
+        file,
+        source,
+        created_at: now,
+        updated_at: now,
+      };
+      await access.store.insertDraft(row);
+      await access.audit({
+        actor: principal.name,
+        requestId: c.get('requestId'),
+        action: 'plan.create',
+        outcome: 'success',
+        target: plan.id,
+        after: { state: 'draft', title: plan.title },
+      });
+      return c.json(await draftJson(row), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/drafts/{id}',
+      summary: 'One plan not yet applied',
+      security: secured,
+      request: { params: S.IdParam },
+      responses: { 200: json(S.DraftSchema, 'the plan'), ...errors },
+    }),
+    async (c) => c.json(await draftJson(await visibleDraft(c, c.req.valid('param').id)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/api/drafts/{id}',
+      summary: 'Edit a draft (its author or a collaborator)',
+      security: secured,
+      request: { params: S.IdParam, ...body(S.DraftUpdate) },
+      responses: {
+        200: json(S.DraftSchema, 'updated'),
+        409: json(S.ErrorSchema, 'not a draft'),
+        422: json(S.ErrorSchema, 'the plan has problems'),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const row = await visibleDraft(c, c.req.valid('param').id);
+      const principal = c.get('principal');
+      await guard(c, 'plan.edit', row.plan_id, () => {
+        access.requireRole(principal, 'planner');
+        if (!isCollaborator(row, principal))
+          throw new OrgshiftError('forbidden', 'only the author and collaborators edit a draft');
+      });
+      if (row.state !== 'draft')
+        throw new OrgshiftError(
+          'conflict',
+          `plan "${row.plan_id}" is ${row.state}; only a draft can be edited`,
+        );
+      const { source } = c.req.valid('json');
+      const plan = parsePlan(source, row.file);
+      if (plan.id !== row.plan_id)
+        throw new OrgshiftError('invalid_input', `the plan's id must stay "${row.plan_id}"`);
+      const updated = await transition(c, row, 'draft', 'plan.edit', {
+        source,
+        title: plan.title,
+        effective: plan.effective,
+      });
+      return c.json(await draftJson(updated), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/drafts/{id}/check',
+      summary: 'Check a plan against the organization',
+      security: secured,
+      request: { params: S.IdParam },
+      responses: { 200: json(S.CheckSchema, 'the result'), ...errors },
+    }),
+    async (c) => {
+      const row = await visibleDraft(c, c.req.valid('param').id);
+      const result = await engine.check(org, [parsePlan(row.source, row.file)]);
+      return c.json({ ok: result.ok, problems: result.ok ? [] : result.problems }, 200);
+    },
+  );
+
+  const step = (
+    path: string,
+    summary: string,
+    action: string,
+    from: readonly DraftState[],
+    to: DraftState,
+    allowed: (row: DraftRow, p: Principal) => boolean,
+  ) =>
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/api/drafts/{id}/${path}`,
+        summary,
+        security: secured,
+        request: { params: S.IdParam },
+        responses: {
+          200: json(S.DraftSchema, 'the plan'),
+          409: json(S.ErrorSchema, 'not in a state that allows this'),
+          422: json(S.ErrorSchema, 'refused'),
+          ...errors,
+        },
       }),
+      async (c) => {
+        const row = await visibleDraft(c, c.req.valid('param').id);
+        const principal = c.get('principal');
+        await guard(c, action, row.plan_id, () => {
+          if (!allowed(row, principal))
+            throw new OrgshiftError('forbidden', `your grant does not allow ${path} on this plan`);
+        });
+        if (!from.includes(row.state as DraftState)) {
+          throw new OrgshiftError(
+            'conflict',
+            `plan "${row.plan_id}" is ${row.state}; ${path} needs it ${from.join(' or ')}`,
+          );
+        }
+        if (to === 'applied' || (to === 'scheduled' && row.effective <= today())) {
+          return c.json(await draftJson(await applyDraft(c, row)), 200);
+        }
+        return c.json(await draftJson(await transition(c, row, to, action)), 200);
+      },
     );
+
+  const approver = (_row: DraftRow, p: Principal) => atLeast(p.role, 'approver') && p.scope === null;
+  const author = (row: DraftRow, p: Principal) => atLeast(p.role, 'planner') && isCollaborator(row, p);
+  step(
+    'propose',
+    'Propose a draft for approval (its author or a collaborator)',
+    'plan.propose',
+    ['draft'],
+    'proposed',
+    author,
+  );
+  step('approve', 'Approve a proposed plan (approver)', 'plan.approve', ['proposed'], 'approved', approver);
+  step(
+    'withdraw',
+    'Withdraw a plan (its author, or an approver)',
+    'plan.withdraw',
+    ['draft', 'proposed', 'approved', 'scheduled'],
+    'withdrawn',
+    (row, p) => author(row, p) || approver(row, p),
+  );
+  step('apply', 'Apply an approved plan now (approver)', 'plan.apply', ['approved'], 'applied', approver);
+  step(
+    'schedule',
+    'Apply an approved plan when its effective date comes; at once if it has passed (approver)',
+    'plan.schedule',
+    ['approved'],
+    'scheduled',
+    approver,
+  );
+
+  async function applyDraft(c: Context<Env>, row: DraftRow): Promise<DraftRow> {
+    const plan = parsePlan(row.source, row.file);
+    try {
+      await engine.apply(org, { plan, source: row.source });
+    } catch (error) {
+      if (error instanceof OrgshiftError) {
+        await access.audit({
+          actor: c.get('principal').name,
+          requestId: c.get('requestId'),
+          action: 'plan.apply',
+          outcome: 'failure',
+          target: row.plan_id,
+          after: { problems: error.problems },
+        });
+      }
+      throw error;
+    }
+    return transition(c, row, 'applied', 'plan.apply');
+  }
+
+  // ---- audit ---------------------------------------------------------------------------
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/audit',
+      summary: 'The audit log (admin)',
+      security: secured,
+      responses: { 200: json(S.AuditSchema, 'every row, oldest first'), ...errors },
+    }),
+    async (c) => {
+      await guard(c, 'audit.read', '', () => access.requireRole(c.get('principal'), 'admin'));
+      const rows = await access.store.auditRows();
+      return c.json(
+        {
+          intact: verifyAuditChain(rows).length === 0,
+          rows: rows.map((r) => ({
+            seq: r.seq,
+            at: r.at,
+            actor: r.actor,
+            requestId: r.request_id,
+            action: r.action,
+            outcome: r.outcome,
+            target: r.target,
+            before: r.before_state === null ? null : JSON.parse(r.before_state),
+            after: r.after_state === null ? null : JSON.parse(r.after_state),
+            hash: r.hash,
+          })),
+        },
+        200,
+      );
+    },
+  );
+
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Orgshift API',
+      version: '0.1.0',
+      description: 'The organization over time: queries, plans and their approval.',
+    },
   });
-  app.get('/api/person/:name', async (c) => {
-    const asOf = dayParam(c.req.query('asOf'), 'asOf', engine.today());
-    return c.json(await engine.person(org, c.req.param('name'), asOf));
-  });
-  app.get('/api/lineage/:unit', async (c) => c.json(await engine.lineage(org, c.req.param('unit'))));
-  app.get('/api/business/:name', async (c) => c.json(await engine.business(org, c.req.param('name'))));
-  app.get('/api/diff', async (c) => {
-    const from = dayParam(c.req.query('from'), 'from', '');
-    const to = dayParam(c.req.query('to'), 'to', '');
-    if (from === '' || to === '')
-      throw new OrgshiftError('invalid_input', 'diff needs from and to (YYYY-MM-DD)');
-    return c.json(await engine.diff(org, from, to));
-  });
-  app.post('/api/plans/check', async (c) => {
-    const source = await c.req.text();
-    const plan = parsePlan(source, c.req.query('file') ?? 'plan.yaml');
-    const result = await engine.check(org, [plan]);
-    if (!result.ok)
-      throw new OrgshiftError('plan_refused', `plan "${plan.id}" would be refused`, result.problems);
-    return c.json({ ok: true, plan: plan.id, effective: plan.effective, changes: plan.changes.length });
-  });
+  app.get('/api/health', (c) => c.json({ ok: true }));
+  app.get('/', (c) => c.html(PAGE_HTML));
   return app;
+}
+
+function me(p: Principal) {
+  return {
+    user: p.name,
+    role: p.role,
+    scope: p.scope,
+    confidential: p.confidential || p.role === 'admin',
+    ...(p.csrf ? { csrfToken: p.csrf } : {}),
+  };
 }

@@ -24,6 +24,13 @@ export interface Database {
   posts: FactColumns &
     ValidColumns & { unit_id: string; post: string; holder_id: string | null; concurrent: number };
   report_lines: FactColumns & ValidColumns & { person_id: string; manager_id: string; kind: string };
+  users: { id: number; name: string; password_hash: string | null; created_at: string };
+  grants: { user_id: number; org_id: number; role: string; scope_unit: string | null; confidential: number };
+  sessions: { id_hash: string; user_id: number; csrf: string; created_at: string; last_seen_at: string };
+  api_tokens: { id: string; user_id: number; secret_hash: string; created_at: string };
+  login_failures: { name: string; at: string };
+  audit_log: AuditRow;
+  drafts: DraftRow;
   lineage_events: FactColumns & {
     event_date: string;
     ordinal: number;
@@ -37,6 +44,35 @@ export interface Database {
     inferred: number;
     quote: string | null;
   };
+}
+
+export interface AuditRow {
+  seq: number;
+  at: string;
+  actor: string;
+  request_id: string;
+  action: string;
+  outcome: string;
+  org_id: number | null;
+  target: string | null;
+  before_state: string | null;
+  after_state: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface DraftRow {
+  org_id: number;
+  plan_id: string;
+  state: string;
+  author_id: number;
+  collaborators: string;
+  title: string;
+  effective: string;
+  file: string;
+  source: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface OrgsTable {
@@ -78,7 +114,16 @@ export interface EntityTable extends FactColumns {
   aliases: string;
 }
 
-export type FactTable = Exclude<keyof Database, 'orgs' | 'plans'>;
+export type FactTable =
+  | 'units'
+  | 'unit_versions'
+  | 'people'
+  | 'person_versions'
+  | 'businesses'
+  | 'business_versions'
+  | 'posts'
+  | 'report_lines'
+  | 'lineage_events';
 
 export const FACT_TABLES: readonly FactTable[] = [
   'units',

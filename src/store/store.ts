@@ -81,6 +81,11 @@ export class OrgStore {
     return (this.capabilities.exclusive ?? together)(work);
   }
 
+  /** Runs `work` in a write transaction, alone among this process's writers where the engine needs it. */
+  inWriteTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.exclusive(() => this.db.transaction().execute(work));
+  }
+
   async findOrg(name: string): Promise<OrgRef | undefined> {
     return this.db
       .selectFrom('orgs')

@@ -9,6 +9,7 @@ import { type RunningServer, serve } from '../../src/server/serve.ts';
 import { ROOT } from '../helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+const PASSWORD = 'a long enough reading passphrase';
 const SHOTS = join(ROOT, 'test-results');
 const dir = mkdtempSync(join(tmpdir(), 'orgshift-browser-'));
 let engine: OrgEngine;
@@ -25,6 +26,7 @@ beforeAll(async () => {
   engine = await OrgEngine.open(join(dir, 'org.db'));
   await seedExamples(engine, 'default');
   server = await serve(engine, { host: '127.0.0.1', port: 0, org: 'default' });
+  await server.access.addUser('reader', PASSWORD, 'viewer', null, false, 'test');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -48,6 +50,9 @@ afterAll(async () => {
 async function open(asOf: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`http://127.0.0.1:${server.port}/?asOf=${asOf}`);
+  await page.getByLabel('Username').fill('reader');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
   await page.locator('.card').first().waitFor();
   return page;
 }
@@ -55,6 +60,18 @@ async function open(asOf: string): Promise<Page> {
 const unitNames = (page: Page) => page.locator('.card .name').allTextContents();
 
 describe('the page in Chromium', () => {
+  it('asks for a login first and refuses a wrong password', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`http://127.0.0.1:${server.port}/`);
+    await page.getByLabel('Username').fill('reader');
+    await page.getByLabel('Password').fill('not the password at all');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('wrong user name or password').waitFor();
+    expect(await page.locator('.card').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'page-login-refused.png') });
+    await page.close();
+  });
+
   it('shows the Taobao and Tmall business groups before 2022-01-06 and the three centers after', async () => {
     const page = await open('2022-01-05');
     expect(await unitNames(page)).toEqual(

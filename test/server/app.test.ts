@@ -1,86 +1,355 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  BusinessResult,
-  DiffResult,
-  LineageResult,
-  PersonResult,
-  TreeResult,
-} from '../../src/core/queries.ts';
-import { seedExamples } from '../../src/engine/examples.ts';
-import { OrgEngine } from '../../src/engine/org-engine.ts';
-import { createApp } from '../../src/server/app.ts';
+import type { PersonResult, TreeResult } from '../../src/core/queries.ts';
+import { verifyAuditChain } from '../../src/server/audit.ts';
+import { LOGIN_MAX_FAILURES, SESSION_IDLE_MS } from '../../src/server/auth.ts';
+import { applyDuePlans } from '../../src/server/scheduler.ts';
+import { type Fixture, fixture, PASSWORD } from './fixture.ts';
 
 interface ErrorBody {
-  error: { id: string; message: string; details?: { problems: Array<{ location?: unknown }> } };
+  error: {
+    id: string;
+    message: string;
+    details?: { problems: Array<{ location?: unknown; message: string }> };
+  };
 }
 
 async function json<T>(res: Response | Promise<Response>): Promise<T> {
   return (await (await res).json()) as T;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'orgshift-app-'));
-let engine: OrgEngine;
-let app: ReturnType<typeof createApp>;
-
+let f: Fixture;
 beforeAll(async () => {
-  engine = await OrgEngine.open(join(dir, 'org.db'));
-  await seedExamples(engine, 'default');
-  app = createApp(engine, 'default');
+  f = await fixture();
 });
 afterAll(async () => {
-  await engine.close();
-  rmSync(dir, { recursive: true, force: true });
+  await f.close();
 });
 
-describe('the read-only API', () => {
-  it('serves the page', async () => {
-    const res = await app.request('/');
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain('<title>Orgshift</title>');
+describe('authentication', () => {
+  it('refuses every route of the OpenAPI document without credentials', async () => {
+    const doc = await json<{ paths: Record<string, Record<string, unknown>> }>(
+      f.request('/api/openapi.json'),
+    );
+    const routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => [m.toUpperCase(), path] as const),
+    );
+    expect(routes.length).toBeGreaterThan(15);
+    for (const [method, path] of routes) {
+      const concrete = path.replace(/\{[^}]+\}/g, 'x');
+      const res = await f.request(concrete, {
+        method,
+        ...(method === 'GET'
+          ? {}
+          : {
+              body: JSON.stringify(
+                path === '/api/login' ? { username: 'nobody', password: 'wrong password' } : {},
+              ),
+            }),
+      });
+      expect(res.status, `${method} ${path}`).toBe(401);
+      expect((await json<ErrorBody>(res)).error.id, `${method} ${path}`).toBe('unauthenticated');
+    }
   });
 
-  it('answers the tree as of a date with the same JSON as the CLI', async () => {
-    const res = await app.request('/api/tree?asOf=2022-01-07&unit=Big%20Taobao&depth=1');
-    expect(res.status).toBe(200);
-    const body = await json<TreeResult>(res);
-    expect(body).toEqual(await engine.tree('default', '2022-01-07', { unit: 'Big Taobao', depth: 1 }));
-    expect(body.root!.children.map((c) => c.name)).toContain('User Operation Development Center');
+  it('refuses a forged or malformed token', async () => {
+    const forged = f.tokens.viewer!.slice(0, -4) + 'AAAA';
+    expect((await f.request('/api/tree', { headers: { Authorization: `Bearer ${forged}` } })).status).toBe(
+      401,
+    );
+    expect((await f.request('/api/tree', { headers: { Authorization: 'Basic abc' } })).status).toBe(401);
   });
 
-  it('answers person, lineage, business, diff and plans', async () => {
-    expect(
-      (await json<PersonResult>(app.request('/api/person/Dai%20Shan?asOf=2022-01-07'))).manager?.name,
-    ).toBe('Zhang Yong');
-    const lineage = await json<LineageResult>(app.request('/api/lineage/Tmall%20Business%20Group'));
-    expect(lineage.events.some((e) => e.kind === 'merge')).toBe(true);
-    expect((await json<BusinessResult>(app.request('/api/business/Tmall'))).owners).toHaveLength(2);
-    const diff = await json<DiffResult>(app.request('/api/diff?from=2021-12-31&to=2022-01-07'));
-    expect(diff.changes.length).toBeGreaterThan(5);
-    expect((await json<{ plans: unknown[] }>(app.request('/api/plans'))).plans).toHaveLength(5);
-  });
-
-  it('returns JSON errors with stable ids, never a stack trace', async () => {
-    const bad = await app.request('/api/tree?asOf=2022-02-30');
-    expect(bad.status).toBe(400);
-    expect(await json<ErrorBody>(bad)).toEqual({
-      error: { id: 'invalid_input', message: 'asOf: "2022-02-30" is not a calendar day (YYYY-MM-DD)' },
+  it('logs in with a session cookie (HttpOnly, SameSite) and needs the CSRF token for changes', async () => {
+    const res = await f.request('/api/login', {
+      method: 'POST',
+      body: JSON.stringify({ username: 'planner', password: PASSWORD }),
     });
-    const missing = await app.request('/api/person/Nobody?asOf=2022-01-07');
-    expect(missing.status).toBe(404);
-    expect((await json<ErrorBody>(missing)).error.id).toBe('not_found');
-    expect((await app.request('/api/nothing')).status).toBe(404);
+    expect(res.status).toBe(200);
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/orgshift_session=/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const me = await json<{ user: string; csrfToken: string }>(res);
+    expect(me.user).toBe('planner');
+    const session = cookie.split(';')[0]!;
+    expect((await f.request('/api/me', { headers: { Cookie: session } })).status).toBe(200);
+    const source =
+      'plan: csrf-test\ntitle: t\neffective: 2023-01-01\nchanges:\n  - promote: { person: Wang Lei, level: M8 }\n';
+    const without = await f.request('/api/drafts', {
+      method: 'POST',
+      headers: { Cookie: session },
+      body: JSON.stringify({ source }),
+    });
+    expect(without.status).toBe(403);
+    const withToken = await f.request('/api/drafts', {
+      method: 'POST',
+      headers: { Cookie: session, 'X-CSRF-Token': me.csrfToken },
+      body: JSON.stringify({ source }),
+    });
+    expect(withToken.status).toBe(201);
+    const logout = await f.request('/api/logout', {
+      method: 'POST',
+      headers: { Cookie: session, 'X-CSRF-Token': me.csrfToken },
+    });
+    expect(logout.status).toBe(200);
+    expect((await f.request('/api/me', { headers: { Cookie: session } })).status).toBe(401);
   });
 
-  it('checks a plan posted as YAML without applying it', async () => {
-    const yaml = 'plan: x\ntitle: x\neffective: 2022-02-01\nchanges:\n  - dissolve: { unit: Big Taobao }\n';
-    const res = await app.request('/api/plans/check?file=x.yaml', { method: 'POST', body: yaml });
-    expect(res.status).toBe(422);
-    const body = await json<ErrorBody>(res);
-    expect(body.error.id).toBe('plan_refused');
-    expect(body.error.details?.problems[0]?.location).toEqual({ file: 'x.yaml', line: 5, col: 23 });
-    expect((await engine.plans('default')).map((p) => p.id)).not.toContain('x');
+  it('ends an idle session', async () => {
+    const res = await f.request('/api/login', {
+      method: 'POST',
+      body: JSON.stringify({ username: 'viewer', password: PASSWORD }),
+    });
+    const session = res.headers.get('set-cookie')!.split(';')[0]!;
+    f.clock.advance(SESSION_IDLE_MS - 1000);
+    expect((await f.request('/api/me', { headers: { Cookie: session } })).status).toBe(200);
+    f.clock.advance(SESSION_IDLE_MS + 1000);
+    expect((await f.request('/api/me', { headers: { Cookie: session } })).status).toBe(401);
+  });
+
+  it('throttles logins after repeated failures, even with the right password', async () => {
+    for (let i = 0; i < LOGIN_MAX_FAILURES; i++) {
+      const res = await f.request('/api/login', {
+        method: 'POST',
+        body: JSON.stringify({ username: 'hr', password: 'wrong password' }),
+      });
+      expect(res.status).toBe(401);
+    }
+    const res = await f.request('/api/login', {
+      method: 'POST',
+      body: JSON.stringify({ username: 'hr', password: PASSWORD }),
+    });
+    expect(res.status).toBe(429);
+    f.clock.advance(16 * 60 * 1000);
+    expect(
+      (
+        await f.request('/api/login', {
+          method: 'POST',
+          body: JSON.stringify({ username: 'hr', password: PASSWORD }),
+        })
+      ).status,
+    ).toBe(200);
+  });
+
+  it('refuses weak and common passwords', async () => {
+    await expect(f.access.addUser('weak', 'short', 'viewer', null, false, 'test')).rejects.toThrow(
+      /at least 8/,
+    );
+    await expect(f.access.addUser('common', 'password123', 'viewer', null, false, 'test')).rejects.toThrow(
+      /most common/,
+    );
+    await expect(f.access.addUser('long', 'x'.repeat(200), 'viewer', null, false, 'test')).rejects.toThrow(
+      /at most/,
+    );
+    await f.access.addUser(
+      'passphrase',
+      'a'.repeat(64) + ' with spaces and ünïcode',
+      'viewer',
+      null,
+      false,
+      'test',
+    );
+  });
+});
+
+describe('authorization', () => {
+  it('a viewer token reads but cannot create or apply plans', async () => {
+    expect((await f.request('/api/tree?asOf=2022-01-07', { as: 'viewer' })).status).toBe(200);
+    const source =
+      'plan: viewer-try\ntitle: t\neffective: 2023-01-01\nchanges:\n  - promote: { person: Wang Lei, level: M8 }\n';
+    const res = await f.request('/api/drafts', {
+      method: 'POST',
+      as: 'viewer',
+      body: JSON.stringify({ source }),
+    });
+    expect(res.status).toBe(403);
+    expect((await json<ErrorBody>(res)).error.id).toBe('forbidden');
+  });
+
+  it('hides levels from readers without the confidential grant', async () => {
+    const plain = await json<PersonResult>(
+      f.request('/api/person/Wang%20Lei?asOf=2021-01-01', { as: 'viewer' }),
+    );
+    expect(plain.level).toBeNull();
+    expect(plain.history.every((h) => h.level === null)).toBe(true);
+    const hr = await json<PersonResult>(f.request('/api/person/Wang%20Lei?asOf=2021-01-01', { as: 'hr' }));
+    expect(hr.level).toBe('M7');
+    const tree = JSON.stringify(
+      await json<TreeResult>(f.request('/api/tree?asOf=2021-01-01', { as: 'viewer' })),
+    );
+    expect(tree).not.toContain('M7');
+  });
+
+  it('a viewer scoped to Big Taobao sees nothing outside it, by any route', async () => {
+    const tree = await json<TreeResult>(f.request('/api/tree?asOf=2022-01-07', { as: 'taobao' }));
+    expect(tree.root?.name).toBe('Big Taobao');
+    expect((await f.request('/api/tree?asOf=2022-01-07&unit=Alibaba%20Group', { as: 'taobao' })).status).toBe(
+      404,
+    );
+    expect((await f.request('/api/person/Zhang%20Yong?asOf=2022-01-07', { as: 'taobao' })).status).toBe(404);
+    const dai = await json<PersonResult>(
+      f.request('/api/person/Dai%20Shan?asOf=2022-01-07', { as: 'taobao' }),
+    );
+    expect(dai.manager).toBeNull();
+    expect(dai.chain).toEqual([]);
+    expect(JSON.stringify(dai)).not.toContain('China Digital Commerce');
+    expect((await f.request('/api/lineage/China%20Digital%20Commerce', { as: 'taobao' })).status).toBe(404);
+    expect((await f.request('/api/business/Koubei', { as: 'taobao' })).status).toBe(404);
+    const diff = JSON.stringify(
+      await json(f.request('/api/diff?from=2019-01-01&to=2023-01-01', { as: 'taobao' })),
+    );
+    for (const outside of ['Alibaba Group', 'Zhang Yong', 'China Digital Commerce', 'Koubei', 'Wang Lei'])
+      expect(diff).not.toContain(outside);
+    expect(diff).toContain('User Operation Development Center');
+    const search = JSON.stringify(await json(f.request('/api/search?q=a&asOf=2022-01-07', { as: 'taobao' })));
+    expect(search).not.toContain('Alibaba Group');
+    expect(search).toContain('Alimama');
+    const plans = JSON.stringify(await json(f.request('/api/plans', { as: 'taobao' })));
+    expect(plans).not.toContain('local-life-regroup');
+  });
+
+  it('a change of grant takes effect on the very next request', async () => {
+    await f.access.setGrant('viewer', 'viewer', 'Alimama', false, 'test');
+    expect(
+      (await json<TreeResult>(f.request('/api/tree?asOf=2022-01-07', { as: 'viewer' }))).root?.name,
+    ).toBe('Alimama');
+    await f.access.setGrant('viewer', 'viewer', null, false, 'test');
+    expect(
+      (await json<TreeResult>(f.request('/api/tree?asOf=2022-01-07', { as: 'viewer' }))).root?.name,
+    ).toBe('Alibaba Group');
+  });
+});
+
+describe('plans through the API', () => {
+  const SOURCE =
+    'plan: promote-wang\ntitle: Promote Wang Lei\neffective: 2023-01-01\nchanges:\n  - promote: { person: Wang Lei, level: M8 }\n';
+
+  it('draft → proposed → approved → applied, each step by the roles allowed, invisible to a viewer until applied', async () => {
+    const created = await f.request('/api/drafts', {
+      method: 'POST',
+      as: 'planner',
+      body: JSON.stringify({ source: SOURCE, file: 'promote.yaml' }),
+    });
+    expect(created.status).toBe(201);
+    expect((await json<{ drafts: unknown[] }>(f.request('/api/drafts', { as: 'viewer' }))).drafts).toEqual(
+      [],
+    );
+    expect((await f.request('/api/drafts/promote-wang', { as: 'viewer' })).status).toBe(404);
+    expect((await f.request('/api/drafts/promote-wang', { as: 'taobao-planner' })).status).toBe(404);
+    expect((await f.request('/api/drafts/promote-wang', { as: 'approver' })).status).toBe(200);
+    const check = await json<{ ok: boolean }>(
+      f.request('/api/drafts/promote-wang/check', { method: 'POST', as: 'planner' }),
+    );
+    expect(check.ok).toBe(true);
+    expect(
+      (await f.request('/api/drafts/promote-wang/approve', { method: 'POST', as: 'approver' })).status,
+    ).toBe(409);
+    expect(
+      (await f.request('/api/drafts/promote-wang/propose', { method: 'POST', as: 'planner' })).status,
+    ).toBe(200);
+    expect(
+      (await f.request('/api/drafts/promote-wang/approve', { method: 'POST', as: 'planner' })).status,
+    ).toBe(403);
+    expect(
+      (await f.request('/api/drafts/promote-wang/approve', { method: 'POST', as: 'approver' })).status,
+    ).toBe(200);
+    const applied = await json<{ state: string }>(
+      f.request('/api/drafts/promote-wang/apply', { method: 'POST', as: 'approver' }),
+    );
+    expect(applied.state).toBe('applied');
+    expect((await f.request('/api/drafts/promote-wang', { as: 'viewer' })).status).toBe(200);
+    const wang = await json<PersonResult>(f.request('/api/person/Wang%20Lei?asOf=2023-01-01', { as: 'hr' }));
+    expect(wang.level).toBe('M8');
+  });
+
+  it('shows a refused plan at its lines and applies nothing', async () => {
+    const bad =
+      'plan: bad-fold\ntitle: t\neffective: 2023-02-01\nchanges:\n  - dissolve: { unit: Big Taobao }\n';
+    await f.request('/api/drafts', {
+      method: 'POST',
+      as: 'planner',
+      body: JSON.stringify({ source: bad, file: 'fold.yaml' }),
+    });
+    const check = await json<{ ok: boolean; problems: Array<{ location: unknown }> }>(
+      f.request('/api/drafts/bad-fold/check', { method: 'POST', as: 'planner' }),
+    );
+    expect(check.ok).toBe(false);
+    expect(check.problems[0]!.location).toEqual({ file: 'fold.yaml', line: 5, col: 23 });
+    const invalid = await f.request('/api/drafts', {
+      method: 'POST',
+      as: 'planner',
+      body: JSON.stringify({ source: 'plan: x\n' }),
+    });
+    expect(invalid.status).toBe(422);
+    expect((await json<ErrorBody>(invalid)).error.id).toBe('plan_invalid');
+    const badBody = await f.request('/api/drafts', { method: 'POST', as: 'planner', body: '{"source": 5}' });
+    expect(badBody.status).toBe(400);
+  });
+
+  it('accepts a plan as JSON', async () => {
+    const plan = {
+      plan: 'json-plan',
+      title: 'From JSON',
+      effective: '2023-03-01',
+      changes: [{ promote: { person: 'Jia Luo', level: 'M6' } }],
+    };
+    const res = await f.request('/api/drafts', {
+      method: 'POST',
+      as: 'planner',
+      body: JSON.stringify({ plan }),
+    });
+    expect(res.status).toBe(201);
+    expect((await json<{ id: string }>(res)).id).toBe('json-plan');
+  });
+
+  it('schedules an approved plan for its effective date, then applies it when the day comes', async () => {
+    const source =
+      'plan: future\ntitle: Future\neffective: 2027-01-01\nchanges:\n  - promote: { person: Xuande, level: M6 }\n';
+    await f.request('/api/drafts', { method: 'POST', as: 'planner', body: JSON.stringify({ source }) });
+    await f.request('/api/drafts/future/propose', { method: 'POST', as: 'planner' });
+    await f.request('/api/drafts/future/approve', { method: 'POST', as: 'approver' });
+    const scheduled = await json<{ state: string }>(
+      f.request('/api/drafts/future/schedule', { method: 'POST', as: 'approver' }),
+    );
+    expect(scheduled.state).toBe('scheduled');
+    expect(await applyDuePlans(f.engine, f.access)).toEqual([]);
+    f.clock.now = new Date('2027-01-01T00:00:01.000Z');
+    expect(await applyDuePlans(f.engine, f.access)).toEqual(['future']);
+    expect(await applyDuePlans(f.engine, f.access)).toEqual([]);
+    expect((await json<{ state: string }>(f.request('/api/drafts/future', { as: 'approver' }))).state).toBe(
+      'applied',
+    );
+  });
+});
+
+describe('audit log', () => {
+  it('records authentication and mutations, hash-chained, and detects tampering', async () => {
+    const res = await f.request('/api/audit', { as: 'admin' });
+    expect(res.status).toBe(200);
+    const log = await json<{ intact: boolean; rows: Array<{ action: string; outcome: string }> }>(res);
+    expect(log.intact).toBe(true);
+    const actions = new Set(log.rows.map((r) => `${r.action}:${r.outcome}`));
+    for (const a of [
+      'auth.login:success',
+      'auth.login:failure',
+      'auth.login:denied',
+      'plan.create:success',
+      'plan.create:denied',
+      'plan.approve:success',
+      'plan.apply:success',
+      'user.add:success',
+    ]) {
+      expect(actions, a).toContain(a);
+    }
+    expect((await f.request('/api/audit', { as: 'approver' })).status).toBe(403);
+
+    const rows = await f.access.store.auditRows();
+    expect(verifyAuditChain(rows)).toEqual([]);
+    const edited = rows.map((r, i) => (i === 3 ? { ...r, actor: 'someone else' } : r));
+    expect(verifyAuditChain(edited)).toEqual(['row 4: content does not match its hash (edited)']);
+    const removed = rows.filter((_r, i) => i !== 3);
+    expect(verifyAuditChain(removed).length).toBeGreaterThan(0);
+    const reordered = [rows[1]!, rows[0]!, ...rows.slice(2)];
+    expect(verifyAuditChain(reordered).length).toBeGreaterThan(0);
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedExamples } from '../../src/engine/examples.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
+import { AccessService } from '../../src/server/access.ts';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
 import { BASE, plan, ROOT } from '../helpers.ts';
@@ -96,6 +97,12 @@ describe('several instances on one PostgreSQL', () => {
 
   it('a second server process answers from fresh data right after another process applies a plan', async () => {
     const target = await postgres.newTarget();
+    const setup = await OrgEngine.open(target);
+    const access = new AccessService(setup, 'default');
+    await access.addUser('reader', 'a long enough reading passphrase', 'viewer', null, true, 'test');
+    const token = await access.createToken('reader', 'test');
+    await setup.close();
+    const auth = { headers: { Authorization: `Bearer ${token}` } };
     const bin = join(ROOT, 'bin/orgshift');
     const server = spawn(bin, ['--db', target, 'serve', '--port', '0', '--seed-examples'], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -112,7 +119,7 @@ describe('several instances on one PostgreSQL', () => {
       });
       const plansOf = async () =>
         (
-          (await (await fetch(`http://127.0.0.1:${port}/api/plans`)).json()) as {
+          (await (await fetch(`http://127.0.0.1:${port}/api/plans`, auth)).json()) as {
             plans: Array<{ id: string }>;
           }
         ).plans.map((p) => p.id);
@@ -125,7 +132,7 @@ describe('several instances on one PostgreSQL', () => {
       expect(code).toBe(0);
       expect(await plansOf()).toContain('extra');
       const person = (await (
-        await fetch(`http://127.0.0.1:${port}/api/person/Wang%20Lei?asOf=2023-01-01`)
+        await fetch(`http://127.0.0.1:${port}/api/person/Wang%20Lei?asOf=2023-01-01`, auth)
       ).json()) as { level: string };
       expect(person.level).toBe('M8');
     } finally {

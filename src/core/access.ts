@@ -1,0 +1,158 @@
+import type { History, LineageEvent, Versioned } from './model.ts';
+import { Snapshot } from './snapshot.ts';
+import type { Day } from './time.ts';
+
+/** What an organization's facts are replaced by when they lie outside what a reader may see. */
+export const OUTSIDE = '(outside your scope)';
+
+interface Period {
+  from: Day;
+  to: Day | null;
+  units: Set<string>;
+  people: Set<string>;
+}
+
+/** The days on which anything changes, in order. */
+function boundaries(history: History): Day[] {
+  const days = new Set<Day>();
+  const add = (vs: Versioned[]) => {
+    for (const v of vs) {
+      days.add(v.from);
+      if (v.to !== null) days.add(v.to);
+    }
+  };
+  for (const r of history.units.values()) add(r.versions);
+  for (const r of history.people.values()) add(r.versions);
+  for (const r of history.businesses.values()) add(r.versions);
+  add(history.posts);
+  add(history.lines);
+  return [...days].sort();
+}
+
+/** For each period between changes: the units of the subtree under `scope`, and the people in it. */
+function scopePeriods(history: History, scope: string): Period[] {
+  const days = boundaries(history);
+  return days.map((from, i) => {
+    const snap = new Snapshot(history, from);
+    const units = new Set<string>();
+    if (snap.units.has(scope)) {
+      const stack = [scope];
+      while (stack.length > 0) {
+        const id = stack.pop()!;
+        if (units.has(id)) continue;
+        units.add(id);
+        stack.push(...(snap.units.get(id)?.children ?? []));
+      }
+    }
+    const people = new Set<string>();
+    for (const person of snap.people.values()) if (units.has(person.unit)) people.add(person.id);
+    for (const post of snap.posts) if (post.holder !== null && units.has(post.unit)) people.add(post.holder);
+    return { from, to: days[i + 1] ?? null, units, people };
+  });
+}
+
+/** Cuts versions to the periods in which `keep` holds, joining pieces that touch. */
+function clip<V extends Versioned>(
+  versions: V[],
+  periods: Period[],
+  keep: (v: V, p: Period) => boolean,
+  map: (v: V) => V = (v) => v,
+): V[] {
+  const out: V[] = [];
+  for (const v of versions) {
+    for (const p of periods) {
+      const from = v.from > p.from ? v.from : p.from;
+      const to = v.to === null ? p.to : p.to === null ? v.to : v.to < p.to ? v.to : p.to;
+      if (to !== null && from >= to) continue;
+      if (!keep(v, p)) continue;
+      const last = out.at(-1);
+      const piece = { ...map(v), from, to };
+      if (
+        last &&
+        last.to === from &&
+        JSON.stringify({ ...last, from: 0, to: 0 }) === JSON.stringify({ ...piece, from: 0, to: 0 })
+      ) {
+        last.to = to;
+      } else out.push(piece);
+    }
+  }
+  return out;
+}
+
+function periodAt(periods: Period[], day: Day): Period | undefined {
+  return periods.find((p) => p.from <= day && (p.to === null || day < p.to));
+}
+
+/**
+ * The organization as seen by someone whose grant covers only the subtree under `scope`:
+ * every fact outside it, at its time, is gone; references out of it read `OUTSIDE`. All
+ * queries run on the result, so no route can show more than the grant allows.
+ */
+export function restrictToSubtree(history: History, scope: string): History {
+  const periods = scopePeriods(history, scope);
+  const unitIn = (id: string, p: Period) => p.units.has(id);
+  const outside = (id: string | null, p: Period) => (id === null || p.units.has(id) ? id : OUTSIDE);
+  const restricted: History = {
+    units: new Map(),
+    people: new Map(),
+    businesses: new Map(),
+    posts: [],
+    lines: [],
+    events: [],
+    plans: [],
+  };
+  for (const record of history.units.values()) {
+    const versions = clip(
+      record.versions,
+      periods,
+      (_v, p) => unitIn(record.id, p),
+      (v) => ({ ...v, parent: record.id === scope ? null : v.parent }),
+    );
+    if (versions.length > 0) restricted.units.set(record.id, { ...record, versions });
+  }
+  for (const record of history.people.values()) {
+    const versions = clip(record.versions, periods, (_v, p) => p.people.has(record.id));
+    const mapped = versions.map((v) => {
+      const p = periodAt(periods, v.from);
+      return p ? { ...v, unit: outside(v.unit, p) ?? OUTSIDE } : v;
+    });
+    if (mapped.length > 0) restricted.people.set(record.id, { ...record, versions: mapped });
+  }
+  for (const record of history.businesses.values()) {
+    const versions = clip(record.versions, periods, (v, p) => unitIn(v.unit, p));
+    if (versions.length > 0) restricted.businesses.set(record.id, { ...record, versions });
+  }
+  restricted.posts = history.posts.flatMap((post) => clip([post], periods, (v, p) => unitIn(v.unit, p)));
+  restricted.lines = history.lines.flatMap((line) =>
+    clip([line], periods, (v, p) => p.people.has(v.person) && p.people.has(v.manager)),
+  );
+  restricted.events = history.events.filter((event: LineageEvent) => {
+    const after = periodAt(periods, event.date);
+    const before = [...periods].reverse().find((p) => p.from < event.date);
+    const inside = (id: string) => (after?.units.has(id) ?? false) || (before?.units.has(id) ?? false);
+    return [...event.from, ...event.to, ...(event.unit ? [event.unit] : [])].every(inside);
+  });
+  const plansSeen = new Set<string>();
+  const note = (vs: Versioned[]) => {
+    for (const v of vs) plansSeen.add(v.prov.plan);
+  };
+  for (const r of restricted.units.values()) note(r.versions);
+  for (const r of restricted.people.values()) note(r.versions);
+  for (const r of restricted.businesses.values()) note(r.versions);
+  note(restricted.posts);
+  note(restricted.lines);
+  for (const e of restricted.events) plansSeen.add(e.prov.plan);
+  restricted.plans = history.plans.filter((p) => plansSeen.has(p.id));
+  return restricted;
+}
+
+/** The organization with every person's level removed (for readers without the confidential grant). */
+export function withoutLevels(history: History): History {
+  const people = new Map(
+    [...history.people].map(([id, record]) => [
+      id,
+      { ...record, versions: record.versions.map((v) => ({ ...v, level: null })) },
+    ]),
+  );
+  return { ...history, people };
+}

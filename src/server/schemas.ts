@@ -1,0 +1,278 @@
+import { z } from '@hono/zod-openapi';
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      id: z.string().openapi({ example: 'not_found' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi('Error');
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a calendar day written YYYY-MM-DD');
+
+export const AsOfQuery = z.object({
+  asOf: Day.optional().openapi({ example: '2022-01-07' }),
+  knownAt: z.string().datetime({ offset: true }).optional(),
+});
+
+export const TreeQuery = AsOfQuery.extend({
+  unit: z.string().min(1).optional(),
+  depth: z.string().regex(/^\d+$/, 'a whole number').optional(),
+});
+
+export const KnownAtQuery = z.object({ knownAt: z.string().datetime({ offset: true }).optional() });
+
+export const DiffQuery = KnownAtQuery.extend({ from: Day, to: Day });
+
+export const SearchQuery = z.object({ q: z.string().min(1).max(200), asOf: Day.optional() });
+
+export const NameParam = z.object({ name: z.string().min(1).max(500) });
+export const UnitParam = z.object({ unit: z.string().min(1).max(500) });
+export const IdParam = z.object({ id: z.string().min(1).max(200) });
+
+const PersonRef = z.object({ id: z.string(), name: z.string(), unnamed: z.literal(true).optional() });
+
+export interface TreeNodeShape {
+  id: string;
+  name: string;
+  type: string;
+  head: { id: string; name: string; level: string | null; unnamed?: true } | null;
+  posts: Array<{
+    post: string;
+    person: { id: string; name: string; unnamed?: true } | null;
+    concurrent: boolean;
+    inferred: boolean;
+  }>;
+  members: number;
+  businesses: string[];
+  businessDetails: Array<{ name: string; inferred: boolean }>;
+  inferred: boolean;
+  children: TreeNodeShape[];
+}
+
+export const TreeNodeSchema: z.ZodType<TreeNodeShape> = z
+  .lazy(() =>
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      type: z.string(),
+      head: PersonRef.extend({ level: z.string().nullable() }).nullable(),
+      posts: z.array(
+        z.object({
+          post: z.string(),
+          person: PersonRef.nullable(),
+          concurrent: z.boolean(),
+          inferred: z.boolean(),
+        }),
+      ),
+      members: z.number().int(),
+      businesses: z.array(z.string()),
+      businessDetails: z.array(z.object({ name: z.string(), inferred: z.boolean() })),
+      inferred: z.boolean(),
+      children: z.array(TreeNodeSchema),
+    }),
+  )
+  .openapi('TreeNode');
+
+export const TreeSchema = z.object({ asOf: Day, root: TreeNodeSchema.nullable() }).openapi('Tree');
+
+export const PersonSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    unnamed: z.boolean(),
+    level: z.string().nullable(),
+    title: z.string().nullable(),
+    unit: z.string(),
+    inferred: z.boolean(),
+    posts: z.array(
+      z.object({
+        unit: z.string(),
+        post: z.string(),
+        concurrent: z.boolean(),
+        inferred: z.boolean(),
+        quote: z.string().optional(),
+      }),
+    ),
+    manager: PersonRef.nullable(),
+    chain: z.array(z.string()),
+    dottedLines: z.array(PersonRef),
+    directReports: z.array(
+      PersonRef.extend({
+        via: z.enum(['solid', 'dotted', 'concurrent post']),
+        post: z.string().optional(),
+        unit: z.string().optional(),
+      }),
+    ),
+    history: z.array(
+      z.object({
+        from: Day,
+        to: Day.nullable(),
+        unit: z.string(),
+        level: z.string().nullable(),
+        title: z.string().nullable(),
+        plan: z.string(),
+      }),
+    ),
+    postHistory: z.array(
+      z.object({
+        from: Day,
+        to: Day.nullable(),
+        unit: z.string(),
+        post: z.string(),
+        concurrent: z.boolean(),
+        plan: z.string(),
+      }),
+    ),
+  })
+  .openapi('Person');
+
+export const LineageSchema = z
+  .object({
+    unit: z.string(),
+    id: z.string(),
+    events: z.array(
+      z.object({
+        kind: z.enum(['create', 'rename', 'move', 'merge', 'split', 'dissolve']),
+        date: Day,
+        unit: z.string().optional(),
+        from: z.array(z.string()),
+        to: z.array(z.string()),
+        plan: z.string(),
+      }),
+    ),
+  })
+  .openapi('Lineage');
+
+export const BusinessSchema = z
+  .object({
+    business: z.string(),
+    id: z.string(),
+    owners: z.array(
+      z.object({
+        unit: z.string(),
+        unitId: z.string(),
+        from: Day,
+        to: Day.nullable(),
+        plan: z.string(),
+        inferred: z.boolean(),
+      }),
+    ),
+  })
+  .openapi('Business');
+
+export const DiffSchema = z
+  .object({
+    from: Day,
+    to: Day,
+    changes: z.array(
+      z.object({ kind: z.string(), date: Day, plan: z.string().optional() }).catchall(z.unknown()),
+    ),
+  })
+  .openapi('Diff');
+
+export const SearchSchema = z
+  .object({
+    asOf: Day,
+    results: z.array(
+      z.object({
+        kind: z.enum(['unit', 'person', 'business']),
+        id: z.string(),
+        name: z.string(),
+        path: z.array(z.string()),
+      }),
+    ),
+  })
+  .openapi('SearchResults');
+
+export const AppliedPlansSchema = z
+  .object({
+    plans: z.array(
+      z.object({ id: z.string(), title: z.string(), effective: Day, announcedBy: z.string().nullable() }),
+    ),
+  })
+  .openapi('AppliedPlans');
+
+export const DraftSchema = z
+  .object({
+    id: z.string(),
+    state: z.enum(['draft', 'proposed', 'approved', 'scheduled', 'applying', 'applied', 'withdrawn']),
+    title: z.string(),
+    effective: Day,
+    author: z.string(),
+    collaborators: z.array(z.string()),
+    file: z.string(),
+    source: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Draft');
+
+export const DraftListSchema = z.object({ drafts: z.array(DraftSchema) }).openapi('Drafts');
+
+export const DraftInput = z
+  .object({
+    source: z.string().min(1).max(1_000_000).optional().openapi({ description: 'the plan as YAML' }),
+    plan: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'the plan as JSON, with the keys of the YAML format' }),
+    file: z.string().min(1).max(200).optional(),
+    collaborators: z.array(z.string().min(1).max(200)).max(50).optional(),
+  })
+  .refine((v) => (v.source === undefined) !== (v.plan === undefined), {
+    message: 'give exactly one of source or plan',
+  })
+  .openapi('DraftInput');
+
+export const DraftUpdate = z.object({ source: z.string().min(1).max(1_000_000) }).openapi('DraftUpdate');
+
+export const CheckSchema = z
+  .object({
+    ok: z.boolean(),
+    problems: z.array(
+      z.object({
+        message: z.string(),
+        location: z.object({ file: z.string(), line: z.number(), col: z.number() }).optional(),
+        operation: z.string().optional(),
+        plan: z.string().optional(),
+      }),
+    ),
+  })
+  .openapi('CheckResult');
+
+export const LoginInput = z
+  .object({ username: z.string().min(1).max(200), password: z.string().min(1).max(1024) })
+  .openapi('LoginInput');
+
+export const MeSchema = z
+  .object({
+    user: z.string(),
+    role: z.enum(['viewer', 'planner', 'approver', 'admin']),
+    scope: z.string().nullable(),
+    confidential: z.boolean(),
+    csrfToken: z.string().optional(),
+  })
+  .openapi('Me');
+
+export const AuditSchema = z
+  .object({
+    rows: z.array(
+      z.object({
+        seq: z.number(),
+        at: z.string(),
+        actor: z.string(),
+        requestId: z.string(),
+        action: z.string(),
+        outcome: z.string(),
+        target: z.string().nullable(),
+        before: z.unknown(),
+        after: z.unknown(),
+        hash: z.string(),
+      }),
+    ),
+    intact: z.boolean(),
+  })
+  .openapi('AuditLog');
