@@ -1,3 +1,5 @@
+import type { Stats } from '../core/analytics.ts';
+import type { Impact } from '../core/impact.ts';
 import type {
   BusinessResult,
   DiffChange,
@@ -180,5 +182,73 @@ export function formatDiff(result: DiffResult): string {
     lastDate = c.date;
     lines.push(`  ${date}  ${c.kind.padEnd(20)} ${describeChange(c)}`);
   }
+  return lines.join('\n');
+}
+
+export function formatImpact(impact: Impact): string {
+  const lines = [`Impact on ${impact.date}:`];
+  const section = (title: string, rows: string[]) => {
+    lines.push(`  ${title} (${rows.length}):`);
+    for (const row of rows) lines.push(`    ${row}`);
+  };
+  section(
+    'units',
+    impact.unitChanges.map((c) => describeChange(c)),
+  );
+  section(
+    'new managers',
+    impact.managerChanges.map((c) => `${c.person}: ${c.from ?? '—'} → ${c.to ?? '—'}`),
+  );
+  section(
+    'chains to the top',
+    impact.chainChanges.map((c) => `${c.person}: ${c.before} → ${c.after}`),
+  );
+  section(
+    'spans of control',
+    impact.spans.map((c) => `${c.person}: ${c.before} → ${c.after}`),
+  );
+  lines.push(`  layers: ${impact.layers.before} → ${impact.layers.after}`);
+  section(
+    'headcount per top-level unit',
+    impact.headcount.map((c) => `${c.unit}: ${c.before} → ${c.after}`),
+  );
+  section(
+    'businesses',
+    impact.businesses.map((c) => `${c.business}: ${c.from ?? '—'} → ${c.to ?? '—'}`),
+  );
+  section(
+    'posts',
+    impact.posts.map((c) => `${c.post} of ${c.unit}: ${c.from ?? 'vacant'} → ${c.to ?? 'vacant'}`),
+  );
+  section(
+    'moved with nobody above them',
+    impact.withoutHead.map((c) => `${c.person} in ${c.unit}`),
+  );
+  return lines.join('\n');
+}
+
+export function formatStats(s: Stats): string {
+  const lines = [`As of ${s.asOf}: ${s.people} people in ${s.units} units, ${s.layers} layers`];
+  lines.push(
+    `  span of control: ${s.spanDistribution.map((d) => `${d.managers} manager(s) with ${d.span}`).join(', ') || '—'}`,
+  );
+  lines.push(
+    `  layers: ${s.layerDistribution.map((d) => `${d.people} at layer ${d.layer}`).join(', ') || '—'}`,
+  );
+  lines.push('  headcount (direct / total):');
+  for (const h of s.headcount)
+    lines.push(`    ${'  '.repeat(h.path.length - 1)}${h.unit}: ${h.direct} / ${h.total}`);
+  lines.push('  flags:');
+  lines.push(
+    `    units without a head (${s.flags.unitsWithoutHead.length}): ${s.flags.unitsWithoutHead.join(', ') || '—'}`,
+  );
+  lines.push(`    managers with a single report: ${s.flags.managersWithOneReport.join(', ') || '—'}`);
+  lines.push(`    units with a single child unit: ${s.flags.unitsWithOneChild.join(', ') || '—'}`);
+  lines.push(
+    `    people with many posts: ${s.flags.manyPosts.map((p) => `${p.person} (${p.posts})`).join(', ') || '—'}`,
+  );
+  lines.push(
+    `    long chains: ${s.flags.longChains.map((p) => `${p.person} (${p.length})`).join(', ') || '—'}`,
+  );
   return lines.join('\n');
 }

@@ -6,7 +6,15 @@ import { parseDay } from '../core/time.ts';
 import { exampleFiles, seedExamples } from '../engine/examples.ts';
 import { OrgEngine } from '../engine/org-engine.ts';
 import { parsePlan } from '../formats/plan-file.ts';
-import { formatBusiness, formatDiff, formatLineage, formatPerson, formatTree } from './format.ts';
+import {
+  formatBusiness,
+  formatDiff,
+  formatImpact,
+  formatLineage,
+  formatPerson,
+  formatStats,
+  formatTree,
+} from './format.ts';
 import { type Io, processIo, reportError, UsageError } from './output.ts';
 
 interface GlobalOptions {
@@ -140,6 +148,18 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       if (json) io.out(JSON.stringify({ applied }, null, 2));
     });
   plan
+    .command('impact')
+    .description(
+      'what a plan would change if applied: managers, chains, units, spans, layers, headcount, businesses, posts',
+    )
+    .argument('<file>')
+    .action(async (file: string, _o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const [input] = readPlans([file]);
+      const result = await (await open()).impact(org, input!.plan);
+      emit(result, formatImpact(result));
+    });
+  plan
     .command('list')
     .description('applied plans in order of their effective dates')
     .action(async (_o, cmd: Command) => {
@@ -227,6 +247,36 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       const result = await (await open()).diff(org, o.from, o.to, o.knownAt);
       emit(result, formatDiff(result));
     });
+
+  program
+    .command('stats')
+    .description('spans of control, layers, headcount per unit and over time, and health flags')
+    .addOption(asOf())
+    .addOption(
+      new Option('--max-posts <n>', 'flag people with more posts than this').argParser(count('--max-posts')),
+    )
+    .addOption(
+      new Option('--max-chain <n>', 'flag chains to the top longer than this').argParser(
+        count('--max-chain'),
+      ),
+    )
+    .addOption(knownAt())
+    .action(
+      async (o: { asOf?: string; maxPosts?: number; maxChain?: number; knownAt?: string }, cmd: Command) => {
+        const { org } = globals(cmd);
+        const e = await open();
+        const result = await e.stats(
+          org,
+          o.asOf ?? e.today(),
+          {
+            ...(o.maxPosts !== undefined ? { maxPosts: o.maxPosts } : {}),
+            ...(o.maxChain !== undefined ? { maxChain: o.maxChain } : {}),
+          },
+          o.knownAt,
+        );
+        emit(result, formatStats(result));
+      },
+    );
 
   program
     .command('seed-examples')

@@ -412,6 +412,11 @@ function subject(change: DiffChange): string {
     .join('\u0000');
 }
 
+/** The changes between two snapshots of (possibly different) histories, dated `date`; unit events from `history`. */
+export function diffSnapshots(history: History, before: Snapshot, after: Snapshot, date: Day): DiffChange[] {
+  return stepDiff(history, before, after, date);
+}
+
 function stepDiff(history: History, before: Snapshot, after: Snapshot, date: Day): DiffChange[] {
   const changes = stateChanges(before, after, date);
   changes.sort(

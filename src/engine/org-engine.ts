@@ -1,4 +1,6 @@
+import { headcountOverTime, type StatsOptions, stats } from '../core/analytics.ts';
 import { OrgshiftError } from '../core/errors.ts';
+import { type Impact, impact } from '../core/impact.ts';
 import { emptyHistory, type History, type Plan } from '../core/model.ts';
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
@@ -212,6 +214,20 @@ export class OrgEngine {
 
   async business(orgName: string, name: string, knownAt?: string) {
     return queries.business(await this.history(orgName, knownAt), name);
+  }
+
+  /** What `plan` would change, on its effective date, if it were applied now. Refused plans throw. */
+  async impact(orgName: string, plan: Plan): Promise<Impact> {
+    const before = await this.history(orgName);
+    const result = await this.check(orgName, [plan]);
+    if (!result.ok)
+      throw new OrgshiftError('plan_refused', `plan "${plan.id}" would be refused`, result.problems);
+    return impact(before, result.history, plan.effective, plan.id);
+  }
+
+  async stats(orgName: string, asOf: Day, options: StatsOptions = {}, knownAt?: string) {
+    const history = await this.history(orgName, knownAt);
+    return { ...stats(history, asOf, options), headcountOverTime: headcountOverTime(history) };
   }
 
   async diff(orgName: string, from: Day, to: Day, knownAt?: string) {

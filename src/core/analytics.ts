@@ -1,0 +1,116 @@
+import { layersOf, spansOf } from './impact.ts';
+import type { History } from './model.ts';
+import { Snapshot } from './snapshot.ts';
+import type { Day } from './time.ts';
+
+export interface StatsOptions {
+  /** Flag people with more than this many posts at once. */
+  maxPosts?: number;
+  /** Flag people whose chain to the top is longer than this. */
+  maxChain?: number;
+}
+
+export interface Stats {
+  asOf: Day;
+  people: number;
+  units: number;
+  layers: number;
+  /** How many managers have each span of control (direct reports). */
+  spanDistribution: Array<{ span: number; managers: number }>;
+  /** How many people sit at each depth of the reporting tree (1 = the top). */
+  layerDistribution: Array<{ layer: number; people: number }>;
+  headcount: Array<{ unit: string; path: string[]; direct: number; total: number }>;
+  flags: {
+    unitsWithoutHead: string[];
+    managersWithOneReport: string[];
+    unitsWithOneChild: string[];
+    manyPosts: Array<{ person: string; posts: number }>;
+    longChains: Array<{ person: string; length: number }>;
+  };
+}
+
+/** Spans of control, layers, headcount per unit and health flags, as of one day. */
+export function stats(history: History, asOf: Day, options: StatsOptions = {}): Stats {
+  const maxPosts = options.maxPosts ?? 2;
+  const maxChain = options.maxChain ?? 8;
+  const snap = new Snapshot(history, asOf);
+  const spans = spansOf(snap);
+  const spanCounts = new Map<number, number>();
+  for (const span of spans.values()) spanCounts.set(span, (spanCounts.get(span) ?? 0) + 1);
+  const layerCounts = new Map<number, number>();
+  const longChains: Stats['flags']['longChains'] = [];
+  for (const person of snap.people.keys()) {
+    const length = snap.chainOf(person).length;
+    layerCounts.set(length + 1, (layerCounts.get(length + 1) ?? 0) + 1);
+    if (length > maxChain) longChains.push({ person: snap.personName(person), length });
+  }
+  const totals = new Map<string, number>();
+  const count = (id: string): number => {
+    const cached = totals.get(id);
+    if (cached !== undefined) return cached;
+    const unit = snap.units.get(id)!;
+    const total = unit.members.length + unit.children.reduce((sum, child) => sum + count(child), 0);
+    totals.set(id, total);
+    return total;
+  };
+  const headcount = [...snap.units.values()]
+    .map((u) => ({
+      unit: u.name,
+      path: snap
+        .pathOf(u.id)
+        .map((p) => snap.unitName(p))
+        .reverse(),
+      direct: u.members.length,
+      total: count(u.id),
+    }))
+    .sort((a, b) => a.path.join('/').localeCompare(b.path.join('/')));
+  const manyPosts: Stats['flags']['manyPosts'] = [];
+  for (const person of snap.people.keys()) {
+    const posts = snap.postsOfPerson(person).length;
+    if (posts > maxPosts) manyPosts.push({ person: snap.personName(person), posts });
+  }
+  const sorted = (names: string[]) => names.sort((a, b) => a.localeCompare(b));
+  return {
+    asOf,
+    people: snap.people.size,
+    units: snap.units.size,
+    layers: layersOf(snap),
+    spanDistribution: [...spanCounts]
+      .map(([span, managers]) => ({ span, managers }))
+      .sort((a, b) => a.span - b.span),
+    layerDistribution: [...layerCounts]
+      .map(([layer, people]) => ({ layer, people }))
+      .sort((a, b) => a.layer - b.layer),
+    headcount,
+    flags: {
+      unitsWithoutHead: sorted(
+        [...snap.units.values()].filter((u) => snap.headOf(u.id) === null).map((u) => u.name),
+      ),
+      managersWithOneReport: sorted([...spans].filter(([, n]) => n === 1).map(([id]) => snap.personName(id))),
+      unitsWithOneChild: sorted(
+        [...snap.units.values()].filter((u) => u.children.length === 1).map((u) => u.name),
+      ),
+      manyPosts: manyPosts.sort((a, b) => a.person.localeCompare(b.person)),
+      longChains: longChains.sort((a, b) => a.person.localeCompare(b.person)),
+    },
+  };
+}
+
+/** Headcount (of the whole organization, or of one unit's subtree) on each day something changed. */
+export function headcountOverTime(history: History, unit?: string): Array<{ date: Day; headcount: number }> {
+  const days = new Set<Day>();
+  for (const r of history.people.values())
+    for (const v of r.versions) {
+      days.add(v.from);
+      if (v.to !== null) days.add(v.to);
+    }
+  for (const r of history.units.values()) for (const v of r.versions) days.add(v.from);
+  return [...days].sort().map((date) => {
+    const snap = new Snapshot(history, date);
+    let headcount = 0;
+    for (const person of snap.people.values()) {
+      if (unit === undefined || snap.pathOf(person.unit).includes(unit)) headcount += 1;
+    }
+    return { date, headcount };
+  });
+}
