@@ -278,6 +278,114 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       },
     );
 
+  const scenarios = async (org: string) => {
+    const { ScenarioService } = await import('../engine/scenarios.ts');
+    return new ScenarioService(await open(), org);
+  };
+  const scenario = program
+    .command('scenario')
+    .description('alternative sets of plans: branch, compare, rebase, apply');
+  scenario
+    .command('create')
+    .description('branch a scenario from the applied history')
+    .argument('<name>')
+    .addOption(
+      new Option('--date <date>', 'the day its organization is looked at (default: today)').argParser(
+        day('--date'),
+      ),
+    )
+    .action(async (name: string, o: { date?: string }, cmd: Command) => {
+      const { org } = globals(cmd);
+      const result = await (await scenarios(org)).create(name, o.date ?? (await open()).today(), 'cli');
+      emit(result, `created scenario ${result.name} for ${result.date}`);
+    });
+  scenario
+    .command('add')
+    .description("add plan files to a scenario (each must apply after the scenario's plans)")
+    .argument('<name>')
+    .argument('<files...>')
+    .action(async (name: string, files: string[], _o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const service = await scenarios(org);
+      let result: Awaited<ReturnType<typeof service.show>> | undefined;
+      for (const { plan, source } of readPlans(files))
+        result = await service.add(name, { file: plan.file, source });
+      emit(result, `scenario ${name}: ${result?.plans.map((p) => p.id).join(', ')}`);
+    });
+  scenario.command('list').action(async (_o, cmd: Command) => {
+    const { org } = globals(cmd);
+    const list = await (await scenarios(org)).list();
+    emit(
+      { scenarios: list },
+      list
+        .map(
+          (s) =>
+            `${s.name.padEnd(24)} ${s.date}  ${s.state}${s.stale ? ' (stale: rebase)' : ''}  ${s.plans.map((p) => p.id).join(', ')}`,
+        )
+        .join('\n') || 'No scenarios.',
+    );
+  });
+  scenario
+    .command('show')
+    .description("a scenario's plans and the tree it produces")
+    .argument('<name>')
+    .addOption(asOf())
+    .action(async (name: string, o: { asOf?: string }, cmd: Command) => {
+      const { org } = globals(cmd);
+      const service = await scenarios(org);
+      const summary = await service.show(name);
+      const tree = await service.tree(name, o.asOf);
+      emit(
+        { ...summary, tree },
+        `Scenario ${summary.name} (${summary.state}${summary.stale ? ', stale' : ''}): ${summary.plans.map((p) => p.id).join(', ') || 'no plans'}\n${formatTree(tree)}`,
+      );
+    });
+  scenario
+    .command('compare')
+    .description("two scenarios side by side: how their organizations differ, and each one's impact")
+    .argument('<first>')
+    .argument('<second>')
+    .action(async (first: string, second: string, _o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const result = await (await scenarios(org)).compare(first, second);
+      emit(
+        result,
+        [
+          formatDiff({ from: first, to: second, changes: result.changes }).replace(
+            /^Changes after .*$/m,
+            `Differences on ${result.date}, ${first} → ${second}: ${result.changes.length}`,
+          ),
+          '',
+          `${first}: ${formatImpact(result.impacts[first]!)}`,
+          '',
+          `${second}: ${formatImpact(result.impacts[second]!)}`,
+        ].join('\n'),
+      );
+    });
+  scenario
+    .command('rebase')
+    .description('move a scenario onto the organization as it is now, listing what no longer applies')
+    .argument('<name>')
+    .action(async (name: string, _o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const result = await (await scenarios(org)).rebase(name);
+      for (const c of result.conflicts) {
+        io.err(
+          `${c.location ? `${c.location.file}:${c.location.line}:${c.location.col}: ` : ''}${c.operation}: dropped: ${c.reason}`,
+        );
+      }
+      emit(result, `rebased ${name}: ${result.conflicts.length} operation(s) no longer apply`);
+    });
+  scenario
+    .command('apply')
+    .description("apply a scenario's plans to the organization, all or nothing")
+    .argument('<name>')
+    .action(async (name: string, _o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const applied = await (await scenarios(org)).apply(name);
+      emit({ applied }, applied.map((a) => `applied plan ${a.plan} (effective ${a.effective})`).join('\n'));
+    });
+
   program
     .command('seed-examples')
     .description('apply the example plans (examples/alibaba) that are not applied yet')

@@ -11,7 +11,7 @@ import { openStore } from '../store/open.ts';
 import type { OrgRef, OrgStore } from '../store/store.ts';
 
 export type { AccessStore } from '../store/access-store.ts';
-export type { AuditRow, DraftRow } from '../store/schema.ts';
+export type { AuditRow, DraftRow, ScenarioRow } from '../store/schema.ts';
 
 export interface PlanInput {
   plan: Plan;
@@ -28,6 +28,12 @@ export interface AppliedPlan {
 }
 
 const EMPTY_ORG: OrgRef = { id: -1, name: '', version: 0 };
+
+function samePlans(applied: SequencedPlan[], expected: string[]): boolean {
+  const ids = applied.map((a) => a.plan.id).sort();
+  const wanted = [...expected].sort();
+  return ids.length === wanted.length && ids.every((id, i) => id === wanted[i]);
+}
 
 const BACKUP_ELSEWHERE =
   'this store has no built-in backup: for PostgreSQL use pg_dump -Fc and pg_restore (see docs/operations.md)';
@@ -138,34 +144,55 @@ export class OrgEngine {
    * problems; a concurrent writer makes it check again against the newer organization.
    */
   async apply(orgName: string, input: PlanInput): Promise<AppliedPlan> {
+    const [applied] = await this.applyAll(orgName, [input]);
+    return applied!;
+  }
+
+  /**
+   * Applies several plans in one transaction, in the order given: all of them or none.
+   * A concurrent writer makes it check again against the newer organization.
+   */
+  async applyAll(orgName: string, inputs: PlanInput[], expectedPlans?: string[]): Promise<AppliedPlan[]> {
     for (let attempt = 0; ; attempt++) {
       const org = await this.store.ensureOrg(orgName, this.now());
       const applied = await this.appliedPlans(org);
-      const result = checkPlans(applied, [input.plan]);
-      if (!result.ok) {
-        throw new OrgshiftError('plan_refused', `plan "${input.plan.id}" was refused`, result.problems);
-      }
-      const seq = applied.reduce((max, a) => Math.max(max, a.seq), 0) + 1;
-      try {
-        const version = await this.store.commit(
-          org,
-          [{ summary: summarize(input.plan, seq), source: input.source }],
-          result.history,
-          this.now(),
+      if (expectedPlans !== undefined && !samePlans(applied, expectedPlans)) {
+        throw new OrgshiftError(
+          'conflict',
+          'the organization changed since these plans were prepared; rebase them first',
         );
+      }
+      const plans = inputs.map((i) => i.plan);
+      const result = checkPlans(applied, plans);
+      if (!result.ok) {
+        throw new OrgshiftError(
+          'plan_refused',
+          `plan "${plans.map((p) => p.id).join('", "')}" was refused`,
+          result.problems,
+        );
+      }
+      let seq = applied.reduce((max, a) => Math.max(max, a.seq), 0);
+      const entries = inputs.map((i) => ({ summary: summarize(i.plan, ++seq), source: i.source }));
+      try {
+        const version = await this.store.commit(org, entries, result.history, this.now());
         this.cache.set(org.id, { version, history: await this.store.history(org.id) });
-        return {
-          plan: input.plan.id,
-          title: input.plan.title,
-          effective: input.plan.effective,
-          seq,
+        return entries.map((e) => ({
+          plan: e.summary.id,
+          title: e.summary.title,
+          effective: e.summary.effective,
+          seq: e.summary.seq,
           version,
-        };
+        }));
       } catch (error) {
         if (error instanceof OrgshiftError && error.id === 'conflict' && attempt < 5) continue;
         throw error;
       }
     }
+  }
+
+  /** The applied plans, parsed, in the order they were applied. */
+  async sequencedPlans(orgName: string): Promise<SequencedPlan[]> {
+    return this.appliedPlans(await this.orgOrEmpty(orgName));
   }
 
   async plans(orgName: string): Promise<

@@ -1,4 +1,4 @@
-import type { AuditRow, DraftRow } from './schema.ts';
+import type { AuditRow, DraftRow, ScenarioRow } from './schema.ts';
 import type { OrgStore } from './store.ts';
 
 export interface UserRow {
@@ -228,5 +228,38 @@ export class AccessStore {
       .where('state', '=', 'scheduled')
       .where('effective', '<=', today)
       .execute();
+  }
+
+  async scenarios(orgId: number): Promise<ScenarioRow[]> {
+    return this.db.selectFrom('scenarios').selectAll().where('org_id', '=', orgId).orderBy('name').execute();
+  }
+
+  async scenario(orgId: number, name: string): Promise<ScenarioRow | undefined> {
+    return this.db
+      .selectFrom('scenarios')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+  }
+
+  async insertScenario(row: ScenarioRow): Promise<void> {
+    await this.db.insertInto('scenarios').values(row).execute();
+  }
+
+  async updateScenario(
+    orgId: number,
+    name: string,
+    fromUpdatedAt: string,
+    patch: Partial<ScenarioRow>,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('scenarios')
+      .set(patch)
+      .where('org_id', '=', orgId)
+      .where('name', '=', name)
+      .where('updated_at', '=', fromUpdatedAt)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 }

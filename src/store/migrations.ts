@@ -192,6 +192,23 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_scenarios': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('scenarios')
+        .addColumn('org_id', 'integer', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('date', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('base_plans', 'text', (c) => c.notNull())
+        .addColumn('plans', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('scenarios_pk', ['org_id', 'name'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -31,6 +31,7 @@ export interface Database {
   login_failures: { name: string; at: string };
   audit_log: AuditRow;
   drafts: DraftRow;
+  scenarios: ScenarioRow;
   lineage_events: FactColumns & {
     event_date: string;
     ordinal: number;
@@ -71,6 +72,21 @@ export interface DraftRow {
   effective: string;
   file: string;
   source: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ScenarioRow {
+  org_id: number;
+  name: string;
+  /** The day on which the scenario's organization is compared. */
+  date: string;
+  state: string;
+  /** Ids of the applied plans the scenario was branched from (or last rebased onto), as JSON. */
+  base_plans: string;
+  /** The scenario's plans as JSON `[{file, source}]`, in order. */
+  plans: string;
+  created_by: string;
   created_at: string;
   updated_at: string;
 }
