@@ -1,12 +1,14 @@
-import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { stringify } from 'yaml';
+import { headcountOverTime, stats } from '../core/analytics.ts';
 import { type ErrorId, OrgshiftError } from '../core/errors.ts';
 import { nameKey } from '../core/names.ts';
 import * as queries from '../core/queries.ts';
 import { Snapshot } from '../core/snapshot.ts';
 import type { DraftRow, OrgEngine } from '../engine/org-engine.ts';
+import { ScenarioService } from '../engine/scenarios.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 
 import type { AccessService, Principal } from './access.ts';
@@ -656,6 +658,232 @@ export function createApp(
     }
     return transition(c, row, 'applied', 'plan.apply');
   }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/drafts/{id}/impact',
+      summary: 'What a plan would change if applied now',
+      security: secured,
+      request: { params: S.IdParam },
+      responses: {
+        200: json(S.ImpactSchema, 'the impact'),
+        422: json(S.ErrorSchema, 'the plan would be refused'),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const row = await visibleDraft(c, c.req.valid('param').id);
+      return c.json(await engine.impact(org, parsePlan(row.source, row.file)), 200);
+    },
+  );
+
+  // ---- analytics -----------------------------------------------------------------------
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/stats',
+      summary: 'Spans of control, layers, headcount and health flags',
+      security: secured,
+      request: { query: S.StatsQuery },
+      responses: { 200: json(S.StatsSchema, 'the analytics'), ...errors },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const history = await view(c);
+      const options = {
+        ...(q.maxPosts ? { maxPosts: Number(q.maxPosts) } : {}),
+        ...(q.maxChain ? { maxChain: Number(q.maxChain) } : {}),
+      };
+      return c.json(
+        { ...stats(history, q.asOf ?? today(), options), headcountOverTime: headcountOverTime(history) },
+        200,
+      );
+    },
+  );
+
+  // ---- scenarios -----------------------------------------------------------------------
+
+  const scenarios = new ScenarioService(engine, org);
+  /** Scenarios are plans too: only their creator, approvers and admins (on the whole organization) see them. */
+  const scenarioFor = async (c: Context<Env>, name: string) => {
+    const p = c.get('principal');
+    const found = await scenarios.show(name).catch(() => undefined);
+    const mayPlan = atLeast(p.role, 'planner') && p.scope === null;
+    if (!found || !mayPlan || (found.createdBy !== p.name && !atLeast(p.role, 'approver'))) {
+      throw new OrgshiftError('not_found', `no scenario "${name}"`);
+    }
+    return found;
+  };
+  const planner = async (c: Context<Env>, action: string, target: string) =>
+    guard(c, action, target, () => {
+      access.requireRole(c.get('principal'), 'planner');
+      access.requireUnscoped(c.get('principal'));
+    });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/scenarios',
+      summary: 'Scenarios you may see',
+      security: secured,
+      responses: {
+        200: json(z.object({ scenarios: z.array(S.ScenarioSchema) }), 'scenarios'),
+        401: errors[401],
+      },
+    }),
+    async (c) => {
+      const p = c.get('principal');
+      const mayPlan = atLeast(p.role, 'planner') && p.scope === null;
+      const list = mayPlan
+        ? (await scenarios.list()).filter((s) => s.createdBy === p.name || atLeast(p.role, 'approver'))
+        : [];
+      return c.json({ scenarios: list }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/scenarios',
+      summary: 'Branch a scenario from the applied history (planner)',
+      security: secured,
+      request: body(S.ScenarioInput),
+      responses: { 201: json(S.ScenarioSchema, 'created'), 409: json(S.ErrorSchema, 'exists'), ...errors },
+    }),
+    async (c) => {
+      const input = c.req.valid('json');
+      await planner(c, 'scenario.create', input.name);
+      const created = await scenarios.create(input.name, input.date, c.get('principal').name);
+      await access.audit({
+        actor: c.get('principal').name,
+        requestId: c.get('requestId'),
+        action: 'scenario.create',
+        outcome: 'success',
+        target: input.name,
+        after: created,
+      });
+      return c.json(created, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/scenarios/{name}/plans',
+      summary: 'Add a plan (YAML) to a scenario',
+      security: secured,
+      request: { params: S.ScenarioParam, ...body(S.ScenarioPlanInput) },
+      responses: {
+        200: json(S.ScenarioSchema, 'the scenario'),
+        409: json(S.ErrorSchema, 'conflict'),
+        422: json(S.ErrorSchema, 'refused'),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('param');
+      await scenarioFor(c, name);
+      await planner(c, 'scenario.add', name);
+      const input = c.req.valid('json');
+      const result = await scenarios.add(name, { file: input.file ?? 'plan.yaml', source: input.source });
+      await access.audit({
+        actor: c.get('principal').name,
+        requestId: c.get('requestId'),
+        action: 'scenario.add',
+        outcome: 'success',
+        target: name,
+        after: { plans: result.plans.map((p) => p.id) },
+      });
+      return c.json(result, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/scenarios/{name}/compare/{other}',
+      summary: 'Two scenarios side by side',
+      security: secured,
+      request: { params: S.CompareParam },
+      responses: {
+        200: json(S.ComparisonSchema, 'the comparison'),
+        409: json(S.ErrorSchema, 'a scenario needs a rebase'),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const { name, other } = c.req.valid('param');
+      await scenarioFor(c, name);
+      await scenarioFor(c, other);
+      return c.json(await scenarios.compare(name, other), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/scenarios/{name}/rebase',
+      summary: 'Move a scenario onto the organization as it is now',
+      security: secured,
+      request: { params: S.ScenarioParam },
+      responses: {
+        200: json(S.RebaseSchema, 'rebased, with conflicts listed'),
+        409: json(S.ErrorSchema, 'conflict'),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('param');
+      await scenarioFor(c, name);
+      await planner(c, 'scenario.rebase', name);
+      const result = await scenarios.rebase(name);
+      await access.audit({
+        actor: c.get('principal').name,
+        requestId: c.get('requestId'),
+        action: 'scenario.rebase',
+        outcome: 'success',
+        target: name,
+        after: { conflicts: result.conflicts },
+      });
+      return c.json(result, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/scenarios/{name}/apply',
+      summary: "Apply a scenario's plans, all or nothing (approver)",
+      security: secured,
+      request: { params: S.ScenarioParam },
+      responses: {
+        200: json(S.AppliedListSchema, 'applied'),
+        409: json(S.ErrorSchema, 'needs a rebase'),
+        422: json(S.ErrorSchema, 'refused'),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('param');
+      await scenarioFor(c, name);
+      await guard(c, 'scenario.apply', name, () => {
+        access.requireRole(c.get('principal'), 'approver');
+        access.requireUnscoped(c.get('principal'));
+      });
+      const applied = await scenarios.apply(name);
+      await access.audit({
+        actor: c.get('principal').name,
+        requestId: c.get('requestId'),
+        action: 'scenario.apply',
+        outcome: 'success',
+        target: name,
+        after: { applied: applied.map((a) => a.plan) },
+      });
+      return c.json({ applied }, 200);
+    },
+  );
 
   // ---- audit ---------------------------------------------------------------------------
 

@@ -276,3 +276,111 @@ export const AuditSchema = z
     intact: z.boolean(),
   })
   .openapi('AuditLog');
+
+const Change = z.object({ kind: z.string(), date: Day }).catchall(z.unknown());
+
+export const ImpactSchema = z
+  .object({
+    date: Day,
+    managerChanges: z.array(
+      z.object({ person: z.string(), from: z.string().nullable(), to: z.string().nullable() }),
+    ),
+    chainChanges: z.array(z.object({ person: z.string(), before: z.number(), after: z.number() })),
+    unitChanges: z.array(Change),
+    spans: z.array(z.object({ person: z.string(), before: z.number(), after: z.number() })),
+    layers: z.object({ before: z.number(), after: z.number() }),
+    headcount: z.array(z.object({ unit: z.string(), before: z.number(), after: z.number() })),
+    businesses: z.array(
+      z.object({ business: z.string(), from: z.string().nullable(), to: z.string().nullable() }),
+    ),
+    posts: z.array(
+      z.object({
+        unit: z.string(),
+        post: z.string(),
+        from: z.string().nullable(),
+        to: z.string().nullable(),
+      }),
+    ),
+    withoutHead: z.array(z.object({ person: z.string(), unit: z.string() })),
+  })
+  .openapi('Impact');
+
+export const StatsQuery = z.object({
+  asOf: Day.optional(),
+  maxPosts: z.string().regex(/^\d+$/).optional(),
+  maxChain: z.string().regex(/^\d+$/).optional(),
+});
+
+export const StatsSchema = z
+  .object({
+    asOf: Day,
+    people: z.number(),
+    units: z.number(),
+    layers: z.number(),
+    spanDistribution: z.array(z.object({ span: z.number(), managers: z.number() })),
+    layerDistribution: z.array(z.object({ layer: z.number(), people: z.number() })),
+    headcount: z.array(
+      z.object({ unit: z.string(), path: z.array(z.string()), direct: z.number(), total: z.number() }),
+    ),
+    headcountOverTime: z.array(z.object({ date: Day, headcount: z.number() })),
+    flags: z.object({
+      unitsWithoutHead: z.array(z.string()),
+      managersWithOneReport: z.array(z.string()),
+      unitsWithOneChild: z.array(z.string()),
+      manyPosts: z.array(z.object({ person: z.string(), posts: z.number() })),
+      longChains: z.array(z.object({ person: z.string(), length: z.number() })),
+    }),
+  })
+  .openapi('Stats');
+
+export const ScenarioSchema = z
+  .object({
+    name: z.string(),
+    date: Day,
+    state: z.string(),
+    createdBy: z.string(),
+    stale: z.boolean(),
+    plans: z.array(z.object({ id: z.string(), title: z.string(), effective: Day, file: z.string() })),
+  })
+  .openapi('Scenario');
+
+export const ScenarioInput = z
+  .object({ name: z.string().min(1).max(100), date: Day })
+  .openapi('ScenarioInput');
+export const ScenarioPlanInput = z
+  .object({ source: z.string().min(1).max(1_000_000), file: z.string().min(1).max(200).optional() })
+  .openapi('ScenarioPlanInput');
+export const ScenarioParam = z.object({ name: z.string().min(1).max(100) });
+export const CompareParam = z.object({ name: z.string().min(1).max(100), other: z.string().min(1).max(100) });
+
+export const ComparisonSchema = z
+  .object({
+    date: Day,
+    first: z.string(),
+    second: z.string(),
+    changes: z.array(Change),
+    impacts: z.record(z.string(), ImpactSchema),
+  })
+  .openapi('ScenarioComparison');
+
+export const RebaseSchema = z
+  .object({
+    scenario: ScenarioSchema,
+    conflicts: z.array(
+      z.object({
+        plan: z.string(),
+        operation: z.string(),
+        location: z.object({ file: z.string(), line: z.number(), col: z.number() }).optional(),
+        reason: z.string(),
+      }),
+    ),
+  })
+  .openapi('RebaseResult');
+
+export const AppliedListSchema = z
+  .object({
+    applied: z.array(
+      z.object({ plan: z.string(), title: z.string(), effective: Day, seq: z.number(), version: z.number() }),
+    ),
+  })
+  .openapi('AppliedList');

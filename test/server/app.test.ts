@@ -322,6 +322,105 @@ describe('plans through the API', () => {
   });
 });
 
+describe('impact, analytics and scenarios through the API', () => {
+  it('shows the impact of a draft before it is applied', async () => {
+    const source =
+      'plan: fold-sales\ntitle: t\neffective: 2023-05-01\nchanges:\n  - dissolve: { unit: Alimama, rest: Taobao Live }\n';
+    expect(
+      (await f.request('/api/drafts', { method: 'POST', as: 'planner', body: JSON.stringify({ source }) }))
+        .status,
+    ).toBe(201);
+    const res = await f.request('/api/drafts/fold-sales/impact', { method: 'POST', as: 'planner' });
+    expect(res.status).toBe(200);
+    const impact = await json<{
+      managerChanges: Array<{ person: string; from: string; to: string }>;
+      unitChanges: Array<{ kind: string }>;
+    }>(res);
+    expect(impact.managerChanges).toEqual([{ person: 'Jia Luo', from: 'Dai Shan', to: 'Daofang' }]);
+    expect(impact.unitChanges.map((c) => c.kind)).toEqual(['unit-dissolved']);
+    expect((await f.request('/api/drafts/fold-sales/impact', { method: 'POST', as: 'viewer' })).status).toBe(
+      404,
+    );
+  });
+
+  it('answers analytics on the organization the reader may see', async () => {
+    const all = await json<{ people: number; flags: { unitsWithoutHead: string[] } }>(
+      f.request('/api/stats?asOf=2022-01-07', { as: 'viewer' }),
+    );
+    const scoped = await json<{ people: number; flags: { unitsWithoutHead: string[] } }>(
+      f.request('/api/stats?asOf=2022-01-07', { as: 'taobao' }),
+    );
+    expect(scoped.people).toBeLessThan(all.people);
+    expect(scoped.flags.unitsWithoutHead).not.toContain('1688');
+    expect(all.flags.unitsWithoutHead).toContain('1688');
+  });
+
+  it('branches, fills, compares and applies scenarios, by role', async () => {
+    expect(
+      (
+        await f.request('/api/scenarios', {
+          method: 'POST',
+          as: 'viewer',
+          body: JSON.stringify({ name: 'x', date: '2024-01-01' }),
+        })
+      ).status,
+    ).toBe(403);
+    for (const name of ['keep-live', 'fold-live']) {
+      expect(
+        (
+          await f.request('/api/scenarios', {
+            method: 'POST',
+            as: 'planner',
+            body: JSON.stringify({ name, date: '2024-01-01' }),
+          })
+        ).status,
+      ).toBe(201);
+    }
+    const fold =
+      'plan: s-fold\ntitle: t\neffective: 2024-01-01\nchanges:\n  - dissolve: { unit: Guangguang, rest: Taobao Live }\n';
+    const keep =
+      'plan: s-keep\ntitle: t\neffective: 2024-01-01\nchanges:\n  - rename: { unit: Guangguang, to: Guangguang Content }\n';
+    expect(
+      (
+        await f.request('/api/scenarios/fold-live/plans', {
+          method: 'POST',
+          as: 'planner',
+          body: JSON.stringify({ source: fold }),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await f.request('/api/scenarios/keep-live/plans', {
+          method: 'POST',
+          as: 'planner',
+          body: JSON.stringify({ source: keep }),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await json<{ scenarios: unknown[] }>(f.request('/api/scenarios', { as: 'viewer' }))).scenarios,
+    ).toEqual([]);
+    const comparison = await json<{ changes: Array<{ kind: string; unit?: string }> }>(
+      f.request('/api/scenarios/keep-live/compare/fold-live', { as: 'approver' }),
+    );
+    expect(comparison.changes.find((c) => c.kind === 'unit-only-in-first')?.unit).toBe('Guangguang Content');
+    expect(
+      (await f.request('/api/scenarios/fold-live/apply', { method: 'POST', as: 'planner' })).status,
+    ).toBe(403);
+    const applied = await json<{ applied: Array<{ plan: string }> }>(
+      f.request('/api/scenarios/fold-live/apply', { method: 'POST', as: 'approver' }),
+    );
+    expect(applied.applied.map((a) => a.plan)).toEqual(['s-fold']);
+    const rebased = await json<{ conflicts: Array<{ reason: string }> }>(
+      f.request('/api/scenarios/keep-live/rebase', { method: 'POST', as: 'planner' }),
+    );
+    expect(rebased.conflicts.map((c) => c.reason)).toEqual([
+      'unit "Guangguang" no longer exists on 2024-01-01: it was dissolved on 2024-01-01',
+    ]);
+  });
+});
+
 describe('audit log', () => {
   it('records authentication and mutations, hash-chained, and detects tampering', async () => {
     const res = await f.request('/api/audit', { as: 'admin' });

@@ -93,6 +93,8 @@ const routes = () =>
       .tuple(fc.constantFrom('a', 'Tao', 'an', 'Center', 'Group', 'Dai'), day)
       .map(([q, d]) => `/api/search?q=${q}&asOf=${d}`),
     fc.constant('/api/plans'),
+    day.map((d) => `/api/stats?asOf=${d}`),
+    fc.constant('/api/scenarios'),
     fc.constant('/api/drafts'),
     fc.constant(`/api/drafts/${SECRET_PLAN}`),
     fc.constant('/api/audit'),
