@@ -223,3 +223,32 @@ describe('bin/orgshift, as a process', () => {
     expect(JSON.parse(list.stdout).plans).toHaveLength(5);
   });
 });
+
+describe('the README tour of impact and scenarios', () => {
+  it('runs as written', async () => {
+    const db = freshDb();
+    expect((await cli('--db', db, 'plan', 'apply', ...EXAMPLES.slice(0, 4))).code).toBe(0);
+    const impact = await cli('--db', db, 'plan', 'impact', EXAMPLES[4]!, '--json');
+    expect(impact.code).toBe(0);
+    expect(JSON.parse(impact.stdout).layers).toEqual({ before: 3, after: 3 });
+    const alternative = `${EXAMPLES_DIR}alternatives/one-center.yaml`;
+    expect((await cli('--db', db, 'scenario', 'create', 'three-centers', '--date', '2022-01-06')).code).toBe(
+      0,
+    );
+    expect((await cli('--db', db, 'scenario', 'add', 'three-centers', EXAMPLES[4]!)).code).toBe(0);
+    expect((await cli('--db', db, 'scenario', 'create', 'one-center', '--date', '2022-01-06')).code).toBe(0);
+    expect((await cli('--db', db, 'scenario', 'add', 'one-center', alternative)).code).toBe(0);
+    const compare = await cli('--db', db, 'scenario', 'compare', 'three-centers', 'one-center');
+    expect(compare.code).toBe(0);
+    expect(compare.stdout).toContain('Differences on 2022-01-06, three-centers → one-center');
+    expect(compare.stdout).toContain('Unified Taobao Center');
+    expect((await cli('--db', db, 'scenario', 'apply', 'three-centers')).code).toBe(0);
+    const list = await cli('--db', db, 'scenario', 'list');
+    expect(list.stdout).toMatch(/one-center .* open \(stale: rebase\)/);
+    const rebase = await cli('--db', db, 'scenario', 'rebase', 'one-center');
+    expect(rebase.code).toBe(0);
+    expect(rebase.stderr).toContain('dropped: unit "Taobao Live" is already under "Big Taobao"');
+    const stats = await cli('--db', db, 'stats', '--as-of', '2022-01-07', '--json');
+    expect(JSON.parse(stats.stdout).people).toBe(13);
+  });
+});
