@@ -483,6 +483,16 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       },
     );
   user
+    .command('password')
+    .description("set a user's password from standard input; their sessions end")
+    .argument('<name>')
+    .action(async (name: string, _o, cmd: Command) => {
+      const { org } = globals(cmd);
+      const password = await readPassword();
+      await (await accessFor(org)).setPassword(name, password, 'cli');
+      io.err(`password of ${name} changed`);
+    });
+  user
     .command('list')
     .description('users and their grants on --org')
     .action(async (_o, cmd: Command) => {
@@ -553,7 +563,9 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       const password = await server.access.bootstrapAdmin();
       if (password !== null) {
         io.err(`No users yet: created "admin". Log in once with password ${password}`);
-        io.err('(shown only now; add your own users with "bin/orgshift user add NAME --role ROLE")');
+        io.err(
+          '(shown only now: change it with "bin/orgshift user password admin", add users with "bin/orgshift user add")',
+        );
       }
       io.err(`Orgshift is serving ${program.opts<GlobalOptions>().db} on http://${o.host}:${server.port}/`);
       await server.closed;

@@ -123,6 +123,16 @@ export class AccessService {
     });
   }
 
+  /** Sets a new password (policy checked); the user's sessions end. */
+  async setPassword(name: string, password: string, actor: string): Promise<void> {
+    const user = await this.store.findUser(name);
+    if (!user) throw new OrgshiftError('not_found', `no user named "${name}"`);
+    const problem = passwordProblem(password, name);
+    if (problem) throw new OrgshiftError('invalid_input', problem);
+    await this.store.setPassword(user.id, await hashPassword(password));
+    await this.audit({ actor, requestId: 'cli', action: 'user.password', outcome: 'success', target: name });
+  }
+
   async setGrant(
     name: string,
     role: string,

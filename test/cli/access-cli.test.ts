@@ -77,6 +77,12 @@ describe('users, tokens and the audit log from the CLI', () => {
     ]);
   });
 
+  it('changes a password from standard input, with the same policy', async () => {
+    expect((await cli('a brand new passphrase\n', '--db', db, 'user', 'password', 'ana')).code).toBe(0);
+    expect((await cli('qwerty123\n', '--db', db, 'user', 'password', 'ana')).code).toBe(1);
+    expect((await cli('a brand new passphrase\n', '--db', db, 'user', 'password', 'nobody')).code).toBe(1);
+  });
+
   it('prints a new token once', async () => {
     const token = await cli('', '--db', db, 'token', 'create', 'ana');
     expect(token.code).toBe(0);
