@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { OrgshiftError, type Problem } from '../core/errors.ts';
+import { formatProblem, OrgshiftError, type Problem } from '../core/errors.ts';
 import type { Plan } from '../core/model.ts';
 import { parseDay } from '../core/time.ts';
 import { exampleFiles, seedExamples } from '../engine/examples.ts';
@@ -371,7 +371,11 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       const result = await (await scenarios(org)).rebase(name);
       for (const c of result.conflicts) {
         io.err(
-          `${c.location ? `${c.location.file}:${c.location.line}:${c.location.col}: ` : ''}${c.operation}: dropped: ${c.reason}`,
+          formatProblem({
+            message: `dropped: ${c.reason}`,
+            operation: c.operation,
+            ...(c.location ? { location: c.location } : {}),
+          }),
         );
       }
       emit(result, `rebased ${name}: ${result.conflicts.length} operation(s) no longer apply`);

@@ -1,4 +1,4 @@
-import type { History, LineageEvent, Versioned } from './model.ts';
+import { emptyHistory, type History, type LineageEvent, type Versioned } from './model.ts';
 import { Snapshot } from './snapshot.ts';
 import type { Day } from './time.ts';
 
@@ -92,15 +92,7 @@ export function restrictToSubtree(history: History, scope: string): History {
   const periods = scopePeriods(history, scope);
   const unitIn = (id: string, p: Period) => p.units.has(id);
   const outside = (id: string | null, p: Period) => (id === null || p.units.has(id) ? id : OUTSIDE);
-  const restricted: History = {
-    units: new Map(),
-    people: new Map(),
-    businesses: new Map(),
-    posts: [],
-    lines: [],
-    events: [],
-    plans: [],
-  };
+  const restricted = emptyHistory();
   for (const record of history.units.values()) {
     const versions = clip(
       record.versions,
