@@ -9,7 +9,7 @@ import { checkInvariants } from '../../src/core/invariants.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { parsePlan } from '../../src/formats/plan-file.ts';
 import { BASE, examplePlans, plan } from '../helpers.ts';
-import { DATES, planSource } from './generators.ts';
+import { DATES, organization, planOver, planSource } from './generators.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'orgshift-prop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,6 +106,47 @@ describe('arbitrary operation sequences against a generated organization', () =>
       { numRuns: 40 },
     );
     // Both paths must be exercised, or the property proves nothing.
+    expect(accepted).toBeGreaterThan(5);
+    expect(refusedCount).toBeGreaterThan(5);
+  });
+});
+
+describe('arbitrary operation sequences against generated organizations', () => {
+  it('keep every invariant or refuse with a located error, leaving the store unchanged', async () => {
+    let run = 0;
+    let accepted = 0;
+    let refusedCount = 0;
+    const scenario = organization.chain((org) =>
+      fc.tuple(fc.constant(org), planOver(org, 1), planOver(org, 2), planOver(org, 3)),
+    );
+    await fc.assert(
+      fc.asyncProperty(scenario, async ([org, ...sources]) => {
+        run += 1;
+        const engine = await OrgEngine.open(join(dir, `generated-${run}.db`));
+        try {
+          await engine.apply('default', { plan: plan(org.source), source: org.source });
+          for (const source of sources) {
+            const before = await engine.store.dump();
+            try {
+              await engine.apply('default', { plan: parsePlan(source, 'random.yaml'), source });
+            } catch (error) {
+              expect(error).toBeInstanceOf(OrgshiftError);
+              for (const problem of (error as OrgshiftError).problems)
+                expect(problem.location?.line).toBeGreaterThanOrEqual(1);
+              expect(await engine.store.dump()).toBe(before);
+              refusedCount += 1;
+              continue;
+            }
+            accepted += 1;
+            const history = await engine.history('default');
+            for (const date of DATES) expect(checkInvariants(history, date)).toEqual([]);
+          }
+        } finally {
+          await engine.close();
+        }
+      }),
+      { numRuns: 40 },
+    );
     expect(accepted).toBeGreaterThan(5);
     expect(refusedCount).toBeGreaterThan(5);
   });
