@@ -391,6 +391,55 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     });
 
   program
+    .command('export')
+    .description('the organization as CSV, JSON, W3C ORG (Turtle or JSON-LD), Mermaid or DOT, on stdout')
+    .addOption(
+      new Option('--format <format>', 'what to write')
+        .choices(['csv-units', 'csv-people', 'csv-posts', 'json', 'turtle', 'jsonld', 'mermaid', 'dot'])
+        .makeOptionMandatory(),
+    )
+    .addOption(asOf())
+    .option('--unit <name>', 'Mermaid and DOT: the subtree under this unit')
+    .addOption(
+      new Option('--depth <n>', 'Mermaid and DOT: levels below the start').argParser(count('--depth')),
+    )
+    .option('--full', 'CSV: every period instead of those true on --as-of')
+    .addOption(knownAt())
+    .action(
+      async (
+        o: { format: string; asOf?: string; unit?: string; depth?: number; full?: boolean; knownAt?: string },
+        cmd: Command,
+      ) => {
+        const { org } = globals(cmd);
+        const e = await open();
+        const asOfDay = o.asOf ?? e.today();
+        const history = await e.history(org, o.knownAt);
+        const formats = await import('../formats/export.ts');
+        const { tree: treeOf } = await import('../core/queries.ts');
+        const subtree = () => {
+          const root = treeOf(history, asOfDay, {
+            ...(o.unit !== undefined ? { unit: o.unit } : {}),
+            ...(o.depth !== undefined ? { depth: o.depth } : {}),
+          }).root;
+          if (!root) throw new OrgshiftError('not_found', `no organization on ${asOfDay}`);
+          return root;
+        };
+        const csvs = () => formats.exportCsv(history, o.full ? undefined : asOfDay);
+        const text: Record<string, () => string> = {
+          'csv-units': () => csvs().units,
+          'csv-people': () => csvs().people,
+          'csv-posts': () => csvs().posts,
+          json: () => JSON.stringify(formats.exportJson(history), null, 2),
+          turtle: () => formats.exportTurtle(history, asOfDay),
+          jsonld: () => JSON.stringify(formats.exportJsonLd(history, asOfDay), null, 2),
+          mermaid: () => formats.exportMermaid(subtree()),
+          dot: () => formats.exportDot(subtree()),
+        };
+        io.out(text[o.format]!());
+      },
+    );
+
+  program
     .command('seed-examples')
     .description('apply the example plans (examples/alibaba) that are not applied yet')
     .action(async (_o, cmd: Command) => {

@@ -9,7 +9,16 @@ import * as queries from '../core/queries.ts';
 import { Snapshot } from '../core/snapshot.ts';
 import type { DraftRow, OrgEngine } from '../engine/org-engine.ts';
 import { ScenarioService } from '../engine/scenarios.ts';
+import {
+  exportCsv,
+  exportDot,
+  exportJson,
+  exportJsonLd,
+  exportMermaid,
+  exportTurtle,
+} from '../formats/export.ts';
 import { parsePlan } from '../formats/plan-file.ts';
+import { scimGroup, scimList, scimUser } from '../formats/scim.ts';
 
 import type { AccessService, Principal } from './access.ts';
 import { verifyAuditChain } from './audit.ts';
@@ -130,7 +139,7 @@ export function createApp(
   });
 
   const PUBLIC = new Set(['/api/login', '/api/openapi.json', '/api/health']);
-  app.use('/api/*', async (c, next) => {
+  const authenticate = async (c: Context<Env>, next: () => Promise<void>) => {
     if (PUBLIC.has(c.req.path)) return next();
     const authorization = c.req.header('Authorization');
     const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
@@ -154,7 +163,9 @@ export function createApp(
     }
     c.set('principal', principal);
     return next();
-  });
+  };
+  app.use('/api/*', authenticate);
+  app.use('/scim/*', authenticate);
 
   const today = () => engine.today();
   const view = (c: Context<Env>, knownAt?: string) => access.view(c.get('principal'), knownAt);
@@ -882,6 +893,126 @@ export function createApp(
         after: { applied: applied.map((a) => a.plan) },
       });
       return c.json({ applied }, 200);
+    },
+  );
+
+  // ---- exports and SCIM -----------------------------------------------------------------
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/export',
+      summary: 'The organization in another format (CSV, JSON, W3C ORG Turtle or JSON-LD, Mermaid, DOT)',
+      security: secured,
+      request: { query: S.ExportQuery },
+      responses: {
+        200: { description: 'the export, as text', content: { 'text/plain': { schema: z.string() } } },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const history = await view(c);
+      const asOf = q.asOf ?? today();
+      const subtree = () => {
+        const root = queries.tree(history, asOf, q.unit ? { unit: q.unit } : {}).root;
+        if (!root) throw new OrgshiftError('not_found', `no organization on ${asOf}`);
+        return root;
+      };
+      const csvs = () => exportCsv(history, q.full === 'true' ? undefined : asOf);
+      switch (q.format) {
+        case 'csv-units':
+          return c.text(csvs().units, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+        case 'csv-people':
+          return c.text(csvs().people, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+        case 'csv-posts':
+          return c.text(csvs().posts, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+        case 'json':
+          return c.text(JSON.stringify(exportJson(history)), 200, { 'Content-Type': 'application/json' });
+        case 'turtle':
+          return c.text(exportTurtle(history, asOf), 200, { 'Content-Type': 'text/turtle; charset=utf-8' });
+        case 'jsonld':
+          return c.text(JSON.stringify(exportJsonLd(history, asOf)), 200, {
+            'Content-Type': 'application/ld+json',
+          });
+        case 'mermaid':
+          return c.text(exportMermaid(subtree()), 200, { 'Content-Type': 'text/plain; charset=utf-8' });
+        case 'dot':
+          return c.text(exportDot(subtree()), 200, { 'Content-Type': 'text/vnd.graphviz; charset=utf-8' });
+      }
+    },
+  );
+
+  const scimSnapshot = async (c: Context<Env>, asOf?: string) => new Snapshot(await view(c), asOf ?? today());
+  const scimQuery = (q: z.infer<typeof S.ScimQuery>) => ({
+    ...(q.filter !== undefined ? { filter: q.filter } : {}),
+    ...(q.startIndex !== undefined ? { startIndex: Number(q.startIndex) } : {}),
+    ...(q.count !== undefined ? { count: Number(q.count) } : {}),
+  });
+  const scimJson = { 'Content-Type': 'application/scim+json' };
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/scim/v2/Users',
+      summary: 'SCIM 2.0 Users: the people, with their enterprise manager',
+      security: secured,
+      request: { query: S.ScimQuery },
+      responses: { 200: json(S.ScimListSchema, 'a ListResponse'), ...errors },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const snap = await scimSnapshot(c, q.asOf);
+      const users = [...snap.people.keys()].sort().map((id) => scimUser(snap, id));
+      return c.json(scimList(users, scimQuery(q)), 200, scimJson);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/scim/v2/Users/{id}',
+      summary: 'One SCIM User',
+      security: secured,
+      request: { params: S.IdParam, query: S.AsOfQuery },
+      responses: { 200: json(S.ScimResourceSchema, 'the user'), ...errors },
+    }),
+    async (c) => {
+      const snap = await scimSnapshot(c, c.req.valid('query').asOf);
+      const { id } = c.req.valid('param');
+      if (!snap.people.has(id)) throw new OrgshiftError('not_found', `no user "${id}"`);
+      return c.json(scimUser(snap, id), 200, scimJson);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/scim/v2/Groups',
+      summary: 'SCIM 2.0 Groups: the units, with their members',
+      security: secured,
+      request: { query: S.ScimQuery },
+      responses: { 200: json(S.ScimListSchema, 'a ListResponse'), ...errors },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const snap = await scimSnapshot(c, q.asOf);
+      const groups = [...snap.units.keys()].sort().map((id) => scimGroup(snap, id));
+      return c.json(scimList(groups, scimQuery(q)), 200, scimJson);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/scim/v2/Groups/{id}',
+      summary: 'One SCIM Group',
+      security: secured,
+      request: { params: S.IdParam, query: S.AsOfQuery },
+      responses: { 200: json(S.ScimResourceSchema, 'the group'), ...errors },
+    }),
+    async (c) => {
+      const snap = await scimSnapshot(c, c.req.valid('query').asOf);
+      const { id } = c.req.valid('param');
+      if (!snap.units.has(id)) throw new OrgshiftError('not_found', `no group "${id}"`);
+      return c.json(scimGroup(snap, id), 200, scimJson);
     },
   );
 

@@ -384,3 +384,35 @@ export const AppliedListSchema = z
     ),
   })
   .openapi('AppliedList');
+
+export const ExportQuery = z.object({
+  format: z.enum(['csv-units', 'csv-people', 'csv-posts', 'json', 'turtle', 'jsonld', 'mermaid', 'dot']),
+  asOf: Day.optional(),
+  unit: z.string().min(1).optional(),
+  full: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: 'CSV: every period instead of those true on asOf' }),
+});
+
+export const ScimQuery = z.object({
+  filter: z.string().max(500).optional(),
+  startIndex: z.string().regex(/^\d+$/).optional(),
+  count: z.string().regex(/^\d+$/).optional(),
+  asOf: Day.optional(),
+});
+
+export const ScimResourceSchema = z
+  .object({ id: z.string(), schemas: z.array(z.string()) })
+  .catchall(z.unknown())
+  .openapi('ScimResource');
+
+export const ScimListSchema = z
+  .object({
+    schemas: z.array(z.string()),
+    totalResults: z.number(),
+    startIndex: z.number(),
+    itemsPerPage: z.number(),
+    Resources: z.array(ScimResourceSchema),
+  })
+  .openapi('ScimListResponse');

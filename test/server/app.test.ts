@@ -421,6 +421,55 @@ describe('impact, analytics and scenarios through the API', () => {
   });
 });
 
+describe('exports and SCIM', () => {
+  it('exports the organization in each format', async () => {
+    const csv = await f.request('/api/export?format=csv-people&asOf=2022-01-07', { as: 'viewer' });
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    expect(await csv.text()).toContain('xuande,Xuande,user-operation-development-center,dai-shan');
+    expect(
+      await (await f.request('/api/export?format=turtle&asOf=2022-01-07', { as: 'viewer' })).text(),
+    ).toContain('org:ChangeEvent');
+    expect(
+      await (await f.request('/api/export?format=dot&unit=Big%20Taobao', { as: 'viewer' })).text(),
+    ).toContain('digraph');
+    expect((await f.request('/api/export?format=pdf', { as: 'viewer' })).status).toBe(400);
+    const scoped = await (
+      await f.request('/api/export?format=csv-units&asOf=2022-01-07', { as: 'taobao' })
+    ).text();
+    expect(scoped).not.toContain('alibaba-group,');
+    expect(scoped).toContain('big-taobao,Big Taobao');
+  });
+
+  it('answers SCIM Users with filter, paging and the enterprise manager, and Groups with members', async () => {
+    const list = await json<{ totalResults: number; Resources: Array<Record<string, unknown>> }>(
+      f.request(`/scim/v2/Users?asOf=2022-01-07&filter=${encodeURIComponent('userName eq "dai-shan"')}`, {
+        as: 'viewer',
+      }),
+    );
+    expect(list.totalResults).toBe(1);
+    const enterprise = list.Resources[0]!['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'] as {
+      manager: { value: string };
+      department: string;
+    };
+    expect(enterprise.manager.value).toBe('zhang-yong');
+    expect(enterprise.department).toBe('China Digital Commerce');
+    const page = await json<{ totalResults: number; startIndex: number; itemsPerPage: number }>(
+      f.request('/scim/v2/Users?asOf=2022-01-07&startIndex=3&count=2', { as: 'viewer' }),
+    );
+    expect(page).toMatchObject({ startIndex: 3, itemsPerPage: 2 });
+    expect(page.totalResults).toBeGreaterThan(10);
+    const group = await json<{ displayName: string; members: Array<{ value: string }> }>(
+      f.request('/scim/v2/Groups/alimama?asOf=2022-01-07', { as: 'viewer' }),
+    );
+    expect(group.members.map((m) => m.value)).toEqual(['jia-luo']);
+    expect((await f.request('/scim/v2/Users?filter=userName%20sw%20%22d%22', { as: 'viewer' })).status).toBe(
+      400,
+    );
+    expect((await f.request('/scim/v2/Users/zhang-yong?asOf=2022-01-07', { as: 'taobao' })).status).toBe(404);
+    expect((await f.request('/scim/v2/Users')).status).toBe(401);
+  });
+});
+
 describe('audit log', () => {
   it('records authentication and mutations, hash-chained, and detects tampering', async () => {
     const res = await f.request('/api/audit', { as: 'admin' });

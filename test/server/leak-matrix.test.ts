@@ -95,6 +95,14 @@ const routes = () =>
     fc.constant('/api/plans'),
     day.map((d) => `/api/stats?asOf=${d}`),
     fc.constant('/api/scenarios'),
+    fc
+      .tuple(
+        fc.constantFrom('csv-units', 'csv-people', 'csv-posts', 'turtle', 'jsonld', 'mermaid', 'dot'),
+        day,
+      )
+      .map(([format, d]) => `/api/export?format=${format}&asOf=${d}`),
+    day.map((d) => `/scim/v2/Users?asOf=${d}`),
+    day.map((d) => `/scim/v2/Groups?asOf=${d}`),
     fc.constant('/api/drafts'),
     fc.constant(`/api/drafts/${SECRET_PLAN}`),
     fc.constant('/api/audit'),
