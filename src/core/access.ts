@@ -51,6 +51,14 @@ function scopePeriods(history: History, scope: string): Period[] {
   });
 }
 
+function laterDay(a: Day, b: Day): Day {
+  return a > b ? a : b;
+}
+
+function earlierDay(a: Day, b: Day): Day {
+  return a < b ? a : b;
+}
+
 /** Cuts versions to the periods in which `keep` holds, joining pieces that touch. */
 function clip<V extends Versioned>(
   versions: V[],
@@ -61,8 +69,8 @@ function clip<V extends Versioned>(
   const out: V[] = [];
   for (const v of versions) {
     for (const p of periods) {
-      const from = v.from > p.from ? v.from : p.from;
-      const to = v.to === null ? p.to : p.to === null ? v.to : v.to < p.to ? v.to : p.to;
+      const from = laterDay(v.from, p.from);
+      const to = v.to === null ? p.to : p.to === null ? v.to : earlierDay(v.to, p.to);
       if (to !== null && from >= to) continue;
       if (!keep(v, p)) continue;
       const last = out.at(-1);

@@ -10,7 +10,7 @@ function field(value: string | null | undefined): string {
 }
 
 function csv(header: string[], rows: Array<Array<string | null | undefined>>): string {
-  return [header.join(','), ...rows.map((row) => row.map(field).join(','))].join('\n') + '\n';
+  return `${[header.join(','), ...rows.map((row) => row.map(field).join(','))].join('\n')}\n`;
 }
 
 /** Every day on which something changes, in order. */
@@ -265,7 +265,9 @@ export function exportJsonLd(history: History, asOf: Day, base = 'urn:orgshift:'
         : o.datatype
           ? { '@value': o.literal, '@type': o.datatype }
           : { '@value': o.literal };
-    (node[key] ??= []).push(value);
+    const values = node[key] ?? [];
+    values.push(value);
+    node[key] = values;
     nodes.set(s, node);
   }
   return {

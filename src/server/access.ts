@@ -222,9 +222,9 @@ export class AccessService {
       throw new OrgshiftError('throttled', 'too many failed logins for this user; try again later');
     }
     const user = await this.store.findUser(username);
-    const ok = user
-      ? await verifyPassword(user.password_hash, password)
-      : (await verifyNothing(password), false);
+    let ok = false;
+    if (user) ok = await verifyPassword(user.password_hash, password);
+    else await verifyNothing(password);
     const principal = ok && user ? await this.principal(user.id, 'session') : null;
     if (!principal) {
       await this.store.recordLoginFailure(username, this.now());

@@ -85,7 +85,6 @@ function runChild(target: string, delayMs: number): Promise<ChildResult> {
     );
     let out = '';
     let err = '';
-    let killed = false;
     let startedAt = 0;
     let endedAt = 0;
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -93,7 +92,6 @@ function runChild(target: string, delayMs: number): Promise<ChildResult> {
       if (out.includes('start') && startedAt === 0) {
         startedAt = performance.now();
         if (Number.isFinite(delayMs)) {
-          killed = true;
           setTimeout(() => child.kill('SIGKILL'), delayMs);
         }
       }

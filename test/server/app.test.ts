@@ -52,7 +52,7 @@ describe('authentication', () => {
   });
 
   it('refuses a forged or malformed token', async () => {
-    const forged = f.tokens.viewer!.slice(0, -4) + 'AAAA';
+    const forged = `${f.tokens.viewer!.slice(0, -4)}AAAA`;
     expect((await f.request('/api/tree', { headers: { Authorization: `Bearer ${forged}` } })).status).toBe(
       401,
     );
@@ -143,7 +143,7 @@ describe('authentication', () => {
     );
     await f.access.addUser(
       'passphrase',
-      'a'.repeat(64) + ' with spaces and ünïcode',
+      `${'a'.repeat(64)} with spaces and ünïcode`,
       'viewer',
       null,
       false,

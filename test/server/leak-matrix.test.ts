@@ -88,7 +88,10 @@ const routes = () =>
     fc.tuple(someName(), day).map(([n, d]) => `/api/person/${encodeURIComponent(n)}?asOf=${d}`),
     someName().map((n) => `/api/lineage/${encodeURIComponent(n)}`),
     someName().map((n) => `/api/business/${encodeURIComponent(n)}`),
-    fc.tuple(day, day).map(([a, b]) => `/api/diff?from=${a < b ? a : b}&to=${a < b ? b : a}`),
+    fc.tuple(day, day).map((pair) => {
+      const [from, to] = [...pair].sort();
+      return `/api/diff?from=${from}&to=${to}`;
+    }),
     fc
       .tuple(fc.constantFrom('a', 'Tao', 'an', 'Center', 'Group', 'Dai'), day)
       .map(([q, d]) => `/api/search?q=${q}&asOf=${d}`),
