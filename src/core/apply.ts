@@ -88,7 +88,7 @@ export class OrgBuilder {
   apply(op: Operation): void {
     switch (op.kind) {
       case 'create':
-        this.create(op.unit, op.type, op.parent, op.aliases, op.head);
+        this.create(op.unit, op.type, op.parent, op.aliases, op.head, op.id);
         break;
       case 'rename':
         this.rename(op.unit, op.to);
@@ -119,7 +119,7 @@ export class OrgBuilder {
         this.promote(op.person, op.level);
         break;
       case 'hire':
-        this.hire(op.person, op.unit, op.level, op.title, op.aliases, op.unnamed);
+        this.hire(op.person, op.unit, op.level, op.title, op.aliases, op.unnamed, op.id);
         break;
       case 'leave':
         this.leave(op.person);
@@ -198,6 +198,12 @@ export class OrgBuilder {
       const record = records.get(id);
       return record !== undefined && this.openVersion(record.versions) !== undefined;
     };
+    if (ref.startsWith('#')) {
+      const id = ref.slice(1);
+      if (live(id)) return id;
+      if (records.has(id)) throw new OperationError(this.goneMessage(kind, ref, id), key);
+      throw new OperationError(`no ${kind} with id "${id}" on ${this.date}`, key);
+    }
     const found = [...(index.get(nameKey(ref)) ?? [])].filter(live);
     if (found.length === 1) return found[0]!;
     if (found.length > 1) {
@@ -415,7 +421,11 @@ export class OrgBuilder {
     parentRef: string | null,
     aliases: string[],
     head?: string,
+    id?: string,
   ): void {
+    if (id !== undefined && this.history.units.has(id)) {
+      throw new OperationError(`a unit with id "${id}" exists already`, 'id');
+    }
     let parent: string | null = null;
     if (parentRef === null) {
       const [root] = this.liveRoots;
@@ -427,13 +437,19 @@ export class OrgBuilder {
       }
     } else parent = this.unit(parentRef, 'parent');
     this.checkSiblingName(parent, name, 'unit');
-    const id = this.newUnit(name, type, parent, aliases);
-    this.event('create', id, [], [id]);
-    if (head !== undefined) this.appoint(this.person(head, 'head'), id, HEAD_POST, false);
+    const created = this.newUnit(name, type, parent, aliases, id);
+    this.event('create', created, [], [created]);
+    if (head !== undefined) this.appoint(this.person(head, 'head'), created, HEAD_POST, false);
   }
 
-  private newUnit(name: string, type: string, parent: string | null, aliases: string[]): string {
-    const id = this.newId(this.history.units, name);
+  private newUnit(
+    name: string,
+    type: string,
+    parent: string | null,
+    aliases: string[],
+    chosenId?: string,
+  ): string {
+    const id = chosenId ?? this.newId(this.history.units, name);
     const record: UnitRecord = { id, aliases: [...aliases], versions: [] };
     this.history.units.set(id, record);
     this.setUnit(id, { name, type, parent });
@@ -768,21 +784,28 @@ export class OrgBuilder {
     title: string | undefined,
     aliases: string[],
     unnamed: boolean,
+    chosenId?: string,
   ): void {
     const key = nameKey(name);
-    const liveSameName = [...(this.personNames.get(key) ?? [])].filter((id) => this.livePerson(id));
-    if (liveSameName.length > 0) {
+    if (chosenId !== undefined) {
+      if (this.livePerson(chosenId))
+        throw new OperationError(
+          `a person with id "${chosenId}" is already in the organization on ${this.date}`,
+          'id',
+        );
+    } else if ([...(this.personNames.get(key) ?? [])].some((id) => this.livePerson(id))) {
       throw new OperationError(`"${name}" is already in the organization on ${this.date}`, 'person');
     }
     const unit = this.unit(unitRef, 'unit');
-    const [formerId] = this.everPersonNames.get(key) ?? [];
+    const [formerId] = chosenId !== undefined ? [chosenId] : (this.everPersonNames.get(key) ?? []);
     const former = formerId === undefined ? undefined : this.history.people.get(formerId);
     let id: string;
     if (former) {
       id = former.id;
+      former.unnamed = unnamed;
       for (const alias of aliases) if (!former.aliases.includes(alias)) former.aliases.push(alias);
     } else {
-      id = this.newId(this.history.people, name);
+      id = chosenId ?? this.newId(this.history.people, name);
       const record: PersonRecord = { id, aliases: [...aliases], unnamed, versions: [] };
       this.history.people.set(id, record);
     }

@@ -154,7 +154,16 @@ interface OperationBase {
 
 export type Operation = OperationBase &
   (
-    | { kind: 'create'; unit: string; type: string; parent: string | null; aliases: string[]; head?: string }
+    | {
+        kind: 'create';
+        unit: string;
+        type: string;
+        parent: string | null;
+        aliases: string[];
+        head?: string;
+        /** An id chosen by the source (an HR system's unit id); default: made from the name. */
+        id?: string;
+      }
     | { kind: 'rename'; unit: string; to: string }
     | { kind: 'move'; unit: string; to: string }
     | { kind: 'merge'; units: string[]; into: string | NewUnitSpec[]; parent?: string; rest?: string }
@@ -172,6 +181,7 @@ export type Operation = OperationBase &
         title?: string;
         aliases: string[];
         unnamed: boolean;
+        id?: string;
       }
     | { kind: 'leave'; person: string }
     | { kind: 'report'; person: string; to: string | null; reportKind: ReportKind | 'none' }

@@ -20,6 +20,7 @@ export const OPERATION_KEYS: Record<OperationKind, Record<string, FieldSpec>> = 
     parent: { type: 'string' },
     aliases: { type: 'strings' },
     head: { type: 'string' },
+    id: { type: 'string' },
   },
   rename: { unit: { type: 'string', required: true }, to: { type: 'string', required: true } },
   move: { unit: { type: 'string', required: true }, to: { type: 'string', required: true } },
@@ -56,6 +57,7 @@ export const OPERATION_KEYS: Record<OperationKind, Record<string, FieldSpec>> = 
     title: { type: 'string' },
     aliases: { type: 'strings' },
     unnamed: { type: 'boolean' },
+    id: { type: 'string' },
   },
   leave: { person: { type: 'string', required: true } },
   report: {
@@ -355,6 +357,7 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
         parent: v.parent ?? null,
         aliases: v.aliases ?? [],
         ...(v.head ? { head: v.head } : {}),
+        ...optional(v, 'id'),
       };
     case 'rename':
     case 'move':
@@ -391,7 +394,7 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
         unit: v.unit,
         aliases: v.aliases ?? [],
         unnamed: v.unnamed ?? false,
-        ...optional(v, 'level', 'title'),
+        ...optional(v, 'level', 'title', 'id'),
       };
     case 'leave':
       return { ...base, kind, person: v.person };

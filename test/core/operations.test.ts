@@ -413,3 +413,33 @@ describe('rehiring', () => {
     ).toMatch(/"gus dev" is already in the organization/);
   });
 });
+
+describe('ids chosen by the source', () => {
+  it('creates units and people with given ids, refers to them as #id, and allows namesakes', () => {
+    const history = build(`plan: ids
+title: ids
+effective: 2020-01-01
+changes:
+  - create: { unit: Company, type: company, id: D000 }
+  - create: { unit: Sales, type: department, parent: '#D000', id: D001 }
+  - hire: { person: John Smith, unit: '#D001', id: '10001' }
+  - hire: { person: John Smith, unit: '#D001', id: '10002' }
+  - appoint: { person: '#10002', unit: '#D001' }
+`);
+    const snap = new Snapshot(history, '2020-01-01');
+    expect(snap.unitName('D001')).toBe('Sales');
+    expect(snap.personName(snap.managerOf('10001')!)).toBe('John Smith');
+    expect(snap.managerOf('10001')).toBe('10002');
+    const problems = refusal(
+      `plan: ids\ntitle: ids\neffective: 2020-01-01\nchanges:\n  - create: { unit: Company, type: company, id: D000 }\n  - hire: { person: Ann, unit: '#D000', id: '1' }\n  - hire: { person: Ann, unit: '#D000', id: '2' }\n`,
+      planOf(
+        '2021-01-01',
+        "  - promote: { person: Ann, level: M5 }\n  - promote: { person: '#3', level: M5 }",
+      ),
+    );
+    expect(problems[0]!.message).toMatch(/"Ann" is ambiguous on 2021-01-01: it names Ann \(1\); Ann \(2\)/);
+    expect(
+      refusal(BASE, planOf('2021-01-01', "  - promote: { person: '#nobody', level: M5 }"))[0]!.message,
+    ).toBe('no person with id "nobody" on 2021-01-01');
+  });
+});
