@@ -391,6 +391,70 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     });
 
   program
+    .command('import')
+    .description('import HRIS CSVs (units, people, posts) as dated plans, all or nothing')
+    .option('--units <file>', 'unit_id,name,type,parent_id,valid_from,valid_to')
+    .option('--people <file>', 'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to')
+    .option('--posts <file>', 'person_id,unit_id,post,valid_from,valid_to')
+    .option('--root <name>', 'put units without a parent under a root of this name')
+    .option('--allow-partial', 'apply the valid rows even when some rows are rejected')
+    .action(
+      async (
+        o: { units?: string; people?: string; posts?: string; root?: string; allowPartial?: boolean },
+        cmd: Command,
+      ) => {
+        const { org } = globals(cmd);
+        if (!o.units && !o.people && !o.posts)
+          throw new UsageError('give at least one of --units, --people, --posts');
+        const { decodeUtf8 } = await import('../formats/csv.ts');
+        const { planImport } = await import('../formats/hris-import.ts');
+        const load = (file: string | undefined) => {
+          if (file === undefined) return undefined;
+          let bytes: Uint8Array;
+          try {
+            bytes = readFileSync(file);
+          } catch (error) {
+            throw new OrgshiftError('invalid_input', `cannot read ${file}: ${(error as Error).message}`);
+          }
+          return { file, text: decodeUtf8(bytes, file) };
+        };
+        const units = load(o.units);
+        const people = load(o.people);
+        const posts = load(o.posts);
+        const result = planImport({
+          ...(units ? { units } : {}),
+          ...(people ? { people } : {}),
+          ...(posts ? { posts } : {}),
+          ...(o.root !== undefined ? { root: o.root } : {}),
+        });
+        const summary = `read ${result.read} rows: ${result.accepted} accepted, ${result.rejected.length} rejected`;
+        if (result.rejected.length > 0 && !o.allowPartial) {
+          throw new OrgshiftError(
+            'invalid_input',
+            `${summary}; nothing imported (--allow-partial imports the rest)`,
+            result.rejected,
+          );
+        }
+        for (const problem of result.rejected) io.err(formatProblem(problem));
+        const applied = result.plans.length > 0 ? await (await open()).applyAll(org, result.plans) : [];
+        io.err(`${summary}; ${applied.length} dated plans applied`);
+        if (json)
+          io.out(
+            JSON.stringify(
+              {
+                read: result.read,
+                accepted: result.accepted,
+                rejected: result.rejected,
+                plans: applied.map((a) => a.plan),
+              },
+              null,
+              2,
+            ),
+          );
+      },
+    );
+
+  program
     .command('export')
     .description('the organization as CSV, JSON, W3C ORG (Turtle or JSON-LD), Mermaid or DOT, on stdout')
     .addOption(

@@ -116,7 +116,7 @@ export function findRecord(history: History, kind: Kind, ref: string, date?: Day
   const alive = (id: string) =>
     date === undefined || versionAt(records.get(id)?.versions ?? [], date) !== undefined;
   const tiers: Array<(r: NamedRecord) => boolean> = [
-    (r) => r.id === ref,
+    (r) => r.id === ref || `#${r.id}` === ref,
     (r) => {
       const name = date === undefined ? r.versions.at(-1)?.name : versionAt(r.versions, date)?.name;
       return name !== undefined && nameKey(name) === wanted;

@@ -1,0 +1,409 @@
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import type { Problem, SourceLocation } from '../core/errors.ts';
+import type { Operation, Plan } from '../core/model.ts';
+import { type Day, parseDay } from '../core/time.ts';
+import { type CsvRow, parseCsv } from './csv.ts';
+
+export interface ImportInput {
+  units?: { file: string; text: string };
+  people?: { file: string; text: string };
+  posts?: { file: string; text: string };
+  /** Parentless units go under a root of this name, created on the earliest date. */
+  root?: string;
+}
+
+export interface ImportPlan {
+  plan: Plan;
+  source: string;
+}
+
+export interface ImportResult {
+  plans: ImportPlan[];
+  read: number;
+  accepted: number;
+  rejected: Problem[];
+}
+
+interface Period {
+  id: string;
+  from: Day;
+  to: Day | null;
+  row: CsvRow;
+  where: SourceLocation;
+}
+
+interface UnitPeriod extends Period {
+  name: string;
+  type: string;
+  parent: string;
+}
+
+interface PersonPeriod extends Period {
+  name: string;
+  unit: string;
+  manager: string;
+  title: string;
+  level: string;
+}
+
+interface PostPeriod extends Period {
+  person: string;
+  unit: string;
+  post: string;
+}
+
+type OpBody = Record<string, unknown>;
+interface Step {
+  date: Day;
+  order: number;
+  kind: Operation['kind'];
+  body: OpBody;
+  where: SourceLocation;
+}
+
+const ROOT_ID = '__root__';
+
+/** Validates the rows every file shares: an id, dates, a period that ends after it starts, no overlaps. */
+function periods<P extends Period>(
+  file: string,
+  rows: CsvRow[],
+  idColumn: string,
+  required: string[],
+  make: (row: CsvRow, base: Period) => P,
+  rejected: Problem[],
+  keyOf: (p: P) => string = (p) => p.id,
+): Map<string, P[]> {
+  const byKey = new Map<string, P[]>();
+  for (const row of rows) {
+    const where = { file, line: row.line, col: 1 };
+    const reject = (message: string) => rejected.push({ message, location: where });
+    if (row.values.__width !== undefined) {
+      reject(
+        `the row has ${row.values.__width} fields; the header has ${Object.keys(row.values).length - 1}`,
+      );
+      continue;
+    }
+    const missing = required.filter((c) => (row.values[c] ?? '') === '');
+    if (missing.length > 0) {
+      reject(`empty ${missing.join(', ')}`);
+      continue;
+    }
+    const from = parseDay(row.values.valid_from ?? '');
+    if (from === null) {
+      reject(`valid_from "${row.values.valid_from}" is not a calendar day (YYYY-MM-DD)`);
+      continue;
+    }
+    const toText = row.values.valid_to ?? '';
+    const to = toText === '' ? null : parseDay(toText);
+    if (toText !== '' && to === null) {
+      reject(`valid_to "${toText}" is not a calendar day (YYYY-MM-DD)`);
+      continue;
+    }
+    if (to !== null && to <= from) {
+      reject(`the period ends (${to}) before it starts (${from})`);
+      continue;
+    }
+    const period = make(row, { id: row.values[idColumn]!, from, to, row, where });
+    const list = byKey.get(keyOf(period)) ?? [];
+    const overlap = list.find((p) => p.from < (to ?? '9999-12-31') && from < (p.to ?? '9999-12-31'));
+    if (overlap) {
+      reject(
+        `the period ${from}..${to ?? ''} overlaps the one on line ${overlap.row.line} (${overlap.from}..${overlap.to ?? ''})`,
+      );
+      continue;
+    }
+    list.push(period);
+    byKey.set(keyOf(period), list);
+  }
+  for (const list of byKey.values()) list.sort((a, b) => a.from.localeCompare(b.from));
+  // A gap between two periods of one record would need the record to vanish and come back.
+  for (const [key, list] of byKey) {
+    const kept = [list[0]!];
+    for (const p of list.slice(1)) {
+      const previous = kept.at(-1)!;
+      if (previous.to !== p.from) {
+        rejected.push({
+          message: `starts after a gap: the period before it (line ${previous.row.line}) ended ${previous.to}`,
+          location: p.where,
+        });
+      } else kept.push(p);
+    }
+    byKey.set(key, kept);
+  }
+  return byKey;
+}
+
+/**
+ * Turns HRIS CSV files into plans, one per date on which something changes, whose operations
+ * point back at the CSV rows they come from (so every refusal names FILE:LINE). Rows that are
+ * malformed are returned as rejected, with their line and reason.
+ */
+export function planImport(input: ImportInput): ImportResult {
+  const rejected: Problem[] = [];
+  let read = 0;
+  const read_ = (file: { file: string; text: string } | undefined, required: string[]) => {
+    if (!file) return [];
+    const { rows } = parseCsv(file.text, file.file, required);
+    read += rows.length;
+    return rows;
+  };
+  const unitRows = read_(input.units, ['unit_id', 'name', 'type', 'parent_id', 'valid_from', 'valid_to']);
+  const personRows = read_(input.people, [
+    'person_id',
+    'name',
+    'unit_id',
+    'manager_id',
+    'title',
+    'level',
+    'valid_from',
+    'valid_to',
+  ]);
+  const postRows = read_(input.posts, ['person_id', 'unit_id', 'post', 'valid_from', 'valid_to']);
+  const units = periods<UnitPeriod>(
+    input.units?.file ?? '',
+    unitRows,
+    'unit_id',
+    ['unit_id', 'name', 'type'],
+    (row, base) => ({
+      ...base,
+      name: row.values.name!,
+      type: row.values.type!,
+      parent: row.values.parent_id ?? '',
+    }),
+    rejected,
+  );
+  const people = periods<PersonPeriod>(
+    input.people?.file ?? '',
+    personRows,
+    'person_id',
+    ['person_id', 'name', 'unit_id'],
+    (row, base) => ({
+      ...base,
+      name: row.values.name!,
+      unit: row.values.unit_id!,
+      manager: row.values.manager_id ?? '',
+      title: row.values.title ?? '',
+      level: row.values.level ?? '',
+    }),
+    rejected,
+  );
+  const posts = periods<PostPeriod>(
+    input.posts?.file ?? '',
+    postRows,
+    'person_id',
+    ['person_id', 'unit_id', 'post'],
+    (row, base) => ({
+      ...base,
+      person: row.values.person_id!,
+      unit: row.values.unit_id!,
+      post: row.values.post!,
+    }),
+    rejected,
+    (p) => `${p.unit}\u0000${p.post}`,
+  );
+
+  const steps: Step[] = [];
+  const add = (date: Day, order: number, kind: Operation['kind'], body: OpBody, where: SourceLocation) =>
+    steps.push({ date, order, kind, body, where });
+  const ref = (id: string) => `#${id}`;
+  const dates = [...units.values(), ...people.values()].flat().map((p) => p.from);
+  const earliest = dates.sort()[0];
+  if (input.root !== undefined && earliest !== undefined) {
+    add(
+      earliest,
+      0,
+      'create',
+      { unit: input.root, type: 'organization', id: ROOT_ID },
+      { file: input.units?.file ?? '', line: 1, col: 1 },
+    );
+  }
+  const parentRef = (parent: string) =>
+    parent === '' ? (input.root !== undefined ? ref(ROOT_ID) : undefined) : ref(parent);
+  const depth = (id: string, date: Day): number => {
+    let d = 0;
+    let current: string | undefined = id;
+    const seen = new Set<string>();
+    while (current && !seen.has(current)) {
+      seen.add(current);
+      const p: UnitPeriod | undefined = units
+        .get(current)
+        ?.find((x) => x.from <= date && (x.to === null || date <= x.to));
+      current = p?.parent || undefined;
+      d += 1;
+    }
+    return d;
+  };
+  for (const [id, list] of units) {
+    list.forEach((p, i) => {
+      if (i === 0) {
+        const parent = parentRef(p.parent);
+        add(
+          p.from,
+          1 + depth(id, p.from) / 1000,
+          'create',
+          { unit: p.name, type: p.type, ...(parent ? { parent } : {}), id },
+          p.where,
+        );
+      } else {
+        const before = list[i - 1]!;
+        if (before.parent !== p.parent)
+          add(p.from, 2, 'move', { unit: ref(id), to: parentRef(p.parent) ?? '' }, p.where);
+        if (before.name !== p.name) add(p.from, 2.5, 'rename', { unit: ref(id), to: p.name }, p.where);
+      }
+      const last = list.at(-1)!;
+      if (i === list.length - 1 && last.to !== null)
+        add(last.to, 9 - depth(id, last.from) / 1000, 'dissolve', { unit: ref(id) }, last.where);
+    });
+  }
+  for (const [id, list] of people) {
+    list.forEach((p, i) => {
+      const previous = list[i - 1];
+      if (!previous) {
+        add(
+          p.from,
+          3,
+          'hire',
+          {
+            person: p.name,
+            unit: ref(p.unit),
+            id,
+            ...(p.level ? { level: p.level } : {}),
+            ...(p.title ? { title: p.title } : {}),
+          },
+          p.where,
+        );
+      } else {
+        if (previous.unit !== p.unit)
+          add(p.from, 4, 'transfer', { person: ref(id), to: ref(p.unit) }, p.where);
+        if (p.level !== '' && previous.level !== p.level)
+          add(p.from, 4.5, 'promote', { person: ref(id), level: p.level }, p.where);
+      }
+      if (p.manager !== (previous?.manager ?? '')) {
+        if (p.manager !== '')
+          add(p.from, 5, 'report', { person: ref(id), to: ref(p.manager), kind: 'solid' }, p.where);
+        else add(p.from, 5, 'report', { person: ref(id), kind: 'none' }, p.where);
+      }
+      if (i === list.length - 1 && p.to !== null) add(p.to, 8, 'leave', { person: ref(id) }, p.where);
+    });
+  }
+  const unitOf = (person: string, date: Day) =>
+    people.get(person)?.find((p) => p.from <= date && (p.to === null || date < p.to))?.unit;
+  for (const list of posts.values()) {
+    for (const p of list) {
+      add(
+        p.from,
+        6,
+        'appoint',
+        {
+          person: ref(p.person),
+          unit: ref(p.unit),
+          post: p.post,
+          concurrent: unitOf(p.person, p.from) !== p.unit,
+        },
+        p.where,
+      );
+      const leaves = people.get(p.person)?.at(-1)?.to === p.to;
+      const continues = list.some((q) => q.from === p.to);
+      if (p.to !== null && !leaves && !continues)
+        add(p.to, 7, 'vacate', { unit: ref(p.unit), post: p.post }, p.where);
+    }
+  }
+
+  const stamp = createHash('sha1')
+    .update([input.units?.text ?? '', input.people?.text ?? '', input.posts?.text ?? ''].join('\u0000'))
+    .digest('hex')
+    .slice(0, 8);
+  const byDate = new Map<Day, Step[]>();
+  for (const step of steps) byDate.set(step.date, [...(byDate.get(step.date) ?? []), step]);
+  const files = [input.units?.file, input.people?.file, input.posts?.file].filter(Boolean).join(', ');
+  const plans = [...byDate.keys()].sort().map((date) => {
+    const ordered = byDate.get(date)!.sort((a, b) => a.order - b.order);
+    const id = `import-${stamp}-${date}`;
+    const source = stringify({
+      plan: id,
+      title: `Import of ${files}: changes effective ${date}`,
+      effective: date,
+      changes: ordered.map((s) => ({ [s.kind]: s.body })),
+    });
+    const plan: Plan = {
+      id,
+      title: `Import of ${files}: changes effective ${date}`,
+      effective: date,
+      announcedBy: null,
+      sources: [],
+      file: `${id}.yaml`,
+      location: ordered[0]!.where,
+      changes: ordered.map((s, index) => operationOf(s, index)),
+    };
+    return { plan, source };
+  });
+  return { plans, read, accepted: read - rejected.length, rejected };
+}
+
+/** The typed operation for a step, located at its CSV row. */
+function operationOf(step: Step, index: number): Operation {
+  const text = (key: string) => String(step.body[key]);
+  const maybe = (key: string) => (step.body[key] === undefined ? undefined : String(step.body[key]));
+  const base = { index, location: step.where, keyLocations: {}, inferred: false };
+  const id = maybe('id');
+  const level = maybe('level');
+  const title = maybe('title');
+  switch (step.kind) {
+    case 'create':
+      return {
+        ...base,
+        kind: 'create',
+        unit: text('unit'),
+        type: text('type'),
+        parent: maybe('parent') ?? null,
+        aliases: [],
+        ...(id ? { id } : {}),
+      };
+    case 'move':
+      return { ...base, kind: 'move', unit: text('unit'), to: text('to') };
+    case 'rename':
+      return { ...base, kind: 'rename', unit: text('unit'), to: text('to') };
+    case 'dissolve':
+      return { ...base, kind: 'dissolve', unit: text('unit') };
+    case 'hire':
+      return {
+        ...base,
+        kind: 'hire',
+        person: text('person'),
+        unit: text('unit'),
+        aliases: [],
+        unnamed: false,
+        ...(id ? { id } : {}),
+        ...(level ? { level } : {}),
+        ...(title ? { title } : {}),
+      };
+    case 'transfer':
+      return { ...base, kind: 'transfer', person: text('person'), to: text('to') };
+    case 'promote':
+      return { ...base, kind: 'promote', person: text('person'), level: text('level') };
+    case 'report':
+      return {
+        ...base,
+        kind: 'report',
+        person: text('person'),
+        to: maybe('to') ?? null,
+        reportKind: text('kind') as 'solid' | 'dotted' | 'none',
+      };
+    case 'leave':
+      return { ...base, kind: 'leave', person: text('person') };
+    case 'appoint':
+      return {
+        ...base,
+        kind: 'appoint',
+        person: text('person'),
+        unit: text('unit'),
+        post: text('post'),
+        concurrent: step.body.concurrent === true,
+      };
+    case 'vacate':
+      return { ...base, kind: 'vacate', unit: text('unit'), post: text('post') };
+    default:
+      throw new Error(`no import step of kind ${step.kind}`);
+  }
+}

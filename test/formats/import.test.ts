@@ -1,0 +1,182 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.ts';
+import { OrgEngine } from '../../src/engine/org-engine.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'orgshift-import-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+
+function files(contents: Record<string, string | Buffer>): Record<string, string> {
+  counter += 1;
+  const paths: Record<string, string> = {};
+  for (const [name, text] of Object.entries(contents)) {
+    paths[name] = join(dir, `${counter}-${name}.csv`);
+    writeFileSync(paths[name]!, text);
+  }
+  return paths;
+}
+
+async function cli(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, { out: (t) => (stdout += `${t}\n`), err: (t) => (stderr += `${t}\n`) });
+  return { code, stdout, stderr };
+}
+
+const UNITS = `\uFEFFunit_id,name,type,parent_id,valid_from,valid_to
+C,Company,company,,2020-01-01,
+S,Sales,department,C,2020-01-01,2021-01-01
+S,Revenue,department,C,2021-01-01,
+E,Engineering,department,C,2020-01-01,2022-01-01
+P,Platform,team,E,2020-01-01,2021-06-01
+P,Platform,team,S,2021-06-01,
+`;
+const PEOPLE = `person_id,name,unit_id,manager_id,title,level,valid_from,valid_to
+1,Ann Boss,C,,CEO,M9,2020-01-01,
+2,"Smith, Bob",S,1,Seller,P5,2020-01-01,2021-01-01
+2,"Smith, Bob",S,1,Seller,P6,2021-01-01,
+3,Cy Dev,P,1,Engineer,P6,2020-01-01,2021-06-01
+3,Cy Dev,P,2,Engineer,P6,2021-06-01,
+4,Di Gone,E,1,,P4,2020-01-01,2020-06-01
+`;
+const POSTS = `person_id,unit_id,post,valid_from,valid_to
+1,C,head,2020-01-01,
+2,S,head,2020-01-01,
+`;
+
+describe('importing HRIS CSVs', () => {
+  it('turns periods into dated changes, keeping ids, and answers as of any date', async () => {
+    const paths = files({ units: UNITS, people: PEOPLE, posts: POSTS });
+    const db = join(dir, 'ok.db');
+    const result = await cli(
+      '--db',
+      db,
+      'import',
+      '--units',
+      paths.units!,
+      '--people',
+      paths.people!,
+      '--posts',
+      paths.posts!,
+      '--json',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('read 14 rows: 14 accepted, 0 rejected');
+    const engine = await OrgEngine.open(db);
+    const before = await engine.tree('default', '2020-12-31');
+    expect(before.root?.children.map((c) => c.name)).toEqual(['Engineering', 'Sales']);
+    const after = await engine.tree('default', '2022-01-01');
+    expect(after.root?.children.map((c) => [c.id, c.name])).toEqual([['S', 'Revenue']]);
+    expect(after.root?.children[0]?.children.map((c) => c.name)).toEqual(['Platform']);
+    const bob = await engine.person('default', '#2', '2021-02-01');
+    expect([bob.name, bob.level, bob.unit, bob.manager?.name]).toEqual([
+      'Smith, Bob',
+      'P6',
+      'Revenue',
+      'Ann Boss',
+    ]);
+    const cy = await engine.person('default', 'Cy Dev', '2021-07-01');
+    expect(cy.manager?.name).toBe('Smith, Bob');
+    expect(cy.chain).toEqual(['Smith, Bob', 'Ann Boss']);
+    await expect(engine.person('default', 'Di Gone', '2020-07-01')).rejects.toThrow(
+      /did not exist on 2020-07-01/,
+    );
+    const lineage = await engine.lineage('default', 'Revenue');
+    expect(lineage.events.map((e) => e.kind)).toEqual(['create', 'rename']);
+    await engine.close();
+  });
+
+  it('reports every bad row with file, line and reason, and imports nothing', async () => {
+    const paths = files({
+      units: `unit_id,name,type,parent_id,valid_from,valid_to
+C,Company,company,,2020-01-01,
+S,Sales,department,C,2020-02-30,
+T,,team,C,2020-01-01,
+U,Ops,team,C,2021-01-01,2020-01-01
+C,Company Again,company,,2020-06-01,
+V,Extra,team,C,2020-01-01,,surplus
+`,
+    });
+    const db = join(dir, 'bad.db');
+    const result = await cli('--db', db, 'import', '--units', paths.units!);
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      `${paths.units}:3:1: valid_from "2020-02-30" is not a calendar day (YYYY-MM-DD)`,
+      `${paths.units}:4:1: empty name`,
+      `${paths.units}:5:1: the period ends (2020-01-01) before it starts (2021-01-01)`,
+      `${paths.units}:6:1: the period 2020-06-01.. overlaps the one on line 2 (2020-01-01..)`,
+      `${paths.units}:7:1: the row has 7 fields; the header has 6`,
+    ]);
+    expect((await cli('--db', db, 'plan', 'list', '--json')).stdout).toContain('"plans": []');
+  });
+
+  it('imports the valid rows with --allow-partial, and says how many were rejected', async () => {
+    const paths = files({
+      units: `unit_id,name,type,parent_id,valid_from,valid_to\nC,Company,company,,2020-01-01,\nS,Sales,department,C,not a date,\n`,
+    });
+    const result = await cli(
+      '--db',
+      join(dir, 'partial.db'),
+      'import',
+      '--units',
+      paths.units!,
+      '--allow-partial',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('read 2 rows: 1 accepted, 1 rejected; 1 dated plans applied');
+  });
+
+  it('refuses a cycle through manager_id, an unknown parent and a missing column, at the rows', async () => {
+    const cycle = files({
+      units: 'unit_id,name,type,parent_id,valid_from,valid_to\nC,Company,company,,2020-01-01,\n',
+      people:
+        'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\n1,Ann,C,2,,,2020-01-01,\n2,Bo,C,1,,,2020-01-01,\n',
+    });
+    const result = await cli(
+      '--db',
+      join(dir, 'cycle.db'),
+      'import',
+      '--units',
+      cycle.units!,
+      '--people',
+      cycle.people!,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `${cycle.people!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:1: report \\(changes\\[\\d\\]\\): reporting lines form a cycle`,
+      ),
+    );
+    const orphan = files({
+      units:
+        'unit_id,name,type,parent_id,valid_from,valid_to\nC,Company,company,,2020-01-01,\nS,Sales,department,X,2020-01-01,\n',
+    });
+    const unknown = await cli('--db', join(dir, 'orphan.db'), 'import', '--units', orphan.units!);
+    expect(unknown.stderr).toContain(
+      `${orphan.units}:3:1: create (changes[1]): no unit with id "X" on 2020-01-01`,
+    );
+    const missing = files({ people: 'person_id,name,unit_id\n1,Ann,C\n' });
+    const columns = await cli('--db', join(dir, 'missing.db'), 'import', '--people', missing.people!);
+    expect(columns.code).toBe(1);
+    expect(columns.stderr).toContain(
+      `${missing.people}:1:1: the header lacks manager_id, title, level, valid_from, valid_to`,
+    );
+  });
+
+  it('refuses bytes that are not UTF-8, naming the line', async () => {
+    const paths = files({
+      units: Buffer.concat([
+        Buffer.from('unit_id,name,type,parent_id,valid_from,valid_to\nC,Caf'),
+        Buffer.from([0xe9]),
+        Buffer.from(',company,,2020-01-01,\n'),
+      ]),
+    });
+    const result = await cli('--db', join(dir, 'latin1.db'), 'import', '--units', paths.units!);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${paths.units}:2:1: bytes that are not UTF-8`);
+  });
+});
