@@ -1,0 +1,128 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.ts';
+import { OrgEngine } from '../../src/engine/org-engine.ts';
+import { ROOT } from '../helpers.ts';
+
+// Real data from ../shared/data (never copied into the repository): AdventureWorks HR, 290 employees
+// whose manager tree is a SQL Server hierarchyid (OrganizationNode, in hex).
+const DATA = join(ROOT, '../shared/data/adventureworks-hr');
+const dir = mkdtempSync(join(tmpdir(), 'orgshift-aw-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// hierarchyid labels: prefix, then value bits (x), fixed bits, and T = 1 at the end of a label.
+const PATTERNS: Array<[number, string]> = [
+  [0, '01xxT'],
+  [4, '100xxT'],
+  [8, '101xxxT'],
+  [16, '110xx0x1xxxT'],
+  [80, '1110xxx0xxx0x1xxxT'],
+  [1104, '11110xxxxx0xxx0x1xxxT'],
+];
+
+/** The path of a hierarchyid, e.g. "5AC0" → "/1/1/". Only the positive integer labels AdventureWorks uses. */
+export function hierarchyPath(hex: string): string {
+  const bits = [...hex].map((h) => Number.parseInt(h, 16).toString(2).padStart(4, '0')).join('');
+  const labels: number[] = [];
+  let pos = 0;
+  while (pos < bits.length && bits.slice(pos).includes('1')) {
+    const found = PATTERNS.find(([, p]) => bits.startsWith(p.slice(0, p.indexOf('x')), pos));
+    if (!found) throw new Error(`hierarchyid ${hex}: no label pattern at bit ${pos}`);
+    const [min, pattern] = found;
+    let value = 0;
+    for (const c of pattern) {
+      const bit = bits[pos++];
+      if (c === 'x') value = value * 2 + Number(bit);
+      if (c === 'T' && bit !== '1') throw new Error(`hierarchyid ${hex}: dotted labels are not used here`);
+    }
+    labels.push(min + value);
+  }
+  return labels.length === 0 ? '/' : `/${labels.join('/')}/`;
+}
+
+const tsv = (file: string) =>
+  readFileSync(join(DATA, file), 'utf8')
+    .split(/\r?\n/)
+    .filter((line) => line !== '')
+    .map((line) => line.split('\t'));
+const csvField = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+describe('AdventureWorks HR', () => {
+  it('decodes hierarchyids as SQL Server does', () => {
+    expect(hierarchyPath('')).toBe('/');
+    expect(hierarchyPath('58')).toBe('/1/');
+    expect(hierarchyPath('5AC0')).toBe('/1/1/');
+    expect(hierarchyPath('5ADE')).toBe('/1/1/3/');
+  });
+
+  it("imports, and every employee's chain to the top equals the path in OrganizationNode", async () => {
+    expect(existsSync(DATA), `${DATA} is missing: the tests read ../shared/data beside the checkout`).toBe(
+      true,
+    );
+    const employees = tsv('Employee.csv').map((r) => ({
+      id: r[0]!,
+      login: r[2]!,
+      path: hierarchyPath(r[3]!),
+      title: r[5]!,
+    }));
+    const byPath = new Map(employees.map((e) => [e.path, e]));
+    const departments = tsv('Department.csv').map((r) => ({ id: r[0]!, name: r[1]!, group: r[2]! }));
+    const current = new Map(
+      tsv('EmployeeDepartmentHistory.csv')
+        // Columns: a row number, BusinessEntityID, DepartmentID, ShiftID, StartDate, EndDate, ModifiedDate.
+        .filter((r) => (r[5] ?? '') === '')
+        .map((r) => [r[1]!, r[2]!]),
+    );
+    const groups = [...new Set(departments.map((d) => d.group))];
+    const start = '2014-01-01';
+    const units = [
+      'unit_id,name,type,parent_id,valid_from,valid_to',
+      ...groups.map((g) => [`G-${g}`, g, 'group', '', start, ''].map(csvField).join(',')),
+      ...departments.map((d) =>
+        [`D-${d.id}`, d.name, 'department', `G-${d.group}`, start, ''].map(csvField).join(','),
+      ),
+    ];
+    const parentOf = (path: string) => (path === '/' ? undefined : path.replace(/[^/]+\/$/, ''));
+    const people = [
+      'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to',
+      ...employees.map((e) => {
+        const manager = parentOf(e.path) === undefined ? '' : byPath.get(parentOf(e.path)!)!.id;
+        return [e.id, e.login, `D-${current.get(e.id)}`, manager, e.title, '', start, '']
+          .map(csvField)
+          .join(',');
+      }),
+    ];
+    writeFileSync(join(dir, 'units.csv'), `${units.join('\n')}\n`);
+    writeFileSync(join(dir, 'people.csv'), `${people.join('\n')}\n`);
+    const db = join(dir, 'aw.db');
+    let stderr = '';
+    const code = await run(
+      [
+        '--db',
+        db,
+        'import',
+        '--root',
+        'Adventure Works',
+        '--units',
+        join(dir, 'units.csv'),
+        '--people',
+        join(dir, 'people.csv'),
+      ],
+      {
+        out: () => {},
+        err: (t) => (stderr += t),
+      },
+    );
+    expect(code, stderr).toBe(0);
+
+    const engine = await OrgEngine.open(db);
+    for (const e of employees) {
+      const expected: string[] = [];
+      for (let p = parentOf(e.path); p !== undefined; p = parentOf(p)) expected.push(byPath.get(p)!.login);
+      expect((await engine.person('default', `#${e.id}`, start)).chain, e.login).toEqual(expected);
+    }
+    await engine.close();
+  }, 120_000);
+});
