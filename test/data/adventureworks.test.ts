@@ -23,7 +23,7 @@ const PATTERNS: Array<[number, string]> = [
 ];
 
 /** The path of a hierarchyid, e.g. "5AC0" → "/1/1/". Only the positive integer labels AdventureWorks uses. */
-export function hierarchyPath(hex: string): string {
+function hierarchyPath(hex: string): string {
   const bits = [...hex].map((h) => Number.parseInt(h, 16).toString(2).padStart(4, '0')).join('');
   const labels: number[] = [];
   let pos = 0;
