@@ -180,3 +180,54 @@ V,Extra,team,C,2020-01-01,,surplus
     expect(result.stderr).toContain(`${paths.units}:2:1: bytes that are not UTF-8`);
   });
 });
+
+describe('fuzzed CSVs', () => {
+  it('never crash: every refusal is located and changes nothing', async () => {
+    const { default: fc } = await import('fast-check');
+    const { planImport } = await import('../../src/formats/hris-import.ts');
+    const { OrgshiftError } = await import('../../src/core/errors.ts');
+    const engine = await OrgEngine.open(join(dir, 'fuzz.db'));
+    const cell = fc.oneof(
+      fc.constantFrom('C', 'S', '1', '2', '', '2020-01-01', '2021-13-01', 'x,y', '"q"'),
+      fc.string({ maxLength: 6 }),
+    );
+    const quote = (c: string) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
+    const row = fc.array(cell, { maxLength: 8 }).map((cells) => cells.map(quote).join(','));
+    const file = fc
+      .array(row, { maxLength: 6 })
+      .map((rows) => ['unit_id,name,type,parent_id,valid_from,valid_to', ...rows].join('\n'));
+    let refused = 0;
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(file, fc.string({ maxLength: 40 })), async (text) => {
+        runs += 1;
+        const org = `fuzz-${runs}`;
+        let result: ReturnType<typeof planImport>;
+        try {
+          result = planImport({ units: { file: 'units.csv', text } });
+        } catch (error) {
+          expect(error).toBeInstanceOf(OrgshiftError);
+          for (const p of (error as InstanceType<typeof OrgshiftError>).problems)
+            expect(p.location?.line).toBeGreaterThanOrEqual(1);
+          refused += 1;
+          return;
+        }
+        for (const p of result.rejected) expect(p.location?.line).toBeGreaterThanOrEqual(1);
+        if (result.rejected.length > 0 || result.plans.length === 0) return;
+        try {
+          await engine.applyAll(org, result.plans);
+        } catch (error) {
+          expect(error).toBeInstanceOf(OrgshiftError);
+          for (const p of (error as InstanceType<typeof OrgshiftError>).problems)
+            expect(p.location?.file).toBe('units.csv');
+          refused += 1;
+          expect(await engine.plans(org)).toEqual([]);
+          expect((await engine.tree(org, '2030-01-01')).root).toBeNull();
+        }
+      }),
+      { numRuns: 200 },
+    );
+    expect(refused).toBeGreaterThan(0);
+    await engine.close();
+  });
+});
