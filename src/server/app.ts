@@ -17,6 +17,7 @@ import {
   exportMermaid,
   exportTurtle,
 } from '../formats/export.ts';
+import { planImport } from '../formats/hris-import.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 import { scimGroup, scimList, scimUser } from '../formats/scim.ts';
 
@@ -896,7 +897,61 @@ export function createApp(
     },
   );
 
-  // ---- exports and SCIM -----------------------------------------------------------------
+  // ---- imports, exports and SCIM ---------------------------------------------------------
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/import',
+      summary: 'Import HRIS CSVs (units, people, posts) as dated plans, all or nothing (approver)',
+      security: secured,
+      request: body(S.ImportInput),
+      responses: {
+        200: json(S.ImportResultSchema, 'imported'),
+        422: json(S.ErrorSchema, 'refused, with every row at fault'),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      await guard(c, 'import', '', () => {
+        access.requireRole(c.get('principal'), 'approver');
+        access.requireUnscoped(c.get('principal'));
+      });
+      const input = c.req.valid('json');
+      const file = (name: string, f: { file?: string | undefined; text: string } | undefined) =>
+        f ? { [name]: { file: f.file ?? `${name}.csv`, text: f.text } } : {};
+      const result = planImport({
+        ...file('units', input.units),
+        ...file('people', input.people),
+        ...file('posts', input.posts),
+        ...(input.root ? { root: input.root } : {}),
+      });
+      if (result.rejected.length > 0 && !input.allowPartial) {
+        throw new OrgshiftError(
+          'plan_invalid',
+          `${result.rejected.length} of ${result.read} rows rejected; nothing imported`,
+          result.rejected,
+        );
+      }
+      const applied = result.plans.length > 0 ? await engine.applyAll(org, result.plans) : [];
+      await access.audit({
+        actor: c.get('principal').name,
+        requestId: c.get('requestId'),
+        action: 'import',
+        outcome: 'success',
+        after: { read: result.read, accepted: result.accepted, plans: applied.map((a) => a.plan) },
+      });
+      return c.json(
+        {
+          read: result.read,
+          accepted: result.accepted,
+          rejected: result.rejected,
+          plans: applied.map((a) => a.plan),
+        },
+        200,
+      );
+    },
+  );
 
   app.openapi(
     createRoute({

@@ -385,6 +385,32 @@ export const AppliedListSchema = z
   })
   .openapi('AppliedList');
 
+const CsvFile = z.object({ file: z.string().min(1).max(200).optional(), text: z.string().max(50_000_000) });
+
+export const ImportInput = z
+  .object({
+    units: CsvFile.optional(),
+    people: CsvFile.optional(),
+    posts: CsvFile.optional(),
+    root: z.string().min(1).max(200).optional(),
+    allowPartial: z.boolean().optional(),
+  })
+  .openapi('ImportInput');
+
+export const ImportResultSchema = z
+  .object({
+    read: z.number(),
+    accepted: z.number(),
+    rejected: z.array(
+      z.object({
+        message: z.string(),
+        location: z.object({ file: z.string(), line: z.number(), col: z.number() }).optional(),
+      }),
+    ),
+    plans: z.array(z.string()),
+  })
+  .openapi('ImportResult');
+
 export const ExportQuery = z.object({
   format: z.enum(['csv-units', 'csv-people', 'csv-posts', 'json', 'turtle', 'jsonld', 'mermaid', 'dot']),
   asOf: Day.optional(),

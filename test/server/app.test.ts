@@ -421,7 +421,37 @@ describe('impact, analytics and scenarios through the API', () => {
   });
 });
 
-describe('exports and SCIM', () => {
+describe('imports, exports and SCIM', () => {
+  it('imports CSVs for approvers, refusing bad rows with their lines', async () => {
+    const units =
+      'unit_id,name,type,parent_id,valid_from,valid_to\nIMP,Imported Team,team,big-taobao,2024-06-01,\n';
+    const people =
+      'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\nimp-1,Imported Person,IMP,,,P5,2024-06-01,\n';
+    const body = JSON.stringify({ units: { text: units }, people: { text: people } });
+    expect((await f.request('/api/import', { method: 'POST', as: 'planner', body })).status).toBe(403);
+    const res = await f.request('/api/import', { method: 'POST', as: 'approver', body });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ read: 2, accepted: 2, rejected: [] });
+    const imported = await json<PersonResult>(
+      f.request('/api/person/Imported%20Person?asOf=2024-06-02', { as: 'viewer' }),
+    );
+    expect([imported.unit, imported.manager?.name]).toEqual(['Imported Team', 'Dai Shan']);
+    const bad = await f.request('/api/import', {
+      method: 'POST',
+      as: 'approver',
+      body: JSON.stringify({
+        units: {
+          file: 'u.csv',
+          text: 'unit_id,name,type,parent_id,valid_from,valid_to\nX,,team,,2024-01-01,\n',
+        },
+      }),
+    });
+    expect(bad.status).toBe(422);
+    expect((await json<ErrorBody>(bad)).error.details?.problems).toEqual([
+      { message: 'empty name', location: { file: 'u.csv', line: 2, col: 1 } },
+    ]);
+  });
+
   it('exports the organization in each format', async () => {
     const csv = await f.request('/api/export?format=csv-people&asOf=2022-01-07', { as: 'viewer' });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
