@@ -299,7 +299,8 @@ export class AccessService {
     if (cached && cached.version === version && knownAt === undefined) return cached.history;
     let history = principal.scope === null ? full : restrictToSubtree(full, principal.scope);
     if (hideLevels) history = withoutLevels(history);
-    this.views.set(key, { version, history });
+    // Views of the present are reused until the organization changes; views of the past are not kept.
+    if (knownAt === undefined) this.views.set(key, { version, history });
     return history;
   }
 
