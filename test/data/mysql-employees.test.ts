@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -106,4 +106,82 @@ describe('the MySQL employees sample', () => {
     source.close();
     await engine.close();
   }, 120_000);
+
+  it('imports the original dept_manager rows as head posts, and the head of every department on chosen dates equals dept_manager', async () => {
+    // The cut-down copies renumber managers, so heads come from the original 24 dept_manager rows.
+    const dump = (file: string) =>
+      readFileSync(join(ROOT, '../shared/data/mysql-employees/datacharmer_full_partial', file), 'utf8');
+    const departments = [...dump('load_departments.dump').matchAll(/\('(d\d+)','([^']+)'\)/g)].map((m) => ({
+      id: m[1]!,
+      name: m[2]!,
+    }));
+    const managers = [
+      ...dump('load_dept_manager.dump').matchAll(/\((\d+),'(d\d+)','([\d-]+)','([\d-]+)'\)/g),
+    ].map((m) => ({
+      emp: m[1]!,
+      dept: m[2]!,
+      from: m[3]!,
+      to: m[4]!,
+    }));
+    expect([departments.length, managers.length]).toEqual([9, 24]);
+    const units = [
+      'unit_id,name,type,parent_id,valid_from,valid_to',
+      ...departments.map((d) => `${d.id},${csvField(d.name)},department,,1985-01-01,`),
+    ];
+    const people = [
+      'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to',
+      ...managers.map((m) => `${m.emp},Manager ${m.emp},${m.dept},,,,${m.from},${day(m.to)}`),
+    ];
+    const posts = [
+      'person_id,unit_id,post,valid_from,valid_to',
+      ...managers.map((m) => `${m.emp},${m.dept},head,${m.from},${day(m.to)}`),
+    ];
+    const files = ['units', 'people', 'posts'].map((name, i) => {
+      const path = join(dir, `heads-${name}.csv`);
+      writeFileSync(path, `${[units, people, posts][i]!.join('\n')}\n`);
+      return path;
+    });
+    const db = join(dir, 'heads.db');
+    let stderr = '';
+    const code = await run(
+      [
+        '--db',
+        db,
+        'import',
+        '--root',
+        'Employees',
+        '--units',
+        files[0]!,
+        '--people',
+        files[1]!,
+        '--posts',
+        files[2]!,
+      ],
+      {
+        out: () => {},
+        err: (t) => (stderr += t),
+      },
+    );
+    expect(code, stderr).toBe(0);
+    const engine = await OrgEngine.open(db);
+    for (const date of [
+      '1985-01-01',
+      '1988-10-17',
+      '1990-01-01',
+      '1992-08-02',
+      '1995-06-30',
+      '1996-08-30',
+      '2001-01-01',
+    ]) {
+      const expected = Object.fromEntries(
+        managers.filter((m) => m.from <= date && date < m.to).map((m) => [m.dept, m.emp]),
+      );
+      const tree = await engine.tree('default', date);
+      const actual = Object.fromEntries(
+        tree.root!.children.filter((c) => c.head !== null).map((c) => [c.id, c.head!.id]),
+      );
+      expect(actual, date).toEqual(expected);
+    }
+    await engine.close();
+  });
 });
