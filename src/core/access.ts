@@ -64,7 +64,7 @@ function clip<V extends Versioned>(
   versions: V[],
   periods: Period[],
   keep: (v: V, p: Period) => boolean,
-  map: (v: V) => V = (v) => v,
+  map: (v: V, p: Period) => V = (v) => v,
 ): V[] {
   const out: V[] = [];
   for (const v of versions) {
@@ -74,7 +74,7 @@ function clip<V extends Versioned>(
       if (to !== null && from >= to) continue;
       if (!keep(v, p)) continue;
       const last = out.at(-1);
-      const piece = { ...map(v), from, to };
+      const piece = { ...map(v, p), from, to };
       if (
         last &&
         last.to === from &&
@@ -111,12 +111,15 @@ export function restrictToSubtree(history: History, scope: string): History {
     if (versions.length > 0) restricted.units.set(record.id, { ...record, versions });
   }
   for (const record of history.people.values()) {
-    const versions = clip(record.versions, periods, (_v, p) => p.people.has(record.id));
-    const mapped = versions.map((v) => {
-      const p = periodAt(periods, v.from);
-      return p ? { ...v, unit: outside(v.unit, p) ?? OUTSIDE } : v;
-    });
-    if (mapped.length > 0) restricted.people.set(record.id, { ...record, versions: mapped });
+    // The unit is mapped per period, before pieces are joined: a person can stay in scope (by a
+    // post) while their own unit leaves it.
+    const versions = clip(
+      record.versions,
+      periods,
+      (_v, p) => p.people.has(record.id),
+      (v, p) => ({ ...v, unit: outside(v.unit, p) ?? OUTSIDE }),
+    );
+    if (versions.length > 0) restricted.people.set(record.id, { ...record, versions });
   }
   for (const record of history.businesses.values()) {
     const versions = clip(record.versions, periods, (v, p) => unitIn(v.unit, p));
