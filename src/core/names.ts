@@ -26,6 +26,7 @@ export function editDistance(a: string, b: string): number {
 /** The candidates closest to `wanted`, best first, within a distance that grows with the name's length. */
 export function suggest(wanted: string, candidates: Iterable<string>, limit = 3): string[] {
   const key = nameKey(wanted);
+  if (key === '') return [];
   const threshold = Math.max(2, Math.floor(key.length / 3));
   const scored: Array<{ name: string; distance: number }> = [];
   const seen = new Set<string>();

@@ -57,8 +57,21 @@ export class OrgEngine {
 
   /** Opens the store at `target` (an SQLite path or a postgres:// URL) and migrates it. */
   static async open(target: string): Promise<OrgEngine> {
-    const store = openStore(target);
-    await store.migrate();
+    let store: OrgStore | undefined;
+    try {
+      store = openStore(target);
+      await store.migrate();
+    } catch (error) {
+      await store?.close().catch(() => {});
+      if (error instanceof OrgshiftError) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new OrgshiftError(
+        'invalid_input',
+        `cannot open the store ${target.replace(/\/\/[^@/]*@/, '//')}: ${reason}`,
+        [],
+        { cause: error },
+      );
+    }
     return new OrgEngine(store);
   }
 

@@ -69,7 +69,9 @@ export class OrgStore {
       ({ error, results } = await attempt());
     }
     if (error)
-      throw new OrgshiftError('conflict', `migration failed: ${String(error)}`, [], { cause: error });
+      throw new Error(`migration failed: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   }
 

@@ -180,6 +180,18 @@ changes:
     expect((await cli('--db', db, 'tree', '--known-at', 'last tuesday')).code).toBe(2);
   });
 
+  it('says plainly when the store cannot be opened', async () => {
+    const missing = await cli('--db', join(dir, 'no-such-dir', 'x.db'), 'tree');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^orgshift: cannot open the store .*no-such-dir.*x\.db: /);
+    const unreachable = await cli('--db', 'postgres://postgres@127.0.0.1:1/nothing', 'tree');
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(
+      /^orgshift: cannot open the store postgres:\/\/127\.0\.0\.1:1\/nothing: /,
+    );
+    expect(unreachable.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('seeds the examples once', async () => {
     const db = freshDb();
     expect((await cli('--db', db, 'seed-examples')).stderr.split('\n').filter(Boolean)).toHaveLength(5);
