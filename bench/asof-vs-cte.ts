@@ -1,0 +1,152 @@
+// The full organization as of a date: Orgshift (history in memory, as the engine caches it) against
+// the SQL peer, a PostgreSQL recursive CTE over period tables with GiST range indexes, on the same
+// generated data in the same run. Ratio = peer time / Orgshift time.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { tree } from '../src/core/queries.ts';
+import { replay } from '../src/core/replay.ts';
+import { generateOrganization } from './generate.ts';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const people = arg('people', process.argv.includes('--quick') ? 5000 : 20000);
+const units = arg('units', Math.max(50, Math.round(people / 10)));
+const years = arg('years', 3);
+const url = process.env.ORGSHIFT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const generated = generateOrganization({ people, units, years });
+const result = replay(generated.plans.map((p, i) => ({ plan: p.plan, seq: i + 1 })));
+if (!result.ok) throw new Error(`generated organization refused: ${JSON.stringify(result.problems[0])}`);
+const history = result.history;
+const dates = [
+  generated.start,
+  generated.plans[Math.floor(generated.plans.length / 2)]!.plan.effective,
+  generated.end,
+];
+
+const admin = new pg.Client({ connectionString: url });
+await admin.connect();
+const database = `orgshift_bench_${process.pid}`;
+await admin.query(`create database ${database}`);
+const target = new URL(url);
+target.pathname = `/${database}`;
+const db = new pg.Client({ connectionString: target.toString() });
+await db.connect();
+try {
+  await db.query('create extension if not exists btree_gist');
+  await db.query('create table unit_periods (unit_id text, parent_id text, name text, valid daterange)');
+  await db.query('create table person_periods (person_id text, unit_id text, valid daterange)');
+  const insert = async (table: string, columns: string, rows: string[][]) => {
+    for (let i = 0; i < rows.length; i += 1000) {
+      const chunk = rows.slice(i, i + 1000);
+      const width = chunk[0]!.length;
+      const params = chunk.flat();
+      const values = chunk
+        .map((_r, j) => `(${Array.from({ length: width }, (_c, k) => `$${j * width + k + 1}`).join(',')})`)
+        .join(',');
+      await db.query(`insert into ${table} (${columns}) values ${values}`, params);
+    }
+  };
+  const range = (from: string, to: string | null) => `[${from},${to ?? ''})`;
+  await insert(
+    'unit_periods',
+    'unit_id, parent_id, name, valid',
+    [...history.units.values()].flatMap((u) =>
+      u.versions.map((v) => [u.id, v.parent as string, v.name, range(v.from, v.to)]),
+    ),
+  );
+  await insert(
+    'person_periods',
+    'person_id, unit_id, valid',
+    [...history.people.values()].flatMap((p) => p.versions.map((v) => [p.id, v.unit, range(v.from, v.to)])),
+  );
+  await db.query('create index on unit_periods using gist (parent_id, valid)');
+  await db.query('create index on unit_periods using gist (unit_id, valid)');
+  await db.query('create index on person_periods using gist (unit_id, valid)');
+  await db.query('analyze');
+  const cte = `
+    with recursive t as (
+      select unit_id, parent_id, name, 0 as depth from unit_periods where parent_id is null and valid @> $1::date
+      union all
+      select u.unit_id, u.parent_id, u.name, t.depth + 1 from unit_periods u join t on u.parent_id = t.unit_id where u.valid @> $1::date
+    )
+    select t.unit_id, t.name, t.depth,
+      (select count(*) from person_periods p where p.unit_id = t.unit_id and p.valid @> $1::date) as members
+    from t`;
+  const median = async (work: () => Promise<unknown> | unknown, runs = 5) => {
+    const times: number[] = [];
+    await work();
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      await work();
+      times.push(performance.now() - started);
+    }
+    return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+  };
+  const rows: Array<{ date: string; orgshiftMs: number; cteMs: number; units: number }> = [];
+  for (const date of dates) {
+    const ours = tree(history, date);
+    const theirs = await db.query(cte, [date]);
+    const count = (n: NonNullable<typeof ours.root>): number =>
+      1 + n.children.reduce((s, c) => s + count(c), 0);
+    if (count(ours.root!) !== theirs.rowCount)
+      throw new Error(`the answers differ on ${date}: ${count(ours.root!)} vs ${theirs.rowCount} units`);
+    rows.push({
+      date,
+      orgshiftMs: await median(() => tree(history, date)),
+      cteMs: await median(() => db.query(cte, [date])),
+      units: theirs.rowCount ?? 0,
+    });
+  }
+  const ratio = (r: (typeof rows)[number]) => r.cteMs / r.orgshiftMs;
+  console.log(
+    JSON.stringify(
+      {
+        results: rows.map((r) => ({
+          workload: `full organization as of ${r.date}`,
+          peer: 'PostgreSQL recursive CTE + GiST',
+          ratio: Number(ratio(r).toFixed(2)),
+          target: 10,
+          ...r,
+        })),
+      },
+      null,
+      2,
+    ),
+  );
+
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL on loopback`;
+  const section = [
+    '## Full organization as of a date, against a PostgreSQL recursive CTE (`npm run bench`)',
+    '',
+    `Machine: ${machine}. Generated organization: ${people} people, ${units} units, ${years} years of monthly restructurings (bench/generate.ts). Median of 5 runs. Measured ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    '| as of | units | Orgshift ms (history in memory) | PostgreSQL CTE ms | ratio (CTE / Orgshift) | target |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.date} | ${r.units} | ${r.orgshiftMs.toFixed(1)} | ${r.cteMs.toFixed(1)} | ${ratio(r).toFixed(2)} | ≥ 10 |`,
+    ),
+    '',
+    'Both answers are checked to have the same units before timing. Orgshift builds a snapshot by scanning',
+    'every version of the history (no per-date index yet): the typed-array engine of the performance issue',
+    'is what should reach the target; this is the baseline it starts from.',
+    '',
+  ].join('\n');
+  const file = join(import.meta.dirname, '..', 'BENCHMARKS.md');
+  let doc = readFileSync(file, 'utf8');
+  const start = doc.indexOf('## Full organization as of a date');
+  if (start >= 0) {
+    const end = doc.indexOf('\n## ', start + 3);
+    doc = doc.slice(0, start) + section + (end >= 0 ? doc.slice(end + 1) : '');
+  } else doc += `\n${section}`;
+  writeFileSync(file, doc);
+} finally {
+  await db.end();
+  await admin.query(`drop database if exists ${database} with (force)`);
+  await admin.end();
+}
