@@ -87,7 +87,7 @@ try {
     }
     return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
   };
-  const rows: Array<{ date: string; orgshiftMs: number; cteMs: number; units: number }> = [];
+  const rows: Array<{ date: string; orgshiftMs: number; warmMs: number; cteMs: number; units: number }> = [];
   for (const date of dates) {
     const ours = tree(history, date);
     const theirs = await db.query(cte, [date]);
@@ -97,7 +97,10 @@ try {
       throw new Error(`the answers differ on ${date}: ${count(ours.root!)} vs ${theirs.rowCount} units`);
     rows.push({
       date,
-      orgshiftMs: await median(() => tree(history, date)),
+      // Cold: a history object seen for the first time, so the snapshot is built (what a first request costs).
+      orgshiftMs: await median(() => tree({ ...history }, date)),
+      // Warm: the snapshot of that day is kept (what every later request on that day costs).
+      warmMs: await median(() => tree(history, date)),
       cteMs: await median(() => db.query(cte, [date])),
       units: theirs.rowCount ?? 0,
     });
@@ -125,16 +128,17 @@ try {
     '',
     `Machine: ${machine}. Generated organization: ${people} people, ${units} units, ${years} years of monthly restructurings (bench/generate.ts). Median of 5 runs. Measured ${new Date().toISOString().slice(0, 10)}.`,
     '',
-    '| as of | units | Orgshift ms (history in memory) | PostgreSQL CTE ms | ratio (CTE / Orgshift) | target |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| as of | units | Orgshift ms, cold | Orgshift ms, day already seen | PostgreSQL CTE ms | ratio (CTE / Orgshift cold) | target |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.date} | ${r.units} | ${r.orgshiftMs.toFixed(1)} | ${r.cteMs.toFixed(1)} | ${ratio(r).toFixed(2)} | ≥ 10 |`,
+        `| ${r.date} | ${r.units} | ${r.orgshiftMs.toFixed(1)} | ${r.warmMs.toFixed(1)} | ${r.cteMs.toFixed(1)} | ${ratio(r).toFixed(2)} | ≥ 10 |`,
     ),
     '',
-    'Both answers are checked to have the same units before timing. Orgshift builds a snapshot by scanning',
-    'every version of the history (no per-date index yet): the typed-array engine of the performance issue',
-    'is what should reach the target; this is the baseline it starts from.',
+    'Both answers are checked to have the same units before timing. Cold, Orgshift builds a snapshot by',
+    'scanning every version of the history (no per-date index yet); a day already seen reuses its snapshot',
+    '(kept per history and day) and only builds the tree. The ratio is on the cold time: the typed-array',
+    'engine of the performance issue is what should reach the target; this is the baseline it starts from.',
     '',
   ].join('\n');
   const file = join(import.meta.dirname, '..', 'BENCHMARKS.md');

@@ -1,6 +1,6 @@
 import { layersOf, spansOf } from './impact.ts';
 import type { History } from './model.ts';
-import { Snapshot } from './snapshot.ts';
+import { Snapshot, snapshotAt } from './snapshot.ts';
 import type { Day } from './time.ts';
 
 export interface StatsOptions {
@@ -33,7 +33,7 @@ export interface Stats {
 export function stats(history: History, asOf: Day, options: StatsOptions = {}): Stats {
   const maxPosts = options.maxPosts ?? 2;
   const maxChain = options.maxChain ?? 8;
-  const snap = new Snapshot(history, asOf);
+  const snap = snapshotAt(history, asOf);
   const spans = spansOf(snap);
   const spanCounts = new Map<number, number>();
   for (const span of spans.values()) spanCounts.set(span, (spanCounts.get(span) ?? 0) + 1);

@@ -1,7 +1,7 @@
 import { OrgshiftError } from './errors.ts';
 import { HEAD_POST, type History, type LineageEvent, type Versioned } from './model.ts';
 import { didYouMean, nameKey } from './names.ts';
-import { Snapshot, versionAt } from './snapshot.ts';
+import { type Snapshot, snapshotAt, versionAt } from './snapshot.ts';
 import type { Day } from './time.ts';
 
 export interface PersonRef {
@@ -170,7 +170,7 @@ export function tree(
   asOf: Day,
   options: { unit?: string; depth?: number } = {},
 ): TreeResult {
-  const snap = new Snapshot(history, asOf);
+  const snap = snapshotAt(history, asOf);
   const start = options.unit === undefined ? snap.roots[0] : findRecord(history, 'unit', options.unit, asOf);
   if (start === undefined) return { asOf, root: null };
   const build = (id: string, depth: number): TreeNode => {
@@ -210,7 +210,7 @@ export function tree(
 }
 
 export function person(history: History, ref: string, asOf: Day): PersonResult {
-  const snap = new Snapshot(history, asOf);
+  const snap = snapshotAt(history, asOf);
   const id = findRecord(history, 'person', ref, asOf);
   const state = snap.people.get(id)!;
   const record = history.people.get(id)!;
@@ -380,9 +380,9 @@ function changeDates(history: History, from: Day, to: Day): Day[] {
 export function diff(history: History, from: Day, to: Day): DiffResult {
   if (to < from) throw new OrgshiftError('invalid_input', `--to ${to} is before --from ${from}`);
   const changes: DiffChange[] = [];
-  let before = new Snapshot(history, from);
+  let before = snapshotAt(history, from);
   for (const date of changeDates(history, from, to)) {
-    const after = new Snapshot(history, date);
+    const after = snapshotAt(history, date);
     changes.push(...stepDiff(history, before, after, date));
     before = after;
   }

@@ -256,3 +256,28 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   if (list) list.push(value);
   else map.set(key, [value]);
 }
+
+const snapshots = new WeakMap<History, Map<Day, Snapshot>>();
+const SNAPSHOTS_PER_HISTORY = 32;
+
+/**
+ * The snapshot of a history on a day, kept for reuse (the most recently used 32 days per history).
+ * Only for histories that no longer change — applied ones; the replay builds its own.
+ */
+export function snapshotAt(history: History, date: Day): Snapshot {
+  let byDate = snapshots.get(history);
+  if (!byDate) {
+    byDate = new Map();
+    snapshots.set(history, byDate);
+  }
+  const hit = byDate.get(date);
+  if (hit) {
+    byDate.delete(date);
+    byDate.set(date, hit);
+    return hit;
+  }
+  const snap = new Snapshot(history, date);
+  byDate.set(date, snap);
+  if (byDate.size > SNAPSHOTS_PER_HISTORY) byDate.delete(byDate.keys().next().value!);
+  return snap;
+}

@@ -1,6 +1,6 @@
 import { HEAD_POST, type History } from '../core/model.ts';
 import type { TreeNode } from '../core/queries.ts';
-import { Snapshot, versionAt } from '../core/snapshot.ts';
+import { Snapshot, snapshotAt, versionAt } from '../core/snapshot.ts';
 import type { Day } from '../core/time.ts';
 
 /** A CSV field, quoted when it needs to be (RFC 4180). */
@@ -160,7 +160,7 @@ type Triple = [string, string, Term];
  * split and dissolution as an org:ChangeEvent with org:originalOrganization and org:resultingOrganization.
  */
 export function orgTriples(history: History, asOf: Day, base: string): Triple[] {
-  const snap = new Snapshot(history, asOf);
+  const snap = snapshotAt(history, asOf);
   const t: Triple[] = [];
   const unitIri = (id: string) => `${base}unit/${encodeURIComponent(id)}`;
   const personIri = (id: string) => `${base}person/${encodeURIComponent(id)}`;

@@ -6,7 +6,7 @@ import { headcountOverTime, stats } from '../core/analytics.ts';
 import { type ErrorId, OrgshiftError } from '../core/errors.ts';
 import { nameKey } from '../core/names.ts';
 import * as queries from '../core/queries.ts';
-import { Snapshot } from '../core/snapshot.ts';
+import { snapshotAt } from '../core/snapshot.ts';
 import type { DraftRow, OrgEngine } from '../engine/org-engine.ts';
 import { ScenarioService } from '../engine/scenarios.ts';
 import {
@@ -317,7 +317,7 @@ export function createApp(
     async (c) => {
       const q = c.req.valid('query');
       const asOf = q.asOf ?? today();
-      const snap = new Snapshot(await view(c), asOf);
+      const snap = snapshotAt(await view(c), asOf);
       const wanted = nameKey(q.q);
       const matches = (name: string, aliases: string[]) =>
         [name, ...aliases].some((n) => nameKey(n).includes(wanted));
@@ -998,7 +998,7 @@ export function createApp(
     },
   );
 
-  const scimSnapshot = async (c: Context<Env>, asOf?: string) => new Snapshot(await view(c), asOf ?? today());
+  const scimSnapshot = async (c: Context<Env>, asOf?: string) => snapshotAt(await view(c), asOf ?? today());
   const scimQuery = (q: z.infer<typeof S.ScimQuery>) => ({
     ...(q.filter !== undefined ? { filter: q.filter } : {}),
     ...(q.startIndex !== undefined ? { startIndex: Number(q.startIndex) } : {}),

@@ -33,3 +33,18 @@ describe('restricting the organization to a subtree', () => {
     expect(person(history, 'Ada Root', '2020-01-01').level).toBe('M9');
   });
 });
+
+describe('snapshots of applied histories', () => {
+  it('are kept per history and day, and answer like a fresh one', async () => {
+    const { Snapshot, snapshotAt } = await import('../../src/core/snapshot.ts');
+    const first = snapshotAt(history, '2021-06-01');
+    expect(snapshotAt(history, '2021-06-01')).toBe(first);
+    expect(snapshotAt(sales, '2021-06-01')).not.toBe(first);
+    const fresh = new Snapshot(history, '2021-06-01');
+    expect([...first.units.keys()]).toEqual([...fresh.units.keys()]);
+    expect(first.managerOf('dee-seller')).toBe(fresh.managerOf('dee-seller'));
+    const { addDays } = await import('../../src/core/time.ts');
+    for (let day = 1; day <= 40; day++) snapshotAt(history, addDays('2022-01-01', day));
+    expect(snapshotAt(history, '2021-06-01')).not.toBe(first);
+  });
+});
