@@ -6,7 +6,7 @@ import { headcountOverTime, stats } from '../core/analytics.ts';
 import { type ErrorId, OrgshiftError } from '../core/errors.ts';
 import { nameKey } from '../core/names.ts';
 import * as queries from '../core/queries.ts';
-import { snapshotAt } from '../core/snapshot.ts';
+import { type Snapshot, snapshotAt } from '../core/snapshot.ts';
 import type { DraftRow, OrgEngine } from '../engine/org-engine.ts';
 import { ScenarioService } from '../engine/scenarios.ts';
 import {
@@ -1006,70 +1006,59 @@ export function createApp(
   });
   const scimJson = { 'Content-Type': 'application/scim+json' };
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/scim/v2/Users',
-      summary: 'SCIM 2.0 Users: the people, with their enterprise manager',
-      security: secured,
-      request: { query: S.ScimQuery },
-      responses: { 200: json(S.ScimListSchema, 'a ListResponse'), ...errors },
-    }),
-    async (c) => {
-      const q = c.req.valid('query');
-      const snap = await scimSnapshot(c, q.asOf);
-      const users = [...snap.people.keys()].sort().map((id) => scimUser(snap, id));
-      return c.json(scimList(users, scimQuery(q)), 200, scimJson);
+  const scimKinds = [
+    {
+      path: 'Users',
+      what: 'the people, with their enterprise manager',
+      one: 'user',
+      ids: (snap: Snapshot) => [...snap.people.keys()],
+      make: scimUser,
     },
-  );
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/scim/v2/Users/{id}',
-      summary: 'One SCIM User',
-      security: secured,
-      request: { params: S.IdParam, query: S.AsOfQuery },
-      responses: { 200: json(S.ScimResourceSchema, 'the user'), ...errors },
-    }),
-    async (c) => {
-      const snap = await scimSnapshot(c, c.req.valid('query').asOf);
-      const { id } = c.req.valid('param');
-      if (!snap.people.has(id)) throw new OrgshiftError('not_found', `no user "${id}"`);
-      return c.json(scimUser(snap, id), 200, scimJson);
+    {
+      path: 'Groups',
+      what: 'the units, with their members',
+      one: 'group',
+      ids: (snap: Snapshot) => [...snap.units.keys()],
+      make: scimGroup,
     },
-  );
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/scim/v2/Groups',
-      summary: 'SCIM 2.0 Groups: the units, with their members',
-      security: secured,
-      request: { query: S.ScimQuery },
-      responses: { 200: json(S.ScimListSchema, 'a ListResponse'), ...errors },
-    }),
-    async (c) => {
-      const q = c.req.valid('query');
-      const snap = await scimSnapshot(c, q.asOf);
-      const groups = [...snap.units.keys()].sort().map((id) => scimGroup(snap, id));
-      return c.json(scimList(groups, scimQuery(q)), 200, scimJson);
-    },
-  );
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/scim/v2/Groups/{id}',
-      summary: 'One SCIM Group',
-      security: secured,
-      request: { params: S.IdParam, query: S.AsOfQuery },
-      responses: { 200: json(S.ScimResourceSchema, 'the group'), ...errors },
-    }),
-    async (c) => {
-      const snap = await scimSnapshot(c, c.req.valid('query').asOf);
-      const { id } = c.req.valid('param');
-      if (!snap.units.has(id)) throw new OrgshiftError('not_found', `no group "${id}"`);
-      return c.json(scimGroup(snap, id), 200, scimJson);
-    },
-  );
+  ];
+  for (const kind of scimKinds) {
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `/scim/v2/${kind.path}`,
+        summary: `SCIM 2.0 ${kind.path}: ${kind.what}`,
+        security: secured,
+        request: { query: S.ScimQuery },
+        responses: { 200: json(S.ScimListSchema, 'a ListResponse'), ...errors },
+      }),
+      async (c) => {
+        const q = c.req.valid('query');
+        const snap = await scimSnapshot(c, q.asOf);
+        const resources = kind
+          .ids(snap)
+          .sort()
+          .map((id) => kind.make(snap, id));
+        return c.json(scimList(resources, scimQuery(q)), 200, scimJson);
+      },
+    );
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `/scim/v2/${kind.path}/{id}`,
+        summary: `One SCIM ${kind.one}`,
+        security: secured,
+        request: { params: S.IdParam, query: S.AsOfQuery },
+        responses: { 200: json(S.ScimResourceSchema, `the ${kind.one}`), ...errors },
+      }),
+      async (c) => {
+        const snap = await scimSnapshot(c, c.req.valid('query').asOf);
+        const { id } = c.req.valid('param');
+        if (!kind.ids(snap).includes(id)) throw new OrgshiftError('not_found', `no ${kind.one} "${id}"`);
+        return c.json(kind.make(snap, id), 200, scimJson);
+      },
+    );
+  }
 
   // ---- audit ---------------------------------------------------------------------------
 
