@@ -396,11 +396,19 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     .option('--units <file>', 'unit_id,name,type,parent_id,valid_from,valid_to')
     .option('--people <file>', 'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to')
     .option('--posts <file>', 'person_id,unit_id,post,valid_from,valid_to')
+    .option('--lineage <file>', 'unit_id,successor_id,kind,date (merge, split, replace, rename)')
     .option('--root <name>', 'put units without a parent under a root of this name')
     .option('--allow-partial', 'apply the valid rows even when some rows are rejected')
     .action(
       async (
-        o: { units?: string; people?: string; posts?: string; root?: string; allowPartial?: boolean },
+        o: {
+          units?: string;
+          people?: string;
+          posts?: string;
+          lineage?: string;
+          root?: string;
+          allowPartial?: boolean;
+        },
         cmd: Command,
       ) => {
         const { org } = globals(cmd);
@@ -421,7 +429,9 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         const units = load(o.units);
         const people = load(o.people);
         const posts = load(o.posts);
+        const lineage = load(o.lineage);
         const result = planImport({
+          ...(lineage ? { lineage } : {}),
           ...(units ? { units } : {}),
           ...(people ? { people } : {}),
           ...(posts ? { posts } : {}),

@@ -103,7 +103,7 @@ export class OrgBuilder {
         this.split(op.unit, op.into, op.parent, op.rest);
         break;
       case 'dissolve':
-        this.dissolve(op.unit, op.rest);
+        this.dissolve(op.unit, op.rest, op.successors);
         break;
       case 'transfer':
         if (op.business !== undefined) this.transferBusiness(op.business, op.to);
@@ -698,17 +698,20 @@ export class OrgBuilder {
     return ids;
   }
 
-  private dissolve(ref: string, restRef?: string): void {
+  private dissolve(ref: string, restRef?: string, successorRefs: string[] = []): void {
     const id = this.unit(ref, 'unit');
+    const successors = successorRefs.map((s, i) => this.unit(s, `successors[${i}]`));
+    for (const [i, s] of successors.entries()) this.checkReceiver(s, [id], `successors[${i}]`);
     const items = this.contentsOf([id]);
-    let rest: string | undefined;
+    let rest: string | undefined = successors[0];
     if (restRef !== undefined) {
       rest = this.unit(restRef, 'rest');
       this.checkReceiver(rest, [id], 'rest');
-    } else if (items.length > 0) throw this.orphanError(items, 'unit');
+    } else if (rest === undefined && items.length > 0) throw this.orphanError(items, 'unit');
     if (this.liveUnit(id)!.parent === null) throw new OperationError('cannot dissolve the root', 'unit');
     this.closeUnits([id], new Map(items.map((item) => [item, rest!])));
-    this.event('dissolve', id, [id], rest === undefined ? [] : [rest]);
+    if (successors.length > 0) this.event(successors.length > 1 ? 'split' : 'merge', null, [id], successors);
+    else this.event('dissolve', id, [id], rest === undefined ? [] : [rest]);
   }
 
   private transferBusiness(ref: string, toRef: string): void {

@@ -168,7 +168,13 @@ export type Operation = OperationBase &
     | { kind: 'move'; unit: string; to: string }
     | { kind: 'merge'; units: string[]; into: string | NewUnitSpec[]; parent?: string; rest?: string }
     | { kind: 'split'; unit: string; into: NewUnitSpec[]; parent?: string; rest?: string }
-    | { kind: 'dissolve'; unit: string; rest?: string }
+    | {
+        kind: 'dissolve';
+        unit: string;
+        rest?: string;
+        /** Existing units that succeed this one: recorded as a merge (one) or a split (several); `rest` defaults to the first. */
+        successors?: string[];
+      }
     | { kind: 'transfer'; business?: string; person?: string; to: string }
     | { kind: 'appoint'; person: string; unit: string; post: string; concurrent: boolean }
     | { kind: 'vacate'; unit: string; post: string }

@@ -9,6 +9,8 @@ export interface ImportInput {
   units?: { file: string; text: string };
   people?: { file: string; text: string };
   posts?: { file: string; text: string };
+  /** `unit_id,successor_id,kind,date`: which units succeeded a unit that ended (kind merge, split, replace, rename). */
+  lineage?: { file: string; text: string };
   /** Parentless units go under a root of this name, created on the earliest date. */
   root?: string;
 }
@@ -188,6 +190,7 @@ export function planImport(input: ImportInput): ImportResult {
     }),
     rejected,
   );
+  const successors = readLineage(input.lineage, read_, units, rejected);
   const posts = periods<PostPeriod>(
     input.posts?.file ?? '',
     postRows,
@@ -252,8 +255,11 @@ export function planImport(input: ImportInput): ImportResult {
         if (before.name !== p.name) add(p.from, 2.5, 'rename', { unit: ref(id), to: p.name }, p.where);
       }
       const last = list.at(-1)!;
-      if (i === list.length - 1 && last.to !== null)
-        add(last.to, 9 - depth(id, last.from) / 1000, 'dissolve', { unit: ref(id) }, last.where);
+      if (i === list.length - 1 && last.to !== null) {
+        const next = successors.get(id);
+        const body = next ? { unit: ref(id), successors: next.ids.map(ref) } : { unit: ref(id) };
+        add(last.to, 9 - depth(id, last.from) / 1000, 'dissolve', body, next?.where ?? last.where);
+      }
     });
   }
   for (const [id, list] of people) {
@@ -311,7 +317,14 @@ export function planImport(input: ImportInput): ImportResult {
   }
 
   const stamp = createHash('sha1')
-    .update([input.units?.text ?? '', input.people?.text ?? '', input.posts?.text ?? ''].join('\u0000'))
+    .update(
+      [
+        input.units?.text ?? '',
+        input.people?.text ?? '',
+        input.posts?.text ?? '',
+        input.lineage?.text ?? '',
+      ].join('\u0000'),
+    )
     .digest('hex')
     .slice(0, 8);
   const byDate = new Map<Day, Step[]>();
@@ -341,6 +354,38 @@ export function planImport(input: ImportInput): ImportResult {
   return { plans, read, accepted: read - rejected.length, rejected };
 }
 
+/** The lineage rows, checked against the units' periods: successors of each unit that ends. */
+function readLineage(
+  file: { file: string; text: string } | undefined,
+  read: (file: { file: string; text: string } | undefined, required: string[]) => CsvRow[],
+  units: Map<string, UnitPeriod[]>,
+  rejected: Problem[],
+): Map<string, { ids: string[]; where: SourceLocation }> {
+  const successors = new Map<string, { ids: string[]; where: SourceLocation }>();
+  if (!file) return successors;
+  for (const row of read(file, ['unit_id', 'successor_id', 'kind', 'date'])) {
+    const where = { file: file.file, line: row.line, col: 1 };
+    const reject = (message: string) => rejected.push({ message, location: where });
+    const { unit_id: unit = '', successor_id: successor = '', kind = '', date = '' } = row.values;
+    const ended = units.get(unit)?.at(-1)?.to;
+    if (!['merge', 'split', 'replace', 'rename'].includes(kind))
+      reject(`kind must be merge, split, replace or rename, found "${kind}"`);
+    else if (parseDay(date) === null) reject(`date "${date}" is not a calendar day (YYYY-MM-DD)`);
+    else if (!units.has(unit)) reject(`no unit "${unit}" in the units file`);
+    else if (!units.has(successor)) reject(`no unit "${successor}" in the units file`);
+    else if (ended !== date)
+      reject(
+        `unit "${unit}" does not end on ${date}${ended ? ` (its last period ends ${ended})` : ' (it never ends)'}`,
+      );
+    else {
+      const entry = successors.get(unit) ?? { ids: [], where };
+      if (!entry.ids.includes(successor)) entry.ids.push(successor);
+      successors.set(unit, entry);
+    }
+  }
+  return successors;
+}
+
 /** The typed operation for a step, located at its CSV row. */
 function operationOf(step: Step, index: number): Operation {
   const text = (key: string) => String(step.body[key]);
@@ -364,8 +409,10 @@ function operationOf(step: Step, index: number): Operation {
       return { ...base, kind: 'move', unit: text('unit'), to: text('to') };
     case 'rename':
       return { ...base, kind: 'rename', unit: text('unit'), to: text('to') };
-    case 'dissolve':
-      return { ...base, kind: 'dissolve', unit: text('unit') };
+    case 'dissolve': {
+      const successors = step.body.successors as string[] | undefined;
+      return { ...base, kind: 'dissolve', unit: text('unit'), ...(successors ? { successors } : {}) };
+    }
     case 'hire':
       return {
         ...base,

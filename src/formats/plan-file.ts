@@ -36,7 +36,11 @@ export const OPERATION_KEYS: Record<OperationKind, Record<string, FieldSpec>> = 
     parent: { type: 'string' },
     rest: { type: 'string' },
   },
-  dissolve: { unit: { type: 'string', required: true }, rest: { type: 'string' } },
+  dissolve: {
+    unit: { type: 'string', required: true },
+    rest: { type: 'string' },
+    successors: { type: 'strings' },
+  },
   transfer: {
     business: { type: 'string' },
     person: { type: 'string' },
@@ -367,7 +371,13 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
     case 'split':
       return { ...base, kind, unit: v.unit, into: v.into, ...optional(v, 'parent', 'rest') };
     case 'dissolve':
-      return { ...base, kind, unit: v.unit, ...optional(v, 'rest') };
+      return {
+        ...base,
+        kind,
+        unit: v.unit,
+        ...optional(v, 'rest'),
+        ...(v.successors !== undefined ? { successors: v.successors as string[] } : {}),
+      };
     case 'transfer':
       if ((v.business === undefined) === (v.person === undefined)) {
         reader.fail(body, 'transfer needs exactly one of "business:" or "person:"');

@@ -924,6 +924,7 @@ export function createApp(
         ...file('units', input.units),
         ...file('people', input.people),
         ...file('posts', input.posts),
+        ...file('lineage', input.lineage),
         ...(input.root ? { root: input.root } : {}),
       });
       if (result.rejected.length > 0 && !input.allowPartial) {

@@ -392,6 +392,7 @@ export const ImportInput = z
     units: CsvFile.optional(),
     people: CsvFile.optional(),
     posts: CsvFile.optional(),
+    lineage: CsvFile.optional(),
     root: z.string().min(1).max(200).optional(),
     allowPartial: z.boolean().optional(),
   })

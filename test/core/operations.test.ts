@@ -443,3 +443,33 @@ changes:
     ).toBe('no person with id "nobody" on 2021-01-01');
   });
 });
+
+describe('dissolve with successors', () => {
+  it('records a merge into one successor or a split into several, placing the contents in the first', () => {
+    const history = build(
+      BASE,
+      planOf('2021-01-01', '  - dissolve: { unit: Sales East, successors: [Sales West] }'),
+      planOf(
+        '2022-01-01',
+        '  - create: { unit: Core, type: team, parent: Engineering }\n  - dissolve: { unit: Platform, successors: [Core, Engineering] }',
+      ),
+    );
+    const snap = new Snapshot(history, '2022-01-01');
+    expect(snap.unitName(snap.people.get('dee-seller')!.unit)).toBe('Sales West');
+    expect(lineage(history, 'Sales East').events.find((e) => e.date === '2021-01-01')).toMatchObject({
+      kind: 'merge',
+      from: ['Sales East'],
+      to: ['Sales West'],
+    });
+    expect(lineage(history, 'Platform').events.find((e) => e.kind === 'split')).toMatchObject({
+      kind: 'split',
+      from: ['Platform'],
+      to: ['Core', 'Engineering'],
+    });
+    expect(snap.unitName(snap.people.get('gus-dev')!.unit)).toBe('Core');
+    expect(
+      refusal(BASE, planOf('2021-01-01', '  - dissolve: { unit: Sales, successors: [Sales East] }'))[0]!
+        .message,
+    ).toMatch(/"Sales East" is inside "Sales"/);
+  });
+});

@@ -231,3 +231,77 @@ describe('fuzzed CSVs', () => {
     await engine.close();
   });
 });
+
+describe('the lineage file', () => {
+  it('records merges and splits between imported units, and places what the ended units held', async () => {
+    const paths = files({
+      units: `unit_id,name,type,parent_id,valid_from,valid_to
+C,Company,company,,2020-01-01,
+A,Alpha,team,C,2020-01-01,2021-01-01
+B,Beta,team,C,2020-01-01,2021-01-01
+AB,Alpha Beta,team,C,2021-01-01,
+D,Delta,team,C,2020-01-01,2022-01-01
+D1,Delta One,team,C,2022-01-01,
+D2,Delta Two,team,C,2022-01-01,
+`,
+      people: `person_id,name,unit_id,manager_id,title,level,valid_from,valid_to
+1,Ann,A,,,,2020-01-01,
+`,
+      lineage: `unit_id,successor_id,kind,date
+A,AB,merge,2021-01-01
+B,AB,merge,2021-01-01
+D,D1,split,2022-01-01
+D,D2,split,2022-01-01
+`,
+    });
+    const db = join(dir, 'lineage.db');
+    const result = await cli(
+      '--db',
+      db,
+      'import',
+      '--units',
+      paths.units!,
+      '--people',
+      paths.people!,
+      '--lineage',
+      paths.lineage!,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const engine = await OrgEngine.open(db);
+    const ab = await engine.lineage('default', 'Alpha Beta');
+    expect(ab.events.filter((e) => e.kind === 'merge').map((e) => [e.from, e.to])).toEqual([
+      [['Alpha'], ['Alpha Beta']],
+      [['Beta'], ['Alpha Beta']],
+    ]);
+    expect((await engine.lineage('default', 'Delta')).events.find((e) => e.kind === 'split')).toMatchObject({
+      date: '2022-01-01',
+      from: ['Delta'],
+      to: ['Delta One', 'Delta Two'],
+    });
+    // Ann stays in Alpha in the people file, so the merge places her in its successor.
+    expect((await engine.person('default', 'Ann', '2021-06-01')).unit).toBe('Alpha Beta');
+    await engine.close();
+
+    const bad = files({
+      units:
+        'unit_id,name,type,parent_id,valid_from,valid_to\nC,Company,company,,2020-01-01,\nA,Alpha,team,C,2020-01-01,2021-01-01\n',
+      lineage:
+        'unit_id,successor_id,kind,date\nA,C,merge,2020-06-01\nA,Z,merge,2021-01-01\nA,C,absorb,2021-01-01\n',
+    });
+    const refused = await cli(
+      '--db',
+      join(dir, 'lineage-bad.db'),
+      'import',
+      '--units',
+      bad.units!,
+      '--lineage',
+      bad.lineage!,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      `${bad.lineage}:2:1: unit "A" does not end on 2020-06-01 (its last period ends 2021-01-01)`,
+      `${bad.lineage}:3:1: no unit "Z" in the units file`,
+      `${bad.lineage}:4:1: kind must be merge, split, replace or rename, found "absorb"`,
+    ]);
+  });
+});

@@ -47,11 +47,12 @@ for (const dialect of engines) {
       await a!.apply('default', { plan: plan(BASE), source: BASE });
       const p1 =
         'plan: fold\ntitle: t\neffective: 2021-01-01\nchanges:\n  - dissolve: { unit: Sales West, rest: Sales East }\n';
+      // Whichever commits first, the other no longer finds Sales West as it was.
       const p2 =
-        'plan: rename\ntitle: t\neffective: 2021-01-01\nchanges:\n  - rename: { unit: Sales West, to: West }\n';
+        'plan: fold-both\ntitle: t\neffective: 2021-01-01\nchanges:\n  - merge: { units: [Sales West, Sales East], into: Sales }\n';
       const results = await Promise.allSettled([
         a!.apply('default', { plan: plan(p1, 'fold.yaml'), source: p1 }),
-        b!.apply('default', { plan: plan(p2, 'rename.yaml'), source: p2 }),
+        b!.apply('default', { plan: plan(p2, 'fold-both.yaml'), source: p2 }),
       ]);
       const refused = results.filter((r) => r.status === 'rejected');
       expect(refused).toHaveLength(1);
