@@ -1,4 +1,4 @@
-import { emptyHistory, type History, type LineageEvent, type Versioned } from './model.ts';
+import { changeDays, emptyHistory, type History, type LineageEvent, type Versioned } from './model.ts';
 import { Snapshot } from './snapshot.ts';
 import type { Day } from './time.ts';
 
@@ -12,26 +12,9 @@ interface Period {
   people: Set<string>;
 }
 
-/** The days on which anything changes, in order. */
-function boundaries(history: History): Day[] {
-  const days = new Set<Day>();
-  const add = (vs: Versioned[]) => {
-    for (const v of vs) {
-      days.add(v.from);
-      if (v.to !== null) days.add(v.to);
-    }
-  };
-  for (const r of history.units.values()) add(r.versions);
-  for (const r of history.people.values()) add(r.versions);
-  for (const r of history.businesses.values()) add(r.versions);
-  add(history.posts);
-  add(history.lines);
-  return [...days].sort();
-}
-
 /** For each period between changes: the units of the subtree under `scope`, and the people in it. */
 function scopePeriods(history: History, scope: string): Period[] {
-  const days = boundaries(history);
+  const days = changeDays(history);
   return days.map((from, i) => {
     const snap = new Snapshot(history, from);
     const units = new Set<string>();

@@ -133,6 +133,24 @@ export function emptyHistory(): History {
   };
 }
 
+/** Every day on which some fact of the history begins or ends, in order. */
+export function changeDays(history: History): Day[] {
+  const days = new Set<Day>();
+  const add = (versions: Array<{ from: Day; to: Day | null }>) => {
+    for (const v of versions) {
+      days.add(v.from);
+      if (v.to !== null) days.add(v.to);
+    }
+  };
+  for (const r of history.units.values()) add(r.versions);
+  for (const r of history.people.values()) add(r.versions);
+  for (const r of history.businesses.values()) add(r.versions);
+  add(history.posts);
+  add(history.lines);
+  for (const e of history.events) days.add(e.date);
+  return [...days].sort();
+}
+
 export interface NewUnitSpec {
   name: string;
   type: string;

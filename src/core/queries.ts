@@ -1,5 +1,5 @@
 import { OrgshiftError } from './errors.ts';
-import { HEAD_POST, type History, type LineageEvent, type Versioned } from './model.ts';
+import { changeDays, HEAD_POST, type History, type LineageEvent, type Versioned } from './model.ts';
 import { didYouMean, nameKey } from './names.ts';
 import { type Snapshot, snapshotAt, versionAt } from './snapshot.ts';
 import type { Day } from './time.ts';
@@ -352,27 +352,6 @@ export function business(history: History, ref: string): BusinessResult {
   };
 }
 
-/** Every day in (from, to] on which some fact began or ended. */
-function changeDates(history: History, from: Day, to: Day): Day[] {
-  const dates = new Set<Day>();
-  const add = (d: Day | null) => {
-    if (d !== null && d > from && d <= to) dates.add(d);
-  };
-  const scan = (versions: Array<{ from: Day; to: Day | null }>) => {
-    for (const v of versions) {
-      add(v.from);
-      add(v.to);
-    }
-  };
-  for (const r of history.units.values()) scan(r.versions);
-  for (const r of history.people.values()) scan(r.versions);
-  for (const r of history.businesses.values()) scan(r.versions);
-  scan(history.posts);
-  scan(history.lines);
-  for (const e of history.events) add(e.date);
-  return [...dates].sort();
-}
-
 /**
  * The semantic difference between the organization on `from` and on `to`: one entry per
  * change, in date order, each dated by the day it took effect.
@@ -381,7 +360,7 @@ export function diff(history: History, from: Day, to: Day): DiffResult {
   if (to < from) throw new OrgshiftError('invalid_input', `--to ${to} is before --from ${from}`);
   const changes: DiffChange[] = [];
   let before = snapshotAt(history, from);
-  for (const date of changeDates(history, from, to)) {
+  for (const date of changeDays(history).filter((d) => d > from && d <= to)) {
     const after = snapshotAt(history, date);
     changes.push(...stepDiff(history, before, after, date));
     before = after;

@@ -1,4 +1,4 @@
-import { HEAD_POST, type History } from '../core/model.ts';
+import { changeDays, HEAD_POST, type History } from '../core/model.ts';
 import type { TreeNode } from '../core/queries.ts';
 import { Snapshot, snapshotAt, versionAt } from '../core/snapshot.ts';
 import type { Day } from '../core/time.ts';
@@ -11,22 +11,6 @@ function field(value: string | null | undefined): string {
 
 function csv(header: string[], rows: Array<Array<string | null | undefined>>): string {
   return `${[header.join(','), ...rows.map((row) => row.map(field).join(','))].join('\n')}\n`;
-}
-
-/** Every day on which something changes, in order. */
-function changeDays(history: History): Day[] {
-  const days = new Set<Day>();
-  const add = (vs: Array<{ from: Day; to: Day | null }>) => {
-    for (const v of vs) {
-      days.add(v.from);
-      if (v.to !== null) days.add(v.to);
-    }
-  };
-  for (const r of history.units.values()) add(r.versions);
-  for (const r of history.people.values()) add(r.versions);
-  add(history.posts);
-  add(history.lines);
-  return [...days].sort();
 }
 
 export interface CsvExport {
