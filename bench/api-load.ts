@@ -1,12 +1,13 @@
 // Load test of the HTTP API on loopback with autocannon: a tree query, and a plan taken through
 // create → propose → approve → apply. Prints a JSON summary and rewrites BENCHMARKS.md's API section.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { seedExamples } from '../src/engine/examples.ts';
 import { OrgEngine } from '../src/engine/org-engine.ts';
 import { serve } from '../src/server/serve.ts';
+import { describeMachine, writeSection } from './benchmarks-file.ts';
 
 const quick = process.argv.includes('--quick');
 const dir = mkdtempSync(join(tmpdir(), 'orgshift-bench-'));
@@ -66,7 +67,7 @@ await engine.close();
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({ results }, null, 2));
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const machine = describeMachine();
 const table = [
   '## HTTP API under load (`npm run bench`, autocannon on loopback)',
   '',
@@ -80,16 +81,4 @@ const table = [
   'Each applied plan replays the whole history (see docs/architecture.md), so apply throughput falls as plans accumulate.',
   '',
 ].join('\n');
-const file = join(import.meta.dirname, '..', 'BENCHMARKS.md');
-let doc = '# Benchmarks\n\nEach section is rewritten by the benchmark that owns it.\n\n';
-try {
-  doc = readFileSync(file, 'utf8');
-} catch {
-  // first run
-}
-const start = doc.indexOf('## HTTP API under load');
-if (start >= 0) {
-  const end = doc.indexOf('\n## ', start + 3);
-  doc = doc.slice(0, start) + table + (end >= 0 ? doc.slice(end + 1) : '');
-} else doc += table;
-writeFileSync(file, doc);
+writeSection('## HTTP API under load', table);

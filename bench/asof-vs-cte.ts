@@ -1,12 +1,10 @@
 // The full organization as of a date: Orgshift (history in memory, as the engine caches it) against
 // the SQL peer, a PostgreSQL recursive CTE over period tables with GiST range indexes, on the same
 // generated data in the same run. Ratio = peer time / Orgshift time.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { tree } from '../src/core/queries.ts';
 import { replay } from '../src/core/replay.ts';
+import { describeMachine, writeSection } from './benchmarks-file.ts';
 import { generateOrganization } from './generate.ts';
 
 const arg = (name: string, fallback: number) => {
@@ -122,7 +120,7 @@ try {
     ),
   );
 
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL on loopback`;
+  const machine = `${describeMachine()}, PostgreSQL on loopback`;
   const section = [
     '## Full organization as of a date, against a PostgreSQL recursive CTE (`npm run bench`)',
     '',
@@ -141,14 +139,7 @@ try {
     'engine of the performance issue is what should reach the target; this is the baseline it starts from.',
     '',
   ].join('\n');
-  const file = join(import.meta.dirname, '..', 'BENCHMARKS.md');
-  let doc = readFileSync(file, 'utf8');
-  const start = doc.indexOf('## Full organization as of a date');
-  if (start >= 0) {
-    const end = doc.indexOf('\n## ', start + 3);
-    doc = doc.slice(0, start) + section + (end >= 0 ? doc.slice(end + 1) : '');
-  } else doc += `\n${section}`;
-  writeFileSync(file, doc);
+  writeSection('## Full organization as of a date', section);
 } finally {
   await db.end();
   await admin.query(`drop database if exists ${database} with (force)`);

@@ -1,12 +1,10 @@
 // How the cost of a plan's impact grows with the organization: a plan touching k = 10 people on
 // generated organizations of n people. The issue's goal is roughly O(k log n); this measures it.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { impact } from '../src/core/impact.ts';
 import { checkPlans, replay } from '../src/core/replay.ts';
 import { parsePlan } from '../src/formats/plan-file.ts';
+import { describeMachine, writeSection } from './benchmarks-file.ts';
 
 const quick = process.argv.includes('--quick');
 const sizes = quick ? [1_000, 4_000] : [1_000, 4_000, 16_000];
@@ -74,7 +72,7 @@ console.log(
   ),
 );
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const machine = describeMachine();
 const section = [
   '## Impact cost against organization size (`npm run bench`)',
   '',
@@ -91,11 +89,4 @@ const section = [
   'events applied incrementally) is the way to make both proportional to the change.',
   '',
 ].join('\n');
-const file = join(import.meta.dirname, '..', 'BENCHMARKS.md');
-let doc = readFileSync(file, 'utf8');
-const start = doc.indexOf('## Impact cost against organization size');
-if (start >= 0) {
-  const end = doc.indexOf('\n## ', start + 3);
-  doc = doc.slice(0, start) + section + (end >= 0 ? doc.slice(end + 1) : '');
-} else doc += `\n${section}`;
-writeFileSync(file, doc);
+writeSection('## Impact cost against organization size', section);
