@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { run } from '../src/cli/main.ts';
 import { formatProblem, type Problem } from '../src/core/errors.ts';
 import type { History, Plan } from '../src/core/model.ts';
 import { checkPlans, type SequencedPlan } from '../src/core/replay.ts';
@@ -80,3 +81,23 @@ changes:
   - launch: { business: Storefront, unit: Sales East }
   - launch: { business: Cloud, unit: Platform }
 `;
+
+/** Runs the CLI in-process, as `bin/orgshift ARGS` would, with `stdin` on standard input. */
+export async function runCli(
+  args: string[],
+  stdin = '',
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const line = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
+  const code = await run(args, {
+    out: (t) => {
+      stdout += line(t);
+    },
+    err: (t) => {
+      stderr += line(t);
+    },
+    stdin: async () => stdin,
+  });
+  return { code, stdout, stderr };
+}

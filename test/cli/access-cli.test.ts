@@ -3,25 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.ts';
+import { runCli } from '../helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'orgshift-access-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(stdin: string, ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, {
-    out: (t) => {
-      stdout += `${t}\n`;
-    },
-    err: (t) => {
-      stderr += `${t}\n`;
-    },
-    stdin: async () => stdin,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (stdin: string, ...args: string[]) => runCli(args, stdin);
 
 describe('users, tokens and the audit log from the CLI', () => {
   const db = join(dir, 'org.db');

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.ts';
-import { EXAMPLES_DIR, ROOT } from '../helpers.ts';
+import { EXAMPLES_DIR, ROOT, runCli } from '../helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'orgshift-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,19 +14,7 @@ function freshDb(): string {
   return join(dir, `org-${counter}.db`);
 }
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, {
-    out: (t) => {
-      stdout += t.endsWith('\n') ? t : `${t}\n`;
-    },
-    err: (t) => {
-      stderr += t.endsWith('\n') ? t : `${t}\n`;
-    },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => runCli(args);
 
 const EXAMPLES = [
   '00-local-life-baseline',

@@ -2,9 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
-import { ROOT } from '../helpers.ts';
+import { ROOT, runCli } from '../helpers.ts';
 
 // Real data from ../shared/data (never copied into the repository): AdventureWorks HR, 290 employees
 // whose manager tree is a SQL Server hierarchyid (OrganizationNode, in hex).
@@ -97,24 +96,17 @@ describe('AdventureWorks HR', () => {
     writeFileSync(join(dir, 'units.csv'), `${units.join('\n')}\n`);
     writeFileSync(join(dir, 'people.csv'), `${people.join('\n')}\n`);
     const db = join(dir, 'aw.db');
-    let stderr = '';
-    const code = await run(
-      [
-        '--db',
-        db,
-        'import',
-        '--root',
-        'Adventure Works',
-        '--units',
-        join(dir, 'units.csv'),
-        '--people',
-        join(dir, 'people.csv'),
-      ],
-      {
-        out: () => {},
-        err: (t) => (stderr += t),
-      },
-    );
+    const { code, stderr } = await runCli([
+      '--db',
+      db,
+      'import',
+      '--root',
+      'Adventure Works',
+      '--units',
+      join(dir, 'units.csv'),
+      '--people',
+      join(dir, 'people.csv'),
+    ]);
     expect(code, stderr).toBe(0);
 
     const engine = await OrgEngine.open(db);

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
-import { ROOT } from '../helpers.ts';
+import { ROOT, runCli } from '../helpers.ts';
 
 // Real data from ../shared/data (never copied into the repository): the MySQL "employees" sample,
 // 1,000 employees and 1,103 department periods, as a SQLite file.
@@ -66,24 +65,17 @@ describe('the MySQL employees sample', () => {
     writeFileSync(join(dir, 'units.csv'), `${units.join('\n')}\n`);
     writeFileSync(join(dir, 'people.csv'), `${people.join('\n')}\n`);
     const db = join(dir, 'employees.db');
-    let stderr = '';
-    const code = await run(
-      [
-        '--db',
-        db,
-        'import',
-        '--root',
-        'Employees',
-        '--units',
-        join(dir, 'units.csv'),
-        '--people',
-        join(dir, 'people.csv'),
-      ],
-      {
-        out: () => {},
-        err: (t) => (stderr += t),
-      },
-    );
+    const { code, stderr } = await runCli([
+      '--db',
+      db,
+      'import',
+      '--root',
+      'Employees',
+      '--units',
+      join(dir, 'units.csv'),
+      '--people',
+      join(dir, 'people.csv'),
+    ]);
     expect(code, stderr).toBe(0);
     expect(stderr).toContain(
       `read ${departments.length + periods.length} rows: ${departments.length + periods.length} accepted, 0 rejected`,
@@ -142,26 +134,19 @@ describe('the MySQL employees sample', () => {
       return path;
     });
     const db = join(dir, 'heads.db');
-    let stderr = '';
-    const code = await run(
-      [
-        '--db',
-        db,
-        'import',
-        '--root',
-        'Employees',
-        '--units',
-        files[0]!,
-        '--people',
-        files[1]!,
-        '--posts',
-        files[2]!,
-      ],
-      {
-        out: () => {},
-        err: (t) => (stderr += t),
-      },
-    );
+    const { code, stderr } = await runCli([
+      '--db',
+      db,
+      'import',
+      '--root',
+      'Employees',
+      '--units',
+      files[0]!,
+      '--people',
+      files[1]!,
+      '--posts',
+      files[2]!,
+    ]);
     expect(code, stderr).toBe(0);
     const engine = await OrgEngine.open(db);
     for (const date of [

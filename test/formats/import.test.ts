@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
+import { runCli } from '../helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'orgshift-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,12 +19,7 @@ function files(contents: Record<string, string | Buffer>): Record<string, string
   return paths;
 }
 
-async function cli(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { out: (t) => (stdout += `${t}\n`), err: (t) => (stderr += `${t}\n`) });
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => runCli(args);
 
 const UNITS = `\uFEFFunit_id,name,type,parent_id,valid_from,valid_to
 C,Company,company,,2020-01-01,

@@ -69,85 +69,75 @@ describe('arbitrary plan files', () => {
 describe('arbitrary operation sequences against a generated organization', () => {
   it('accept only plans that keep every invariant, and leave the store byte-for-byte unchanged on refusal', async () => {
     let run = 0;
-    let accepted = 0;
-    let refusedCount = 0;
+    const tally = { accepted: 0, refused: 0 };
     await fc.assert(
       fc.asyncProperty(
         fc.tuple(planSource(1), planSource(2), planSource(3), planSource(4)),
         async (sources) => {
           run += 1;
-          const engine = await OrgEngine.open(join(dir, `run-${run}.db`));
-          try {
-            await engine.apply('default', { plan: plan(BASE), source: BASE });
-            for (const source of sources) {
-              const before = await engine.store.dump();
-              const p = parsePlan(source, 'random.yaml');
-              try {
-                await engine.apply('default', { plan: p, source });
-              } catch (error) {
-                expect(error).toBeInstanceOf(OrgshiftError);
-                const refused = error as OrgshiftError;
-                expect(refused.id).toBe('plan_refused');
-                for (const problem of refused.problems)
-                  expect(problem.location?.line).toBeGreaterThanOrEqual(1);
-                expect(await engine.store.dump()).toBe(before);
-                refusedCount += 1;
-                continue;
-              }
-              accepted += 1;
-              const history = await engine.history('default');
-              for (const date of DATES) expect(checkInvariants(history, date)).toEqual([]);
-            }
-          } finally {
-            await engine.close();
-          }
+          await applyRandomPlans(join(dir, `run-${run}.db`), BASE, sources, tally, 'plan_refused');
         },
       ),
       { numRuns: 40 },
     );
     // Both paths must be exercised, or the property proves nothing.
-    expect(accepted).toBeGreaterThan(5);
-    expect(refusedCount).toBeGreaterThan(5);
+    expect(tally.accepted).toBeGreaterThan(5);
+    expect(tally.refused).toBeGreaterThan(5);
   });
 });
 
 describe('arbitrary operation sequences against generated organizations', () => {
   it('keep every invariant or refuse with a located error, leaving the store unchanged', async () => {
     let run = 0;
-    let accepted = 0;
-    let refusedCount = 0;
+    const tally = { accepted: 0, refused: 0 };
     const scenario = organization.chain((org) =>
       fc.tuple(fc.constant(org), planOver(org, 1), planOver(org, 2), planOver(org, 3)),
     );
     await fc.assert(
       fc.asyncProperty(scenario, async ([org, ...sources]) => {
         run += 1;
-        const engine = await OrgEngine.open(join(dir, `generated-${run}.db`));
-        try {
-          await engine.apply('default', { plan: plan(org.source), source: org.source });
-          for (const source of sources) {
-            const before = await engine.store.dump();
-            try {
-              await engine.apply('default', { plan: parsePlan(source, 'random.yaml'), source });
-            } catch (error) {
-              expect(error).toBeInstanceOf(OrgshiftError);
-              for (const problem of (error as OrgshiftError).problems)
-                expect(problem.location?.line).toBeGreaterThanOrEqual(1);
-              expect(await engine.store.dump()).toBe(before);
-              refusedCount += 1;
-              continue;
-            }
-            accepted += 1;
-            const history = await engine.history('default');
-            for (const date of DATES) expect(checkInvariants(history, date)).toEqual([]);
-          }
-        } finally {
-          await engine.close();
-        }
+        await applyRandomPlans(join(dir, `generated-${run}.db`), org.source, sources, tally);
       }),
       { numRuns: 40 },
     );
-    expect(accepted).toBeGreaterThan(5);
-    expect(refusedCount).toBeGreaterThan(5);
+    expect(tally.accepted).toBeGreaterThan(5);
+    expect(tally.refused).toBeGreaterThan(5);
   });
 });
+
+/**
+ * Applies a base organization, then each random plan: an accepted plan must leave every invariant
+ * true on every date; a refused one must be an OrgshiftError with located problems (of `refusalId`,
+ * when given) and leave the store byte-for-byte unchanged.
+ */
+async function applyRandomPlans(
+  path: string,
+  base: string,
+  sources: string[],
+  tally: { accepted: number; refused: number },
+  refusalId?: string,
+): Promise<void> {
+  const engine = await OrgEngine.open(path);
+  try {
+    await engine.apply('default', { plan: plan(base), source: base });
+    for (const source of sources) {
+      const before = await engine.store.dump();
+      try {
+        await engine.apply('default', { plan: parsePlan(source, 'random.yaml'), source });
+      } catch (error) {
+        expect(error).toBeInstanceOf(OrgshiftError);
+        const refused = error as OrgshiftError;
+        if (refusalId !== undefined) expect(refused.id).toBe(refusalId);
+        for (const problem of refused.problems) expect(problem.location?.line).toBeGreaterThanOrEqual(1);
+        expect(await engine.store.dump()).toBe(before);
+        tally.refused += 1;
+        continue;
+      }
+      tally.accepted += 1;
+      const history = await engine.history('default');
+      for (const date of DATES) expect(checkInvariants(history, date)).toEqual([]);
+    }
+  } finally {
+    await engine.close();
+  }
+}

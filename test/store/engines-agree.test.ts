@@ -1,13 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/main.ts';
-import { examplePlans } from '../helpers.ts';
+import { examplePlans, runCli } from '../helpers.ts';
 import { dialects } from './dialects.ts';
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  const code = await run(args, { out: (t) => (stdout += `${t}\n`), err: () => {} });
-  return { code, stdout };
-}
+const cli = (...args: string[]) => runCli(args);
 
 const engines = dialects();
 afterAll(async () => {
