@@ -27,6 +27,8 @@ export interface TreeNode {
 export interface TreeResult {
   asOf: Day;
   root: TreeNode | null;
+  /** Dotted reporting lines between people whose primary units are both in the tree. */
+  dotted: Array<{ person: PersonRef; manager: PersonRef; fromUnit: string; toUnit: string }>;
 }
 
 export interface PersonResult {
@@ -172,7 +174,8 @@ export function tree(
 ): TreeResult {
   const snap = snapshotAt(history, asOf);
   const start = options.unit === undefined ? snap.roots[0] : findRecord(history, 'unit', options.unit, asOf);
-  if (start === undefined) return { asOf, root: null };
+  if (start === undefined) return { asOf, root: null, dotted: [] };
+  const included = new Set<string>();
   const build = (id: string, depth: number): TreeNode => {
     const unit = snap.units.get(id)!;
     const posts = [...snap.postsOfUnit(id)].sort(
@@ -190,6 +193,7 @@ export function tree(
     if (headId === null)
       postList.unshift({ post: HEAD_POST, person: null, concurrent: false, inferred: false });
     const expand = options.depth === undefined || depth < options.depth;
+    included.add(id);
     return {
       id,
       name: unit.name,
@@ -206,7 +210,22 @@ export function tree(
       children: expand ? unit.children.map((c) => build(c, depth + 1)) : [],
     };
   };
-  return { asOf, root: build(start, 0) };
+  const root = build(start, 0);
+  const dotted: TreeResult['dotted'] = [];
+  for (const line of snap.lines) {
+    if (line.kind !== 'dotted') continue;
+    const fromUnit = snap.people.get(line.person)?.unit;
+    const toUnit = snap.people.get(line.manager)?.unit;
+    if (fromUnit === undefined || toUnit === undefined) continue;
+    if (!included.has(fromUnit) || !included.has(toUnit)) continue;
+    dotted.push({
+      person: personRef(snap, line.person),
+      manager: personRef(snap, line.manager),
+      fromUnit,
+      toUnit,
+    });
+  }
+  return { asOf, root, dotted };
 }
 
 export function person(history: History, ref: string, asOf: Day): PersonResult {

@@ -258,11 +258,20 @@ export class OrgEngine {
 
   /** What `plan` would change, on its effective date, if it were applied now. Refused plans throw. */
   async impact(orgName: string, plan: Plan): Promise<Impact> {
+    return (await this.preview(orgName, plan)).impact;
+  }
+
+  /** The organization's history without and with the plan, and what the plan changes. */
+  async preview(orgName: string, plan: Plan): Promise<{ before: History; after: History; impact: Impact }> {
     const before = await this.history(orgName);
     const result = await this.check(orgName, [plan]);
     if (!result.ok)
       throw new OrgshiftError('plan_refused', `plan "${plan.id}" would be refused`, result.problems);
-    return impact(before, result.history, plan.effective, plan.id);
+    return {
+      before,
+      after: result.history,
+      impact: impact(before, result.history, plan.effective, plan.id),
+    };
   }
 
   async stats(orgName: string, asOf: Day, options: StatsOptions = {}, knownAt?: string) {

@@ -24,7 +24,7 @@ import { scimGroup, scimList, scimUser } from '../formats/scim.ts';
 import type { AccessService, Principal } from './access.ts';
 import { verifyAuditChain } from './audit.ts';
 import { atLeast, randomSecret, sameSecret } from './auth.ts';
-import { PAGE_HTML } from './page.ts';
+import { loadPage } from './page.ts';
 import * as S from './schemas.ts';
 
 /** The one place where error ids become HTTP statuses. */
@@ -83,6 +83,8 @@ type DraftState = (typeof DRAFT_STATES)[number];
 export interface AppOptions {
   /** Marks cookies Secure (behind TLS). Default: when the request came over https. */
   secureCookies?: boolean;
+  /** The built page's folder (default: dist/web). */
+  pageDir?: string;
 }
 
 /**
@@ -136,7 +138,7 @@ export function createApp(
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
     c.header('X-Frame-Options', 'DENY');
-    c.header('Cache-Control', 'no-store');
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
 
   const PUBLIC = new Set(['/api/login', '/api/openapi.json', '/api/health']);
@@ -690,6 +692,34 @@ export function createApp(
     },
   );
 
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/drafts/{id}/preview',
+      summary: "The unit tree on the plan's effective date without and with the plan, and its impact",
+      security: secured,
+      request: { params: S.IdParam },
+      responses: {
+        200: json(S.PreviewSchema, 'before, after and impact'),
+        422: json(S.ErrorSchema, 'the plan would be refused'),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      const row = await visibleDraft(c, c.req.valid('param').id);
+      const preview = await engine.preview(org, parsePlan(row.source, row.file));
+      return c.json(
+        {
+          date: preview.impact.date,
+          before: queries.tree(preview.before, preview.impact.date),
+          after: queries.tree(preview.after, preview.impact.date),
+          impact: preview.impact,
+        },
+        200,
+      );
+    },
+  );
+
   // ---- analytics -----------------------------------------------------------------------
 
   app.openapi(
@@ -709,7 +739,13 @@ export function createApp(
         ...(q.maxChain ? { maxChain: Number(q.maxChain) } : {}),
       };
       return c.json(
-        { ...stats(history, q.asOf ?? today(), options), headcountOverTime: headcountOverTime(history) },
+        {
+          ...stats(history, q.asOf ?? today(), options),
+          headcountOverTime: headcountOverTime(
+            history,
+            q.unit === undefined ? undefined : queries.findRecord(history, 'unit', q.unit),
+          ),
+        },
         200,
       );
     },
@@ -1104,7 +1140,20 @@ export function createApp(
     },
   });
   app.get('/api/health', (c) => c.json({ ok: true }));
-  app.get('/', (c) => c.html(PAGE_HTML));
+  const page = loadPage(options.pageDir);
+  const pageFile = (path: string) => {
+    const file = page.get(path);
+    if (!file) return undefined;
+    return new Response(file.body, {
+      headers: {
+        'Content-Type': file.type,
+        // Built assets carry a content hash in their names; the HTML does not.
+        ...(path.startsWith('/assets/') ? { 'Cache-Control': 'public, max-age=31536000, immutable' } : {}),
+      },
+    });
+  };
+  app.get('/', (c) => pageFile('/index.html') ?? c.notFound());
+  app.get('/assets/*', (c) => pageFile(c.req.path) ?? c.notFound());
   return app;
 }
 

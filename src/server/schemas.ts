@@ -76,7 +76,15 @@ export const TreeNodeSchema: z.ZodType<TreeNodeShape> = z
   )
   .openapi('TreeNode');
 
-export const TreeSchema = z.object({ asOf: Day, root: TreeNodeSchema.nullable() }).openapi('Tree');
+export const TreeSchema = z
+  .object({
+    asOf: Day,
+    root: TreeNodeSchema.nullable(),
+    dotted: z.array(
+      z.object({ person: PersonRef, manager: PersonRef, fromUnit: z.string(), toUnit: z.string() }),
+    ),
+  })
+  .openapi('Tree');
 
 export const PersonSchema = z
   .object({
@@ -305,8 +313,13 @@ export const ImpactSchema = z
   })
   .openapi('Impact');
 
+export const PreviewSchema = z
+  .object({ date: Day, before: TreeSchema, after: TreeSchema, impact: ImpactSchema })
+  .openapi('Preview');
+
 export const StatsQuery = z.object({
   asOf: Day.optional(),
+  unit: z.string().min(1).max(500).optional().openapi({ description: 'headcount over time for this unit' }),
   maxPosts: z.string().regex(/^\d+$/).optional(),
   maxChain: z.string().regex(/^\d+$/).optional(),
 });
