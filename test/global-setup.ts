@@ -1,6 +1,14 @@
-import { build } from 'vite';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-/** The browser tests need the page; building it here means they always test the current sources. */
-export default async function setup(): Promise<void> {
-  await build({ configFile: 'vite.config.ts', logLevel: 'warn' });
+/**
+ * The browser tests need the page; building it here means they always test the current sources.
+ * A child process, because Vitest sets NODE_ENV=test and the page must be the production build.
+ */
+export default function setup(): void {
+  execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { ...process.env, NODE_ENV: 'production' },
+    stdio: 'inherit',
+  });
 }

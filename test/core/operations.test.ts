@@ -284,6 +284,13 @@ describe('posts, people and reporting lines', () => {
     expect(
       person(history, 'Finn Eng', '2021-01-01').directReports.map((r) => [r.name, r.via]),
     ).toContainEqual(['Dee Seller', 'dotted']);
+    // The tree carries the dotted line between the two people's units, for the chart to draw.
+    const t = tree(history, '2021-01-01');
+    expect(t.dotted.map((d) => [d.person.name, d.manager.name, d.fromUnit, d.toUnit])).toEqual([
+      ['Dee Seller', 'Finn Eng', 'sales-east', 'engineering'],
+    ]);
+    expect(tree(history, '2021-01-01', { unit: 'Sales' }).dotted).toEqual([]);
+    expect(tree(history, '2020-06-01').dotted).toEqual([]);
   });
 
   it('refuses a reporting cycle, naming the people in it', () => {

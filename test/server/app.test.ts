@@ -343,6 +343,50 @@ describe('impact, analytics and scenarios through the API', () => {
     );
   });
 
+  it('previews a draft: the tree on its date without and with it, and its impact', async () => {
+    const source =
+      'plan: preview-fold\ntitle: t\neffective: 2023-05-01\nchanges:\n  - dissolve: { unit: Alimama, rest: Taobao Live }\n';
+    await f.request('/api/drafts', { method: 'POST', as: 'planner', body: JSON.stringify({ source }) });
+    const res = await f.request('/api/drafts/preview-fold/preview', { method: 'POST', as: 'planner' });
+    expect(res.status).toBe(200);
+    type Node = { name: string; children: Node[] };
+    const preview = await json<{
+      date: string;
+      before: { asOf: string; root: Node };
+      after: { asOf: string; root: Node };
+      impact: { unitChanges: Array<{ kind: string; unit: string }> };
+    }>(res);
+    const names = (n: Node): string[] => [n.name, ...n.children.flatMap(names)];
+    expect(preview.date).toBe('2023-05-01');
+    expect(preview.before.asOf).toBe('2023-05-01');
+    expect(names(preview.before.root)).toContain('Alimama');
+    expect(names(preview.after.root)).not.toContain('Alimama');
+    expect(names(preview.after.root).length).toBe(names(preview.before.root).length - 1);
+    expect(preview.impact.unitChanges).toEqual([
+      expect.objectContaining({ kind: 'unit-dissolved', unit: 'Alimama' }),
+    ]);
+    expect(
+      (await f.request('/api/drafts/preview-fold/preview', { method: 'POST', as: 'viewer' })).status,
+    ).toBe(404);
+  });
+
+  it('answers headcount over time for one unit, and 404 for a unit that does not exist', async () => {
+    type Series = {
+      headcountOverTime: Array<{ date: string; headcount: number }>;
+      headcount: Array<{ unit: string; total: number }>;
+    };
+    const whole = await json<Series>(f.request('/api/stats?asOf=2022-01-07', { as: 'viewer' }));
+    const unit = await json<Series>(
+      f.request('/api/stats?asOf=2022-01-07&unit=Big%20Taobao', { as: 'viewer' }),
+    );
+    const onDay = (s: Series, day: string) =>
+      [...s.headcountOverTime].reverse().find((p) => p.date <= day)!.headcount;
+    expect(onDay(unit, '2022-01-07')).toBe(whole.headcount.find((h) => h.unit === 'Big Taobao')!.total);
+    expect(onDay(unit, '2022-01-07')).toBeLessThan(onDay(whole, '2022-01-07'));
+    expect(onDay(unit, '2021-11-30')).toBe(0);
+    expect((await f.request('/api/stats?unit=No%20Such%20Unit', { as: 'viewer' })).status).toBe(404);
+  });
+
   it('answers analytics on the organization the reader may see', async () => {
     const all = await json<{ people: number; flags: { unitsWithoutHead: string[] } }>(
       f.request('/api/stats?asOf=2022-01-07', { as: 'viewer' }),

@@ -85,6 +85,8 @@ export function OrgChart(props: Props) {
   const frame = useRef(0);
   const layoutRef = useRef(layout);
   layoutRef.current = layout;
+  const marksRef = useRef(marks);
+  marksRef.current = marks;
   const regionRef = useRef(region);
   regionRef.current = region;
   const denseRef = useRef(dense);
@@ -179,12 +181,16 @@ export function OrgChart(props: Props) {
     if (svg && zoomRef.current) select(svg).call(zoomRef.current.transform, t);
   }, []);
 
-  /** The whole chart on screen; with `readable`, never so small that the cards cannot be read. */
+  /**
+   * The whole chart on screen; with `readable`, never so small that the cards cannot be read.
+   * With marks, the marked units and their parents rather than the whole chart.
+   */
   const fitView = useCallback(
     (readable = false) => {
       const svg = svgRef.current;
       if (!svg) return;
-      const { x0, y0, x1, y1 } = layoutRef.current.bounds;
+      const { x0, y0, x1, y1 } =
+        markedBounds(layoutRef.current, marksRef.current) ?? layoutRef.current.bounds;
       const w = svg.clientWidth || 800;
       const h = svg.clientHeight || 600;
       const whole = Math.min(1, (w - 40) / Math.max(1, x1 - x0), (h - 40) / Math.max(1, y1 - y0));
@@ -387,4 +393,22 @@ export function OrgChart(props: Props) {
       </svg>
     </div>
   );
+}
+
+function markedBounds(
+  layout: Layout,
+  marks: ReadonlyMap<string, Mark> | undefined,
+): Layout['bounds'] | undefined {
+  if (!marks || marks.size === 0) return undefined;
+  const bounds = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+  for (const n of layout.nodes) {
+    if (!marks.has(n.unit.name)) continue;
+    for (const m of n.parent >= 0 ? [n, layout.nodes[n.parent]!] : [n]) {
+      bounds.x0 = Math.min(bounds.x0, m.x);
+      bounds.y0 = Math.min(bounds.y0, m.y);
+      bounds.x1 = Math.max(bounds.x1, m.x + CARD_W);
+      bounds.y1 = Math.max(bounds.y1, m.y + CARD_H);
+    }
+  }
+  return bounds.x0 === Infinity ? undefined : bounds;
 }

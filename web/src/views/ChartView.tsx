@@ -2,16 +2,20 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   type AppliedPlans,
   api,
+  type Diff,
   type Person,
   q,
   type SearchResults,
   type Tree,
   type TreeNode,
 } from '../api.ts';
+import { MARK_COLOURS } from '../chart/card.ts';
 import { savePdf, savePng, saveSvg } from '../chart/exporting.ts';
 import { collapsedBelow, countUnits, idByNamePath, pathTo } from '../chart/layout.ts';
+import { marksOf } from '../chart/marks.ts';
 import { type ChartHandle, OrgChart } from '../chart/OrgChart.tsx';
 import { addDays, dayNumber, dayOf, today } from '../dates.ts';
+import { describeChange } from '../describe.ts';
 import type { UrlState } from '../url.ts';
 
 interface ViewProps {
@@ -110,6 +114,23 @@ export function ChartView({ url, update }: ViewProps) {
       return next;
     });
 
+  // The latest restructuring on or before the date; on its own date, the units it changed are coloured.
+  const latest = [...plans].reverse().find((p) => p.effective <= asOf);
+  const [latestDiff, setLatestDiff] = useState<Diff | null>(null);
+  useEffect(() => {
+    if (!latest) return;
+    api<Diff>('GET', `/api/diff${q({ from: addDays(latest.effective, -1), to: latest.effective })}`)
+      .then(setLatestDiff)
+      .catch(() => setLatestDiff(null));
+  }, [latest]);
+  const marks = useMemo(
+    () =>
+      latest && latestDiff && latest.effective === asOf && latestDiff.to === asOf
+        ? marksOf(latestDiff.changes.filter((c) => c.kind.startsWith('unit-'))).after
+        : undefined,
+    [latest, latestDiff, asOf],
+  );
+
   const root = tree?.root ?? null;
   const selectedUnit = useMemo(
     () => (root && selected ? findUnit(root, selected) : undefined),
@@ -188,6 +209,7 @@ export function ChartView({ url, update }: ViewProps) {
             onSelectPerson={(person) => update({ person })}
             highlight={highlight}
             selected={selected}
+            marks={marks}
             label={`Organization chart as of ${asOf}`}
           />
         ) : (
@@ -199,11 +221,36 @@ export function ChartView({ url, update }: ViewProps) {
           ) : selectedUnit ? (
             <UnitPanel unit={selectedUnit} onPerson={(person) => update({ person })} update={update} />
           ) : (
-            <p className="hint">
-              Choose a unit or a head to see details. Drag to pan, scroll to zoom; arrow keys, + and − work
-              too. ⇄ marks a concurrent post; purple dashes are dotted reporting lines; * marks an inferred
-              fact.
-            </p>
+            <>
+              {latest && latestDiff && latestDiff.to === latest.effective && (
+                <section className="recent" aria-label="Latest restructuring">
+                  <h2>{latest.effective === asOf ? 'Changed on this date' : 'Latest restructuring'}</h2>
+                  <p>
+                    <strong>{latest.title}</strong> — effective {latest.effective}
+                    {latest.announcedBy ? `, announced by ${latest.announcedBy}` : ''}
+                  </p>
+                  {marks && marks.size > 0 && (
+                    <p className="legend">
+                      {[...new Set(marks.values())].map((m) => (
+                        <span key={m} className="legend-item">
+                          <span className="swatch" style={{ borderColor: MARK_COLOURS[m] }} /> {m}
+                        </span>
+                      ))}
+                    </p>
+                  )}
+                  <ul>
+                    {latestDiff.changes.map((c) => (
+                      <li key={describeChange(c)}>{describeChange(c)}</li>
+                    ))}
+                  </ul>
+                </section>
+              )}
+              <p className="hint">
+                Choose a unit or a head to see details. Drag to pan, scroll to zoom; arrow keys, + and − work
+                too. ⇄ marks a concurrent post; purple dashes are dotted reporting lines; * marks an inferred
+                fact.
+              </p>
+            </>
           )}
         </aside>
       </div>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   ApiError,
   type AppliedPlans,
@@ -11,8 +11,10 @@ import {
 } from '../api.ts';
 import { MARK_COLOURS } from '../chart/card.ts';
 import type { Mark } from '../chart/layout.ts';
+import { marksOf } from '../chart/marks.ts';
 import { OrgChart } from '../chart/OrgChart.tsx';
 import { today } from '../dates.ts';
+import { describeChange } from '../describe.ts';
 import type { UrlState } from '../url.ts';
 import { YamlEditor } from './YamlEditor.tsx';
 
@@ -30,45 +32,6 @@ changes:
       type: center
       parent: Big Taobao
 `;
-
-/** Which unit names a plan's changes mark, in the chart before and in the chart after. */
-export function marksOf(changes: Preview['impact']['unitChanges']): {
-  before: Map<string, Mark>;
-  after: Map<string, Mark>;
-} {
-  const before = new Map<string, Mark>();
-  const after = new Map<string, Mark>();
-  const names = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
-  for (const c of changes) {
-    switch (c.kind) {
-      case 'unit-created':
-        for (const n of names(c.unit)) after.set(n, 'created');
-        break;
-      case 'unit-renamed':
-        for (const n of names(c.from)) before.set(n, 'renamed');
-        for (const n of names(c.to)) after.set(n, 'renamed');
-        break;
-      case 'unit-moved':
-        for (const n of names(c.unit)) {
-          before.set(n, 'moved');
-          after.set(n, 'moved');
-        }
-        break;
-      case 'unit-merged':
-        for (const n of names(c.units)) before.set(n, 'merged');
-        for (const n of names(c.into)) after.set(n, 'merged');
-        break;
-      case 'unit-split':
-        for (const n of names(c.unit)) before.set(n, 'split');
-        for (const n of names(c.into)) after.set(n, 'split');
-        break;
-      case 'unit-dissolved':
-        for (const n of names(c.unit)) before.set(n, 'dissolved');
-        break;
-    }
-  }
-  return { before, after };
-}
 
 export function PlansView({
   me,
@@ -104,15 +67,20 @@ export function PlansView({
     reload().catch((e: Error) => setMessage(e.message));
   }, [reload]);
 
-  // A newly selected plan: its text into the editor, earlier results cleared.
+  // The selected plan's text into the editor.
   const draftSource = draft?.source;
   useEffect(() => {
-    setProblems([]);
-    setMessage('');
-    setPreview(null);
     if (selected === NEW) setSource(template());
     else if (draftSource !== undefined) setSource(draftSource);
   }, [selected, draftSource]);
+
+  /** Another plan chosen: the last one's results go. */
+  const choose = (plan: string) => {
+    setProblems([]);
+    setMessage('');
+    setPreview(null);
+    update({ plan });
+  };
 
   const run = async (what: () => Promise<void>) => {
     setBusy(true);
@@ -187,7 +155,7 @@ export function PlansView({
     <main className="plans-view">
       <nav className="plan-list" aria-label="Plans">
         {rank >= 1 && (
-          <button type="button" onClick={() => update({ plan: NEW })}>
+          <button type="button" onClick={() => choose(NEW)}>
             New plan
           </button>
         )}
@@ -205,7 +173,7 @@ export function PlansView({
                     <button
                       type="button"
                       className={d.id === selected ? 'link-button current' : 'link-button'}
-                      onClick={() => update({ plan: d.id })}
+                      onClick={() => choose(d.id)}
                     >
                       {d.title}
                     </button>
@@ -283,14 +251,23 @@ export function PlansView({
 function ImpactView({ preview }: { preview: Preview }) {
   const { impact } = preview;
   const marks = useMemo(() => marksOf(impact.unitChanges), [impact]);
+  const section = useRef<HTMLElement>(null);
+  useEffect(() => {
+    section.current?.scrollIntoView({ block: 'start' });
+  }, []);
   const none = new Set<string>();
   return (
-    <section className="impact" aria-label="Impact">
+    <section className="impact" aria-label="Impact" ref={section}>
       <h3>Impact on {preview.date}</h3>
-      <p>
+      <p className="impact-summary">
         Layers: {impact.layers.before} → {impact.layers.after}. {impact.managerChanges.length} people get a
         new manager; {impact.unitChanges.length} unit changes.
       </p>
+      <ul className="unit-changes">
+        {impact.unitChanges.map((c) => (
+          <li key={describeChange(c)}>{describeChange(c)}</li>
+        ))}
+      </ul>
       <div className="legend">
         {(Object.keys(MARK_COLOURS) as Mark[]).map((m) => (
           <span key={m} className="legend-item">

@@ -1,7 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { type AppliedPlans, api, type Diff, type Lineage, q } from '../api.ts';
 import { addDays, dayNumber } from '../dates.ts';
+import { describeChange } from '../describe.ts';
 import type { UrlState } from '../url.ts';
+import { buildGraph } from './lineage-graph.ts';
 
 export function TimelineView({ url, update }: { url: UrlState; update: (patch: Partial<UrlState>) => void }) {
   const [plans, setPlans] = useState<AppliedPlans['plans']>([]);
@@ -24,12 +26,18 @@ export function TimelineView({ url, update }: { url: UrlState; update: (patch: P
   const min = plans.length > 0 ? dayNumber(plans[0]!.effective) : 0;
   const max = plans.length > 0 ? dayNumber(plans[plans.length - 1]!.effective) : 1;
   const at = (day: string) => 40 + ((dayNumber(day) - min) / Math.max(1, max - min)) * 820;
+  const labelRows = labelRowsFor(plans.map((p) => at(p.effective)));
 
   return (
     <main className="timeline-view">
       <section aria-label="Restructurings over time">
         <h2>Restructurings over time</h2>
-        <svg className="timeline" viewBox="0 0 900 90" role="img" aria-label="Applied plans on a time axis">
+        <svg
+          className="timeline"
+          viewBox="0 -20 900 130"
+          role="img"
+          aria-label="Applied plans on a time axis"
+        >
           <line x1={30} y1={50} x2={870} y2={50} className="axis" />
           {plans.map((p, i) => (
             // biome-ignore lint/a11y/useSemanticElements: SVG has no button element
@@ -44,7 +52,7 @@ export function TimelineView({ url, update }: { url: UrlState; update: (patch: P
               onKeyDown={(e) => e.key === 'Enter' && setChosen(p.id)}
             >
               <circle r={7} />
-              <text y={i % 2 === 0 ? -14 : 26} textAnchor="middle">
+              <text y={LABEL_Y[labelRows[i] ?? 0]} textAnchor="middle">
                 {p.effective}
               </text>
               <title>{`${p.title} (${p.effective})`}</title>
@@ -71,7 +79,7 @@ export function TimelineView({ url, update }: { url: UrlState; update: (patch: P
             </h3>
             <ul>
               {diff.changes.map((c) => (
-                <li key={describe(c)}>{describe(c)}</li>
+                <li key={describeChange(c)}>{describeChange(c)}</li>
               ))}
             </ul>
           </section>
@@ -101,12 +109,17 @@ export function TimelineView({ url, update }: { url: UrlState; update: (patch: P
   );
 }
 
-function describe(change: Diff['changes'][number]): string {
-  const rest = Object.entries(change)
-    .filter(([k]) => !['kind', 'date', 'plan'].includes(k))
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v === null ? '—' : String(v)}`)
-    .join('; ');
-  return `${change.kind.replace(/-/g, ' ')} — ${rest}`;
+const LABEL_Y = [-14, 26, -30, 42];
+
+/** For each event's x, the first label row (above, below, higher, lower) where its date does not collide. */
+function labelRowsFor(xs: number[]): number[] {
+  const last = LABEL_Y.map(() => -Infinity);
+  return xs.map((x) => {
+    const row = last.findIndex((end) => x - end >= 76);
+    const chosen = row === -1 ? 0 : row;
+    last[chosen] = x;
+    return chosen;
+  });
 }
 
 const BOX_W = 210;
@@ -200,49 +213,4 @@ function LineageGraph({ unit }: { unit: string }) {
       </ol>
     </div>
   );
-}
-
-interface GraphNode {
-  name: string;
-  col: number;
-  row: number;
-  notes: string[];
-}
-
-export function buildGraph(lineage: Lineage): {
-  nodes: GraphNode[];
-  edges: Array<{ from: string; to: string; kind: string; label: string }>;
-} {
-  const nodes = new Map<string, GraphNode>();
-  const rows = new Map<number, number>();
-  const place = (name: string, col: number) => {
-    let node = nodes.get(name);
-    if (!node) {
-      const row = rows.get(col) ?? 0;
-      rows.set(col, row + 1);
-      node = { name, col, row, notes: [] };
-      nodes.set(name, node);
-    }
-    return node;
-  };
-  const edges: Array<{ from: string; to: string; kind: string; label: string }> = [];
-  const events = [...lineage.events].sort((a, b) => a.date.localeCompare(b.date));
-  // Merges, splits and renames decide the columns; creations, moves and dissolutions only annotate.
-  for (const e of events) {
-    if (e.kind !== 'merge' && e.kind !== 'split' && e.kind !== 'rename') continue;
-    const froms = e.from.map((n) => place(n, 0));
-    const col = Math.max(0, ...froms.map((f) => f.col)) + 1;
-    const label = `${e.kind === 'merge' ? 'merged' : e.kind === 'split' ? 'split' : 'renamed'} ${e.date}`;
-    for (const t of e.to) {
-      const target = place(t, col);
-      for (const f of froms) edges.push({ from: f.name, to: target.name, kind: e.kind, label });
-    }
-  }
-  for (const e of events) {
-    if (e.kind === 'create') for (const n of e.to) place(n, 0).notes.push(`created ${e.date}`);
-    else if (e.kind === 'move')
-      place(e.unit ?? lineage.unit, 0).notes.push(`moved to ${e.to[0] ?? '?'} ${e.date}`);
-    else if (e.kind === 'dissolve') for (const n of e.from) place(n, 0).notes.push(`dissolved ${e.date}`);
-  }
-  return { nodes: [...nodes.values()], edges };
 }
