@@ -43,3 +43,30 @@ describe('layers', () => {
     });
   }
 });
+
+const web = join(ROOT, 'web', 'src');
+
+function webFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? webFiles(join(dir, entry.name))
+      : /\.tsx?$/.test(entry.name)
+        ? [join(dir, entry.name)]
+        : [],
+  );
+}
+
+describe('the page talks only to the HTTP API', () => {
+  for (const file of webFiles(web)) {
+    it(`${relative(ROOT, file)} imports nothing from the server at run time`, () => {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^import\s+(type\s+)?[^'"]*['"]([^'"]+)['"]/gm)) {
+        const spec = m[2]!;
+        if (!spec.startsWith('.')) continue;
+        const target = relative(ROOT, join(file, '..', spec));
+        // The API's response types are shared with the server, as types only (erased from the bundle).
+        if (!target.startsWith('web/')) expect(m[1], `${spec} must be an import type`).toBe('type ');
+      }
+    });
+  }
+});
