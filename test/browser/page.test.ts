@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateOrganization } from '../../bench/generate.ts';
 import { seedExamples } from '../../src/engine/examples.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { type RunningServer, serve } from '../../src/server/serve.ts';
@@ -23,9 +24,17 @@ let seeded: { engine: OrgEngine; server: RunningServer };
 /** The seeds up to, not including, the Big Taobao integration: for planning it in the page. */
 let before: { engine: OrgEngine; server: RunningServer };
 
-async function start(name: string, plans: 'all' | 'before-integration') {
+/** A generated organization of a few thousand units, to see that only what is on screen is drawn. */
+let large: { engine: OrgEngine; server: RunningServer };
+const LARGE_UNITS = 3000;
+const largeOrganization = generateOrganization({ people: LARGE_UNITS, units: LARGE_UNITS, years: 0 });
+
+async function start(name: string, plans: 'all' | 'before-integration' | 'large') {
   const engine = await OrgEngine.open(join(dir, `${name}.db`));
   if (plans === 'all') await seedExamples(engine, 'default');
+  else if (plans === 'large')
+    for (const p of largeOrganization.plans)
+      await engine.apply('default', { plan: p.plan, source: p.source });
   else
     for (const p of examplePlans().filter((e) => e.plan.effective < '2022-01-06'))
       await engine.apply('default', { plan: p.plan, source: p.source });
@@ -44,6 +53,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   seeded = await start('seeded', 'all');
   before = await start('before', 'before-integration');
+  large = await start('large', 'large');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -59,7 +69,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  for (const s of [seeded, before]) {
+  for (const s of [seeded, before, large]) {
     await s?.server.close();
     await s?.engine.close();
   }
@@ -413,5 +423,48 @@ describe('the page in Chromium', () => {
       expect(reached).toContain(control);
     expect([...reached].some((r) => r.startsWith('Unit '))).toBe(true);
     await done(desk);
+  });
+
+  it('draws only the cards on screen in a large organization, and an overview when zoomed out', async () => {
+    const page = await open(`?asOf=${largeOrganization.start}`, { server: large.server });
+    const svg = page.locator('svg.chart-svg');
+    await page.locator('g.card').first().waitFor();
+    // Larger than a few hundred units, the chart opens two levels deep.
+    type Node = { children: Node[] };
+    const whole = await fetchJson<{ root: Node }>(page, `/api/tree?asOf=${largeOrganization.start}`);
+    const upTo = (n: Node, depth: number): number =>
+      1 + (depth === 0 ? 0 : n.children.reduce((sum, c) => sum + upTo(c, depth - 1), 0));
+    expect(await svg.getAttribute('data-units')).toBe(String(upTo(whole.root, 2)));
+    await page.getByRole('button', { name: 'Expand all' }).click();
+    await expect.poll(() => svg.getAttribute('data-units')).toBe(String(LARGE_UNITS));
+    const cards = await page.locator('g.card').count();
+    expect(cards).toBeGreaterThan(0);
+    expect(cards).toBeLessThan(100);
+    expect(Number(await svg.getAttribute('data-drawn'))).toBe(cards);
+
+    await page.getByRole('button', { name: 'Fit' }).click();
+    await expect.poll(() => svg.getAttribute('data-dense')).toBe('true');
+    expect(await page.locator('g.card').count()).toBe(0);
+    const inked = await page.evaluate<number>(`(() => {
+      const c = document.querySelector('canvas.chart-canvas');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+      return n;
+    })()`);
+    expect(inked).toBeGreaterThan(1000);
+    await shot(page, '12-large-overview');
+
+    await page.getByLabel('Search units, people and businesses').fill('Unit 2999');
+    await page.getByRole('button', { name: /unit Unit 2999/ }).click();
+    await page.locator('g.card.selected[data-unit="Unit 2999"]').waitFor();
+    expect(await svg.getAttribute('data-dense')).toBe('false');
+    const onPath = await page
+      .locator('g.card.on-path')
+      .evaluateAll((c) => c.map((e) => e.getAttribute('data-unit')));
+    expect(onPath).toContain('Unit 2999');
+    expect(await page.locator('g.card').count()).toBeLessThan(100);
+    await shot(page, '13-large-search');
+    await done(page);
   });
 });

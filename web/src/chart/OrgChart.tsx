@@ -46,7 +46,13 @@ interface Region {
 }
 
 /** Above this many cards in the drawn region the chart switches to a canvas overview without text. */
-const DENSE = 1500;
+const DENSE = 600;
+/** Below this scale card text is too small to read: the canvas overview draws plain boxes instead. */
+const TINY = 0.25;
+/** Small enough to fit 100k units' worth of chart on one screen. */
+const MIN_SCALE = 0.0002;
+/** The largest offscreen bitmap (a side, in pixels) the overview caches for panning. */
+const MAX_BITMAP = 4096;
 /** The smallest scale at which a card's text stays readable. */
 const READABLE = 0.6;
 
@@ -100,6 +106,8 @@ export function OrgChart(props: Props) {
     return { x0: -t.x / t.k, y0: -t.y / t.k, x1: (w - t.x) / t.k, y1: (h - t.y) / t.k };
   }, []);
 
+  const bitmap = useRef<{ canvas: HTMLCanvasElement; k: number; layout: Layout; dpr: number } | null>(null);
+  const drawnScale = useRef(1);
   const drawCanvas = useCallback(() => {
     const canvas = canvasRef.current;
     const svg = svgRef.current;
@@ -117,25 +125,34 @@ export function OrgChart(props: Props) {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     if (!denseRef.current) return;
     const t = transform.current;
-    ctx.setTransform(dpr * t.k, 0, 0, dpr * t.k, dpr * t.x, dpr * t.y);
-    const v = viewport();
     const l = layoutRef.current;
-    ctx.strokeStyle = '#9aa4b1';
-    ctx.lineWidth = 1.5 / t.k;
-    ctx.stroke(
-      new Path2D(
-        linksIn(l, v.x0, v.y0, v.x1, v.y1)
-          .map((i) => linkPath(l, i))
-          .join(''),
-      ),
-    );
-    ctx.fillStyle = '#ffffff';
-    ctx.strokeStyle = '#7d8794';
-    for (const i of nodesIn(l, v.x0, v.y0, v.x1, v.y1)) {
-      const n = l.nodes[i]!;
-      ctx.fillRect(n.x, n.y, CARD_W, CARD_H);
-      ctx.strokeRect(n.x, n.y, CARD_W, CARD_H);
+    // Zoomed out this far, panning only shifts the picture: draw the whole chart once per scale
+    // into an offscreen bitmap and copy it each frame.
+    const { x0, y0, x1, y1 } = l.bounds;
+    const bw = Math.ceil((x1 - x0) * t.k * dpr) + 2;
+    const bh = Math.ceil((y1 - y0) * t.k * dpr) + 2;
+    if (bw <= MAX_BITMAP && bh <= MAX_BITMAP) {
+      let cached = bitmap.current;
+      if (!cached || cached.k !== t.k || cached.layout !== l || cached.dpr !== dpr) {
+        const off = document.createElement('canvas');
+        off.width = bw;
+        off.height = bh;
+        const octx = off.getContext('2d');
+        if (!octx) return;
+        octx.setTransform(dpr * t.k, 0, 0, dpr * t.k, -x0 * t.k * dpr + 1, -y0 * t.k * dpr + 1);
+        drawBoxes(octx, l, t.k, l.bounds);
+        cached = { canvas: off, k: t.k, layout: l, dpr };
+        bitmap.current = cached;
+      }
+      ctx.drawImage(
+        cached.canvas,
+        Math.round((t.x + x0 * t.k) * dpr - 1),
+        Math.round((t.y + y0 * t.k) * dpr - 1),
+      );
+      return;
     }
+    ctx.setTransform(dpr * t.k, 0, 0, dpr * t.k, dpr * t.x, dpr * t.y);
+    drawBoxes(ctx, l, t.k, viewport());
   }, [viewport]);
 
   /** Re-renders the cards when the viewport has left the drawn region (or when forced). */
@@ -144,13 +161,18 @@ export function OrgChart(props: Props) {
       const v = viewport();
       const r = regionRef.current;
       const inside = r && v.x0 >= r.x0 && v.y0 >= r.y0 && v.x1 <= r.x1 && v.y1 <= r.y1;
-      if (force || !inside) {
+      const k = transform.current.k;
+      // Zooming in keeps the viewport inside the region; redraw anyway once the scale has moved on.
+      const rescaled = k > drawnScale.current * 1.5 || k < drawnScale.current / 1.5;
+      if (force || !inside || rescaled) {
+        drawnScale.current = k;
         const w = v.x1 - v.x0;
         const h = v.y1 - v.y0;
         const next = { x0: v.x0 - w / 2, y0: v.y0 - h / 2, x1: v.x1 + w / 2, y1: v.y1 + h / 2 };
         const count = nodesIn(layoutRef.current, v.x0, v.y0, v.x1, v.y1).length;
-        denseRef.current = count > DENSE;
-        setDense(count > DENSE);
+        const isDense = count > DENSE || (k < TINY && count > 0);
+        denseRef.current = isDense;
+        setDense(isDense);
         setRegion(next);
       }
       drawCanvas();
@@ -162,7 +184,7 @@ export function OrgChart(props: Props) {
     const svg = svgRef.current;
     if (!svg) return;
     const behaviour = zoom<SVGSVGElement, unknown>()
-      .scaleExtent([0.01, 3])
+      .scaleExtent([MIN_SCALE, 3])
       .on('zoom', (event: { transform: ZoomTransform }) => {
         transform.current = event.transform;
         gRef.current?.setAttribute('transform', event.transform.toString());
@@ -194,7 +216,7 @@ export function OrgChart(props: Props) {
       const w = svg.clientWidth || 800;
       const h = svg.clientHeight || 600;
       const whole = Math.min(1, (w - 40) / Math.max(1, x1 - x0), (h - 40) / Math.max(1, y1 - y0));
-      const k = Math.max(readable ? READABLE : 0.01, whole);
+      const k = Math.max(readable ? READABLE : MIN_SCALE, whole);
       const root = layoutRef.current.nodes[0];
       // Too wide to read at once: the root at the top centre, the rest a pan away.
       const tx = k > whole && root ? w / 2 - (root.x + CARD_W / 2) * k : (w - (x1 - x0) * k) / 2 - x0 * k;
@@ -411,4 +433,24 @@ function markedBounds(
     }
   }
   return bounds.x0 === Infinity ? undefined : bounds;
+}
+
+/** The overview: links and plain boxes of the cards inside the region, on a canvas. */
+function drawBoxes(ctx: CanvasRenderingContext2D, l: Layout, k: number, v: Layout['bounds']): void {
+  ctx.strokeStyle = '#9aa4b1';
+  ctx.lineWidth = 1.5 / k;
+  ctx.stroke(
+    new Path2D(
+      linksIn(l, v.x0, v.y0, v.x1, v.y1)
+        .map((i) => linkPath(l, i))
+        .join(''),
+    ),
+  );
+  ctx.fillStyle = '#ffffff';
+  ctx.strokeStyle = '#7d8794';
+  for (const i of nodesIn(l, v.x0, v.y0, v.x1, v.y1)) {
+    const n = l.nodes[i]!;
+    ctx.fillRect(n.x, n.y, CARD_W, CARD_H);
+    ctx.strokeRect(n.x, n.y, CARD_W, CARD_H);
+  }
 }

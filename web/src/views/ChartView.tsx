@@ -23,6 +23,8 @@ interface ViewProps {
   update: (patch: Partial<UrlState>) => void;
 }
 
+/** The side panel lists this many of a restructuring's changes; the timeline lists them all. */
+const CHANGES_LISTED = 40;
 /** Trees up to this size open fully expanded; larger ones open two levels deep. */
 const OPEN_EXPANDED = 300;
 
@@ -239,10 +241,22 @@ export function ChartView({ url, update }: ViewProps) {
                     </p>
                   )}
                   <ul>
-                    {latestDiff.changes.map((c) => (
+                    {latestDiff.changes.slice(0, CHANGES_LISTED).map((c) => (
                       <li key={describeChange(c)}>{describeChange(c)}</li>
                     ))}
                   </ul>
+                  {latestDiff.changes.length > CHANGES_LISTED && (
+                    <p>
+                      …and {latestDiff.changes.length - CHANGES_LISTED} more:{' '}
+                      <button
+                        type="button"
+                        className="link-button"
+                        onClick={() => update({ view: 'timeline', plan: latest.id })}
+                      >
+                        all changes
+                      </button>
+                    </p>
+                  )}
                 </section>
               )}
               <p className="hint">
