@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateOrganization } from '../../bench/generate.ts';
 import { seedExamples } from '../../src/engine/examples.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
+import { parsePlan } from '../../src/formats/plan-file.ts';
 import { type RunningServer, serve } from '../../src/server/serve.ts';
 import { EXAMPLES_DIR, examplePlans, ROOT } from '../helpers.ts';
 
@@ -28,14 +29,17 @@ let before: { engine: OrgEngine; server: RunningServer };
 let large: { engine: OrgEngine; server: RunningServer };
 const LARGE_UNITS = 3000;
 const largeOrganization = generateOrganization({ people: LARGE_UNITS, units: LARGE_UNITS, years: 0 });
+const LARGE_DAY = '2015-01-02';
+const DOTTED_LINE = `plan: dotted\ntitle: A dotted line\neffective: ${LARGE_DAY}\nchanges:\n  - report: { person: Person 1, to: Person 2, kind: dotted }\n`;
 
 async function start(name: string, plans: 'all' | 'before-integration' | 'large') {
   const engine = await OrgEngine.open(join(dir, `${name}.db`));
   if (plans === 'all') await seedExamples(engine, 'default');
-  else if (plans === 'large')
+  else if (plans === 'large') {
     for (const p of largeOrganization.plans)
       await engine.apply('default', { plan: p.plan, source: p.source });
-  else
+    await engine.apply('default', { plan: parsePlan(DOTTED_LINE, 'dotted.yaml'), source: DOTTED_LINE });
+  } else
     for (const p of examplePlans().filter((e) => e.plan.effective < '2022-01-06'))
       await engine.apply('default', { plan: p.plan, source: p.source });
   const server = await serve(engine, { host: '127.0.0.1', port: 0, org: 'default' });
@@ -222,6 +226,10 @@ describe('the page in Chromium', () => {
     await side.getByRole('heading', { name: 'Big Taobao' }).waitFor();
     expect(await side.textContent()).toContain('CTO: Lu Su');
     expect(await side.textContent()).toContain('concurrent');
+    // Concurrent posts show on the card too: the head's concurrent post, and a concurrent named post.
+    const card = await page.locator('g.card[data-unit="Big Taobao"]').textContent();
+    expect(card).toContain('Head: Dai Shan ⇄');
+    expect(card).toMatch(/⇄ (CTO: Lu Su|CCO\/CRO: Group CCO\/CRO)/);
     await done(page);
   });
 
@@ -426,15 +434,22 @@ describe('the page in Chromium', () => {
   });
 
   it('draws only the cards on screen in a large organization, and an overview when zoomed out', async () => {
-    const page = await open(`?asOf=${largeOrganization.start}`, { server: large.server });
+    const page = await open(`?asOf=${LARGE_DAY}`, { server: large.server });
     const svg = page.locator('svg.chart-svg');
     await page.locator('g.card').first().waitFor();
     // Larger than a few hundred units, the chart opens two levels deep.
     type Node = { children: Node[] };
-    const whole = await fetchJson<{ root: Node }>(page, `/api/tree?asOf=${largeOrganization.start}`);
+    const whole = await fetchJson<{ root: Node }>(page, `/api/tree?asOf=${LARGE_DAY}`);
     const upTo = (n: Node, depth: number): number =>
       1 + (depth === 0 ? 0 : n.children.reduce((sum, c) => sum + upTo(c, depth - 1), 0));
     expect(await svg.getAttribute('data-units')).toBe(String(upTo(whole.root, 2)));
+    // A dotted reporting line between two heads is drawn between their units, dashed.
+    const dotted = page.locator('path.dotted');
+    expect(await dotted.count()).toBe(1);
+    expect(await dotted.locator('title').textContent()).toBe('Person 1 ⇢ Person 2 (dotted line)');
+    expect(
+      await page.evaluate<string>("getComputedStyle(document.querySelector('path.dotted')).strokeDasharray"),
+    ).not.toBe('none');
     await page.getByRole('button', { name: 'Expand all' }).click();
     await expect.poll(() => svg.getAttribute('data-units')).toBe(String(LARGE_UNITS));
     const cards = await page.locator('g.card').count();
