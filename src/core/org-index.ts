@@ -1,0 +1,250 @@
+import type { History } from './model.ts';
+import type { Day } from './time.ts';
+
+/** A day as a comparable integer (not a day count: only its order matters). */
+export function dayKey(day: Day): number {
+  return Number(day.slice(0, 4)) * 512 + Number(day.slice(5, 7)) * 32 + Number(day.slice(8, 10));
+}
+
+const OPEN = 0x7fffffff;
+const NONE = -1;
+
+/**
+ * The organization's units and people as flat typed arrays: every version of every unit's parent and
+ * every person's primary unit, grouped per record and sorted by start. One per history (histories are
+ * immutable); `at(day)` materializes the organization of a day from it.
+ */
+export class OrgIndex {
+  readonly unitIds: string[];
+  readonly unitIndex = new Map<string, number>();
+  private readonly unitStart: Int32Array;
+  private readonly unitFrom: Int32Array;
+  private readonly unitTo: Int32Array;
+  private readonly unitParent: Int32Array;
+  private readonly personStart: Int32Array;
+  private readonly personFrom: Int32Array;
+  private readonly personTo: Int32Array;
+  private readonly personUnit: Int32Array;
+  private readonly days = new Map<number, OrgAt>();
+
+  private constructor(history: History) {
+    this.unitIds = [...history.units.keys()];
+    for (let i = 0; i < this.unitIds.length; i++) this.unitIndex.set(this.unitIds[i]!, i);
+    const units = [...history.units.values()];
+    this.unitStart = new Int32Array(units.length + 1);
+    let total = 0;
+    units.forEach((u, i) => {
+      this.unitStart[i] = total;
+      total += u.versions.length;
+    });
+    this.unitStart[units.length] = total;
+    this.unitFrom = new Int32Array(total);
+    this.unitTo = new Int32Array(total);
+    this.unitParent = new Int32Array(total);
+    units.forEach((u, i) => {
+      const sorted = [...u.versions].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+      sorted.forEach((v, k) => {
+        const at = this.unitStart[i]! + k;
+        this.unitFrom[at] = dayKey(v.from);
+        this.unitTo[at] = v.to === null ? OPEN : dayKey(v.to);
+        this.unitParent[at] = v.parent === null ? NONE : (this.unitIndex.get(v.parent) ?? NONE);
+      });
+    });
+    const people = [...history.people.values()];
+    this.personStart = new Int32Array(people.length + 1);
+    total = 0;
+    people.forEach((p, i) => {
+      this.personStart[i] = total;
+      total += p.versions.length;
+    });
+    this.personStart[people.length] = total;
+    this.personFrom = new Int32Array(total);
+    this.personTo = new Int32Array(total);
+    this.personUnit = new Int32Array(total);
+    people.forEach((p, i) => {
+      const sorted = [...p.versions].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+      sorted.forEach((v, k) => {
+        const at = this.personStart[i]! + k;
+        this.personFrom[at] = dayKey(v.from);
+        this.personTo[at] = v.to === null ? OPEN : dayKey(v.to);
+        this.personUnit[at] = this.unitIndex.get(v.unit) ?? NONE;
+      });
+    });
+  }
+
+  private static readonly cache = new WeakMap<History, OrgIndex>();
+
+  /** The index of a history, built once and kept as long as the history is. */
+  static of(history: History): OrgIndex {
+    let index = OrgIndex.cache.get(history);
+    if (!index) {
+      index = new OrgIndex(history);
+      OrgIndex.cache.set(history, index);
+    }
+    return index;
+  }
+
+  get unitCount(): number {
+    return this.unitIds.length;
+  }
+
+  /** The organization on a day; the last 16 days asked for are kept. */
+  at(day: Day): OrgAt {
+    const key = dayKey(day);
+    let found = this.days.get(key);
+    if (found) {
+      this.days.delete(key);
+      this.days.set(key, found);
+      return found;
+    }
+    found = this.materialize(key);
+    this.days.set(key, found);
+    if (this.days.size > 16) this.days.delete(this.days.keys().next().value!);
+    return found;
+  }
+
+  /** The version of record `i` in effect on `key`, or -1: binary search over its versions by start. */
+  private static versionAt(
+    start: Int32Array,
+    from: Int32Array,
+    to: Int32Array,
+    i: number,
+    key: number,
+  ): number {
+    let lo = start[i]!;
+    let hi = start[i + 1]! - 1;
+    let found = NONE;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (from[mid]! <= key) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found !== NONE && to[found]! > key ? found : NONE;
+  }
+
+  private materialize(key: number): OrgAt {
+    const n = this.unitIds.length;
+    const alive = new Uint8Array(n);
+    const parent = new Int32Array(n).fill(NONE);
+    for (let i = 0; i < n; i++) {
+      const v = OrgIndex.versionAt(this.unitStart, this.unitFrom, this.unitTo, i, key);
+      if (v === NONE) continue;
+      alive[i] = 1;
+      parent[i] = this.unitParent[v]!;
+    }
+    const members = new Int32Array(n);
+    const people = this.personStart.length - 1;
+    let peopleAlive = 0;
+    for (let p = 0; p < people; p++) {
+      const v = OrgIndex.versionAt(this.personStart, this.personFrom, this.personTo, p, key);
+      if (v === NONE) continue;
+      const unit = this.personUnit[v]!;
+      if (unit !== NONE && alive[unit]) {
+        members[unit]! += 1;
+        peopleAlive++;
+      }
+    }
+    return new OrgAt(this, alive, parent, members, peopleAlive);
+  }
+}
+
+/**
+ * The units of one day as arrays indexed like `OrgIndex.unitIds`: parent, depth, a preorder in which
+ * every subtree is one contiguous range, and rollups (direct members, headcount of the subtree, child units).
+ */
+export class OrgAt {
+  /** Alive units in preorder (parents before children, siblings in index order). */
+  readonly order: Int32Array;
+  /** Position of each alive unit in `order`. */
+  readonly enter: Int32Array;
+  /** Units in each alive unit's subtree, itself included: its subtree is order[enter, enter + size). */
+  readonly size: Int32Array;
+  readonly depth: Int32Array;
+  /** People whose primary unit it is, and the same for the whole subtree. */
+  readonly headcount: Int32Array;
+  /** Child units (a unit's span, counted in units). */
+  readonly childUnits: Int32Array;
+  readonly roots: number[] = [];
+
+  constructor(
+    readonly index: OrgIndex,
+    readonly alive: Uint8Array,
+    readonly parent: Int32Array,
+    readonly members: Int32Array,
+    readonly people: number,
+  ) {
+    const n = alive.length;
+    const childCount = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) {
+      if (!alive[i]) continue;
+      const p = parent[i]!;
+      if (p === NONE || !alive[p]) this.roots.push(i);
+      else childCount[p]! += 1;
+    }
+    this.childUnits = childCount.subarray(0, n);
+    // Children in CSR form, then an iterative preorder walk.
+    const childStart = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) childStart[i + 1] = childStart[i]! + childCount[i]!;
+    const fill = childStart.slice(0, n);
+    const children = new Int32Array(childStart[n]!);
+    for (let i = 0; i < n; i++) {
+      const p = parent[i]!;
+      if (alive[i] && p !== NONE && alive[p]) children[fill[p]!++] = i;
+    }
+    let count = 0;
+    for (let i = 0; i < n; i++) if (alive[i]) count++;
+    this.order = new Int32Array(count);
+    this.enter = new Int32Array(n).fill(NONE);
+    this.depth = new Int32Array(n).fill(NONE);
+    const stack = new Int32Array(count);
+    let at = 0;
+    for (const root of this.roots) {
+      let top = 0;
+      stack[top++] = root;
+      this.depth[root] = 0;
+      while (top > 0) {
+        const u = stack[--top]!;
+        this.enter[u] = at;
+        this.order[at++] = u;
+        // Pushed in reverse so that children come out in index order.
+        for (let c = childStart[u + 1]! - 1; c >= childStart[u]!; c--) {
+          const child = children[c]!;
+          this.depth[child] = this.depth[u]! + 1;
+          stack[top++] = child;
+        }
+      }
+    }
+    this.size = new Int32Array(n);
+    this.headcount = new Int32Array(n);
+    for (let k = at - 1; k >= 0; k--) {
+      const u = this.order[k]!;
+      this.size[u]! += 1;
+      this.headcount[u]! += members[u]!;
+      const p = parent[u]!;
+      if (p !== NONE && alive[p]) {
+        this.size[p]! += this.size[u]!;
+        this.headcount[p]! += this.headcount[u]!;
+      }
+    }
+  }
+
+  unitOf(id: string): number | undefined {
+    const i = this.index.unitIndex.get(id);
+    return i !== undefined && this.alive[i] ? i : undefined;
+  }
+
+  /** Whether unit `u` is `ancestor` or below it: two comparisons. */
+  within(u: number, ancestor: number): boolean {
+    const e = this.enter[u]!;
+    const a = this.enter[ancestor]!;
+    return e !== NONE && a !== NONE && e >= a && e < a + this.size[ancestor]!;
+  }
+
+  /** The units of a subtree, in preorder, without copying. */
+  subtree(u: number): Int32Array {
+    const e = this.enter[u]!;
+    return this.order.subarray(e, e + this.size[u]!);
+  }
+}

@@ -1,0 +1,93 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { History } from '../../src/core/model.ts';
+import { OrgIndex } from '../../src/core/org-index.ts';
+import { checkPlans, type SequencedPlan } from '../../src/core/replay.ts';
+import { Snapshot } from '../../src/core/snapshot.ts';
+import { addDays } from '../../src/core/time.ts';
+import { parsePlan } from '../../src/formats/plan-file.ts';
+import { examplePlans } from '../helpers.ts';
+import { DATES, organization, planOver } from '../property/generators.ts';
+
+/** Applies the base plan, then each random plan that the organization accepts. */
+function historyOf(sources: string[]): { history: History; accepted: number } {
+  const applied: SequencedPlan[] = [];
+  let history: History | undefined;
+  for (const source of sources) {
+    let plan: ReturnType<typeof parsePlan>;
+    try {
+      plan = parsePlan(source, 'random.yaml');
+    } catch {
+      continue;
+    }
+    const result = checkPlans(applied, [plan]);
+    if (!result.ok) continue;
+    applied.push({ plan, seq: applied.length + 1 });
+    history = result.history;
+  }
+  return { history: history!, accepted: applied.length };
+}
+
+/** The index's answer on a day must be the snapshot's, unit by unit. */
+function agree(history: History, day: string): void {
+  const snap = new Snapshot(history, day);
+  const at = OrgIndex.of(history).at(day);
+  const ids = at.index.unitIds;
+  const alive = ids.filter((_id, i) => at.alive[i] === 1);
+  expect(alive.sort()).toEqual([...snap.units.keys()].sort());
+  expect(at.people).toBe([...snap.people.values()].filter((p) => snap.units.has(p.unit)).length);
+  for (const [id, unit] of snap.units) {
+    const u = at.unitOf(id)!;
+    const parent = at.parent[u]!;
+    expect(parent === -1 ? null : ids[parent]).toBe(unit.parent);
+    const path = snap.pathOf(id);
+    expect(at.depth[u]).toBe(path.length - 1);
+    expect(at.members[u]).toBe(unit.members.length);
+    expect(at.childUnits[u]).toBe(unit.children.length);
+    const below = [...snap.units.keys()].filter((other) => snap.pathOf(other).includes(id));
+    expect([...at.subtree(u)].map((i) => ids[i]).sort()).toEqual(below.sort());
+    expect(at.headcount[u]).toBe(
+      [...snap.people.values()].filter((p) => snap.units.has(p.unit) && snap.pathOf(p.unit).includes(id))
+        .length,
+    );
+    for (const other of snap.units.keys())
+      expect(at.within(at.unitOf(other)!, u), `${other} within ${id}`).toBe(below.includes(other));
+  }
+}
+
+describe('the typed-array index', () => {
+  it('answers like the snapshot on random organizations with random restructurings, on every date', () => {
+    let accepted = 0;
+    const scenario = organization.chain((org) =>
+      fc.tuple(fc.constant(org), planOver(org, 1), planOver(org, 2), planOver(org, 3), planOver(org, 4)),
+    );
+    fc.assert(
+      fc.property(scenario, ([org, ...plans]) => {
+        const built = historyOf([org.source, ...plans]);
+        accepted += built.accepted - 1;
+        for (const day of ['2019-12-31', ...DATES.flatMap((d) => [addDays(d, -1), d]), '2030-01-01'])
+          agree(built.history, day);
+      }),
+      { numRuns: 60 },
+    );
+    // The restructurings must actually happen for the comparison to mean something.
+    expect(accepted).toBeGreaterThan(20);
+  });
+
+  it('answers like the snapshot on the seeds, the day before and the day of each restructuring', () => {
+    const built = historyOf(examplePlans().map((p) => p.source));
+    expect(built.accepted).toBe(examplePlans().length);
+    for (const p of built.history.plans) {
+      agree(built.history, addDays(p.effective, -1));
+      agree(built.history, p.effective);
+    }
+  });
+
+  it('is built once per history and keeps recent days', () => {
+    const { history } = historyOf(examplePlans().map((p) => p.source));
+    expect(OrgIndex.of(history)).toBe(OrgIndex.of(history));
+    const index = OrgIndex.of(history);
+    expect(index.at('2022-01-07')).toBe(index.at('2022-01-07'));
+    expect(index.at('2022-01-07')).not.toBe(index.at('2022-01-05'));
+  });
+});
