@@ -1,6 +1,7 @@
 import { layersOf, spansOf } from './impact.ts';
 import type { History } from './model.ts';
-import { Snapshot, snapshotAt } from './snapshot.ts';
+import { OrgIndex } from './org-index.ts';
+import { snapshotAt } from './snapshot.ts';
 import type { Day } from './time.ts';
 
 export interface StatsOptions {
@@ -44,15 +45,7 @@ export function stats(history: History, asOf: Day, options: StatsOptions = {}): 
     layerCounts.set(length + 1, (layerCounts.get(length + 1) ?? 0) + 1);
     if (length > maxChain) longChains.push({ person: snap.personName(person), length });
   }
-  const totals = new Map<string, number>();
-  const count = (id: string): number => {
-    const cached = totals.get(id);
-    if (cached !== undefined) return cached;
-    const unit = snap.units.get(id)!;
-    const total = unit.members.length + unit.children.reduce((sum, child) => sum + count(child), 0);
-    totals.set(id, total);
-    return total;
-  };
+  const at = OrgIndex.of(history).at(asOf);
   const headcount = [...snap.units.values()]
     .map((u) => ({
       unit: u.name,
@@ -61,7 +54,7 @@ export function stats(history: History, asOf: Day, options: StatsOptions = {}): 
         .map((p) => snap.unitName(p))
         .reverse(),
       direct: u.members.length,
-      total: count(u.id),
+      total: at.headcount[at.unitOf(u.id)!]!,
     }))
     .sort((a, b) => a.path.join('/').localeCompare(b.path.join('/')));
   const manyPosts: Stats['flags']['manyPosts'] = [];
@@ -105,12 +98,11 @@ export function headcountOverTime(history: History, unit?: string): Array<{ date
       if (v.to !== null) days.add(v.to);
     }
   for (const r of history.units.values()) for (const v of r.versions) days.add(v.from);
+  const index = OrgIndex.of(history);
   return [...days].sort().map((date) => {
-    const snap = new Snapshot(history, date);
-    let headcount = 0;
-    for (const person of snap.people.values()) {
-      if (unit === undefined || snap.pathOf(person.unit).includes(unit)) headcount += 1;
-    }
-    return { date, headcount };
+    const at = index.compute(date);
+    if (unit === undefined) return { date, headcount: at.people };
+    const u = at.unitOf(unit);
+    return { date, headcount: u === undefined ? 0 : at.headcount[u]! };
   });
 }

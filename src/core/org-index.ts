@@ -97,7 +97,7 @@ export class OrgIndex {
       this.days.set(key, found);
       return found;
     }
-    found = this.materialize(key);
+    found = this.compute(day);
     this.days.set(key, found);
     if (this.days.size > 16) this.days.delete(this.days.keys().next().value!);
     return found;
@@ -124,7 +124,9 @@ export class OrgIndex {
     return found !== NONE && to[found]! > key ? found : NONE;
   }
 
-  private materialize(key: number): OrgAt {
+  /** The organization on a day, computed afresh (not kept): for sweeps over many days. */
+  compute(day: Day): OrgAt {
+    const key = dayKey(day);
     const n = this.unitIds.length;
     const alive = new Uint8Array(n);
     const parent = new Int32Array(n).fill(NONE);

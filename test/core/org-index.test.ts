@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { headcountOverTime } from '../../src/core/analytics.ts';
 import type { History } from '../../src/core/model.ts';
 import { OrgIndex } from '../../src/core/org-index.ts';
 import { checkPlans, type SequencedPlan } from '../../src/core/replay.ts';
@@ -67,6 +68,16 @@ describe('the typed-array index', () => {
         accepted += built.accepted - 1;
         for (const day of ['2019-12-31', ...DATES.flatMap((d) => [addDays(d, -1), d]), '2030-01-01'])
           agree(built.history, day);
+        // Analytics read headcount over time from the index: the same as counting in each day's snapshot.
+        const someUnit = [...built.history.units.keys()].at(-1)!;
+        for (const unit of [undefined, someUnit])
+          for (const { date, headcount } of headcountOverTime(built.history, unit)) {
+            const snap = new Snapshot(built.history, date);
+            const naive = [...snap.people.values()].filter(
+              (p) => snap.units.has(p.unit) && (unit === undefined || snap.pathOf(p.unit).includes(unit)),
+            ).length;
+            expect(headcount, `${unit ?? 'all'} on ${date}`).toBe(naive);
+          }
       }),
       { numRuns: 60 },
     );
