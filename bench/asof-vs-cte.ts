@@ -2,6 +2,7 @@
 // the SQL peer, a PostgreSQL recursive CTE over period tables with GiST range indexes, on the same
 // generated data in the same run. Ratio = peer time / Orgshift time.
 import pg from 'pg';
+import { OrgIndex } from '../src/core/org-index.ts';
 import { tree } from '../src/core/queries.ts';
 import { replay } from '../src/core/replay.ts';
 import { describeMachine, writeSection } from './benchmarks-file.ts';
@@ -85,10 +86,27 @@ try {
     }
     return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
   };
-  const rows: Array<{ date: string; orgshiftMs: number; warmMs: number; cteMs: number; units: number }> = [];
+  const rows: Array<{
+    date: string;
+    orgshiftMs: number;
+    warmMs: number;
+    indexMs: number;
+    cteMs: number;
+    units: number;
+  }> = [];
+  const index = OrgIndex.of(history);
   for (const date of dates) {
     const ours = tree(history, date);
     const theirs = await db.query(cte, [date]);
+    // The index answers the same rows: every unit alive on the date, its depth and its members.
+    const at = index.compute(date);
+    for (const row of theirs.rows as Array<{ unit_id: string; depth: number; members: string }>) {
+      const u = at.unitOf(row.unit_id);
+      if (u === undefined || at.depth[u] !== row.depth || at.members[u] !== Number(row.members))
+        throw new Error(`the index and the CTE differ on ${row.unit_id} on ${date}`);
+    }
+    if (at.order.length !== theirs.rowCount)
+      throw new Error(`the index has ${at.order.length} units on ${date}`);
     const count = (n: NonNullable<typeof ours.root>): number =>
       1 + n.children.reduce((s, c) => s + count(c), 0);
     if (count(ours.root!) !== theirs.rowCount)
@@ -99,20 +117,31 @@ try {
       orgshiftMs: await median(() => tree({ ...history }, date)),
       // Warm: the snapshot of that day is kept (what every later request on that day costs).
       warmMs: await median(() => tree(history, date)),
+      // The typed-array index (built once per history version): units, parents, depth, members.
+      indexMs: await median(() => index.compute(date)),
       cteMs: await median(() => db.query(cte, [date])),
       units: theirs.rowCount ?? 0,
     });
   }
   const ratio = (r: (typeof rows)[number]) => r.cteMs / r.orgshiftMs;
+  const indexRatio = (r: (typeof rows)[number]) => r.cteMs / r.indexMs;
   console.log(
     JSON.stringify({
-      results: rows.map((r) => ({
-        workload: `full organization as of ${r.date}`,
-        peer: 'PostgreSQL recursive CTE + GiST',
-        ratio: Number(ratio(r).toFixed(2)),
-        target: 10,
-        ...r,
-      })),
+      results: rows.flatMap((r) => [
+        {
+          workload: `full organization as of ${r.date}: units, parents, depth, members (typed-array index)`,
+          peer: 'PostgreSQL recursive CTE + GiST',
+          ratio: Number(indexRatio(r).toFixed(2)),
+          target: 10,
+          ...r,
+        },
+        {
+          workload: `full organization as of ${r.date}: the API's tree with posts and names (snapshot, cold)`,
+          peer: 'PostgreSQL recursive CTE + GiST',
+          ratio: Number(ratio(r).toFixed(2)),
+          target: null,
+        },
+      ]),
     }),
   );
 
@@ -122,17 +151,18 @@ try {
     '',
     `Machine: ${machine}. Generated organization: ${people} people, ${units} units, ${years} years of monthly restructurings (bench/generate.ts). Median of 5 runs. Measured ${new Date().toISOString().slice(0, 10)}.`,
     '',
-    '| as of | units | Orgshift ms, cold | Orgshift ms, day already seen | PostgreSQL CTE ms | ratio (CTE / Orgshift cold) | target |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| as of | units | PostgreSQL CTE ms | Orgshift index ms | ratio (CTE / index) | target | API tree ms, cold snapshot | API tree ms, day already seen | ratio (CTE / tree cold) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.date} | ${r.units} | ${r.orgshiftMs.toFixed(1)} | ${r.warmMs.toFixed(1)} | ${r.cteMs.toFixed(1)} | ${ratio(r).toFixed(2)} | ≥ 10 |`,
+        `| ${r.date} | ${r.units} | ${r.cteMs.toFixed(1)} | ${r.indexMs.toFixed(2)} | ${indexRatio(r).toFixed(1)} | ≥ 10 | ${r.orgshiftMs.toFixed(1)} | ${r.warmMs.toFixed(1)} | ${ratio(r).toFixed(2)} |`,
     ),
     '',
-    'Both answers are checked to have the same units before timing. Cold, Orgshift builds a snapshot by',
-    'scanning every version of the history (no per-date index yet); a day already seen reuses its snapshot',
-    '(kept per history and day) and only builds the tree. The ratio is on the cold time: the typed-array',
-    'engine of the performance issue is what should reach the target; this is the baseline it starts from.',
+    'The CTE returns every unit alive on the date with its depth and number of members; the index',
+    '(src/core/org-index.ts, built once per history version) computes the same — parents, a preorder,',
+    'depth, members and subtree headcounts — and both are checked equal row by row before timing. The',
+    "API's tree (names, heads, posts, businesses as JSON) still goes through the snapshot, which scans",
+    'every version of the history when a day is first asked for; moving it onto the index is the next step.',
     '',
   ].join('\n');
   if (!process.argv.includes('--quick')) writeSection('## Full organization as of a date', section);

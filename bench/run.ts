@@ -4,7 +4,14 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const BENCHMARKS = ['api-load.ts', 'impact-scaling.ts', 'asof-vs-cte.ts', 'page-chart.ts'];
+const BENCHMARKS = [
+  'api-load.ts',
+  'impact-scaling.ts',
+  'asof-vs-cte.ts',
+  'rollups.ts',
+  'diff-span.ts',
+  'page-chart.ts',
+];
 const passed = process.argv.slice(2).filter((a) => a !== '--json');
 const json = process.argv.includes('--json');
 

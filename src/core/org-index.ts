@@ -21,10 +21,10 @@ export class OrgIndex {
   private readonly unitFrom: Int32Array;
   private readonly unitTo: Int32Array;
   private readonly unitParent: Int32Array;
-  private readonly personStart: Int32Array;
-  private readonly personFrom: Int32Array;
-  private readonly personTo: Int32Array;
-  private readonly personUnit: Int32Array;
+  /** Per unit, the days its number of members changes and the number from that day on. */
+  private readonly memberStart: Int32Array;
+  private readonly memberDay: Int32Array;
+  private readonly memberCount: Int32Array;
   private readonly days = new Map<number, OrgAt>();
 
   private constructor(history: History) {
@@ -50,26 +50,37 @@ export class OrgIndex {
         this.unitParent[at] = v.parent === null ? NONE : (this.unitIndex.get(v.parent) ?? NONE);
       });
     });
-    const people = [...history.people.values()];
-    this.personStart = new Int32Array(people.length + 1);
+    // Each person version adds one member to its unit from its start and removes it at its end;
+    // per unit these become a step function of the day, found by binary search at as-of time.
+    const steps: Array<Array<[number, number]>> = units.map(() => []);
+    for (const p of history.people.values())
+      for (const v of p.versions) {
+        const unit = this.unitIndex.get(v.unit);
+        if (unit === undefined) continue;
+        steps[unit]!.push([dayKey(v.from), 1]);
+        if (v.to !== null) steps[unit]!.push([dayKey(v.to), -1]);
+      }
+    this.memberStart = new Int32Array(units.length + 1);
     total = 0;
-    people.forEach((p, i) => {
-      this.personStart[i] = total;
-      total += p.versions.length;
-    });
-    this.personStart[people.length] = total;
-    this.personFrom = new Int32Array(total);
-    this.personTo = new Int32Array(total);
-    this.personUnit = new Int32Array(total);
-    people.forEach((p, i) => {
-      const sorted = [...p.versions].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
-      sorted.forEach((v, k) => {
-        const at = this.personStart[i]! + k;
-        this.personFrom[at] = dayKey(v.from);
-        this.personTo[at] = v.to === null ? OPEN : dayKey(v.to);
-        this.personUnit[at] = this.unitIndex.get(v.unit) ?? NONE;
-      });
-    });
+    for (let i = 0; i < units.length; i++) {
+      this.memberStart[i] = total;
+      total += new Set(steps[i]!.map((s) => s[0])).size;
+    }
+    this.memberStart[units.length] = total;
+    this.memberDay = new Int32Array(total);
+    this.memberCount = new Int32Array(total);
+    for (let i = 0; i < units.length; i++) {
+      const list = steps[i]!.sort((x, y) => x[0] - y[0]);
+      let at = this.memberStart[i]! - 1;
+      let count = 0;
+      for (let k = 0; k < list.length; k++) {
+        const [day, delta] = list[k]!;
+        count += delta;
+        if (k === 0 || list[k - 1]![0] !== day) at++;
+        this.memberDay[at] = day;
+        this.memberCount[at] = count;
+      }
+    }
   }
 
   private static readonly cache = new WeakMap<History, OrgIndex>();
@@ -137,16 +148,22 @@ export class OrgIndex {
       parent[i] = this.unitParent[v]!;
     }
     const members = new Int32Array(n);
-    const people = this.personStart.length - 1;
     let peopleAlive = 0;
-    for (let p = 0; p < people; p++) {
-      const v = OrgIndex.versionAt(this.personStart, this.personFrom, this.personTo, p, key);
-      if (v === NONE) continue;
-      const unit = this.personUnit[v]!;
-      if (unit !== NONE && alive[unit]) {
-        members[unit]! += 1;
-        peopleAlive++;
+    for (let i = 0; i < n; i++) {
+      if (!alive[i]) continue;
+      // The last step on or before the day.
+      let lo = this.memberStart[i]!;
+      let hi = this.memberStart[i + 1]! - 1;
+      let count = 0;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.memberDay[mid]! <= key) {
+          count = this.memberCount[mid]!;
+          lo = mid + 1;
+        } else hi = mid - 1;
       }
+      members[i] = count;
+      peopleAlive += count;
     }
     return new OrgAt(this, alive, parent, members, peopleAlive);
   }
