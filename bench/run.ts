@@ -30,7 +30,15 @@ for (const file of BENCHMARKS) {
   process.stderr.write(`bench/${file}…\n`);
   const run = spawnSync(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, file), ...passed, '--json'],
+    [
+      '--expose-gc',
+      '--max-old-space-size=8192',
+      '--import',
+      'tsx',
+      join(import.meta.dirname, file),
+      ...passed,
+      '--json',
+    ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20 },
   );
   const seconds = ((performance.now() - started) / 1000).toFixed(0);

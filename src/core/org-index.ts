@@ -25,6 +25,12 @@ export class OrgIndex {
   private readonly memberStart: Int32Array;
   private readonly memberDay: Int32Array;
   private readonly memberCount: Int32Array;
+  readonly personIds: string[];
+  /** Per unit, every period a person had it as primary unit: person, start, end (CSR by unit). */
+  private readonly stayStart: Int32Array;
+  private readonly stayPerson: Int32Array;
+  private readonly stayFrom: Int32Array;
+  private readonly stayTo: Int32Array;
   private readonly days = new Map<number, OrgAt>();
 
   private constructor(history: History) {
@@ -50,6 +56,32 @@ export class OrgIndex {
         this.unitParent[at] = v.parent === null ? NONE : (this.unitIndex.get(v.parent) ?? NONE);
       });
     });
+    this.personIds = [...history.people.keys()];
+    const stayCount = new Int32Array(units.length + 1);
+    for (const p of history.people.values())
+      for (const v of p.versions) {
+        const unit = this.unitIndex.get(v.unit);
+        if (unit !== undefined) stayCount[unit]! += 1;
+      }
+    this.stayStart = new Int32Array(units.length + 1);
+    for (let i = 0; i < units.length; i++) this.stayStart[i + 1] = this.stayStart[i]! + stayCount[i]!;
+    const stays = this.stayStart[units.length]!;
+    this.stayPerson = new Int32Array(stays);
+    this.stayFrom = new Int32Array(stays);
+    this.stayTo = new Int32Array(stays);
+    const next = this.stayStart.slice(0, units.length);
+    let person = 0;
+    for (const p of history.people.values()) {
+      for (const v of p.versions) {
+        const unit = this.unitIndex.get(v.unit);
+        if (unit === undefined) continue;
+        const at = next[unit]!++;
+        this.stayPerson[at] = person;
+        this.stayFrom[at] = dayKey(v.from);
+        this.stayTo[at] = v.to === null ? OPEN : dayKey(v.to);
+      }
+      person++;
+    }
     // Each person version adds one member to its unit from its start and removes it at its end;
     // per unit these become a step function of the day, found by binary search at as-of time.
     const steps: Array<Array<[number, number]>> = units.map(() => []);
@@ -93,6 +125,18 @@ export class OrgIndex {
       OrgIndex.cache.set(history, index);
     }
     return index;
+  }
+
+  /** The people (indices into `personIds`) whose primary unit on the day is one of `units`. */
+  peopleIn(units: Int32Array, day: Day): number[] {
+    const key = dayKey(day);
+    const out: number[] = [];
+    for (let k = 0; k < units.length; k++) {
+      const u = units[k]!;
+      for (let s = this.stayStart[u]!; s < this.stayStart[u + 1]!; s++)
+        if (this.stayFrom[s]! <= key && this.stayTo[s]! > key) out.push(this.stayPerson[s]!);
+    }
+    return out;
   }
 
   get unitCount(): number {

@@ -47,10 +47,17 @@ function agree(history: History, day: string): void {
     expect(at.childUnits[u]).toBe(unit.children.length);
     const below = [...snap.units.keys()].filter((other) => snap.pathOf(other).includes(id));
     expect([...at.subtree(u)].map((i) => ids[i]).sort()).toEqual(below.sort());
-    expect(at.headcount[u]).toBe(
-      [...snap.people.values()].filter((p) => snap.units.has(p.unit) && snap.pathOf(p.unit).includes(id))
-        .length,
+    const inSubtree = [...snap.people.values()].filter(
+      (p) => snap.units.has(p.unit) && snap.pathOf(p.unit).includes(id),
     );
+    expect(at.headcount[u]).toBe(inSubtree.length);
+    const index = OrgIndex.of(history);
+    expect(
+      index
+        .peopleIn(at.subtree(u), day)
+        .map((p) => index.personIds[p])
+        .sort(),
+    ).toEqual(inSubtree.map((p) => p.id).sort());
     for (const other of snap.units.keys())
       expect(at.within(at.unitOf(other)!, u), `${other} within ${id}`).toBe(below.includes(other));
   }

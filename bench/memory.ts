@@ -1,0 +1,218 @@
+// Memory of the in-memory engine state for a large organization: the history as the engine keeps it
+// (records with their versions, as replaying plans builds them) plus the typed-array index and one
+// materialized day. The issue's goal: two million people, a hundred thousand units and ten years of
+// history in at most 4 GB of the Node process. The history is built directly (replaying ten years of
+// generated plans of this size through YAML would take far longer than the measurement).
+import { writeSync } from 'node:fs';
+import type { History, PersonRecord, PostVersion, Provenance, UnitRecord } from '../src/core/model.ts';
+import { OrgIndex } from '../src/core/org-index.ts';
+import { addDays } from '../src/core/time.ts';
+import { describeMachine, writeSection } from './benchmarks-file.ts';
+
+const quick = process.argv.includes('--quick');
+const people = quick ? 200_000 : 2_000_000;
+const units = people / 20;
+const years = 10;
+const log = (m: string) => writeSync(2, `${m}\n`);
+
+function random(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const gc = (globalThis as { gc?: () => void }).gc;
+const heap = () => {
+  gc?.();
+  return process.memoryUsage();
+};
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+const base = heap();
+const rand = random(7);
+const start = '2015-01-01';
+const history: History = {
+  units: new Map(),
+  people: new Map(),
+  businesses: new Map(),
+  posts: [],
+  lines: [],
+  events: [],
+  plans: [],
+};
+const prov = (plan: string): Provenance => ({ plan, inferred: false });
+let provenance = prov('base');
+const fanout = Math.max(2, Math.round(units ** (1 / 11)));
+const unitParent: number[] = [-1];
+for (let i = 0; i < units; i++) {
+  const parent = i === 0 ? null : `u${Math.floor((i - 1) / fanout)}`;
+  if (i > 0) unitParent.push(Math.floor((i - 1) / fanout));
+  const record: UnitRecord = {
+    id: `u${i}`,
+    aliases: [],
+    versions: [{ from: start, to: null, prov: provenance, name: `Unit ${i}`, type: 'unit', parent }],
+  };
+  history.units.set(record.id, record);
+}
+const unitOf = new Int32Array(people);
+for (let p = 0; p < people; p++) {
+  const unit = p < units ? p : Math.floor(rand() * units);
+  unitOf[p] = unit;
+  const record: PersonRecord = {
+    id: `p${p}`,
+    aliases: [],
+    unnamed: false,
+    versions: [
+      {
+        from: start,
+        to: null,
+        prov: provenance,
+        name: `Person ${p}`,
+        level: 'P5',
+        title: null,
+        unit: `u${unit}`,
+      },
+    ],
+  };
+  history.people.set(record.id, record);
+}
+const heads: PostVersion[] = [];
+for (let u = 0; u < units; u++) {
+  const post: PostVersion = {
+    from: start,
+    to: null,
+    prov: provenance,
+    unit: `u${u}`,
+    post: 'head',
+    holder: `p${u}`,
+    concurrent: false,
+  };
+  heads.push(post);
+  history.posts.push(post);
+}
+// Monthly: 1% of people move, 0.3% leave and as many are hired, 0.1% of units move, 1% of heads change.
+let day = start;
+let nextPerson = people;
+for (let month = 1; month <= years * 12; month++) {
+  day = addDays(day, 30);
+  provenance = prov(`month-${month}`);
+  const close = (versions: Array<{ to: string | null }>) => {
+    versions[versions.length - 1]!.to = day;
+  };
+  for (let k = 0; k < people / 100; k++) {
+    const p = units + Math.floor(rand() * (people - units));
+    const record = history.people.get(`p${p}`)!;
+    const last = record.versions.at(-1)!;
+    if (last.to !== null) continue;
+    close(record.versions);
+    record.versions.push({
+      ...last,
+      from: day,
+      to: null,
+      prov: provenance,
+      unit: `u${Math.floor(rand() * units)}`,
+    });
+  }
+  for (let k = 0; k < (people * 3) / 1000; k++) {
+    const p = units + Math.floor(rand() * (people - units));
+    const record = history.people.get(`p${p}`)!;
+    if (record.versions.at(-1)!.to === null) close(record.versions);
+    const id = `p${nextPerson++}`;
+    history.people.set(id, {
+      id,
+      aliases: [],
+      unnamed: false,
+      versions: [
+        {
+          from: day,
+          to: null,
+          prov: provenance,
+          name: `Person ${id}`,
+          level: 'P4',
+          title: null,
+          unit: `u${Math.floor(rand() * units)}`,
+        },
+      ],
+    });
+  }
+  for (let k = 0; k < units / 1000; k++) {
+    const u = 1 + Math.floor(rand() * (units - 1));
+    const target = Math.floor(rand() * u);
+    // Only to a smaller index that is not below it, so no cycle (indices grow with depth).
+    let below = false;
+    for (let a = target; a >= 0; a = unitParent[a]!) if (a === u) below = true;
+    if (below) continue;
+    const record = history.units.get(`u${u}`)!;
+    const last = record.versions.at(-1)!;
+    close(record.versions);
+    record.versions.push({ ...last, from: day, to: null, prov: provenance, parent: `u${target}` });
+    unitParent[u] = target;
+  }
+  for (let k = 0; k < units / 100; k++) {
+    const u = Math.floor(rand() * units);
+    const current = heads[u]!;
+    current.to = day;
+    const post: PostVersion = {
+      ...current,
+      from: day,
+      to: null,
+      prov: provenance,
+      holder: `p${Math.floor(rand() * people)}`,
+    };
+    heads[u] = post;
+    history.posts.push(post);
+  }
+}
+let versions = 0;
+for (const r of history.people.values()) versions += r.versions.length;
+for (const r of history.units.values()) versions += r.versions.length;
+versions += history.posts.length;
+const afterHistory = heap();
+log(
+  `history: ${history.people.size} people, ${history.units.size} units, ${versions} versions, heap ${mb(afterHistory.heapUsed)} MB`,
+);
+const started = performance.now();
+const index = OrgIndex.of(history);
+const buildMs = performance.now() - started;
+const t0 = performance.now();
+const at = index.at(day);
+const atMs = performance.now() - t0;
+const afterIndex = heap();
+const total = afterIndex.rss;
+log(
+  `index built in ${buildMs.toFixed(0)} ms; as of ${day}: ${at.people} people in ${at.order.length} units in ${atMs.toFixed(0)} ms; rss ${mb(total)} MB`,
+);
+
+const results = [
+  {
+    workload: `memory: ${history.people.size} people, ${history.units.size} units, ${years} years (${versions} versions), history + index + one day`,
+    peer: `4 GB (ratio = 4 GB / resident memory; reads above 1 as within the goal)`,
+    ratio: Number(((4 * 2 ** 30) / total).toFixed(2)),
+    target: 1,
+    rssMb: mb(total),
+    heapMb: mb(afterIndex.heapUsed),
+    historyHeapMb: mb(afterHistory.heapUsed - base.heapUsed),
+    typedArraysMb: mb(afterIndex.arrayBuffers),
+    gc: gc !== undefined,
+  },
+];
+console.log(JSON.stringify({ results }));
+const section = [
+  '## Memory of a large organization (`bench/memory.ts`)',
+  '',
+  `Machine: ${describeMachine()}. ${history.people.size} people (${people} at the start, hires and leavers monthly), ${history.units.size} units, ${years} years of monthly changes (1% of people move, 0.3% leave and are replaced, 0.1% of units move, 1% of heads change): ${versions} versions. Built directly as the engine's in-memory history (not replayed from plans). Measured ${new Date().toISOString().slice(0, 10)}${gc ? ', after a full garbage collection' : ''}.`,
+  '',
+  '| | MB |',
+  '| --- | ---: |',
+  `| the history (records and versions, JS objects) | ${mb(afterHistory.heapUsed - base.heapUsed)} |`,
+  `| the typed-array index and one materialized day (array buffers) | ${mb(afterIndex.arrayBuffers)} |`,
+  `| the whole Node process, resident | ${mb(total)} |`,
+  '',
+  `Goal: ≤ 4096 MB for the process — ${total <= 4 * 2 ** 30 ? 'met' : 'not met'}. Index build ${buildMs.toFixed(0)} ms, one day materialized in ${atMs.toFixed(0)} ms. Not counted: the SQLite or PostgreSQL store (on disk), and the server's snapshot cache (a snapshot per day asked for, each a copy of the organization of that day).`,
+  '',
+].join('\n');
+if (!quick) writeSection('## Memory of a large organization', section);
