@@ -1,9 +1,16 @@
-import type { History } from './model.ts';
+import type { BusinessVersion, History, PostVersion } from './model.ts';
 import type { Day } from './time.ts';
 
 /** A day as a comparable integer (not a day count: only its order matters). */
 export function dayKey(day: Day): number {
-  return Number(day.slice(0, 4)) * 512 + Number(day.slice(5, 7)) * 32 + Number(day.slice(8, 10));
+  // Digits by char code, no closures or slices: called for every version of every record.
+  const year =
+    (day.charCodeAt(0) - 48) * 1000 +
+    (day.charCodeAt(1) - 48) * 100 +
+    (day.charCodeAt(2) - 48) * 10 +
+    (day.charCodeAt(3) - 48);
+  const month = (day.charCodeAt(5) - 48) * 10 + (day.charCodeAt(6) - 48);
+  return year * 512 + month * 32 + (day.charCodeAt(8) - 48) * 10 + (day.charCodeAt(9) - 48);
 }
 
 const OPEN = 0x7fffffff;
@@ -26,6 +33,9 @@ export class OrgIndex {
   private readonly memberDay: Int32Array;
   private readonly memberCount: Int32Array;
   readonly personIds: string[];
+  /** Every version of every post, and of every business's owner, grouped by unit. */
+  readonly postsByUnit: PostVersion[][];
+  readonly businessesByUnit: Array<Array<{ id: string; version: BusinessVersion }>>;
   /** Per unit, every period a person had it as primary unit: person, start, end (CSR by unit). */
   private readonly stayStart: Int32Array;
   private readonly stayPerson: Int32Array;
@@ -56,6 +66,17 @@ export class OrgIndex {
         this.unitParent[at] = v.parent === null ? NONE : (this.unitIndex.get(v.parent) ?? NONE);
       });
     });
+    this.postsByUnit = units.map(() => []);
+    for (const post of history.posts) {
+      const unit = this.unitIndex.get(post.unit);
+      if (unit !== undefined) this.postsByUnit[unit]!.push(post);
+    }
+    this.businessesByUnit = units.map(() => []);
+    for (const business of history.businesses.values())
+      for (const version of business.versions) {
+        const unit = this.unitIndex.get(version.unit);
+        if (unit !== undefined) this.businessesByUnit[unit]!.push({ id: business.id, version });
+      }
     this.personIds = [...history.people.keys()];
     const stayCount = new Int32Array(units.length + 1);
     for (const p of history.people.values())
@@ -82,37 +103,53 @@ export class OrgIndex {
       }
       person++;
     }
-    // Each person version adds one member to its unit from its start and removes it at its end;
-    // per unit these become a step function of the day, found by binary search at as-of time.
-    const steps: Array<Array<[number, number]>> = units.map(() => []);
-    for (const p of history.people.values())
-      for (const v of p.versions) {
-        const unit = this.unitIndex.get(v.unit);
-        if (unit === undefined) continue;
-        steps[unit]!.push([dayKey(v.from), 1]);
-        if (v.to !== null) steps[unit]!.push([dayKey(v.to), -1]);
-      }
+    // Each stay adds one member to its unit from its start and removes it at its end; per unit these
+    // become a step function of the day (found by binary search at as-of time), built by merging the
+    // unit's sorted starts and sorted ends. Typed arrays throughout: millions of stays.
+    const starts = this.stayFrom.slice();
+    const ends = this.stayTo.slice();
+    for (let i = 0; i < units.length; i++) {
+      starts.subarray(this.stayStart[i]!, this.stayStart[i + 1]!).sort();
+      ends.subarray(this.stayStart[i]!, this.stayStart[i + 1]!).sort();
+    }
+    // Two passes over each unit's merged starts and ends: count the distinct change days, then fill.
     this.memberStart = new Int32Array(units.length + 1);
-    total = 0;
-    for (let i = 0; i < units.length; i++) {
-      this.memberStart[i] = total;
-      total += new Set(steps[i]!.map((s) => s[0])).size;
-    }
-    this.memberStart[units.length] = total;
-    this.memberDay = new Int32Array(total);
-    this.memberCount = new Int32Array(total);
-    for (let i = 0; i < units.length; i++) {
-      const list = steps[i]!.sort((x, y) => x[0] - y[0]);
-      let at = this.memberStart[i]! - 1;
-      let count = 0;
-      for (let k = 0; k < list.length; k++) {
-        const [day, delta] = list[k]!;
-        count += delta;
-        if (k === 0 || list[k - 1]![0] !== day) at++;
-        this.memberDay[at] = day;
-        this.memberCount[at] = count;
+    let days = new Int32Array(0);
+    let counts = new Int32Array(0);
+    for (let pass = 0; pass < 2; pass++) {
+      let at = 0;
+      for (let i = 0; i < units.length; i++) {
+        if (pass === 0) this.memberStart[i] = at;
+        let s = this.stayStart[i]!;
+        let e = s;
+        const stop = this.stayStart[i + 1]!;
+        let count = 0;
+        for (;;) {
+          const next = Math.min(s < stop ? starts[s]! : OPEN, e < stop ? ends[e]! : OPEN);
+          if (next === OPEN) break;
+          while (s < stop && starts[s] === next) {
+            count++;
+            s++;
+          }
+          while (e < stop && ends[e] === next) {
+            count--;
+            e++;
+          }
+          if (pass === 1) {
+            days[at] = next;
+            counts[at] = count;
+          }
+          at++;
+        }
+      }
+      if (pass === 0) {
+        this.memberStart[units.length] = at;
+        days = new Int32Array(at);
+        counts = new Int32Array(at);
       }
     }
+    this.memberDay = days;
+    this.memberCount = counts;
   }
 
   private static readonly cache = new WeakMap<History, OrgIndex>();
@@ -230,6 +267,8 @@ export class OrgAt {
   /** Child units (a unit's span, counted in units). */
   readonly childUnits: Int32Array;
   readonly roots: number[] = [];
+  private readonly childStart: Int32Array;
+  private readonly children: Int32Array;
 
   constructor(
     readonly index: OrgIndex,
@@ -252,6 +291,8 @@ export class OrgAt {
     for (let i = 0; i < n; i++) childStart[i + 1] = childStart[i]! + childCount[i]!;
     const fill = childStart.slice(0, n);
     const children = new Int32Array(childStart[n]!);
+    this.childStart = childStart;
+    this.children = children;
     for (let i = 0; i < n; i++) {
       const p = parent[i]!;
       if (alive[i] && p !== NONE && alive[p]) children[fill[p]!++] = i;
@@ -291,6 +332,11 @@ export class OrgAt {
         this.headcount[p]! += this.headcount[u]!;
       }
     }
+  }
+
+  /** A unit's child units, in index order, without copying. */
+  childrenOf(u: number): Int32Array {
+    return this.children.subarray(this.childStart[u]!, this.childStart[u + 1]!);
   }
 
   unitOf(id: string): number | undefined {

@@ -1,8 +1,9 @@
 import { OrgshiftError } from './errors.ts';
 import { changeDays, HEAD_POST, type History, type LineageEvent, type Versioned } from './model.ts';
 import { didYouMean, nameKey } from './names.ts';
+import { OrgIndex } from './org-index.ts';
 import { type Snapshot, snapshotAt, versionAt } from './snapshot.ts';
-import type { Day } from './time.ts';
+import { type Day, within } from './time.ts';
 
 export interface PersonRef {
   id: string;
@@ -167,63 +168,93 @@ function personRef(snap: Snapshot, id: string): PersonRef {
   return { id, name: snap.personName(id), ...(person?.unnamed ? { unnamed: true as const } : {}) };
 }
 
+/**
+ * The unit tree on a day. Structure and member counts come from the typed-array index (kept per
+ * history); names, posts and businesses from each record's version on that day.
+ */
 export function tree(
   history: History,
   asOf: Day,
   options: { unit?: string; depth?: number } = {},
 ): TreeResult {
-  const snap = snapshotAt(history, asOf);
-  const start = options.unit === undefined ? snap.roots[0] : findRecord(history, 'unit', options.unit, asOf);
+  const index = OrgIndex.of(history);
+  const at = index.at(asOf);
+  const firstRoot = at.roots.find((u) => at.parent[u] === -1);
+  const start =
+    options.unit === undefined
+      ? firstRoot === undefined
+        ? undefined
+        : index.unitIds[firstRoot]
+      : findRecord(history, 'unit', options.unit, asOf);
   if (start === undefined) return { asOf, root: null, dotted: [] };
+  const unitVersion = (u: number) => versionAt(history.units.get(index.unitIds[u]!)!.versions, asOf)!;
+  const personAt = (id: string) => {
+    const record = history.people.get(id);
+    return record ? versionAt(record.versions, asOf) : undefined;
+  };
+  const ref = (id: string): PersonRef => {
+    const record = history.people.get(id);
+    const alive = personAt(id);
+    return {
+      id,
+      name: alive?.name ?? record?.versions.at(-1)?.name ?? id,
+      ...(alive && record?.unnamed ? { unnamed: true as const } : {}),
+    };
+  };
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
   const included = new Set<string>();
-  const build = (id: string, depth: number): TreeNode => {
-    const unit = snap.units.get(id)!;
-    const posts = [...snap.postsOfUnit(id)].sort(
+  const build = (u: number, depth: number): TreeNode => {
+    const id = index.unitIds[u]!;
+    const v = unitVersion(u);
+    const posts = index.postsByUnit[u]!.filter((p) => within(asOf, p.from, p.to));
+    const headId = posts.find((p) => p.post === HEAD_POST)?.holder ?? null;
+    posts.sort(
       (a, b) => Number(b.post === HEAD_POST) - Number(a.post === HEAD_POST) || a.post.localeCompare(b.post),
     );
-    const headId = snap.headOf(id);
-    const head =
-      headId === null ? null : { ...personRef(snap, headId), level: snap.people.get(headId)?.level ?? null };
+    const head = headId === null ? null : { ...ref(headId), level: personAt(headId)?.level ?? null };
     const postList = posts.map((p) => ({
       post: p.post,
-      person: p.holder === null ? null : personRef(snap, p.holder),
+      person: p.holder === null ? null : ref(p.holder),
       concurrent: p.concurrent,
       inferred: p.prov.inferred,
     }));
     if (headId === null)
       postList.unshift({ post: HEAD_POST, person: null, concurrent: false, inferred: false });
+    const businesses = index.businessesByUnit[u]!.filter((b) => within(asOf, b.version.from, b.version.to))
+      .map((b) => ({ name: b.version.name, inferred: b.version.prov.inferred }))
+      .sort(byName);
     const expand = options.depth === undefined || depth < options.depth;
     included.add(id);
+    const children = expand
+      ? [...at.childrenOf(u)]
+          .map((c) => ({ c, name: unitVersion(c).name }))
+          .sort(byName)
+          .map(({ c }) => build(c, depth + 1))
+      : [];
     return {
       id,
-      name: unit.name,
-      type: unit.type,
+      name: v.name,
+      type: v.type,
       head,
       posts: postList,
-      members: unit.members.length,
-      businesses: unit.businesses.map((b) => snap.businesses.get(b)!.name),
-      businessDetails: unit.businesses.map((b) => {
-        const state = snap.businesses.get(b)!;
-        return { name: state.name, inferred: state.prov.inferred };
-      }),
-      inferred: unit.prov.inferred,
-      children: expand ? unit.children.map((c) => build(c, depth + 1)) : [],
+      members: at.members[u]!,
+      businesses: businesses.map((b) => b.name),
+      businessDetails: businesses,
+      inferred: v.prov.inferred,
+      children,
     };
   };
-  const root = build(start, 0);
+  const startIndex = at.unitOf(start);
+  if (startIndex === undefined) return { asOf, root: null, dotted: [] };
+  const root = build(startIndex, 0);
   const dotted: TreeResult['dotted'] = [];
-  for (const line of snap.lines) {
-    if (line.kind !== 'dotted') continue;
-    const fromUnit = snap.people.get(line.person)?.unit;
-    const toUnit = snap.people.get(line.manager)?.unit;
+  for (const line of history.lines) {
+    if (line.kind !== 'dotted' || !within(asOf, line.from, line.to)) continue;
+    const fromUnit = personAt(line.person)?.unit;
+    const toUnit = personAt(line.manager)?.unit;
     if (fromUnit === undefined || toUnit === undefined) continue;
     if (!included.has(fromUnit) || !included.has(toUnit)) continue;
-    dotted.push({
-      person: personRef(snap, line.person),
-      manager: personRef(snap, line.manager),
-      fromUnit,
-      toUnit,
-    });
+    dotted.push({ person: ref(line.person), manager: ref(line.manager), fromUnit, toUnit });
   }
   return { asOf, root, dotted };
 }
