@@ -1,7 +1,7 @@
 import { OrgshiftError } from './errors.ts';
 import { changeDays, HEAD_POST, type History, type LineageEvent, type Versioned } from './model.ts';
 import { didYouMean, nameKey } from './names.ts';
-import { OrgIndex } from './org-index.ts';
+import { type OrgAt, OrgIndex } from './org-index.ts';
 import { type Snapshot, snapshotAt, versionAt } from './snapshot.ts';
 import { type Day, within } from './time.ts';
 
@@ -168,6 +168,29 @@ function personRef(snap: Snapshot, id: string): PersonRef {
   return { id, name: snap.personName(id), ...(person?.unnamed ? { unnamed: true as const } : {}) };
 }
 
+const childOrders = new WeakMap<OrgAt, Map<number, number[]>>();
+
+/** A unit's children sorted by their names of the day, kept with the day (sorting by locale is slow). */
+function childrenByName(at: OrgAt, version: (u: number) => { name: string }): (u: number) => number[] {
+  let orders = childOrders.get(at);
+  if (!orders) {
+    orders = new Map();
+    childOrders.set(at, orders);
+  }
+  const kept = orders;
+  return (u) => {
+    let order = kept.get(u);
+    if (!order) {
+      order = [...at.childrenOf(u)]
+        .map((c) => ({ c, name: version(c).name }))
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map(({ c }) => c);
+      kept.set(u, order);
+    }
+    return order;
+  };
+}
+
 /**
  * The unit tree on a day. Structure and member counts come from the typed-array index (kept per
  * history); names, posts and businesses from each record's version on that day.
@@ -188,6 +211,7 @@ export function tree(
       : findRecord(history, 'unit', options.unit, asOf);
   if (start === undefined) return { asOf, root: null, dotted: [] };
   const unitVersion = (u: number) => versionAt(history.units.get(index.unitIds[u]!)!.versions, asOf)!;
+  const sortedChildren = childrenByName(at, unitVersion);
   const personAt = (id: string) => {
     const record = history.people.get(id);
     return record ? versionAt(record.versions, asOf) : undefined;
@@ -225,12 +249,7 @@ export function tree(
       .sort(byName);
     const expand = options.depth === undefined || depth < options.depth;
     included.add(id);
-    const children = expand
-      ? [...at.childrenOf(u)]
-          .map((c) => ({ c, name: unitVersion(c).name }))
-          .sort(byName)
-          .map(({ c }) => build(c, depth + 1))
-      : [];
+    const children = expand ? sortedChildren(u).map((c) => build(c, depth + 1)) : [];
     return {
       id,
       name: v.name,
