@@ -140,10 +140,27 @@ export class OrgEngine {
     return history;
   }
 
+  /**
+   * Applied plans parsed once: every check replays them all, and parsing their YAML again each time
+   * cost more than the replay itself. Keyed by organization and sequence number; the source is
+   * compared too, so a restored or rewritten store never gets a stale parse. Always parsed from the
+   * stored text (never the caller's plan: an import's plan points at CSV rows), so every replay sees
+   * what a fresh instance reading the store would see.
+   */
+  private readonly parsed = new Map<string, { source: string; plan: Plan }>();
+
   private async appliedPlans(org: OrgRef): Promise<SequencedPlan[]> {
     if (org === EMPTY_ORG) return [];
     const stored = await this.store.plans(org.id);
-    return stored.map((s) => ({ plan: parsePlan(s.source, s.summary.file), seq: s.summary.seq }));
+    return stored.map((s) => {
+      const key = `${org.id}:${s.summary.seq}`;
+      let hit = this.parsed.get(key);
+      if (hit?.source !== s.source) {
+        hit = { source: s.source, plan: parsePlan(s.source, s.summary.file) };
+        this.parsed.set(key, hit);
+      }
+      return { plan: hit.plan, seq: s.summary.seq };
+    });
   }
 
   /** Checks plans against the organization without changing anything. */
