@@ -191,17 +191,39 @@ function childrenByName(at: OrgAt, version: (u: number) => { name: string }): (u
   };
 }
 
+const trees = new WeakMap<OrgAt, Map<string, TreeResult>>();
+
 /**
  * The unit tree on a day. Structure and member counts come from the typed-array index (kept per
- * history); names, posts and businesses from each record's version on that day.
+ * history); names, posts and businesses from each record's version on that day. Answers are kept
+ * with the day and shared between callers: they must not be changed.
  */
 export function tree(
   history: History,
   asOf: Day,
   options: { unit?: string; depth?: number } = {},
 ): TreeResult {
-  const index = OrgIndex.of(history);
-  const at = index.at(asOf);
+  const at = OrgIndex.of(history).at(asOf);
+  let kept = trees.get(at);
+  if (!kept) {
+    kept = new Map();
+    trees.set(at, kept);
+  }
+  const key = `${options.unit ?? ''}\u0000${options.depth ?? ''}`;
+  const hit = kept.get(key);
+  if (hit) return hit;
+  const result = buildTree(history, at, asOf, options);
+  kept.set(key, result);
+  return result;
+}
+
+function buildTree(
+  history: History,
+  at: OrgAt,
+  asOf: Day,
+  options: { unit?: string; depth?: number },
+): TreeResult {
+  const index = at.index;
   const firstRoot = at.roots.find((u) => at.parent[u] === -1);
   const start =
     options.unit === undefined
