@@ -160,7 +160,7 @@ const section = [
   `| SQLite recursive CTE over period tables, with a closure for subtree headcount | ${sqliteMs.toFixed(1)} | ${(sqliteMs / oursMs).toFixed(1)} | ≥ 20 |`,
   `| Floor: one pass over a parent array already in memory | ${floorMs.toFixed(2)} | ${(floorMs / oursMs).toFixed(3)} (Orgshift is ${(oursMs / floorMs).toFixed(1)}× the floor) | within 3× |`,
   '',
-  `Building the index (once per history version, kept by the engine): ${buildMs.toFixed(0)} ms. Orgshift's time includes finding each unit's and each person's version on the date (binary search over versions sorted by start), which the floor is given for free.`,
+  `Building the index (once per history version, kept by the engine): ${buildMs.toFixed(0)} ms. Orgshift's time includes finding each unit's parent and member count on the date (binary search over its parent versions and over its step function of members, both sorted by day), which the floor is given for free.`,
   '',
 ].join('\n');
 if (!quick) writeSection('## Rollups for every unit', section);
