@@ -78,12 +78,29 @@ export class OrgIndex {
         if (unit !== undefined) this.businessesByUnit[unit]!.push({ id: business.id, version });
       }
     this.personIds = [...history.people.keys()];
+    // One walk over the person records (the expensive part: millions of scattered objects) into flat
+    // arrays, then a counting sort by unit into CSR form.
+    let versionCount = 0;
+    for (const p of history.people.values()) versionCount += p.versions.length;
+    const flatUnit = new Int32Array(versionCount);
+    const flatPerson = new Int32Array(versionCount);
+    const flatFrom = new Int32Array(versionCount);
+    const flatTo = new Int32Array(versionCount);
     const stayCount = new Int32Array(units.length + 1);
-    for (const p of history.people.values())
+    let k = 0;
+    let person = 0;
+    for (const p of history.people.values()) {
       for (const v of p.versions) {
-        const unit = this.unitIndex.get(v.unit);
-        if (unit !== undefined) stayCount[unit]! += 1;
+        const unit = this.unitIndex.get(v.unit) ?? NONE;
+        flatUnit[k] = unit;
+        flatPerson[k] = person;
+        flatFrom[k] = dayKey(v.from);
+        flatTo[k] = v.to === null ? OPEN : dayKey(v.to);
+        if (unit !== NONE) stayCount[unit]! += 1;
+        k++;
       }
+      person++;
+    }
     this.stayStart = new Int32Array(units.length + 1);
     for (let i = 0; i < units.length; i++) this.stayStart[i + 1] = this.stayStart[i]! + stayCount[i]!;
     const stays = this.stayStart[units.length]!;
@@ -91,17 +108,13 @@ export class OrgIndex {
     this.stayFrom = new Int32Array(stays);
     this.stayTo = new Int32Array(stays);
     const next = this.stayStart.slice(0, units.length);
-    let person = 0;
-    for (const p of history.people.values()) {
-      for (const v of p.versions) {
-        const unit = this.unitIndex.get(v.unit);
-        if (unit === undefined) continue;
-        const at = next[unit]!++;
-        this.stayPerson[at] = person;
-        this.stayFrom[at] = dayKey(v.from);
-        this.stayTo[at] = v.to === null ? OPEN : dayKey(v.to);
-      }
-      person++;
+    for (let j = 0; j < versionCount; j++) {
+      const unit = flatUnit[j]!;
+      if (unit === NONE) continue;
+      const at = next[unit]!++;
+      this.stayPerson[at] = flatPerson[j]!;
+      this.stayFrom[at] = flatFrom[j]!;
+      this.stayTo[at] = flatTo[j]!;
     }
     // Each stay adds one member to its unit from its start and removes it at its end; per unit these
     // become a step function of the day (found by binary search at as-of time), built by merging the
