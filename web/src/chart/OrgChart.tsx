@@ -198,6 +198,15 @@ export function OrgChart(props: Props) {
     };
   }, [refresh]);
 
+  // A resized window shows more or less of the chart: draw what is now on screen.
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => refresh(true));
+    observer.observe(svg);
+    return () => observer.disconnect();
+  }, [refresh]);
+
   const setTransform = useCallback((t: ZoomTransform) => {
     const svg = svgRef.current;
     if (svg && zoomRef.current) select(svg).call(zoomRef.current.transform, t);
