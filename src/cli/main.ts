@@ -430,13 +430,20 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         const people = load(o.people);
         const posts = load(o.posts);
         const lineage = load(o.lineage);
-        const result = planImport({
-          ...(lineage ? { lineage } : {}),
-          ...(units ? { units } : {}),
-          ...(people ? { people } : {}),
-          ...(posts ? { posts } : {}),
-          ...(o.root !== undefined ? { root: o.root } : {}),
-        });
+        const { progressBar } = await import('./output.ts');
+        const show = (stage: string, done: number, total: number) =>
+          io.progress?.(`import ${progressBar(done, total)} ${stage}`);
+        const result = planImport(
+          {
+            ...(lineage ? { lineage } : {}),
+            ...(units ? { units } : {}),
+            ...(people ? { people } : {}),
+            ...(posts ? { posts } : {}),
+            ...(o.root !== undefined ? { root: o.root } : {}),
+          },
+          (p) => show(p.stage, p.done, p.total),
+        );
+        io.progress?.(null);
         const summary = `read ${result.read} rows: ${result.accepted} accepted, ${result.rejected.length} rejected`;
         if (result.rejected.length > 0 && !o.allowPartial) {
           throw new OrgshiftError(
@@ -446,7 +453,14 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           );
         }
         for (const problem of result.rejected) io.err(formatProblem(problem));
-        const applied = result.plans.length > 0 ? await (await open()).applyAll(org, result.plans) : [];
+        if (result.plans.length > 0) show(`checking and writing ${result.plans.length} dated plans`, 1, 1);
+        const applied = await (async () => {
+          try {
+            return result.plans.length > 0 ? await (await open()).applyAll(org, result.plans) : [];
+          } finally {
+            io.progress?.(null);
+          }
+        })();
         io.err(`${summary}; ${applied.length} dated plans applied`);
         if (json)
           io.out(

@@ -16,6 +16,11 @@ export interface Io {
   err(text: string): void;
   /** Everything on standard input (passwords are read from it, never from arguments). */
   stdin?(): Promise<string>;
+  /**
+   * A transient status line for long work (present only when stderr is a terminal): each call
+   * replaces the last; `null` clears it.
+   */
+  progress?(line: string | null): void;
 }
 
 export const processIo: Io = {
@@ -26,7 +31,22 @@ export const processIo: Io = {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   },
+  ...(process.stderr.isTTY
+    ? {
+        progress: (line: string | null) => {
+          const width = Math.max(20, (process.stderr.columns || 80) - 1);
+          process.stderr.write(`\r\x1b[K${line === null ? '' : line.slice(0, width)}`);
+        },
+      }
+    : {}),
 };
+
+/** A text bar for a share done: `[#####.....]  50%`. */
+export function progressBar(done: number, total: number, width = 24): string {
+  const share = total <= 0 ? 1 : Math.min(1, Math.max(0, done / total));
+  const filled = Math.round(share * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(share * 100)).padStart(3)}%`;
+}
 
 export function errorJson(error: unknown): { error: { id: string; message: string; details?: unknown } } {
   if (error instanceof OrgshiftError) {

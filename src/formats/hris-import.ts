@@ -15,6 +15,13 @@ export interface ImportInput {
   root?: string;
 }
 
+/** How far an import has got: characters of the files read so far, out of all of them. */
+export interface ImportProgress {
+  stage: string;
+  done: number;
+  total: number;
+}
+
 export interface ImportPlan {
   plan: Plan;
   source: string;
@@ -141,13 +148,22 @@ function periods<P extends Period>(
  * point back at the CSV rows they come from (so every refusal names FILE:LINE). Rows that are
  * malformed are returned as rejected, with their line and reason.
  */
-export function planImport(input: ImportInput): ImportResult {
+export function planImport(
+  input: ImportInput,
+  onProgress?: (progress: ImportProgress) => void,
+): ImportResult {
   const rejected: Problem[] = [];
   let read = 0;
+  const inputs = [input.units, input.people, input.posts, input.lineage];
+  const total = inputs.reduce((sum, f) => sum + (f?.text.length ?? 0), 0);
+  let done = 0;
   const read_ = (file: { file: string; text: string } | undefined, required: string[]) => {
     if (!file) return [];
+    onProgress?.({ stage: `reading ${file.file}`, done, total });
     const { rows } = parseCsv(file.text, file.file, required);
     read += rows.length;
+    done += file.text.length;
+    onProgress?.({ stage: `read ${file.file}: ${rows.length} rows`, done, total });
     return rows;
   };
   const unitRows = read_(input.units, ['unit_id', 'name', 'type', 'parent_id', 'valid_from', 'valid_to']);
@@ -191,6 +207,7 @@ export function planImport(input: ImportInput): ImportResult {
     rejected,
   );
   const successors = readLineage(input.lineage, read_, units, rejected);
+  onProgress?.({ stage: 'checking periods and building dated plans', done: total, total });
   const posts = periods<PostPeriod>(
     input.posts?.file ?? '',
     postRows,

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/main.ts';
+import { processIo, progressBar } from '../../src/cli/output.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { runCli } from '../helpers.ts';
 
@@ -173,6 +175,44 @@ V,Extra,team,C,2020-01-01,,surplus
     const result = await cli('--db', join(dir, 'latin1.db'), 'import', '--units', paths.units!);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${paths.units}:2:1: bytes that are not UTF-8`);
+  });
+});
+
+describe('progress on a terminal', () => {
+  it('shows a bar through each file and stage when stderr is a terminal, and clears it', async () => {
+    const paths = files({ units: UNITS, people: PEOPLE, posts: POSTS });
+    const shown: Array<string | null> = [];
+    let stderr = '';
+    const code = await run(
+      ['--db', join(dir, 'progress.db'), 'import', '--units', paths.units!, '--people', paths.people!],
+      {
+        out: () => {},
+        err: (t) => {
+          stderr += t;
+        },
+        progress: (line) => shown.push(line),
+      },
+    );
+    expect(code).toBe(0);
+    const lines = shown.filter((l): l is string => l !== null);
+    expect(lines[0]).toMatch(new RegExp(`^import \\[\\.{24}\\]   0% reading ${paths.units}$`));
+    expect(lines).toContainEqual(expect.stringMatching(/read .*units\.csv: 6 rows$/));
+    expect(lines).toContainEqual(expect.stringMatching(/read .*people\.csv: 6 rows$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^import \[#{24}\] 100% checking and writing \d+ dated plans$/),
+    );
+    // The bar never goes backwards, and it is cleared before the summary is printed.
+    const shares = lines.map((l) => Number(/(\d+)%/.exec(l)![1]));
+    expect(shares).toEqual([...shares].sort((a, b) => a - b));
+    expect(shown.at(-1)).toBeNull();
+    expect(stderr).toContain('read 12 rows: 12 accepted, 0 rejected');
+  });
+
+  it('draws no bar when stderr is not a terminal (as in tests and pipes)', () => {
+    expect(process.stderr.isTTY).toBeFalsy();
+    expect(processIo.progress).toBeUndefined();
+    expect(progressBar(1, 4, 8)).toBe('[##......]  25%');
+    expect(progressBar(5, 0, 4)).toBe('[####] 100%');
   });
 });
 
