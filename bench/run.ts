@@ -8,8 +8,11 @@ const BENCHMARKS = [
   'api-load.ts',
   'impact-scaling.ts',
   'asof-vs-cte.ts',
+  'subtree-ltree.ts',
   'rollups.ts',
   'diff-span.ts',
+  'plan-commit.ts',
+  'memory.ts',
   'page-chart.ts',
 ];
 const passed = process.argv.slice(2).filter((a) => a !== '--json');
