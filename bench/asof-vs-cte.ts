@@ -1,67 +1,41 @@
 // The full organization as of a date: Orgshift (history in memory, as the engine caches it) against
 // the SQL peer, a PostgreSQL recursive CTE over period tables with GiST range indexes, on the same
 // generated data in the same run. Ratio = peer time / Orgshift time.
-import pg from 'pg';
 import { OrgIndex } from '../src/core/org-index.ts';
 import { tree } from '../src/core/queries.ts';
-import { replay } from '../src/core/replay.ts';
 import { describeMachine, writeSection } from './benchmarks-file.ts';
-import { generateOrganization } from './generate.ts';
+import { arg, generatedHistory, insertRows, median, scratchDatabase } from './support.ts';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const people = arg('people', process.argv.includes('--quick') ? 5000 : 20000);
 const units = arg('units', Math.max(50, Math.round(people / 10)));
 const years = arg('years', 3);
-const url = process.env.ORGSHIFT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const generated = generateOrganization({ people, units, years });
-const result = replay(generated.plans.map((p, i) => ({ plan: p.plan, seq: i + 1 })));
-if (!result.ok) throw new Error(`generated organization refused: ${JSON.stringify(result.problems[0])}`);
-const history = result.history;
+const { generated, history } = generatedHistory({ people, units, years });
 const dates = [
   generated.start,
   generated.plans[Math.floor(generated.plans.length / 2)]!.plan.effective,
   generated.end,
 ];
 
-const admin = new pg.Client({ connectionString: url });
-await admin.connect();
-const database = `orgshift_bench_${process.pid}`;
-await admin.query(`create database ${database}`);
-const target = new URL(url);
-target.pathname = `/${database}`;
-const db = new pg.Client({ connectionString: target.toString() });
-await db.connect();
+const { db, close } = await scratchDatabase('orgshift_bench');
 try {
   await db.query('create extension if not exists btree_gist');
   await db.query('create table unit_periods (unit_id text, parent_id text, name text, valid daterange)');
   await db.query('create table person_periods (person_id text, unit_id text, valid daterange)');
-  const insert = async (table: string, columns: string, rows: string[][]) => {
-    for (let i = 0; i < rows.length; i += 1000) {
-      const chunk = rows.slice(i, i + 1000);
-      const width = chunk[0]!.length;
-      const params = chunk.flat();
-      const values = chunk
-        .map((_r, j) => `(${Array.from({ length: width }, (_c, k) => `$${j * width + k + 1}`).join(',')})`)
-        .join(',');
-      await db.query(`insert into ${table} (${columns}) values ${values}`, params);
-    }
-  };
   const range = (from: string, to: string | null) => `[${from},${to ?? ''})`;
-  await insert(
+  await insertRows(
+    db,
     'unit_periods',
-    'unit_id, parent_id, name, valid',
     [...history.units.values()].flatMap((u) =>
-      u.versions.map((v) => [u.id, v.parent as string, v.name, range(v.from, v.to)]),
+      u.versions.map((v) => [u.id, v.parent, v.name, range(v.from, v.to)]),
     ),
+    'unit_id, parent_id, name, valid',
   );
-  await insert(
+  await insertRows(
+    db,
     'person_periods',
-    'person_id, unit_id, valid',
     [...history.people.values()].flatMap((p) => p.versions.map((v) => [p.id, v.unit, range(v.from, v.to)])),
+    'person_id, unit_id, valid',
   );
   await db.query('create index on unit_periods using gist (parent_id, valid)');
   await db.query('create index on unit_periods using gist (unit_id, valid)');
@@ -76,16 +50,6 @@ try {
     select t.unit_id, t.name, t.depth,
       (select count(*) from person_periods p where p.unit_id = t.unit_id and p.valid @> $1::date) as members
     from t`;
-  const median = async (work: () => Promise<unknown> | unknown, runs = 5) => {
-    const times: number[] = [];
-    await work();
-    for (let i = 0; i < runs; i++) {
-      const started = performance.now();
-      await work();
-      times.push(performance.now() - started);
-    }
-    return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
-  };
   const rows: Array<{
     date: string;
     orgshiftMs: number;
@@ -174,7 +138,5 @@ try {
   ].join('\n');
   if (!process.argv.includes('--quick')) writeSection('## Full organization as of a date', section);
 } finally {
-  await db.end();
-  await admin.query(`drop database if exists ${database} with (force)`);
-  await admin.end();
+  await close();
 }

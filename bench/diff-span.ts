@@ -2,19 +2,15 @@
 // restructurings: the goal is that the one-day diff costs at most 1/50 of the one-year diff
 // (its cost should follow the changes in the window, not the organization).
 import { diff } from '../src/core/queries.ts';
-import { replay } from '../src/core/replay.ts';
 import { addDays } from '../src/core/time.ts';
 import { describeMachine, writeSection } from './benchmarks-file.ts';
-import { generateOrganization } from './generate.ts';
+import { generatedHistory } from './support.ts';
 
 const quick = process.argv.includes('--quick');
 const people = quick ? 5_000 : 20_000;
 const units = people / 10;
 const years = 3;
-const generated = generateOrganization({ people, units, years });
-const result = replay(generated.plans.map((p, i) => ({ plan: p.plan, seq: i + 1 })));
-if (!result.ok) throw new Error('the generated organization was refused');
-const history = result.history;
+const { generated, history } = generatedHistory({ people, units, years });
 // A restructuring day in the middle of the history: the one-day window holds one plan's changes.
 const day = generated.plans[Math.floor(generated.plans.length / 2)]!.plan.effective;
 const from = addDays(day, -1);

@@ -13,7 +13,8 @@ export interface GeneratedOrganization {
   end: string;
 }
 
-function random(seed: number) {
+/** A small deterministic pseudo-random generator (mulberry32). */
+export function random(seed: number) {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -4,10 +4,17 @@
 // history in at most 4 GB of the Node process. The history is built directly (replaying ten years of
 // generated plans of this size through YAML would take far longer than the measurement).
 import { writeSync } from 'node:fs';
-import type { History, PersonRecord, PostVersion, Provenance, UnitRecord } from '../src/core/model.ts';
+import {
+  emptyHistory,
+  type PersonRecord,
+  type PostVersion,
+  type Provenance,
+  type UnitRecord,
+} from '../src/core/model.ts';
 import { OrgIndex } from '../src/core/org-index.ts';
 import { addDays } from '../src/core/time.ts';
 import { describeMachine, writeSection } from './benchmarks-file.ts';
+import { random } from './generate.ts';
 
 const quick = process.argv.includes('--quick');
 const people = quick ? 200_000 : 2_000_000;
@@ -15,16 +22,6 @@ const units = people / 20;
 const years = 10;
 const log = (m: string) => writeSync(2, `${m}\n`);
 
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const gc = (globalThis as { gc?: () => void }).gc;
 const heap = () => {
   gc?.();
@@ -35,15 +32,7 @@ const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 const base = heap();
 const rand = random(7);
 const start = '2015-01-01';
-const history: History = {
-  units: new Map(),
-  people: new Map(),
-  businesses: new Map(),
-  posts: [],
-  lines: [],
-  events: [],
-  plans: [],
-};
+const history = emptyHistory();
 const prov = (plan: string): Provenance => ({ plan, inferred: false });
 let provenance = prov('base');
 const fanout = Math.max(2, Math.round(units ** (1 / 11)));

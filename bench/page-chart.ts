@@ -12,10 +12,9 @@ import react from '@vitejs/plugin-react';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { tree } from '../src/core/queries.ts';
-import { replay } from '../src/core/replay.ts';
 import { describeMachine, writeSection } from './benchmarks-file.ts';
-import { generateOrganization } from './generate.ts';
 import type { Timing } from './page/timing.ts';
+import { generatedHistory } from './support.ts';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -29,11 +28,9 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 function treeFile(units: number): string {
   log(`generating an organization of ${units} units…`);
-  const generated = generateOrganization({ people: units, units, years: 0 });
-  const result = replay(generated.plans.map((p, i) => ({ plan: p.plan, seq: i + 1 })));
-  if (!result.ok) throw new Error('the generated organization was refused');
+  const { generated, history } = generatedHistory({ people: units, units, years: 0 });
   const name = `tree-${units}.json`;
-  writeFileSync(join(dir, 'dist', name), JSON.stringify(tree(result.history, generated.end)));
+  writeFileSync(join(dir, 'dist', name), JSON.stringify(tree(history, generated.end)));
   return `/${name}`;
 }
 

@@ -6,19 +6,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { stringify } from 'yaml';
 import { OrgEngine } from '../src/engine/org-engine.ts';
 import { parsePlan } from '../src/formats/plan-file.ts';
 import { describeMachine, writeSection } from './benchmarks-file.ts';
 import { generateOrganization } from './generate.ts';
+import { insertRows, scratchDatabase } from './support.ts';
 
 const quick = process.argv.includes('--quick');
 const units = quick ? 2_000 : 10_000;
 const people = units * 10;
 const movedUnits = units / 20;
 const movedPeople = people / 20;
-const url = process.env.ORGSHIFT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 log(`generating ${units} units and ${people} people…`);
@@ -57,14 +56,7 @@ walk(tree.root!);
 await engine.close();
 rmSync(dir, { recursive: true, force: true });
 
-const admin = new pg.Client({ connectionString: url });
-await admin.connect();
-const database = `orgshift_commit_${process.pid}`;
-await admin.query(`create database ${database}`);
-const target = new URL(url);
-target.pathname = `/${database}`;
-const db = new pg.Client({ connectionString: target.toString() });
-await db.connect();
+const { db, close } = await scratchDatabase('orgshift_commit');
 try {
   // Both peers start from the same tree and the same people.
   const children: number[][] = Array.from({ length: units }, () => []);
@@ -91,26 +83,19 @@ try {
   await db.query('create table pp_units (id int primary key, parent int, parent_path text not null)');
   await db.query('create table ns_people (id int primary key, unit int)');
   await db.query('create table pp_people (id int primary key, unit int)');
-  const insert = async (table: string, rows: Array<Array<number | string | null>>) => {
-    for (let i = 0; i < rows.length; i += 5000) {
-      const chunk = rows.slice(i, i + 5000);
-      const width = chunk[0]!.length;
-      const values = chunk
-        .map((_r, j) => `(${Array.from({ length: width }, (_c, k) => `$${j * width + k + 1}`).join(',')})`)
-        .join(',');
-      await db.query(`insert into ${table} values ${values}`, chunk.flat());
-    }
-  };
+
   const landing = units;
   const unitRows = Array.from({ length: units }, (_x, i) => i);
-  await insert('ns_units', [
+  await insertRows(db, 'ns_units', [
     ...unitRows.map((i) => [i, parentOf(i) === -1 ? null : parentOf(i), lft[i]!, rgt[i]!]),
   ]);
-  await insert('pp_units', [...unitRows.map((i) => [i, parentOf(i) === -1 ? null : parentOf(i), path[i]!])]);
+  await insertRows(db, 'pp_units', [
+    ...unitRows.map((i) => [i, parentOf(i) === -1 ? null : parentOf(i), path[i]!]),
+  ]);
   const personRows = Array.from({ length: people }, (_x, p) => [p, p < units ? p : -1]);
   // People's units as the generator placed them (only their count matters to the peers' cost).
-  await insert('ns_people', personRows);
-  await insert('pp_people', personRows);
+  await insertRows(db, 'ns_people', personRows);
+  await insertRows(db, 'pp_people', personRows);
   await db.query('create index on ns_units (lft)');
   await db.query('create index on ns_units (rgt)');
   await db.query('create index on pp_units (parent_path text_pattern_ops)');
@@ -248,7 +233,5 @@ try {
   ].join('\n');
   if (!quick) writeSection('## A large plan checked and committed', section);
 } finally {
-  await db.end();
-  await admin.query(`drop database if exists ${database} with (force)`);
-  await admin.end();
+  await close();
 }

@@ -4,37 +4,18 @@
 // Same generated data, same run; the answers are checked equal before timing.
 import Database from 'better-sqlite3';
 import { OrgIndex } from '../src/core/org-index.ts';
-import { replay } from '../src/core/replay.ts';
 import { describeMachine, writeSection } from './benchmarks-file.ts';
-import { generateOrganization } from './generate.ts';
+import { arg, generatedHistory, median } from './support.ts';
 
 const quick = process.argv.includes('--quick');
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const people = arg('people', quick ? 20_000 : 200_000);
 const units = arg('units', Math.max(50, Math.round(people / 10)));
 const years = arg('years', quick ? 1 : 3);
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 log(`generating ${people} people, ${units} units, ${years} years…`);
-const generated = generateOrganization({ people, units, years });
-const result = replay(generated.plans.map((p, i) => ({ plan: p.plan, seq: i + 1 })));
-if (!result.ok) throw new Error('the generated organization was refused');
-const history = result.history;
+const { generated, history } = generatedHistory({ people, units, years });
 const date = generated.end;
-
-const median = (work: () => unknown, runs = 5) => {
-  work();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    work();
-    times.push(performance.now() - started);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
-};
 
 // Orgshift: the index is built once per history version (as the engine keeps it); each as-of
 // computes parents, a preorder, depth and rollups from the sorted versions.
@@ -128,9 +109,9 @@ for (const row of theirs) {
   if (!same) throw new Error(`rollups differ for ${row.unit}`);
 }
 
-const oursMs = median(() => index.compute(date));
-const sqliteMs = median(() => rollupSql.all({ d: date }), quick ? 3 : 5);
-const floorMs = median(floor);
+const oursMs = await median(() => index.compute(date));
+const sqliteMs = await median(() => rollupSql.all({ d: date }), quick ? 3 : 5);
+const floorMs = await median(floor);
 db.close();
 
 const results = [

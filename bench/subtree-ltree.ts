@@ -1,24 +1,18 @@
 // The people of a subtree (about 10k people) as of a date: Orgshift's typed-array index against
 // PostgreSQL ltree (a path per unit period, GiST-indexed, joined to person periods). Same generated
 // data, same run; the two answers are checked equal before timing. Ratio = ltree time / Orgshift time.
-import pg from 'pg';
 import { OrgIndex } from '../src/core/org-index.ts';
-import { replay } from '../src/core/replay.ts';
 import { describeMachine, writeSection } from './benchmarks-file.ts';
-import { generateOrganization } from './generate.ts';
+import { generatedHistory, insertRows, median, scratchDatabase } from './support.ts';
 
 const quick = process.argv.includes('--quick');
 const people = quick ? 20_000 : 100_000;
 const units = people / 10;
 const years = quick ? 1 : 3;
-const url = process.env.ORGSHIFT_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 log(`generating ${people} people, ${units} units, ${years} years…`);
-const generated = generateOrganization({ people, units, years });
-const result = replay(generated.plans.map((p, i) => ({ plan: p.plan, seq: i + 1 })));
-if (!result.ok) throw new Error('the generated organization was refused');
-const history = result.history;
+const { generated, history } = generatedHistory({ people, units, years });
 const index = OrgIndex.of(history);
 const date = generated.end;
 const day = index.compute(date);
@@ -54,28 +48,15 @@ for (const d of [...days].sort()) {
 }
 for (const [u, period] of open) pathRows.push([index.unitIds[u]!, period.path, `[${period.from},)`]);
 
-const admin = new pg.Client({ connectionString: url });
-await admin.connect();
-const database = `orgshift_ltree_${process.pid}`;
-await admin.query(`create database ${database}`);
-const target = new URL(url);
-target.pathname = `/${database}`;
-const db = new pg.Client({ connectionString: target.toString() });
-await db.connect();
+const { db, close } = await scratchDatabase('orgshift_ltree');
 try {
   await db.query('create extension if not exists ltree');
   await db.query('create extension if not exists btree_gist');
   await db.query('create table unit_paths (unit_id text, path ltree, valid daterange)');
   await db.query('create table person_periods (person_id text, unit_id text, valid daterange)');
-  const insert = async (table: string, rows: string[][]) => {
-    for (let i = 0; i < rows.length; i += 2000) {
-      const chunk = rows.slice(i, i + 2000);
-      const values = chunk.map((_r, j) => `($${j * 3 + 1}, $${j * 3 + 2}, $${j * 3 + 3})`).join(',');
-      await db.query(`insert into ${table} values ${values}`, chunk.flat());
-    }
-  };
-  await insert('unit_paths', pathRows);
-  await insert(
+  await insertRows(db, 'unit_paths', pathRows);
+  await insertRows(
+    db,
     'person_periods',
     [...history.people.values()].flatMap((p) =>
       p.versions.map((v) => [p.id, v.unit, `[${v.from},${v.to ?? ''})`]),
@@ -103,21 +84,11 @@ try {
   if (theirs.length !== ours.length || theirs.some((id: string, i: number) => id !== ours[i]))
     throw new Error(`the answers differ: ${theirs.length} vs ${ours.length} people`);
 
-  const median = async (work: () => unknown, runs = 7) => {
-    await work();
-    const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const started = performance.now();
-      await work();
-      times.push(performance.now() - started);
-    }
-    return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
-  };
   // Cold: the day is materialized from the index first. Warm: the day is already kept.
-  const coldMs = await median(() => index.peopleIn(index.compute(date).subtree(chosen), date));
+  const coldMs = await median(() => index.peopleIn(index.compute(date).subtree(chosen), date), 7);
   const warm = index.at(date);
-  const warmMs = await median(() => index.peopleIn(warm.subtree(chosen), date));
-  const ltreeMs = await median(() => db.query(sql, [pathNow, date]));
+  const warmMs = await median(() => index.peopleIn(warm.subtree(chosen), date), 7);
+  const ltreeMs = await median(() => db.query(sql, [pathNow, date]), 7);
   const ratio = ltreeMs / coldMs;
   console.log(
     JSON.stringify({
@@ -148,7 +119,5 @@ try {
   ].join('\n');
   if (!quick) writeSection('## A subtree as of a date, against PostgreSQL ltree', section);
 } finally {
-  await db.end();
-  await admin.query(`drop database if exists ${database} with (force)`);
-  await admin.end();
+  await close();
 }
