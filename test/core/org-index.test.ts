@@ -3,31 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { headcountOverTime } from '../../src/core/analytics.ts';
 import type { History } from '../../src/core/model.ts';
 import { OrgIndex } from '../../src/core/org-index.ts';
-import { checkPlans, type SequencedPlan } from '../../src/core/replay.ts';
 import { Snapshot } from '../../src/core/snapshot.ts';
 import { addDays } from '../../src/core/time.ts';
-import { parsePlan } from '../../src/formats/plan-file.ts';
 import { examplePlans } from '../helpers.ts';
-import { DATES, organization, planOver } from '../property/generators.ts';
-
-/** Applies the base plan, then each random plan that the organization accepts. */
-function historyOf(sources: string[]): { history: History; accepted: number } {
-  const applied: SequencedPlan[] = [];
-  let history: History | undefined;
-  for (const source of sources) {
-    let plan: ReturnType<typeof parsePlan>;
-    try {
-      plan = parsePlan(source, 'random.yaml');
-    } catch {
-      continue;
-    }
-    const result = checkPlans(applied, [plan]);
-    if (!result.ok) continue;
-    applied.push({ plan, seq: applied.length + 1 });
-    history = result.history;
-  }
-  return { history: history!, accepted: applied.length };
-}
+import { acceptedHistory, DATES, organization, planOver } from '../property/generators.ts';
 
 /** The index's answer on a day must be the snapshot's, unit by unit. */
 function agree(history: History, day: string): void {
@@ -71,7 +50,7 @@ describe('the typed-array index', () => {
     );
     fc.assert(
       fc.property(scenario, ([org, ...plans]) => {
-        const built = historyOf([org.source, ...plans]);
+        const built = acceptedHistory([org.source, ...plans]);
         accepted += built.accepted - 1;
         for (const day of ['2019-12-31', ...DATES.flatMap((d) => [addDays(d, -1), d]), '2030-01-01'])
           agree(built.history, day);
@@ -93,7 +72,7 @@ describe('the typed-array index', () => {
   });
 
   it('answers like the snapshot on the seeds, the day before and the day of each restructuring', () => {
-    const built = historyOf(examplePlans().map((p) => p.source));
+    const built = acceptedHistory(examplePlans().map((p) => p.source));
     expect(built.accepted).toBe(examplePlans().length);
     for (const p of built.history.plans) {
       agree(built.history, addDays(p.effective, -1));
@@ -102,7 +81,7 @@ describe('the typed-array index', () => {
   });
 
   it('is built once per history and keeps recent days', () => {
-    const { history } = historyOf(examplePlans().map((p) => p.source));
+    const { history } = acceptedHistory(examplePlans().map((p) => p.source));
     expect(OrgIndex.of(history)).toBe(OrgIndex.of(history));
     const index = OrgIndex.of(history);
     expect(index.at('2022-01-07')).toBe(index.at('2022-01-07'));

@@ -2,13 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HEAD_POST, type History } from '../../src/core/model.ts';
 import { findRecord, type PersonRef, type TreeNode, type TreeResult, tree } from '../../src/core/queries.ts';
-import { checkPlans, type SequencedPlan } from '../../src/core/replay.ts';
 import { type Snapshot, snapshotAt } from '../../src/core/snapshot.ts';
 import type { Day } from '../../src/core/time.ts';
 import { addDays } from '../../src/core/time.ts';
-import { parsePlan } from '../../src/formats/plan-file.ts';
 import { examplePlans } from '../helpers.ts';
-import { DATES, organization, planOver } from '../property/generators.ts';
+import { acceptedHistory, DATES, organization, planOver } from '../property/generators.ts';
 
 /**
  * The oracle: the tree as it was computed before the index, entirely from the day's snapshot (every
@@ -80,24 +78,6 @@ function treeFromSnapshot(
   return { asOf, root, dotted };
 }
 
-function historyOf(sources: string[]): History {
-  const applied: SequencedPlan[] = [];
-  let history: History | undefined;
-  for (const source of sources) {
-    let plan: ReturnType<typeof parsePlan>;
-    try {
-      plan = parsePlan(source, 'random.yaml');
-    } catch {
-      continue;
-    }
-    const result = checkPlans(applied, [plan]);
-    if (!result.ok) continue;
-    applied.push({ plan, seq: applied.length + 1 });
-    history = result.history;
-  }
-  return history!;
-}
-
 const same = (history: History, day: Day, options: { unit?: string; depth?: number } = {}) =>
   expect(JSON.stringify(tree(history, day, options))).toBe(
     JSON.stringify(treeFromSnapshot(history, day, options)),
@@ -110,7 +90,7 @@ describe('the tree read from the typed-array index', () => {
     );
     fc.assert(
       fc.property(scenario, ([org, ...plans]) => {
-        const history = historyOf([org.source, ...plans]);
+        const { history } = acceptedHistory([org.source, ...plans]);
         for (const day of ['2019-12-31', ...DATES.flatMap((d) => [addDays(d, -1), d]), '2030-01-01']) {
           same(history, day);
           same(history, day, { depth: 1 });
@@ -121,7 +101,7 @@ describe('the tree read from the typed-array index', () => {
   });
 
   it('is the snapshot’s tree on the seeds, for the whole organization and each unit', () => {
-    const history = historyOf(examplePlans().map((p) => p.source));
+    const { history } = acceptedHistory(examplePlans().map((p) => p.source));
     for (const p of history.plans)
       for (const day of [addDays(p.effective, -1), p.effective]) {
         same(history, day);

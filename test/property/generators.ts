@@ -1,5 +1,8 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
+import type { History } from '../../src/core/model.ts';
+import { checkPlans, type SequencedPlan } from '../../src/core/replay.ts';
+import { parsePlan } from '../../src/formats/plan-file.ts';
 
 export const UNITS = [
   'Acme',
@@ -159,4 +162,23 @@ export function planOver(org: { units: string[]; people: string[]; businesses: s
     .map(({ effective, changes }) =>
       stringify({ plan: `random-${index}`, title: 'random', effective, changes }),
     );
+}
+
+/** Applies each plan in turn, skipping those that do not parse or that the organization refuses. */
+export function acceptedHistory(sources: string[]): { history: History; accepted: number } {
+  const applied: SequencedPlan[] = [];
+  let history: History | undefined;
+  for (const source of sources) {
+    let plan: ReturnType<typeof parsePlan>;
+    try {
+      plan = parsePlan(source, 'random.yaml');
+    } catch {
+      continue;
+    }
+    const result = checkPlans(applied, [plan]);
+    if (!result.ok) continue;
+    applied.push({ plan, seq: applied.length + 1 });
+    history = result.history;
+  }
+  return { history: history!, accepted: applied.length };
 }
