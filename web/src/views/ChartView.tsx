@@ -29,12 +29,14 @@ const CHANGES_LISTED = 40;
 const OPEN_EXPANDED = 300;
 
 function findUnit(root: TreeNode, ref: string): TreeNode | undefined {
-  const stack = [root];
+  // Breadth first, so that of two units with the same name the one nearer the top wins; a read
+  // index instead of shift() keeps it linear on large trees.
+  const queue = [root];
   const key = ref.toLowerCase();
-  while (stack.length > 0) {
-    const n = stack.shift()!;
+  for (let i = 0; i < queue.length; i++) {
+    const n = queue[i]!;
     if (n.id === ref || n.name.toLowerCase() === key) return n;
-    stack.push(...n.children);
+    for (const c of n.children) queue.push(c);
   }
   return undefined;
 }

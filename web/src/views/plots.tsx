@@ -1,8 +1,31 @@
 /** Small SVG plots for the analytics: bars for distributions, a step line for headcount over time. */
 
+import type { ReactNode } from 'react';
+
 const W = 420;
 const H = 220;
 const PAD = { left: 44, right: 12, top: 12, bottom: 36 };
+
+const innerW = W - PAD.left - PAD.right;
+const innerH = H - PAD.top - PAD.bottom;
+
+/** The plot's box: title, both axes, and the y axis marked at 0 and at `max`. */
+function PlotFrame({ label, max, children }: { label: string; max: number; children: ReactNode }) {
+  return (
+    <svg className="plot" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
+      <title>{label}</title>
+      <line x1={PAD.left} y1={PAD.top + innerH} x2={W - PAD.right} y2={PAD.top + innerH} className="axis" />
+      <line x1={PAD.left} y1={PAD.top} x2={PAD.left} y2={PAD.top + innerH} className="axis" />
+      <text x={PAD.left - 6} y={PAD.top + 4} textAnchor="end" className="tick">
+        {max}
+      </text>
+      <text x={PAD.left - 6} y={PAD.top + innerH} textAnchor="end" className="tick">
+        0
+      </text>
+      {children}
+    </svg>
+  );
+}
 
 function niceMax(value: number): number {
   if (value <= 5) return Math.max(1, value);
@@ -22,20 +45,9 @@ export function BarChart({
   yLabel: string;
 }) {
   const max = niceMax(Math.max(0, ...data.map((d) => d.y)));
-  const innerW = W - PAD.left - PAD.right;
-  const innerH = H - PAD.top - PAD.bottom;
   const band = innerW / Math.max(1, data.length);
   return (
-    <svg className="plot" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
-      <title>{label}</title>
-      <line x1={PAD.left} y1={PAD.top + innerH} x2={W - PAD.right} y2={PAD.top + innerH} className="axis" />
-      <line x1={PAD.left} y1={PAD.top} x2={PAD.left} y2={PAD.top + innerH} className="axis" />
-      <text x={PAD.left - 6} y={PAD.top + 4} textAnchor="end" className="tick">
-        {max}
-      </text>
-      <text x={PAD.left - 6} y={PAD.top + innerH} textAnchor="end" className="tick">
-        0
-      </text>
+    <PlotFrame label={label} max={max}>
       {data.map((d, i) => {
         const h = (d.y / max) * innerH;
         const x = PAD.left + i * band + band * 0.15;
@@ -62,7 +74,7 @@ export function BarChart({
       >
         {yLabel}
       </text>
-    </svg>
+    </PlotFrame>
   );
 }
 
@@ -78,8 +90,6 @@ export function StepChart({
   const t0 = Math.min(...times);
   const t1 = Math.max(...times, t0 + 86_400_000 * 30);
   const max = niceMax(Math.max(...data.map((d) => d.headcount)));
-  const innerW = W - PAD.left - PAD.right;
-  const innerH = H - PAD.top - PAD.bottom;
   const x = (t: number) => PAD.left + ((t - t0) / (t1 - t0)) * innerW;
   const y = (v: number) => PAD.top + innerH - (v / max) * innerH;
   let path = '';
@@ -89,16 +99,7 @@ export function StepChart({
   });
   path += `H${x(t1)}`;
   return (
-    <svg className="plot" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
-      <title>{label}</title>
-      <line x1={PAD.left} y1={PAD.top + innerH} x2={W - PAD.right} y2={PAD.top + innerH} className="axis" />
-      <line x1={PAD.left} y1={PAD.top} x2={PAD.left} y2={PAD.top + innerH} className="axis" />
-      <text x={PAD.left - 6} y={PAD.top + 4} textAnchor="end" className="tick">
-        {max}
-      </text>
-      <text x={PAD.left - 6} y={PAD.top + innerH} textAnchor="end" className="tick">
-        0
-      </text>
+    <PlotFrame label={label} max={max}>
       <path d={path} className="line" />
       {data.map((d, i) => (
         <circle key={d.date} cx={x(times[i]!)} cy={y(d.headcount)} r={3} className="point">
@@ -111,6 +112,6 @@ export function StepChart({
       <text x={W - PAD.right} y={H - 4} textAnchor="end" className="tick">
         {new Date(t1).toISOString().slice(0, 10)}
       </text>
-    </svg>
+    </PlotFrame>
   );
 }
