@@ -68,6 +68,12 @@ export class OrgBuilder {
   private readonly liveRoots = new Set<string>();
   /** Every name any person ever had, so that a rehire finds the former record without a scan. */
   private readonly everPersonNames = new Map<string, Set<string>>();
+  /** While a trial runs: how to undo each change, and the sets as they were before the trial first changed them. */
+  private journal: Array<() => void> | null = null;
+  private savedSets: Map<Set<unknown>, unknown[]> | null = null;
+  private trialStart: { date: Day; prov: Provenance } | null = null;
+  /** What the operations since `markTouched()` changed. */
+  touched: Touched = newTouched();
 
   constructor() {
     this.history = emptyHistory();
@@ -83,6 +89,103 @@ export class OrgBuilder {
 
   get currentDate(): Day {
     return this.date;
+  }
+
+  /**
+   * Starts a trial: everything applied from now on can be undone with `rollback()` (or kept with
+   * `keep()`), leaving the builder exactly as it was, so that a plan can be tried against a kept
+   * organization without replaying its history.
+   */
+  beginTrial(): void {
+    if (this.journal) throw new Error('a trial is already running');
+    this.journal = [];
+    this.savedSets = new Map();
+    this.trialStart = { date: this.date, prov: this.prov };
+  }
+
+  rollback(): void {
+    const journal = this.journal;
+    if (!journal || !this.savedSets || !this.trialStart) throw new Error('no trial is running');
+    for (let i = journal.length - 1; i >= 0; i--) journal[i]!();
+    for (const [set, items] of this.savedSets) {
+      set.clear();
+      for (const item of items) set.add(item);
+    }
+    this.date = this.trialStart.date;
+    this.prov = this.trialStart.prov;
+    this.endTrial();
+  }
+
+  keep(): void {
+    if (!this.journal) throw new Error('no trial is running');
+    this.endTrial();
+  }
+
+  private endTrial(): void {
+    this.journal = null;
+    this.savedSets = null;
+    this.trialStart = null;
+  }
+
+  /** Starts a new record of what is touched (per plan, for the invariants and the impact). */
+  markTouched(): void {
+    this.touched = newTouched();
+    this.touched.eventsFrom = this.history.events.length;
+  }
+
+  // ---- undoable primitives -------------------------------------------------------------
+
+  private saveSet(set: Set<unknown>): void {
+    if (this.savedSets && !this.savedSets.has(set)) this.savedSets.set(set, [...set]);
+  }
+
+  private setKey<K, V>(map: Map<K, V>, key: K, value: V): void {
+    if (this.journal) {
+      if (map.has(key)) {
+        const previous = map.get(key) as V;
+        this.journal.push(() => map.set(key, previous));
+      } else this.journal.push(() => map.delete(key));
+    }
+    map.set(key, value);
+  }
+
+  private deleteKey<K, V>(map: Map<K, V>, key: K): void {
+    if (!map.has(key)) return;
+    if (this.journal) {
+      const previous = map.get(key) as V;
+      this.journal.push(() => map.set(key, previous));
+    }
+    map.delete(key);
+  }
+
+  private addTo<V>(map: Map<string, Set<V>>, key: string, value: V): void {
+    const set = map.get(key);
+    if (set) {
+      this.saveSet(set);
+      set.add(value);
+    } else this.setKey(map, key, new Set([value]));
+  }
+
+  private removeFrom<V>(map: Map<string, Set<V>>, key: string, value: V): void {
+    const set = map.get(key);
+    if (!set) return;
+    this.saveSet(set);
+    set.delete(value);
+  }
+
+  private pushTo<T>(list: T[], item: T): void {
+    if (this.journal) this.journal.push(() => list.pop());
+    list.push(item);
+  }
+
+  private setTo(version: Versioned, to: Day | null): void {
+    if (this.journal) {
+      const previous = version.to;
+      this.journal.push(() => {
+        version.to = previous;
+      });
+    }
+    version.to = to;
   }
 
   apply(op: Operation): void {
@@ -140,6 +243,77 @@ export class OrgBuilder {
   }
 
   // ---- current state -------------------------------------------------------------------
+
+  /** The holder of the head post of `unit` now, or null. */
+  liveHead(unit: string): string | null {
+    return this.openPosts.get(this.postKey(unit, HEAD_POST))?.holder ?? null;
+  }
+
+  liveChildren(unit: string): ReadonlySet<string> {
+    return this.children.get(unit) ?? EMPTY;
+  }
+
+  liveMembers(unit: string): ReadonlySet<string> {
+    return this.members.get(unit) ?? EMPTY;
+  }
+
+  liveOwned(unit: string): ReadonlySet<string> {
+    return this.owned.get(unit) ?? EMPTY;
+  }
+
+  livePostsIn(unit: string): ReadonlySet<PostVersion> {
+    return this.postsInUnit.get(unit) ?? EMPTY;
+  }
+
+  livePostsHeld(person: string): ReadonlySet<PostVersion> {
+    return this.postsHeld.get(person) ?? EMPTY;
+  }
+
+  liveLinesOf(person: string): ReadonlySet<History['lines'][number]> {
+    return this.openLines.get(person) ?? EMPTY;
+  }
+
+  /** Every open reporting line (a scan: lines are few). */
+  *liveLines(): Iterable<History['lines'][number]> {
+    for (const lines of this.openLines.values()) yield* lines;
+  }
+
+  get liveRootIds(): ReadonlySet<string> {
+    return this.liveRoots;
+  }
+
+  /** The nearest head strictly above `unit` who is not `except` (as `Snapshot.headAbove`). */
+  liveHeadAbove(unit: string, except: string | null): string | null {
+    const seen = new Set<string>();
+    let current = this.liveUnit(unit)?.parent ?? null;
+    while (current !== null && !seen.has(current)) {
+      seen.add(current);
+      const head = this.liveHead(current);
+      if (head !== null && head !== except) return head;
+      current = this.liveUnit(current)?.parent ?? null;
+    }
+    return null;
+  }
+
+  /** The person's manager now, by the rules of `Snapshot.managerOf`. */
+  liveManagerOf(person: string): string | null {
+    for (const line of this.liveLinesOf(person)) {
+      if (line.kind === 'solid' && this.livePerson(line.manager)) return line.manager;
+    }
+    const state = this.livePerson(person);
+    if (!state) return null;
+    const head = this.liveHead(state.unit);
+    return head !== null && head !== person ? head : this.liveHeadAbove(state.unit, person);
+  }
+
+  /** A unit's name now, or the last it had. */
+  unitNameNow(id: string): string {
+    return this.unitLabel(id);
+  }
+
+  personNameNow(id: string): string {
+    return this.personLabel(id);
+  }
 
   private openVersion<V extends Versioned>(versions: V[]): V | undefined {
     const last = versions.at(-1);
@@ -282,11 +456,8 @@ export class OrgBuilder {
   private index(map: Map<string, Set<string>>, names: string[], id: string, add: boolean): void {
     for (const name of names) {
       const key = nameKey(name);
-      const ids = map.get(key);
-      if (add) {
-        if (ids) ids.add(id);
-        else map.set(key, new Set([id]));
-      } else ids?.delete(id);
+      if (add) this.addTo(map, key, id);
+      else this.removeFrom(map, key, id);
     }
   }
 
@@ -302,55 +473,64 @@ export class OrgBuilder {
   /** Ends the open version at the current date and, unless `next` is null, opens a new one. */
   private advance<V extends Versioned>(versions: V[], next: Payload<V> | null): V | undefined {
     const open = this.openVersion(versions);
-    if (open) open.to = this.date;
+    if (open) this.setTo(open, this.date);
     if (next === null) return undefined;
     const version = { ...next, from: this.date, to: null, prov: this.prov } as V;
-    versions.push(version);
+    this.pushTo(versions, version);
     return version;
   }
 
   private setUnit(id: string, next: Payload<UnitVersion> | null): void {
     const record = this.history.units.get(id)!;
     const open = this.openVersion(record.versions);
+    this.touched.units.add(id);
     if (open) {
       this.index(this.unitNames, [open.name, ...record.aliases], id, false);
-      if (open.parent !== null) this.children.get(open.parent)?.delete(id);
-      else this.liveRoots.delete(id);
+      if (open.parent !== null) this.removeFrom(this.children, open.parent, id);
+      else {
+        this.saveSet(this.liveRoots);
+        this.liveRoots.delete(id);
+      }
     }
     this.advance(record.versions, next);
     if (next) {
       this.index(this.unitNames, [next.name, ...record.aliases], id, true);
-      if (next.parent !== null) addTo(this.children, next.parent, id);
-      else this.liveRoots.add(id);
+      if (next.parent !== null) this.addTo(this.children, next.parent, id);
+      else {
+        this.saveSet(this.liveRoots);
+        this.liveRoots.add(id);
+      }
     }
   }
 
   private setPerson(id: string, next: Payload<PersonVersion> | null): void {
     const record = this.history.people.get(id)!;
     const open = this.openVersion(record.versions);
+    this.touched.people.add(id);
     if (open) {
       this.index(this.personNames, [open.name, ...record.aliases], id, false);
-      this.members.get(open.unit)?.delete(id);
+      this.removeFrom(this.members, open.unit, id);
     }
     this.advance(record.versions, next);
     if (next) {
       this.index(this.personNames, [next.name, ...record.aliases], id, true);
       this.index(this.everPersonNames, [next.name], id, true);
-      addTo(this.members, next.unit, id);
+      this.addTo(this.members, next.unit, id);
     }
   }
 
   private setBusiness(id: string, next: Payload<BusinessVersion> | null): void {
     const record = this.history.businesses.get(id)!;
     const open = this.openVersion(record.versions);
+    this.touched.businesses.add(id);
     if (open) {
       this.index(this.businessNames, [open.name, ...record.aliases], id, false);
-      this.owned.get(open.unit)?.delete(id);
+      this.removeFrom(this.owned, open.unit, id);
     }
     this.advance(record.versions, next);
     if (next) {
       this.index(this.businessNames, [next.name, ...record.aliases], id, true);
-      addTo(this.owned, next.unit, id);
+      this.addTo(this.owned, next.unit, id);
     }
   }
 
@@ -359,10 +539,11 @@ export class OrgBuilder {
   }
 
   private endPost(version: PostVersion): void {
-    version.to = this.date;
-    this.openPosts.delete(this.postKey(version.unit, version.post));
-    if (version.holder) this.postsHeld.get(version.holder)?.delete(version);
-    this.postsInUnit.get(version.unit)?.delete(version);
+    this.setTo(version, this.date);
+    this.deleteKey(this.openPosts, this.postKey(version.unit, version.post));
+    if (version.holder) this.removeFrom(this.postsHeld, version.holder, version);
+    this.removeFrom(this.postsInUnit, version.unit, version);
+    this.touchPost(version);
   }
 
   private openPost(unit: string, post: string, holder: string | null, concurrent: boolean): void {
@@ -375,14 +556,21 @@ export class OrgBuilder {
       to: null,
       prov: this.prov,
     };
-    this.history.posts.push(version);
-    this.openPosts.set(this.postKey(unit, post), version);
-    if (holder) addTo(this.postsHeld, holder, version);
-    addTo(this.postsInUnit, unit, version);
+    if (this.openPosts.has(this.postKey(unit, post))) this.touched.doubledPosts = true;
+    this.pushTo(this.history.posts, version);
+    this.setKey(this.openPosts, this.postKey(unit, post), version);
+    if (holder) this.addTo(this.postsHeld, holder, version);
+    this.addTo(this.postsInUnit, unit, version);
+    this.touchPost(version);
+  }
+
+  private touchPost(version: PostVersion): void {
+    this.touched.postUnits.add(version.unit);
+    if (version.holder) this.touched.postHolders.add(version.holder);
   }
 
   private event(kind: LineageEvent['kind'], unit: string | null, from: string[], to: string[]): void {
-    this.history.events.push({
+    this.pushTo(this.history.events, {
       date: this.date,
       kind,
       unit,
@@ -451,7 +639,7 @@ export class OrgBuilder {
   ): string {
     const id = chosenId ?? this.newId(this.history.units, name);
     const record: UnitRecord = { id, aliases: [...aliases], versions: [] };
-    this.history.units.set(id, record);
+    this.setKey(this.history.units, id, record);
     this.setUnit(id, { name, type, parent });
     return id;
   }
@@ -805,12 +993,18 @@ export class OrgBuilder {
     let id: string;
     if (former) {
       id = former.id;
-      former.unnamed = unnamed;
-      for (const alias of aliases) if (!former.aliases.includes(alias)) former.aliases.push(alias);
+      if (former.unnamed !== unnamed) {
+        const was = former.unnamed;
+        this.journal?.push(() => {
+          former.unnamed = was;
+        });
+        former.unnamed = unnamed;
+      }
+      for (const alias of aliases) if (!former.aliases.includes(alias)) this.pushTo(former.aliases, alias);
     } else {
       id = chosenId ?? this.newId(this.history.people, name);
       const record: PersonRecord = { id, aliases: [...aliases], unnamed, versions: [] };
-      this.history.people.set(id, record);
+      this.setKey(this.history.people, id, record);
     }
     this.setPerson(id, { name, level: level ?? null, title: title ?? null, unit });
   }
@@ -820,10 +1014,7 @@ export class OrgBuilder {
     for (const post of [...(this.postsHeld.get(id) ?? [])]) this.vacatePost(post);
     for (const [person, lines] of this.openLines) {
       for (const line of [...lines]) {
-        if (person === id || line.manager === id) {
-          line.to = this.date;
-          lines.delete(line);
-        }
+        if (person === id || line.manager === id) this.endLine(lines, line);
       }
     }
     this.setPerson(id, null);
@@ -836,12 +1027,7 @@ export class OrgBuilder {
       throw new OperationError(`"${this.personLabel(id)}" cannot report to themselves`, 'to');
     const lines = this.openLines.get(id) ?? new Set();
     const end = (pick: (line: History['lines'][number]) => boolean) => {
-      for (const line of [...lines]) {
-        if (pick(line)) {
-          line.to = this.date;
-          lines.delete(line);
-        }
-      }
+      for (const line of [...lines]) if (pick(line)) this.endLine(lines, line);
     };
     if (kind === 'none') {
       const before = lines.size;
@@ -863,9 +1049,20 @@ export class OrgBuilder {
     }
     end((line) => (kind === 'solid' ? line.kind === 'solid' : line.manager === manager));
     const line = { person: id, manager, kind, from: this.date, to: null, prov: this.prov };
-    this.history.lines.push(line);
+    this.pushTo(this.history.lines, line);
+    this.saveSet(lines);
     lines.add(line);
-    this.openLines.set(id, lines);
+    if (this.openLines.get(id) !== lines) this.setKey(this.openLines, id, lines);
+    this.touched.linePeople.add(id);
+    this.touched.linePeople.add(manager);
+  }
+
+  private endLine(lines: Set<History['lines'][number]>, line: History['lines'][number]): void {
+    this.setTo(line, this.date);
+    this.saveSet(lines);
+    lines.delete(line);
+    this.touched.linePeople.add(line.person);
+    this.touched.linePeople.add(line.manager);
   }
 
   private launch(name: string, unitRef: string, aliases: string[]): void {
@@ -876,7 +1073,7 @@ export class OrgBuilder {
     const unit = this.unit(unitRef, 'unit');
     const id = this.newId(this.history.businesses, name);
     const record: BusinessRecord = { id, aliases: [...aliases], versions: [] };
-    this.history.businesses.set(id, record);
+    this.setKey(this.history.businesses, id, record);
     this.setBusiness(id, { name, unit });
   }
 
@@ -902,18 +1099,43 @@ export class OrgBuilder {
       if (clash !== undefined) {
         throw new OperationError(`alias "${alias}" already names another ${kind}`, `add[${i}]`);
       }
-      if (!record.aliases.includes(alias)) record.aliases.push(alias);
+      if (!record.aliases.includes(alias)) this.pushTo(record.aliases, alias);
       this.index(index, [alias], id, true);
     });
   }
 }
 
+const EMPTY: ReadonlySet<never> = new Set();
+
 function payloadOf(version: PersonVersion): Payload<PersonVersion> {
   return { name: version.name, level: version.level, title: version.title, unit: version.unit };
 }
 
-function addTo<V>(map: Map<string, Set<V>>, key: string, value: V): void {
-  const set = map.get(key);
-  if (set) set.add(value);
-  else map.set(key, new Set([value]));
+/** What operations changed, by id: the starting points of the invariant check and of a plan's impact. */
+export interface Touched {
+  units: Set<string>;
+  people: Set<string>;
+  businesses: Set<string>;
+  /** Units whose posts opened or ended, and people who took or left a post. */
+  postUnits: Set<string>;
+  postHolders: Set<string>;
+  /** Both ends of every reporting line that began or ended. */
+  linePeople: Set<string>;
+  /** A post opened while another version of it was open (never done by the operations; checked all the same). */
+  doubledPosts: boolean;
+  /** The index in `history.events` of the first event recorded since. */
+  eventsFrom: number;
+}
+
+function newTouched(): Touched {
+  return {
+    units: new Set(),
+    people: new Set(),
+    businesses: new Set(),
+    postUnits: new Set(),
+    postHolders: new Set(),
+    linePeople: new Set(),
+    doubledPosts: false,
+    eventsFrom: 0,
+  };
 }

@@ -487,11 +487,14 @@ export function diffSnapshots(history: History, before: Snapshot, after: Snapsho
   return stepDiff(history, before, after, date);
 }
 
+/** The order of one day's changes other than unit events: by kind, then by what they are about. */
+export function compareDayChanges(a: DiffChange, b: DiffChange): number {
+  return KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || subject(a).localeCompare(subject(b));
+}
+
 function stepDiff(history: History, before: Snapshot, after: Snapshot, date: Day): DiffChange[] {
   const changes = stateChanges(before, after, date);
-  changes.sort(
-    (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || subject(a).localeCompare(subject(b)),
-  );
+  changes.sort(compareDayChanges);
   return [...unitEvents(history, after, date), ...changes];
 }
 

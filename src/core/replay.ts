@@ -1,6 +1,7 @@
 import { OperationError, OrgBuilder } from './apply.ts';
 import type { Problem } from './errors.ts';
 import { checkInvariants } from './invariants.ts';
+import { mayViolate } from './live-org.ts';
 import type { History, Operation, Plan, PlanSummary, Versioned } from './model.ts';
 
 /** A plan together with its place in the order plans were applied. */
@@ -49,19 +50,8 @@ export function replay(plans: SequencedPlan[]): ReplayResult {
   const ordered = replayOrder(plans);
   const builder = new OrgBuilder();
   for (const [position, entry] of ordered.entries()) {
-    const { plan } = entry;
-    for (const op of plan.changes) {
-      const problem = applyOperation(builder, plan, op);
-      if (problem) return { ok: false, failed: entry, problems: [problem] };
-    }
-    const violations = checkInvariants(builder.history, plan.effective);
-    if (violations.length > 0) {
-      return {
-        ok: false,
-        failed: entry,
-        problems: locateViolations(ordered.slice(0, position), plan, violations),
-      };
-    }
+    const problems = applyPlan(builder, entry.plan, () => ordered.slice(0, position));
+    if (problems) return { ok: false, failed: entry, problems };
   }
   const history = builder.history;
   history.plans = ordered.map(({ plan, seq }): PlanSummary => summarize(plan, seq));
@@ -79,6 +69,23 @@ export function summarize(plan: Plan, seq: number): PlanSummary {
     file: plan.file,
     seq,
   };
+}
+
+/**
+ * Applies one plan's operations to `builder`, then checks the invariants on its date: first only
+ * around what the plan touched (`mayViolate`), and the whole organization only when that finds a
+ * suspect. Returns the located problems of a refused plan (the builder is then half-changed), or
+ * null. `before` gives the plans applied before this one, to locate a broken invariant.
+ */
+export function applyPlan(builder: OrgBuilder, plan: Plan, before: () => SequencedPlan[]): Problem[] | null {
+  builder.markTouched();
+  for (const op of plan.changes) {
+    const problem = applyOperation(builder, plan, op);
+    if (problem) return [problem];
+  }
+  if (!mayViolate(builder)) return null;
+  const violations = checkInvariants(builder.history, plan.effective);
+  return violations.length > 0 ? locateViolations(before(), plan, violations) : null;
 }
 
 /**

@@ -1,0 +1,540 @@
+import { OrgBuilder } from './apply.ts';
+import type { Problem } from './errors.ts';
+import type { Impact } from './impact.ts';
+import { managerCandidates, reportsOf, solidLinesTo } from './live-org.ts';
+import type { Plan } from './model.ts';
+import { compareDayChanges, type DiffChange } from './queries.ts';
+import { applyPlan, replayOrder, type SequencedPlan } from './replay.ts';
+import type { Day } from './time.ts';
+
+export type Verdict = { ok: true } | { ok: false; problems: Problem[] };
+
+/** One person's place on the plan's day, without or with the plan. */
+interface Place {
+  unit: string;
+  manager: string | null;
+  chain: number;
+  top: string | null;
+}
+
+/** Totals over everyone, kept for the organization as applied (computed once, on first use). */
+interface Totals {
+  chainCounts: Map<number, number>;
+  spans: Map<string, number>;
+  topCounts: Map<string, number>;
+}
+
+/**
+ * The organization as applied, kept replayed in memory, so that a plan dated on or after every
+ * applied plan is checked, and its impact computed, by trying it on top (and undoing it), at a cost
+ * that follows what the plan touches instead of replaying the whole history. Plans dated earlier
+ * (which can break later ones) go through the full replay of `checkPlans`.
+ */
+export class LiveOrg {
+  private totals: Totals | undefined;
+
+  private constructor(
+    private readonly builder: OrgBuilder,
+    private readonly applied: SequencedPlan[],
+    /** The latest effective date of an applied plan. */
+    readonly last: Day,
+  ) {}
+
+  /** Replays the applied plans; null when they do not replay (they always should). */
+  static of(applied: SequencedPlan[]): LiveOrg | null {
+    const ordered = replayOrder(applied);
+    const builder = new OrgBuilder();
+    for (const [i, entry] of ordered.entries()) {
+      if (applyPlan(builder, entry.plan, () => ordered.slice(0, i))) return null;
+    }
+    return new LiveOrg(builder, ordered, ordered.at(-1)?.plan.effective ?? '0000-01-01');
+  }
+
+  /** Whether these plans, applied in this order, can be tried here (each on or after the last plan, none applied already). */
+  covers(plans: Plan[]): boolean {
+    const ids = new Set(this.applied.map((a) => a.plan.id));
+    let last = this.last;
+    for (const plan of plans) {
+      if (plan.effective < last || ids.has(plan.id)) return false;
+      ids.add(plan.id);
+      last = plan.effective;
+    }
+    return true;
+  }
+
+  private sequenced(plans: Plan[]): SequencedPlan[] {
+    let seq = this.applied.reduce((max, a) => Math.max(max, a.seq), 0);
+    return [...this.applied, ...plans.map((plan) => ({ plan, seq: ++seq }))];
+  }
+
+  /** Checks plans as `checkPlans` would (same problems), without changing the organization. */
+  check(plans: Plan[]): Verdict {
+    const all = this.sequenced(plans);
+    this.builder.beginTrial();
+    try {
+      for (const [i, plan] of plans.entries()) {
+        const problems = applyPlan(this.builder, plan, () => all.slice(0, this.applied.length + i));
+        if (problems) return { ok: false, problems };
+      }
+      return { ok: true };
+    } finally {
+      this.builder.rollback();
+    }
+  }
+
+  /** What `plan` would change on its date: the same answer as `impact()` of the two histories. */
+  impact(plan: Plan): { ok: true; impact: Impact } | { ok: false; problems: Problem[] } {
+    const b = this.builder;
+    const totals = this.totalsNow();
+    const date = plan.effective;
+
+    // 1. With the plan: who may have a new manager, who is in a moved subtree, and the plan's posts,
+    //    businesses and unit events, named as on the day with the plan.
+    const tried = this.tryPlan(plan);
+    if (!tried.ok) return tried;
+    const { touched } = tried;
+    const changed = managerCandidates(b);
+    for (const p of touched.people) changed.add(p);
+    const movedPeople = new Set<string>();
+    for (const unit of touched.units) {
+      if (!parentChanged(b, unit, date)) continue;
+      const stack = [unit];
+      while (stack.length > 0) {
+        const u = stack.pop()!;
+        for (const m of b.liveMembers(u)) movedPeople.add(m);
+        for (const c of b.liveChildren(u)) stack.push(c);
+      }
+    }
+    for (const p of movedPeople) changed.add(p);
+    const afterPlace = new Map<string, Place>();
+    const chainMemo = new Map<string, number>();
+    for (const p of changed) {
+      const place = placeOf(b, p, chainMemo);
+      if (place) afterPlace.set(p, place);
+    }
+    // Only what the plan touched can have another name with the plan than without it.
+    const afterPersonNames = new Map([...touched.people].map((p) => [p, b.personNameNow(p)]));
+    const afterUnitNames = new Map([...touched.units].map((u) => [u, b.unitNameNow(u)]));
+    const withoutHeadAfter = new Set<string>();
+    for (const p of touched.people) {
+      const place = afterPlace.get(p);
+      if (place && place.manager === null && b.liveHead(place.unit) !== p) withoutHeadAfter.add(p);
+    }
+    const unitEvents = unitEventChanges(b, touched.eventsFrom, date);
+    const postsAfter = postsOf(b, touched.postUnits);
+    const businessesAfter = businessesOf(b, touched.businesses);
+    const liveUnitsAfter = new Set([...touched.postUnits].filter((u) => b.liveUnit(u)));
+    const liveAfter = new Set([...touched.people].filter((p) => b.livePerson(p)));
+    const liveUnitsAfterAll = new Set([...touched.units].filter((u) => b.liveUnit(u)));
+    b.rollback();
+
+    // 2. Without the plan: the same people, posts and businesses.
+    const beforePlace = new Map<string, Place>();
+    const beforeMemo = new Map<string, number>();
+    for (const p of changed) {
+      const place = placeOf(b, p, beforeMemo);
+      if (place) beforePlace.set(p, place);
+    }
+    const postsBefore = postsOf(b, touched.postUnits);
+    const businessesBefore = businessesOf(b, touched.businesses);
+
+    // 3. With the plan again: everyone below a person whose chain got longer or shorter.
+    const chainDelta = new Map<string, { before: number; after: number }>();
+    const retried = this.tryPlan(plan);
+    if (!retried.ok) return retried;
+    try {
+      const solidTo = solidLinesTo(b);
+      const stack: string[] = [];
+      for (const [p, after] of afterPlace) {
+        const before = beforePlace.get(p);
+        if (before && before.chain !== after.chain) stack.push(p);
+      }
+      while (stack.length > 0) {
+        const x = stack.pop()!;
+        const xBefore = chainDelta.get(x) ?? {
+          before: beforePlace.get(x)!.chain,
+          after: afterPlace.get(x)!.chain,
+        };
+        for (const r of reportsOf(b, x, solidTo)) {
+          if (changed.has(r) || chainDelta.has(r)) continue;
+          chainDelta.set(r, { before: xBefore.before + 1, after: xBefore.after + 1 });
+          stack.push(r);
+        }
+      }
+    } finally {
+      b.rollback();
+    }
+
+    // 4. The answer, shaped and ordered as `impact()` shapes it.
+    const personBefore = (id: string) => b.personNameNow(id);
+    const unitBefore = (id: string) => b.unitNameNow(id);
+    const personAfterName = (id: string) => afterPersonNames.get(id) ?? b.personNameNow(id);
+    const unitAfterName = (id: string) => afterUnitNames.get(id) ?? b.unitNameNow(id);
+    const result: Impact = {
+      date,
+      managerChanges: [],
+      chainChanges: [],
+      unitChanges: unitEvents,
+      spans: [],
+      layers: { before: 0, after: 0 },
+      headcount: [],
+      businesses: [],
+      posts: [],
+      withoutHead: [],
+    };
+    const chainCounts = new Map(totals.chainCounts);
+    const spans = new Map<string, { before: number; after: number }>();
+    const spanOf = (m: string) => {
+      let s = spans.get(m);
+      if (!s) {
+        const count = totals.spans.get(m) ?? 0;
+        s = { before: count, after: count };
+        spans.set(m, s);
+      }
+      return s;
+    };
+    const tops = new Map<string, { before: number; after: number }>();
+    const topOf = (u: string) => {
+      let t = tops.get(u);
+      if (!t) {
+        const count = totals.topCounts.get(u) ?? 0;
+        t = { before: count, after: count };
+        tops.set(u, t);
+      }
+      return t;
+    };
+    const bump = (map: Map<number, number>, key: number, by: number) =>
+      map.set(key, (map.get(key) ?? 0) + by);
+    for (const p of changed) {
+      const a = beforePlace.get(p);
+      const z = afterPlace.get(p);
+      if (a) {
+        bump(chainCounts, a.chain, -1);
+        if (a.manager !== null) spanOf(a.manager).after -= 1;
+        if (a.top !== null) topOf(a.top).after -= 1;
+      }
+      if (z) {
+        bump(chainCounts, z.chain, 1);
+        if (z.manager !== null) spanOf(z.manager).after += 1;
+        if (z.top !== null) topOf(z.top).after += 1;
+      }
+      if (!a || !z) continue;
+      const name = personAfterName(p);
+      if (a.manager !== z.manager) {
+        result.managerChanges.push({
+          person: name,
+          from: a.manager === null ? null : personBefore(a.manager),
+          to: z.manager === null ? null : personAfterName(z.manager),
+        });
+      }
+      if (a.chain !== z.chain) result.chainChanges.push({ person: name, before: a.chain, after: z.chain });
+      if (a.unit !== z.unit && withoutHeadAfter.has(p))
+        result.withoutHead.push({ person: name, unit: unitAfterName(z.unit) });
+    }
+    for (const [p, delta] of chainDelta) {
+      bump(chainCounts, delta.before, -1);
+      bump(chainCounts, delta.after, 1);
+      result.chainChanges.push({ person: personAfterName(p), before: delta.before, after: delta.after });
+    }
+    result.layers = {
+      before: layersFrom(totals.chainCounts),
+      after: layersFrom(chainCounts),
+    };
+    for (const [m, s] of spans) {
+      if (s.before === s.after) continue;
+      const alive = !touched.people.has(m) || liveAfter.has(m);
+      result.spans.push({
+        person: alive ? personAfterName(m) : personBefore(m),
+        before: s.before,
+        after: s.after,
+      });
+    }
+    for (const [u, t] of tops) {
+      if (t.before === t.after) continue;
+      const live = !touched.units.has(u) || liveUnitsAfterAll.has(u);
+      result.headcount.push({
+        unit: live ? unitAfterName(u) : unitBefore(u),
+        before: t.before,
+        after: t.after,
+      });
+    }
+    const dayChanges: DiffChange[] = [];
+    for (const [key, z] of postsAfter) {
+      const a = postsBefore.get(key);
+      if (!liveUnitsAfter.has(z.unit) || (a?.holder ?? null) === z.holder) continue;
+      dayChanges.push(postChange(date, z, a, unitAfterName, personBefore, personAfterName));
+    }
+    for (const [key, a] of postsBefore) {
+      if (postsAfter.has(key) || !liveUnitsAfter.has(a.unit) || a.holder === null) continue;
+      dayChanges.push(postChange(date, undefined, a, unitAfterName, personBefore, personAfterName, a));
+    }
+    for (const [id, z] of businessesAfter) {
+      const a = businessesBefore.get(id);
+      if (!a && z) {
+        dayChanges.push({
+          kind: 'business-launched',
+          date,
+          business: z.name,
+          unit: unitAfterName(z.unit),
+          plan: z.plan,
+        });
+      } else if (a && !z) {
+        dayChanges.push({ kind: 'business-retired', date, business: a.name, unit: unitBefore(a.unit) });
+      } else if (a && z && a.unit !== z.unit) {
+        dayChanges.push({
+          kind: 'business-transferred',
+          date,
+          business: z.name,
+          from: unitBefore(a.unit),
+          to: unitAfterName(z.unit),
+          plan: z.plan,
+        });
+      }
+    }
+    dayChanges.sort(compareDayChanges);
+    for (const change of dayChanges) {
+      if (change.kind === 'business-transferred') {
+        result.businesses.push({
+          business: String(change.business),
+          from: change.from as string,
+          to: change.to as string,
+        });
+      } else if (change.kind === 'business-launched') {
+        result.businesses.push({ business: String(change.business), from: null, to: change.unit as string });
+      } else if (change.kind === 'business-retired') {
+        result.businesses.push({ business: String(change.business), from: change.unit as string, to: null });
+      } else {
+        result.posts.push({
+          unit: String(change.unit),
+          post: (change.post as string | undefined) ?? 'head',
+          from: change.from as string | null,
+          to: change.to as string | null,
+        });
+      }
+    }
+    const byName =
+      <T>(key: (t: T) => string) =>
+      (x: T, y: T) =>
+        key(x).localeCompare(key(y));
+    result.managerChanges.sort(byName((c) => c.person));
+    result.chainChanges.sort(byName((c) => c.person));
+    result.spans.sort(byName((c) => c.person));
+    result.headcount.sort(byName((c) => c.unit));
+    result.withoutHead.sort(byName((c) => c.person));
+    return { ok: true, impact: result };
+  }
+
+  /** Applies `plan` in a trial that the caller must roll back; refused plans are rolled back here. */
+  private tryPlan(
+    plan: Plan,
+  ): { ok: true; touched: OrgBuilder['touched'] } | { ok: false; problems: Problem[] } {
+    const b = this.builder;
+    b.beginTrial();
+    let problems: Problem[] | null;
+    try {
+      problems = applyPlan(b, plan, () => this.applied);
+    } catch (error) {
+      b.rollback();
+      throw error;
+    }
+    if (problems) {
+      b.rollback();
+      return { ok: false, problems };
+    }
+    return { ok: true, touched: b.touched };
+  }
+
+  /** Chain lengths, spans and headcount per top-level unit over everyone, as applied. */
+  private totalsNow(): Totals {
+    if (this.totals) return this.totals;
+    const b = this.builder;
+    const totals: Totals = { chainCounts: new Map(), spans: new Map(), topCounts: new Map() };
+    const memo = new Map<string, number>();
+    for (const id of b.history.people.keys()) {
+      const place = placeOf(b, id, memo);
+      if (!place) continue;
+      totals.chainCounts.set(place.chain, (totals.chainCounts.get(place.chain) ?? 0) + 1);
+      if (place.manager !== null) totals.spans.set(place.manager, (totals.spans.get(place.manager) ?? 0) + 1);
+      if (place.top !== null) totals.topCounts.set(place.top, (totals.topCounts.get(place.top) ?? 0) + 1);
+    }
+    this.totals = totals;
+    return totals;
+  }
+}
+
+function layersFrom(chainCounts: Map<number, number>): number {
+  let layers = 0;
+  for (const [chain, count] of chainCounts) if (count > 0) layers = Math.max(layers, chain + 1);
+  return layers;
+}
+
+/** A live person's unit, manager, chain length and top-level unit now; undefined if not in the organization. */
+function placeOf(b: OrgBuilder, person: string, memo: Map<string, number>): Place | undefined {
+  const version = b.livePerson(person);
+  if (!version) return undefined;
+  return {
+    unit: version.unit,
+    manager: b.liveManagerOf(person),
+    chain: chainLength(b, person, memo),
+    top: topUnit(b, version.unit),
+  };
+}
+
+/** The length of `Snapshot.chainOf`: managers up to the top, stopping at a repeat. */
+function chainLength(b: OrgBuilder, person: string, memo: Map<string, number>): number {
+  const known = memo.get(person);
+  if (known !== undefined) return known;
+  const chain: string[] = [];
+  const seen = new Set<string>([person]);
+  let current = b.liveManagerOf(person);
+  let rest = 0;
+  while (current !== null && !seen.has(current)) {
+    const cached = memo.get(current);
+    if (cached !== undefined) {
+      rest = cached + 1;
+      break;
+    }
+    chain.push(current);
+    seen.add(current);
+    current = b.liveManagerOf(current);
+  }
+  // Memoize only along a chain that ended without a repeat: a repeat makes lengths depend on the start.
+  const length = chain.length + rest;
+  if (current === null || rest > 0) {
+    for (let i = chain.length - 1, n = rest; i >= 0; i--, n++) memo.set(chain[i]!, n);
+    memo.set(person, length);
+  }
+  return length;
+}
+
+/** The top-level unit above `unit` (`headcountByTopUnit`: the root counts its own members). */
+function topUnit(b: OrgBuilder, unit: string): string | null {
+  let child: string | null = null;
+  let current: string | null = unit;
+  const seen = new Set<string>();
+  while (current !== null && !seen.has(current)) {
+    seen.add(current);
+    const parent: string | null = b.liveUnit(current)?.parent ?? null;
+    if (parent === null) return child ?? current;
+    child = current;
+    current = parent;
+  }
+  return null;
+}
+
+/** Whether a live unit is new on `date` or has another parent than any version that ended that day. */
+function parentChanged(b: OrgBuilder, unit: string, date: Day): boolean {
+  const versions = b.history.units.get(unit)?.versions ?? [];
+  const open = versions.at(-1);
+  if (!open || open.to !== null || open.from !== date) return false;
+  const ended = versions.filter((v) => v !== open && v.to === date);
+  return ended.length === 0 || ended.some((v) => v.parent !== open.parent);
+}
+
+interface PostNow {
+  unit: string;
+  post: string;
+  holder: string | null;
+  concurrent: boolean;
+  plan: string;
+}
+
+function postsOf(b: OrgBuilder, units: Set<string>): Map<string, PostNow> {
+  const posts = new Map<string, PostNow>();
+  for (const unit of units) {
+    for (const v of b.livePostsIn(unit)) {
+      posts.set(`${v.unit}\u0000${v.post}`, {
+        unit: v.unit,
+        post: v.post,
+        holder: v.holder,
+        concurrent: v.concurrent,
+        plan: v.prov.plan,
+      });
+    }
+  }
+  return posts;
+}
+
+function postChange(
+  date: Day,
+  after: PostNow | undefined,
+  before: PostNow | undefined,
+  unitName: (id: string) => string,
+  personBefore: (id: string) => string,
+  personAfter: (id: string) => string,
+  fallback?: PostNow,
+): DiffChange {
+  const post = (after ?? before ?? fallback)!;
+  const head = post.post === 'head';
+  return {
+    kind: head ? 'head-changed' : 'post-changed',
+    date,
+    unit: unitName(post.unit),
+    ...(head ? {} : { post: post.post }),
+    from: before?.holder ? personBefore(before.holder) : null,
+    to: after?.holder ? personAfter(after.holder) : null,
+    ...(after ? { concurrent: after.concurrent } : {}),
+    ...(after ? { plan: after.plan } : {}),
+  };
+}
+
+function businessesOf(
+  b: OrgBuilder,
+  ids: Set<string>,
+): Map<string, { name: string; unit: string; plan: string } | undefined> {
+  const out = new Map<string, { name: string; unit: string; plan: string } | undefined>();
+  for (const id of ids) {
+    const v = b.liveBusiness(id);
+    out.set(id, v ? { name: v.name, unit: v.unit, plan: v.prov.plan } : undefined);
+  }
+  return out;
+}
+
+/** The plan's unit events as the diff words them (`unitEvents` in queries.ts), named as on the day with the plan. */
+function unitEventChanges(b: OrgBuilder, from: number, date: Day): DiffChange[] {
+  const changes: DiffChange[] = [];
+  const parentName = (unit: string | null) => {
+    if (unit === null) return null;
+    const parent = b.liveUnit(unit)?.parent ?? null;
+    return parent === null ? null : b.unitNameNow(parent);
+  };
+  for (const e of b.history.events.slice(from)) {
+    if (e.date !== date) continue;
+    const plan = e.prov.plan;
+    const unit = e.unit === null ? undefined : e.kind === 'rename' ? e.toNames[0] : b.unitNameNow(e.unit);
+    switch (e.kind) {
+      case 'create':
+        changes.push({ kind: 'unit-created', date, unit, parent: parentName(e.unit), plan });
+        break;
+      case 'rename':
+        changes.push({ kind: 'unit-renamed', date, unit, from: e.fromNames[0], to: e.toNames[0], plan });
+        break;
+      case 'move':
+        changes.push({
+          kind: 'unit-moved',
+          date,
+          unit,
+          from: e.fromNames[0] ?? null,
+          to: e.toNames[0],
+          plan,
+        });
+        break;
+      case 'merge':
+        changes.push({ kind: 'unit-merged', date, units: e.fromNames, into: e.toNames, plan });
+        break;
+      case 'split':
+        changes.push({ kind: 'unit-split', date, unit: e.fromNames[0], into: e.toNames, plan });
+        break;
+      case 'dissolve':
+        changes.push({
+          kind: 'unit-dissolved',
+          date,
+          unit: e.fromNames[0],
+          rest: e.toNames[0] ?? null,
+          plan,
+        });
+        break;
+    }
+  }
+  return changes;
+}

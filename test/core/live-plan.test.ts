@@ -1,0 +1,214 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { OperationError, OrgBuilder } from '../../src/core/apply.ts';
+import { impact } from '../../src/core/impact.ts';
+import { checkInvariants } from '../../src/core/invariants.ts';
+import { mayViolate } from '../../src/core/live-org.ts';
+import { LiveOrg } from '../../src/core/live-plan.ts';
+import type { History, Plan } from '../../src/core/model.ts';
+import { checkPlans, replay, type SequencedPlan } from '../../src/core/replay.ts';
+import { parsePlan } from '../../src/formats/plan-file.ts';
+import { BASE, examplePlans } from '../helpers.ts';
+import { DATES, organization, planOver, planSource } from '../property/generators.ts';
+
+/** Every fact of a history, in order, as text: two histories print the same iff they hold the same facts. */
+function print(history: History): string {
+  const records = (map: Map<string, unknown>) => [...map.entries()];
+  return JSON.stringify([
+    records(history.units),
+    records(history.people),
+    records(history.businesses),
+    history.posts,
+    history.lines,
+    history.events,
+  ]);
+}
+
+function parsed(source: string): Plan | undefined {
+  try {
+    return parsePlan(source, 'random.yaml');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Applies the plans the organization accepts, in turn; returns them in order. */
+function acceptedPlans(sources: string[]): SequencedPlan[] {
+  const applied: SequencedPlan[] = [];
+  for (const source of sources) {
+    const plan = parsed(source);
+    if (!plan || !checkPlans(applied, [plan]).ok) continue;
+    applied.push({ plan, seq: applied.length + 1 });
+  }
+  return applied;
+}
+
+function applyOps(builder: OrgBuilder, plan: Plan): boolean {
+  builder.markTouched();
+  for (const op of plan.changes) {
+    builder.at(plan.effective, { plan: plan.id, inferred: op.inferred });
+    try {
+      builder.apply(op);
+    } catch (error) {
+      if (error instanceof OperationError) return false;
+      throw error;
+    }
+  }
+  return true;
+}
+
+const lastDate = DATES.at(-1)!;
+
+/** Plans of solid reporting lines only: the operations that can close a reporting cycle. */
+const linesPlan = (org: { people: string[] }) => {
+  const who = fc.constantFrom(...(org.people.length > 0 ? org.people : ['Nobody']));
+  return fc
+    .array(fc.record({ report: fc.record({ person: who, to: who, kind: fc.constant('solid') }) }), {
+      minLength: 1,
+      maxLength: 3,
+    })
+    .map((changes) => stringify({ plan: 'lines', title: 'lines', effective: lastDate, changes }));
+};
+const withLines = organization.chain((org) =>
+  fc.tuple(
+    fc.constant(org),
+    fc.array(planOver(org, 1), { maxLength: 3 }),
+    fc.array(fc.oneof(planOver(org, 2), linesPlan(org)), { minLength: 3, maxLength: 6 }),
+  ),
+);
+const scenario = organization.chain((org) =>
+  fc.tuple(
+    fc.constant(org),
+    fc.array(planOver(org, 1), { maxLength: 3 }),
+    fc.array(planOver(org, 2), { minLength: 3, maxLength: 6 }),
+  ),
+);
+
+describe('trying a plan on a kept organization', () => {
+  it('undoes a trial exactly: the history and every index as before', () => {
+    let trials = 0;
+    fc.assert(
+      fc.property(scenario, ([org, earlier, tries]) => {
+        const applied = acceptedPlans([org.source, ...earlier]);
+        const builder = new OrgBuilder();
+        for (const { plan } of [...applied].sort((a, b) => a.plan.effective.localeCompare(b.plan.effective)))
+          applyOps(builder, plan);
+        const before = print(builder.history);
+        for (const source of tries) {
+          const plan = parsed(source);
+          if (!plan) continue;
+          const dated = { ...plan, effective: lastDate };
+          builder.beginTrial();
+          applyOps(builder, dated);
+          builder.rollback();
+          trials += 1;
+          expect(print(builder.history)).toBe(before);
+        }
+        // The indexes were restored too: the same plan now gives what a fresh builder gives.
+        const last = tries.map(parsed).find((p) => p !== undefined);
+        if (last) {
+          const fresh = new OrgBuilder();
+          for (const { plan } of [...applied].sort((a, b) =>
+            a.plan.effective.localeCompare(b.plan.effective),
+          ))
+            applyOps(fresh, plan);
+          const dated = { ...last, effective: lastDate };
+          expect(applyOps(builder, dated)).toBe(applyOps(fresh, dated));
+          expect(print(builder.history)).toBe(print(fresh.history));
+        }
+      }),
+      { numRuns: 150 },
+    );
+    expect(trials).toBeGreaterThan(200);
+  });
+
+  it('never misses a broken invariant when it looks only around what a plan touched', () => {
+    const tally = { broken: 0, clean: 0 };
+    fc.assert(
+      fc.property(withLines, ([org, earlier, tries]) => {
+        const applied = acceptedPlans([org.source, ...earlier]);
+        const builder = new OrgBuilder();
+        for (const { plan } of [...applied].sort((a, b) => a.plan.effective.localeCompare(b.plan.effective)))
+          applyOps(builder, plan);
+        for (const source of tries) {
+          const plan = parsed(source);
+          if (!plan) continue;
+          const dated = { ...plan, effective: lastDate };
+          builder.beginTrial();
+          if (applyOps(builder, dated)) {
+            const broken = checkInvariants(builder.history, lastDate).length > 0;
+            if (broken) {
+              tally.broken += 1;
+              expect(mayViolate(builder)).toBe(true);
+            } else tally.clean += 1;
+          }
+          builder.rollback();
+        }
+      }),
+      { numRuns: 400 },
+    );
+    expect(tally.broken).toBeGreaterThan(8);
+    expect(tally.clean).toBeGreaterThan(50);
+  });
+
+  it('checks and measures impact exactly as the full replay does, on random organizations and plans', () => {
+    const tally = { accepted: 0, refused: 0, managerChanges: 0, chainChanges: 0 };
+    fc.assert(
+      fc.property(withLines, ([org, earlier, tries]) => {
+        const applied = acceptedPlans([org.source, ...earlier]);
+        const live = LiveOrg.of(applied)!;
+        const base = replay(applied);
+        if (!base.ok) throw new Error('applied plans must replay');
+        for (const source of tries) {
+          const plan = parsed(source);
+          if (!plan) continue;
+          const dated = { ...plan, effective: lastDate };
+          expect(live.covers([dated])).toBe(true);
+          const full = checkPlans(applied, [dated]);
+          const verdict = live.check([dated]);
+          expect(verdict.ok).toBe(full.ok);
+          const tried = live.impact(dated);
+          if (!full.ok) {
+            tally.refused += 1;
+            expect(verdict).toEqual({ ok: false, problems: full.problems });
+            expect(tried).toEqual({ ok: false, problems: full.problems });
+            continue;
+          }
+          tally.accepted += 1;
+          const expected = impact(base.history, full.history, dated.effective, dated.id);
+          expect(tried).toEqual({ ok: true, impact: expected });
+          tally.managerChanges += expected.managerChanges.length;
+          tally.chainChanges += expected.chainChanges.length;
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(tally.accepted).toBeGreaterThan(50);
+    expect(tally.refused).toBeGreaterThan(50);
+    expect(tally.managerChanges).toBeGreaterThan(20);
+    expect(tally.chainChanges).toBeGreaterThan(20);
+  });
+
+  it('gives the Big Taobao integration the impact the full replay gives', () => {
+    const plans = examplePlans();
+    const applied = plans.slice(0, -1).map((p, i) => ({ plan: p.plan, seq: i + 1 }));
+    const last = plans.at(-1)!.plan;
+    const live = LiveOrg.of(applied)!;
+    const base = replay(applied);
+    const full = checkPlans(applied, [last]);
+    if (!base.ok || !full.ok) throw new Error('the examples must apply');
+    expect(live.covers([last])).toBe(true);
+    const tried = live.impact(last);
+    expect(tried).toEqual({ ok: true, impact: impact(base.history, full.history, last.effective, last.id) });
+    expect(tried.ok && tried.impact.posts.length).toBeGreaterThan(0);
+  });
+
+  it('leaves plans dated before the last applied plan to the full replay', () => {
+    const applied = acceptedPlans([BASE]);
+    const live = LiveOrg.of(applied)!;
+    const plan = parsed(fc.sample(planSource(1), 1)[0]!)!;
+    expect(live.covers([{ ...plan, effective: '2000-01-01' }])).toBe(false);
+    expect(live.covers([applied[0]!.plan])).toBe(false);
+  });
+});
