@@ -1,6 +1,7 @@
 import { headcountOverTime, type StatsOptions, stats } from '../core/analytics.ts';
 import { OrgshiftError } from '../core/errors.ts';
 import { type Impact, impact } from '../core/impact.ts';
+import { LiveOrg, type Verdict } from '../core/live-plan.ts';
 import { emptyHistory, type History, type Plan } from '../core/model.ts';
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
@@ -115,6 +116,7 @@ export class OrgEngine {
     await restore(file);
     this.closed = true;
     this.cache.clear();
+    this.live.clear();
   }
 
   now(): string {
@@ -163,10 +165,28 @@ export class OrgEngine {
     });
   }
 
+  /**
+   * The organization as applied, replayed and kept per organization version: plans dated on or
+   * after every applied plan are checked, and their impact computed, by trying them on it.
+   */
+  private readonly live = new Map<number, { version: number; live: LiveOrg | null }>();
+
+  private async liveOrg(org: OrgRef): Promise<LiveOrg | null> {
+    if (org === EMPTY_ORG) return null;
+    const kept = this.live.get(org.id);
+    if (kept && kept.version === org.version) return kept.live;
+    const live = LiveOrg.of(await this.appliedPlans(org));
+    this.live.set(org.id, { version: org.version, live });
+    return live;
+  }
+
   /** Checks plans against the organization without changing anything. */
-  async check(orgName: string, plans: Plan[]): Promise<CheckResult> {
+  async check(orgName: string, plans: Plan[]): Promise<Verdict> {
     const org = await this.orgOrEmpty(orgName);
-    return checkPlans(await this.appliedPlans(org), plans);
+    const live = await this.liveOrg(org);
+    if (live?.covers(plans)) return live.check(plans);
+    const result: CheckResult = checkPlans(await this.appliedPlans(org), plans);
+    return result.ok ? { ok: true } : result;
   }
 
   /**
@@ -273,15 +293,27 @@ export class OrgEngine {
     return queries.business(await this.history(orgName, knownAt), name);
   }
 
-  /** What `plan` would change, on its effective date, if it were applied now. Refused plans throw. */
+  /**
+   * What `plan` would change, on its effective date, if it were applied now. Refused plans throw.
+   * A plan dated on or after every applied plan is tried on the kept organization (cost follows the
+   * plan); an earlier one compares the replayed histories without and with it.
+   */
   async impact(orgName: string, plan: Plan): Promise<Impact> {
+    const live = await this.liveOrg(await this.orgOrEmpty(orgName));
+    if (live?.covers([plan])) {
+      const result = live.impact(plan);
+      if (!result.ok)
+        throw new OrgshiftError('plan_refused', `plan "${plan.id}" would be refused`, result.problems);
+      return result.impact;
+    }
     return (await this.preview(orgName, plan)).impact;
   }
 
   /** The organization's history without and with the plan, and what the plan changes. */
   async preview(orgName: string, plan: Plan): Promise<{ before: History; after: History; impact: Impact }> {
     const before = await this.history(orgName);
-    const result = await this.check(orgName, [plan]);
+    const org = await this.orgOrEmpty(orgName);
+    const result = checkPlans(await this.appliedPlans(org), [plan]);
     if (!result.ok)
       throw new OrgshiftError('plan_refused', `plan "${plan.id}" would be refused`, result.problems);
     return {
