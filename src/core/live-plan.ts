@@ -2,7 +2,15 @@ import { OrgBuilder } from './apply.ts';
 import type { Problem } from './errors.ts';
 import type { Impact } from './impact.ts';
 import { managerCandidates, reportsOf, solidLinesTo } from './live-org.ts';
-import type { Plan } from './model.ts';
+import {
+  emptyHistory,
+  type History,
+  type LineageEvent,
+  type Plan,
+  type PostVersion,
+  type ReportLineVersion,
+  type Versioned,
+} from './model.ts';
 import { compareDayChanges, type DiffChange } from './queries.ts';
 import { applyPlan, replayOrder, type SequencedPlan } from './replay.ts';
 import type { Day } from './time.ts';
@@ -37,8 +45,112 @@ export class LiveOrg {
     private readonly builder: OrgBuilder,
     private readonly applied: SequencedPlan[],
     /** The latest effective date of an applied plan. */
-    readonly last: Day,
+    private lastDay: Day,
   ) {}
+
+  /** The latest effective date of an applied plan. */
+  get last(): Day {
+    return this.lastDay;
+  }
+
+  /** The highest sequence number applied. */
+  get lastSeq(): number {
+    return this.applied.reduce((max, a) => Math.max(max, a.seq), 0);
+  }
+
+  /**
+   * The facts that applying `plans` (in order, each covered) would change: the touched units, people
+   * and businesses, the posts and lines that open or end, and the lineage events of their days — as
+   * they are without the plans and as they would be with them (empty intervals dropped, as the replay
+   * drops them). Storing `after` in place of `before` is applying the plans. Nothing changes here.
+   */
+  delta(plans: Plan[]): { ok: true; before: History; after: History } | { ok: false; problems: Problem[] } {
+    const b = this.builder;
+    const all = this.sequenced(plans);
+    const run = (): Problem[] | null => {
+      for (const [i, plan] of plans.entries()) {
+        const problems = applyPlan(b, plan, () => all.slice(0, this.applied.length + i));
+        if (problems) return problems;
+        for (const unit of b.touched.units) touched.units.add(unit);
+        for (const person of b.touched.people) touched.people.add(person);
+        for (const business of b.touched.businesses) touched.businesses.add(business);
+        for (const unit of b.touched.postUnits) touched.postUnits.add(unit);
+        for (const person of b.touched.linePeople) touched.linePeople.add(person);
+      }
+      return null;
+    };
+    const touched = {
+      units: new Set<string>(),
+      people: new Set<string>(),
+      businesses: new Set<string>(),
+      postUnits: new Set<string>(),
+      linePeople: new Set<string>(),
+    };
+    b.beginTrial();
+    const problems = run();
+    b.rollback();
+    if (problems) return { ok: false, problems };
+
+    // Covered plans come in date order: the first is the earliest.
+    const firstDay = plans[0]!.effective;
+    const posts = new Set<PostVersion>();
+    for (const unit of touched.postUnits) for (const post of b.livePostsIn(unit)) posts.add(post);
+    const lines = new Set<ReportLineVersion>();
+    for (const person of touched.linePeople) for (const line of b.liveLinesOf(person)) lines.add(line);
+    const facts = (events: LineageEvent[]): History => {
+      const h = emptyHistory();
+      for (const id of touched.units) {
+        const r = b.history.units.get(id);
+        if (r) h.units.set(id, { id, aliases: [...r.aliases], versions: kept(r.versions) });
+      }
+      for (const id of touched.people) {
+        const r = b.history.people.get(id);
+        if (r)
+          h.people.set(id, { id, aliases: [...r.aliases], unnamed: r.unnamed, versions: kept(r.versions) });
+      }
+      for (const id of touched.businesses) {
+        const r = b.history.businesses.get(id);
+        if (r) h.businesses.set(id, { id, aliases: [...r.aliases], versions: kept(r.versions) });
+      }
+      h.posts = kept([...posts]);
+      h.lines = kept([...lines]);
+      h.events = events.map((e) => ({ ...e, from: [...e.from], to: [...e.to] }));
+      return h;
+    };
+    const eventsSince = () => {
+      let i = b.history.events.length;
+      while (i > 0 && b.history.events[i - 1]!.date >= firstDay) i--;
+      return b.history.events.slice(i);
+    };
+    const before = facts(eventsSince());
+    const postsFrom = b.history.posts.length;
+    const linesFrom = b.history.lines.length;
+    b.beginTrial();
+    try {
+      if (run()) throw new Error('a plan accepted a moment ago was refused on a second try');
+      for (const post of b.history.posts.slice(postsFrom)) posts.add(post);
+      for (const line of b.history.lines.slice(linesFrom)) lines.add(line);
+      return { ok: true, before, after: facts(eventsSince()) };
+    } finally {
+      b.rollback();
+    }
+  }
+
+  /** Applies plans for good (after they were stored): the kept organization moves on to include them. */
+  advance(plans: Plan[]): void {
+    const all = this.sequenced(plans);
+    this.builder.beginTrial();
+    for (const [i, plan] of plans.entries()) {
+      if (applyPlan(this.builder, plan, () => all.slice(0, this.applied.length + i))) {
+        this.builder.rollback();
+        throw new Error(`plan "${plan.id}" was stored but does not apply to the kept organization`);
+      }
+    }
+    this.builder.keep();
+    this.applied.push(...all.slice(this.applied.length));
+    for (const plan of plans) if (plan.effective > this.lastDay) this.lastDay = plan.effective;
+    this.totals = undefined;
+  }
 
   /** Replays the applied plans; null when they do not replay (they always should). */
   static of(applied: SequencedPlan[]): LiveOrg | null {
@@ -63,7 +175,7 @@ export class LiveOrg {
   }
 
   private sequenced(plans: Plan[]): SequencedPlan[] {
-    let seq = this.applied.reduce((max, a) => Math.max(max, a.seq), 0);
+    let seq = this.lastSeq;
     return [...this.applied, ...plans.map((plan) => ({ plan, seq: ++seq }))];
   }
 
@@ -360,6 +472,11 @@ export class LiveOrg {
     this.totals = totals;
     return totals;
   }
+}
+
+/** Copies of the versions, without the empty intervals a replay drops. */
+function kept<V extends Versioned>(versions: V[]): V[] {
+  return versions.filter((v) => v.to === null || v.from < v.to).map((v) => ({ ...v }));
 }
 
 function layersFrom(chainCounts: Map<number, number>): number {

@@ -9,7 +9,7 @@ import type { Day } from '../core/time.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 import { AccessStore } from '../store/access-store.ts';
 import { openStore } from '../store/open.ts';
-import type { OrgRef, OrgStore } from '../store/store.ts';
+import { type OrgRef, type OrgStore, StaleFactsError } from '../store/store.ts';
 
 export type { AccessStore } from '../store/access-store.ts';
 export type { AuditRow, DraftRow, ScenarioRow } from '../store/schema.ts';
@@ -205,6 +205,11 @@ export class OrgEngine {
   async applyAll(orgName: string, inputs: PlanInput[], expectedPlans?: string[]): Promise<AppliedPlan[]> {
     for (let attempt = 0; ; attempt++) {
       const org = await this.store.ensureOrg(orgName, this.now());
+      if (expectedPlans === undefined) {
+        const done = await this.applyOnKept(org, inputs);
+        if (done === 'conflict' && attempt < 5) continue;
+        if (done !== 'not kept' && done !== 'conflict') return done;
+      }
       const applied = await this.appliedPlans(org);
       if (expectedPlans !== undefined && !samePlans(applied, expectedPlans)) {
         throw new OrgshiftError(
@@ -238,6 +243,56 @@ export class OrgEngine {
         throw error;
       }
     }
+  }
+
+  /**
+   * Applies plans dated on or after every applied plan through the kept organization: checked by
+   * trying them, and only the facts they change written. 'not kept' when they are not covered (or
+   * the stored facts turned out to differ from the kept organization, which is then dropped): the
+   * caller replays instead.
+   */
+  private async applyOnKept(
+    org: OrgRef,
+    inputs: PlanInput[],
+  ): Promise<AppliedPlan[] | 'not kept' | 'conflict'> {
+    const live = await this.liveOrg(org);
+    const plans = inputs.map((i) => i.plan);
+    if (!live?.covers(plans)) return 'not kept';
+    const changes = live.delta(plans);
+    if (!changes.ok) {
+      throw new OrgshiftError(
+        'plan_refused',
+        `plan "${plans.map((p) => p.id).join('", "')}" was refused`,
+        changes.problems,
+      );
+    }
+    let seq = live.lastSeq;
+    const entries = inputs.map((i) => ({ summary: summarize(i.plan, ++seq), source: i.source }));
+    let version: number;
+    try {
+      version = await this.store.commitChanges(org, entries, changes.before, changes.after, this.now());
+    } catch (error) {
+      if (error instanceof StaleFactsError) {
+        this.live.delete(org.id);
+        return 'not kept';
+      }
+      if (error instanceof OrgshiftError && error.id === 'conflict') return 'conflict';
+      throw error;
+    }
+    // The whole history is read again on the next read (once per version), not here.
+    this.cache.delete(org.id);
+    const kept = this.live.get(org.id);
+    if (kept?.live === live && kept.version === org.version) {
+      live.advance(plans);
+      this.live.set(org.id, { version, live });
+    }
+    return entries.map((e) => ({
+      plan: e.summary.id,
+      title: e.summary.title,
+      effective: e.summary.effective,
+      seq: e.summary.seq,
+      version,
+    }));
   }
 
   /** The applied plans, parsed, in the order they were applied. */

@@ -180,7 +180,30 @@ export class OrgStore {
     now: string,
   ): Promise<number> {
     const next = org.version + 1;
-    await this.exclusive(() => this.writeCommit(org, next, plans, history, now));
+    await this.exclusive(() =>
+      this.writeCommit(org, next, plans, now, (trx) => writeFacts(trx, org.id, historyToRows(history), now)),
+    );
+    return next;
+  }
+
+  /**
+   * Like `commit`, given only the facts that change: `before` as they are stored, `after` as they
+   * become. Writes only those rows. If the stored facts are not `before` (the caller's copy of the
+   * organization was stale), nothing is written and it throws `StaleFactsError`.
+   */
+  async commitChanges(
+    org: OrgRef,
+    plans: Array<{ summary: PlanSummary; source: string }>,
+    before: History,
+    after: History,
+    now: string,
+  ): Promise<number> {
+    const next = org.version + 1;
+    await this.exclusive(() =>
+      this.writeCommit(org, next, plans, now, (trx) =>
+        writeChanges(trx, org.id, historyToRows(before), historyToRows(after), now),
+      ),
+    );
     return next;
   }
 
@@ -188,8 +211,8 @@ export class OrgStore {
     org: OrgRef,
     next: number,
     plans: Array<{ summary: PlanSummary; source: string }>,
-    history: History,
     now: string,
+    write: (trx: Transaction<Database>) => Promise<void>,
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const bumped = await trx
@@ -220,7 +243,7 @@ export class OrgStore {
           })
           .execute();
       }
-      await writeFacts(trx, org.id, historyToRows(history), now);
+      await write(trx);
       await this.capabilities.notifyChange?.(trx, org.id, next);
     });
   }
@@ -240,6 +263,64 @@ export class OrgStore {
         .execute();
     }
     return JSON.stringify(out);
+  }
+}
+
+/** The facts a commit was given as its starting point are not those stored: nothing was written. */
+export class StaleFactsError extends Error {
+  constructor(table: string) {
+    super(`the stored ${table} differ from the organization the plan was checked against`);
+    this.name = 'StaleFactsError';
+  }
+}
+
+/** Supersedes the rows of `before` that are not in `after` and inserts those of `after` that are new. */
+async function writeChanges(
+  trx: Transaction<Database>,
+  orgId: number,
+  before: FactRows,
+  after: FactRows,
+  now: string,
+): Promise<void> {
+  for (const table of FACT_TABLES) {
+    const was = keyRows(before[table] as object[]);
+    const will = keyRows(after[table] as object[]);
+    const stale = [...was.keys()].filter((key) => !will.has(key));
+    const fresh = [...will].filter(([key]) => !was.has(key));
+    let superseded = 0;
+    for (let i = 0; i < stale.length; i += CHUNK) {
+      const result = await trx
+        .updateTable(table)
+        .set({ superseded_at: now })
+        .where('org_id', '=', orgId)
+        .where('superseded_at', 'is', null)
+        .where('fact_key', 'in', stale.slice(i, i + CHUNK))
+        .executeTakeFirst();
+      superseded += Number(result.numUpdatedRows);
+    }
+    if (superseded !== stale.length) throw new StaleFactsError(table);
+    for (let i = 0; i < fresh.length; i += CHUNK) {
+      const keys = fresh.slice(i, i + CHUNK).map(([key]) => key);
+      const present = await trx
+        .selectFrom(table)
+        .select('fact_key')
+        .where('org_id', '=', orgId)
+        .where('superseded_at', 'is', null)
+        .where('fact_key', 'in', keys)
+        .execute();
+      if (present.length > 0) throw new StaleFactsError(table);
+      const values = fresh.slice(i, i + CHUNK).map(([key, row]) => ({
+        ...row,
+        org_id: orgId,
+        fact_key: key,
+        recorded_at: now,
+        superseded_at: null,
+      }));
+      await trx
+        .insertInto(table)
+        .values(values as never)
+        .execute();
+    }
   }
 }
 
