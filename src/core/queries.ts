@@ -1,3 +1,4 @@
+import { diffByDays } from './day-diff.ts';
 import { OrgshiftError } from './errors.ts';
 import { changeDays, HEAD_POST, type History, type LineageEvent, type Versioned } from './model.ts';
 import { didYouMean, nameKey } from './names.ts';
@@ -449,14 +450,7 @@ export function business(history: History, ref: string): BusinessResult {
  */
 export function diff(history: History, from: Day, to: Day): DiffResult {
   if (to < from) throw new OrgshiftError('invalid_input', `--to ${to} is before --from ${from}`);
-  const changes: DiffChange[] = [];
-  let before = snapshotAt(history, from);
-  for (const date of changeDays(history).filter((d) => d > from && d <= to)) {
-    const after = snapshotAt(history, date);
-    changes.push(...stepDiff(history, before, after, date));
-    before = after;
-  }
-  return { from, to, changes };
+  return { from, to, changes: diffByDays(history, from, to) };
 }
 
 /** Within one day: structural events in the order they happened, then the rest grouped by kind and sorted by name. */

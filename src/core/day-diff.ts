@@ -1,0 +1,454 @@
+import {
+  type BusinessVersion,
+  HEAD_POST,
+  type History,
+  type LineageEvent,
+  type PersonVersion,
+  type PostVersion,
+  type ReportLineVersion,
+  type UnitVersion,
+  type Versioned,
+} from './model.ts';
+import { compareDayChanges, type DiffChange } from './queries.ts';
+import { versionAt } from './snapshot.ts';
+import { type Day, within } from './time.ts';
+
+// The diff read from version boundaries: what changed on a day is found from the facts that begin or
+// end that day (and, for reporting lines, the units below a changed unit), never from a whole-
+// organization snapshot. Its cost follows the changes in the window.
+
+/** What begins or ends on one day. */
+export interface DayTouches {
+  units: Set<string>;
+  people: Set<string>;
+  businesses: Set<string>;
+  postUnits: Set<string>;
+  postHolders: Set<string>;
+  linePeople: Set<string>;
+}
+
+/** Per history (kept in a WeakMap): facts grouped by the day they begin or end, and by owner. */
+export class ChangeIndex {
+  /** Every day on which some fact begins or ends, in order. */
+  readonly days: Day[];
+  private readonly byDay = new Map<Day, DayTouches>();
+  readonly postsByUnit = new Map<string, PostVersion[]>();
+  readonly linesByPerson = new Map<string, ReportLineVersion[]>();
+  readonly eventsByDay = new Map<Day, LineageEvent[]>();
+  /** Every unit that ever had `parent` as its parent; every person ever in a unit. */
+  readonly everChildren = new Map<string, Set<string>>();
+  readonly everMembers = new Map<string, Set<string>>();
+  /** The position of each person and business record, to keep the snapshot diff's order. */
+  readonly personOrder = new Map<string, number>();
+
+  private static readonly kept = new WeakMap<History, ChangeIndex>();
+
+  static of(history: History): ChangeIndex {
+    let index = ChangeIndex.kept.get(history);
+    if (!index) {
+      index = new ChangeIndex(history);
+      ChangeIndex.kept.set(history, index);
+    }
+    return index;
+  }
+
+  private constructor(readonly history: History) {
+    const touch = (day: Day): DayTouches => {
+      let t = this.byDay.get(day);
+      if (!t) {
+        t = {
+          units: new Set(),
+          people: new Set(),
+          businesses: new Set(),
+          postUnits: new Set(),
+          postHolders: new Set(),
+          linePeople: new Set(),
+        };
+        this.byDay.set(day, t);
+      }
+      return t;
+    };
+    const bounds = (v: Versioned, add: (t: DayTouches) => void) => {
+      add(touch(v.from));
+      if (v.to !== null) add(touch(v.to));
+    };
+    for (const record of history.units.values()) {
+      for (const v of record.versions) {
+        bounds(v, (t) => t.units.add(record.id));
+        if (v.parent !== null) addTo(this.everChildren, v.parent, record.id);
+      }
+    }
+    let position = 0;
+    for (const record of history.people.values()) {
+      this.personOrder.set(record.id, position++);
+      for (const v of record.versions) {
+        bounds(v, (t) => t.people.add(record.id));
+        addTo(this.everMembers, v.unit, record.id);
+      }
+    }
+    for (const record of history.businesses.values())
+      for (const v of record.versions) bounds(v, (t) => t.businesses.add(record.id));
+    for (const post of history.posts) {
+      bounds(post, (t) => {
+        t.postUnits.add(post.unit);
+        if (post.holder !== null) t.postHolders.add(post.holder);
+      });
+      push(this.postsByUnit, post.unit, post);
+    }
+    for (const line of history.lines) {
+      bounds(line, (t) => {
+        t.linePeople.add(line.person);
+        t.linePeople.add(line.manager);
+      });
+      push(this.linesByPerson, line.person, line);
+    }
+    for (const event of history.events) push(this.eventsByDay, event.date, event);
+    this.days = [...this.byDay.keys()].sort();
+  }
+
+  touchesOn(day: Day): DayTouches | undefined {
+    return this.byDay.get(day);
+  }
+}
+
+/** The organization on one day, asked one fact at a time (answers as `Snapshot` gives them). */
+export class DayView {
+  private readonly units = new Map<string, UnitVersion | undefined>();
+  private readonly people = new Map<string, PersonVersion | undefined>();
+  private readonly managers = new Map<string, string | null>();
+
+  constructor(
+    readonly index: ChangeIndex,
+    readonly day: Day,
+  ) {}
+
+  unit(id: string): UnitVersion | undefined {
+    if (!this.units.has(id)) {
+      const record = this.index.history.units.get(id);
+      this.units.set(id, record ? versionAt(record.versions, this.day) : undefined);
+    }
+    return this.units.get(id);
+  }
+
+  person(id: string): PersonVersion | undefined {
+    if (!this.people.has(id)) {
+      const record = this.index.history.people.get(id);
+      this.people.set(id, record ? versionAt(record.versions, this.day) : undefined);
+    }
+    return this.people.get(id);
+  }
+
+  business(id: string): BusinessVersion | undefined {
+    const record = this.index.history.businesses.get(id);
+    return record ? versionAt(record.versions, this.day) : undefined;
+  }
+
+  postsOf(unit: string): PostVersion[] {
+    return (this.index.postsByUnit.get(unit) ?? []).filter((p) => within(this.day, p.from, p.to));
+  }
+
+  headOf(unit: string): string | null {
+    for (const post of this.postsOf(unit)) if (post.post === HEAD_POST) return post.holder;
+    return null;
+  }
+
+  linesOf(person: string): ReportLineVersion[] {
+    return (this.index.linesByPerson.get(person) ?? []).filter((l) => within(this.day, l.from, l.to));
+  }
+
+  children(unit: string): string[] {
+    return [...(this.index.everChildren.get(unit) ?? [])].filter((c) => this.unit(c)?.parent === unit);
+  }
+
+  members(unit: string): string[] {
+    return [...(this.index.everMembers.get(unit) ?? [])].filter((m) => this.person(m)?.unit === unit);
+  }
+
+  private headAbove(unit: string, except: string | null): string | null {
+    const seen = new Set<string>();
+    let current = this.unit(unit)?.parent ?? null;
+    while (current !== null && !seen.has(current)) {
+      seen.add(current);
+      const head = this.headOf(current);
+      if (head !== null && head !== except) return head;
+      current = this.unit(current)?.parent ?? null;
+    }
+    return null;
+  }
+
+  /** `Snapshot.managerOf`: an explicit solid line, else the unit's head, else the nearest head above. */
+  managerOf(person: string): string | null {
+    const cached = this.managers.get(person);
+    if (cached !== undefined) return cached;
+    let manager: string | null = null;
+    const solid = this.linesOf(person).find((l) => l.kind === 'solid');
+    const state = this.person(person);
+    if (solid && this.person(solid.manager)) manager = solid.manager;
+    else if (state) {
+      const head = this.headOf(state.unit);
+      manager = head !== null && head !== person ? head : this.headAbove(state.unit, person);
+    }
+    this.managers.set(person, manager);
+    return manager;
+  }
+
+  unitName(id: string): string {
+    return this.unit(id)?.name ?? this.index.history.units.get(id)?.versions.at(-1)?.name ?? id;
+  }
+
+  personName(id: string): string {
+    return this.person(id)?.name ?? this.index.history.people.get(id)?.versions.at(-1)?.name ?? id;
+  }
+
+  parentName(unit: string | null): string | null {
+    if (unit === null) return null;
+    const parent = this.unit(unit)?.parent ?? null;
+    return parent === null ? null : this.unitName(parent);
+  }
+
+  /**
+   * The people whose manager may differ from another day's because `unit` changed: its members and
+   * head, and those of every unit below it reached through units without a head.
+   */
+  shadow(unit: string, into: Set<string>): void {
+    const visit = (u: string) => {
+      for (const m of this.members(u)) into.add(m);
+      const head = this.headOf(u);
+      if (head !== null) into.add(head);
+    };
+    const stack = [unit];
+    const seen = new Set<string>();
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      if (seen.has(current)) continue;
+      seen.add(current);
+      visit(current);
+      for (const child of this.children(current)) {
+        if (seen.has(child)) continue;
+        if (this.headOf(child) === null) stack.push(child);
+        else {
+          seen.add(child);
+          visit(child);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The changes of one day, `before` being the organization on any day since the previous change day
+ * and `after` that day: the same entries, in the same order, as the snapshot diff (`stepDiff`).
+ */
+export function dayChanges(before: DayView, after: DayView): DiffChange[] {
+  const index = after.index;
+  const date = after.day;
+  const t = index.touchesOn(date);
+  if (!t) return [];
+  const changes: DiffChange[] = [];
+  const holder = (view: DayView, id: string | null) => (id === null ? null : view.personName(id));
+  for (const unit of t.postUnits) {
+    const pairs = new Map<string, { a?: PostVersion; b?: PostVersion }>();
+    for (const p of before.postsOf(unit)) pairs.set(`${p.unit}\u0000${p.post}`, { a: p });
+    for (const p of after.postsOf(unit)) {
+      const key = `${p.unit}\u0000${p.post}`;
+      pairs.set(key, { ...pairs.get(key), b: p });
+    }
+    if (!after.unit(unit)) continue;
+    for (const { a, b } of pairs.values()) {
+      if ((a?.holder ?? null) === (b?.holder ?? null)) continue;
+      const post = (b ?? a)!.post;
+      changes.push({
+        kind: post === HEAD_POST ? 'head-changed' : 'post-changed',
+        date,
+        unit: after.unitName(unit),
+        ...(post === HEAD_POST ? {} : { post }),
+        from: holder(before, a?.holder ?? null),
+        to: holder(after, b?.holder ?? null),
+        ...(b ? { concurrent: b.concurrent } : {}),
+        ...(b ? { plan: b.prov.plan } : {}),
+      });
+    }
+  }
+  const candidates = new Set([...t.people, ...t.linePeople, ...t.postHolders]);
+  for (const unit of new Set([...t.units, ...t.postUnits])) {
+    if (after.unit(unit)) after.shadow(unit, candidates);
+    if (before.unit(unit)) before.shadow(unit, candidates);
+  }
+  const order = index.personOrder;
+  const people = [...candidates].sort((x, y) => (order.get(x) ?? 0) - (order.get(y) ?? 0));
+  for (const id of people) {
+    const a = before.person(id);
+    const b = after.person(id);
+    if (!a && b) {
+      changes.push({
+        kind: 'person-joined',
+        date,
+        person: b.name,
+        unit: after.unitName(b.unit),
+        plan: b.prov.plan,
+      });
+      continue;
+    }
+    if (a && !b) {
+      changes.push({ kind: 'person-left', date, person: a.name, unit: before.unitName(a.unit) });
+      continue;
+    }
+    if (!a || !b) continue;
+    const plan = b.prov.plan;
+    if (a.unit !== b.unit) {
+      changes.push({
+        kind: 'person-moved',
+        date,
+        person: b.name,
+        from: before.unitName(a.unit),
+        to: after.unitName(b.unit),
+        plan,
+      });
+    }
+    if (a.level !== b.level)
+      changes.push({ kind: 'level-changed', date, person: b.name, from: a.level, to: b.level, plan });
+    if (a.title !== b.title)
+      changes.push({ kind: 'title-changed', date, person: b.name, from: a.title, to: b.title, plan });
+    const ma = before.managerOf(id);
+    const mb = after.managerOf(id);
+    if (ma !== mb) {
+      changes.push({
+        kind: 'manager-changed',
+        date,
+        person: b.name,
+        from: holder(before, ma),
+        to: holder(after, mb),
+      });
+    }
+  }
+  for (const id of t.businesses) {
+    const a = before.business(id);
+    const b = after.business(id);
+    if (!a && b)
+      changes.push({
+        kind: 'business-launched',
+        date,
+        business: b.name,
+        unit: after.unitName(b.unit),
+        plan: b.prov.plan,
+      });
+    else if (a && !b)
+      changes.push({ kind: 'business-retired', date, business: a.name, unit: before.unitName(a.unit) });
+    else if (a && b && a.unit !== b.unit) {
+      changes.push({
+        kind: 'business-transferred',
+        date,
+        business: b.name,
+        from: before.unitName(a.unit),
+        to: after.unitName(b.unit),
+        plan: b.prov.plan,
+      });
+    }
+  }
+  const lineKey = (l: ReportLineVersion) => `${l.person}\u0000${l.manager}\u0000${l.kind}`;
+  for (const person of t.linePeople) {
+    const linesBefore = before.linesOf(person);
+    const linesAfter = after.linesOf(person);
+    const keysBefore = new Set(linesBefore.map(lineKey));
+    const keysAfter = new Set(linesAfter.map(lineKey));
+    for (const l of linesAfter) {
+      if (keysBefore.has(lineKey(l))) continue;
+      changes.push({
+        kind: 'line-added',
+        date,
+        person: after.personName(l.person),
+        to: after.personName(l.manager),
+        lineKind: l.kind,
+        plan: l.prov.plan,
+      });
+    }
+    for (const l of linesBefore) {
+      if (keysAfter.has(lineKey(l))) continue;
+      changes.push({
+        kind: 'line-ended',
+        date,
+        person: before.personName(l.person),
+        to: before.personName(l.manager),
+        lineKind: l.kind,
+      });
+    }
+  }
+  changes.sort(compareDayChanges);
+  return [...unitEventChanges(index.eventsByDay.get(date) ?? [], after), ...changes];
+}
+
+function unitEventChanges(events: LineageEvent[], after: DayView): DiffChange[] {
+  const changes: DiffChange[] = [];
+  const date = after.day;
+  for (const e of events) {
+    const plan = e.prov.plan;
+    const unit = e.unit === null ? undefined : e.kind === 'rename' ? e.toNames[0] : after.unitName(e.unit);
+    switch (e.kind) {
+      case 'create':
+        changes.push({ kind: 'unit-created', date, unit, parent: after.parentName(e.unit), plan });
+        break;
+      case 'rename':
+        changes.push({ kind: 'unit-renamed', date, unit, from: e.fromNames[0], to: e.toNames[0], plan });
+        break;
+      case 'move':
+        changes.push({
+          kind: 'unit-moved',
+          date,
+          unit,
+          from: e.fromNames[0] ?? null,
+          to: e.toNames[0],
+          plan,
+        });
+        break;
+      case 'merge':
+        changes.push({ kind: 'unit-merged', date, units: e.fromNames, into: e.toNames, plan });
+        break;
+      case 'split':
+        changes.push({ kind: 'unit-split', date, unit: e.fromNames[0], into: e.toNames, plan });
+        break;
+      case 'dissolve':
+        changes.push({
+          kind: 'unit-dissolved',
+          date,
+          unit: e.fromNames[0],
+          rest: e.toNames[0] ?? null,
+          plan,
+        });
+        break;
+    }
+  }
+  return changes;
+}
+
+/** The changes between `from` and `to`, day by day over the days on which some fact begins or ends. */
+export function diffByDays(history: History, from: Day, to: Day): DiffChange[] {
+  const index = ChangeIndex.of(history);
+  const days = index.days;
+  let lo = 0;
+  let hi = days.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (days[mid]! <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  const changes: DiffChange[] = [];
+  let before = new DayView(index, from);
+  for (let i = lo; i < days.length && days[i]! <= to; i++) {
+    const after = new DayView(index, days[i]!);
+    changes.push(...dayChanges(before, after));
+    before = after;
+  }
+  return changes;
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}
+
+function push<V>(map: Map<string, V[]>, key: string, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
