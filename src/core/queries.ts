@@ -1,6 +1,6 @@
 import { diffByDays } from './day-diff.ts';
 import { OrgshiftError } from './errors.ts';
-import { changeDays, HEAD_POST, type History, type LineageEvent, type Versioned } from './model.ts';
+import { HEAD_POST, type History, type LineageEvent, type Versioned } from './model.ts';
 import { didYouMean, nameKey } from './names.ts';
 import { type OrgAt, OrgIndex } from './org-index.ts';
 import { type Snapshot, snapshotAt, versionAt } from './snapshot.ts';
