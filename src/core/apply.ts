@@ -249,6 +249,11 @@ export class OrgBuilder {
     return this.openPosts.get(this.postKey(unit, HEAD_POST))?.holder ?? null;
   }
 
+  /** Live units whose name or an alias has this name key. */
+  liveUnitsNamed(key: string): ReadonlySet<string> {
+    return this.unitNames.get(key) ?? EMPTY;
+  }
+
   liveChildren(unit: string): ReadonlySet<string> {
     return this.children.get(unit) ?? EMPTY;
   }
@@ -590,8 +595,9 @@ export class OrgBuilder {
   ): void {
     if (parent === null) return;
     const wanted = nameKey(name);
-    for (const sibling of this.children.get(parent) ?? []) {
-      if (ignoring.has(sibling)) continue;
+    // Through the name index (live units by name or alias), not the siblings: a parent may have thousands.
+    for (const sibling of this.unitNames.get(wanted) ?? []) {
+      if (ignoring.has(sibling) || this.liveUnit(sibling)?.parent !== parent) continue;
       if (nameKey(this.unitLabel(sibling)) === wanted) {
         throw new OperationError(
           `"${this.unitLabel(parent)}" already has a unit named "${this.unitLabel(sibling)}" on ${this.date}`,

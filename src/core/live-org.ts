@@ -112,8 +112,9 @@ export function mayViolate(builder: OrgBuilder): boolean {
     if (!builder.liveUnit(version.parent)) return true;
     if (climbsIntoCycle(builder, unit)) return true;
     const key = nameKey(version.name);
-    for (const sibling of builder.liveChildren(version.parent)) {
-      if (sibling !== unit && nameKey(builder.unitNameNow(sibling)) === key) return true;
+    for (const other of builder.liveUnitsNamed(key)) {
+      if (other === unit || builder.liveUnit(other)?.parent !== version.parent) continue;
+      if (nameKey(builder.unitNameNow(other)) === key) return true;
     }
   }
   for (const person of t.people) {

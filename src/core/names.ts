@@ -3,11 +3,21 @@
  * everything but letters and digits, so "Dai Shan" finds "Daishan" and "Ali Mama" finds "Alimama".
  */
 export function nameKey(name: string): string {
-  return name
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '');
+  let key = keys.get(name);
+  if (key === undefined) {
+    key = name
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, '');
+    // Names repeat (every lookup, index update and check asks again): remember the last many.
+    if (keys.size >= MAX_KEYS) keys.clear();
+    keys.set(name, key);
+  }
+  return key;
 }
+
+const MAX_KEYS = 200_000;
+const keys = new Map<string, string>();
 
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
