@@ -119,7 +119,7 @@ try {
   const section = [
     '## Full organization as of a date, against a PostgreSQL recursive CTE (`npm run bench`)',
     '',
-    `Machine: ${machine}. Generated organization: ${people} people, ${units} units, ${years} years of monthly restructurings (bench/generate.ts). Median of 5 runs. Measured ${new Date().toISOString().slice(0, 10)}.`,
+    `Machine: ${machine}. Generated organization: ${people} people, ${units} units, ${years} years of weekly HR changes and monthly restructurings (bench/generate.ts). Median of 5 runs. Measured ${new Date().toISOString().slice(0, 10)}.`,
     '',
     '| as of | units | PostgreSQL CTE ms | Orgshift index ms | ratio (CTE / index) | target | API tree ms, new day | ratio (CTE / tree) | API tree ms, day seen before | API tree ms, first after a plan is applied |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -100,7 +100,8 @@ export function generateOrganization(options: {
     for (let k = 0; k < 3; k++) {
       const unit = liveUnit();
       const target = liveUnit();
-      if (unit === 0 || touched.has(unit) || target === parents[unit] || isBelow(parents, target, unit)) continue;
+      if (unit === 0 || touched.has(unit) || target === parents[unit] || isBelow(parents, target, unit))
+        continue;
       monthChanges.push({ move: { unit: refOf[unit], to: refOf[target] } });
       setParent(unit, target);
       touched.add(unit);
@@ -192,7 +193,9 @@ export function generateOrganization(options: {
       unitOf[next] = unit;
       membersOf[unit]!.add(next);
       levels[next] = 'P4';
-      weekChanges.push({ hire: { person: `Person ${next}`, unit: refOf[unit], id: `p${next}`, level: 'P4' } });
+      weekChanges.push({
+        hire: { person: `Person ${next}`, unit: refOf[unit], id: `p${next}`, level: 'P4' },
+      });
       live.add(next);
       next += 1;
     }

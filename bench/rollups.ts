@@ -133,7 +133,7 @@ console.log(JSON.stringify({ results }));
 const section = [
   '## Rollups for every unit (`bench/rollups.ts`)',
   '',
-  `Machine: ${describeMachine()}. Generated organization: ${people} people, ${units} units, ${years} years of monthly restructurings (bench/generate.ts); ${history.people.size} people and ${history.units.size} units ever, ${ours.people} people in ${ours.order.length} units on ${date}. Median of 5 runs. Measured ${new Date().toISOString().slice(0, 10)}. The three answers are checked equal unit by unit before timing.`,
+  `Machine: ${describeMachine()}. Generated organization: ${people} people, ${units} units, ${years} years of weekly HR changes and monthly restructurings (bench/generate.ts); ${history.people.size} people and ${history.units.size} units ever, ${ours.people} people in ${ours.order.length} units on ${date}. Median of 5 runs. Measured ${new Date().toISOString().slice(0, 10)}. The three answers are checked equal unit by unit before timing.`,
   '',
   '| | ms | ratio (peer / Orgshift) | target |',
   '| --- | ---: | ---: | ---: |',

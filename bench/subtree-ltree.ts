@@ -33,7 +33,8 @@ const pathRows: string[][] = [];
 const open = new Map<number, { path: string; from: string }>();
 const pathOf = (at: ReturnType<typeof index.compute>, u: number) => {
   const labels: string[] = [];
-  for (let a = u; a !== -1; a = at.parent[a]!) labels.push(index.unitIds[a]!);
+  // ltree labels take letters, digits and underscores (units made by a split have ids like unit-12-north).
+  for (let a = u; a !== -1; a = at.parent[a]!) labels.push(index.unitIds[a]!.replace(/[^A-Za-z0-9_]/g, '_'));
   return labels.reverse().join('.');
 };
 for (const d of [...days].sort()) {
@@ -108,7 +109,7 @@ try {
   const section = [
     '## A subtree as of a date, against PostgreSQL ltree (`bench/subtree-ltree.ts`)',
     '',
-    `Machine: ${describeMachine()}, PostgreSQL on loopback. Generated organization: ${people} people, ${units} units, ${years} years of monthly restructurings; ${pathRows.length} unit path periods. The subtree of ${chosenId} on ${date}: ${day.size[chosen]} units, ${ours.length} people; both answers checked equal. Median of 7. Measured ${new Date().toISOString().slice(0, 10)}.`,
+    `Machine: ${describeMachine()}, PostgreSQL on loopback. Generated organization: ${people} people, ${units} units, ${years} years of weekly HR changes and monthly restructurings; ${pathRows.length} unit path periods. The subtree of ${chosenId} on ${date}: ${day.size[chosen]} units, ${ours.length} people; both answers checked equal. Median of 7. Measured ${new Date().toISOString().slice(0, 10)}.`,
     '',
     '| | ms | ratio (ltree / Orgshift) | target |',
     '| --- | ---: | ---: | ---: |',

@@ -72,6 +72,8 @@ export class OrgBuilder {
   private journal: Array<() => void> | null = null;
   private savedSets: Map<Set<unknown>, unknown[]> | null = null;
   private trialStart: { date: Day; prov: Provenance } | null = null;
+  /** While a trial records them: the facts as they were before the trial first changed them. */
+  private recorded: TrialBefore | null = null;
   /** What the operations since `markTouched()` changed. */
   touched: Touched = newTouched();
 
@@ -96,11 +98,44 @@ export class OrgBuilder {
    * `keep()`), leaving the builder exactly as it was, so that a plan can be tried against a kept
    * organization without replaying its history.
    */
-  beginTrial(): void {
+  beginTrial(options: { recordBefore?: boolean } = {}): void {
     if (this.journal) throw new Error('a trial is already running');
     this.journal = [];
     this.savedSets = new Map();
     this.trialStart = { date: this.date, prov: this.prov };
+    if (options.recordBefore) {
+      this.recorded = {
+        units: new Map(),
+        people: new Map(),
+        businesses: new Map(),
+        posts: new Map(),
+        lines: new Map(),
+        createdPosts: new Set(),
+        createdLines: new Set(),
+        eventsFrom: this.history.events.length,
+      };
+    }
+  }
+
+  /** What the running trial changed, as it was before (with `recordBefore`). */
+  get trialBefore(): TrialBefore | null {
+    return this.recorded;
+  }
+
+  private noteRecord(kind: 'units' | 'people' | 'businesses', id: string): void {
+    const recorded = this.recorded?.[kind];
+    if (!recorded || recorded.has(id)) return;
+    const record = this.history[kind].get(id);
+    recorded.set(
+      id,
+      record === undefined
+        ? null
+        : ({
+            ...record,
+            aliases: [...record.aliases],
+            versions: record.versions.map((v: Versioned) => ({ ...v })),
+          } as never),
+    );
   }
 
   rollback(): void {
@@ -125,6 +160,7 @@ export class OrgBuilder {
     this.journal = null;
     this.savedSets = null;
     this.trialStart = null;
+    this.recorded = null;
   }
 
   /** Starts a new record of what is touched (per plan, for the invariants and the impact). */
@@ -486,6 +522,7 @@ export class OrgBuilder {
   }
 
   private setUnit(id: string, next: Payload<UnitVersion> | null): void {
+    this.noteRecord('units', id);
     const record = this.history.units.get(id)!;
     const open = this.openVersion(record.versions);
     this.touched.units.add(id);
@@ -509,6 +546,7 @@ export class OrgBuilder {
   }
 
   private setPerson(id: string, next: Payload<PersonVersion> | null): void {
+    this.noteRecord('people', id);
     const record = this.history.people.get(id)!;
     const open = this.openVersion(record.versions);
     this.touched.people.add(id);
@@ -525,6 +563,7 @@ export class OrgBuilder {
   }
 
   private setBusiness(id: string, next: Payload<BusinessVersion> | null): void {
+    this.noteRecord('businesses', id);
     const record = this.history.businesses.get(id)!;
     const open = this.openVersion(record.versions);
     this.touched.businesses.add(id);
@@ -544,6 +583,8 @@ export class OrgBuilder {
   }
 
   private endPost(version: PostVersion): void {
+    if (this.recorded && !this.recorded.posts.has(version) && !this.recorded.createdPosts.has(version))
+      this.recorded.posts.set(version, { ...version });
     this.setTo(version, this.date);
     this.deleteKey(this.openPosts, this.postKey(version.unit, version.post));
     if (version.holder) this.removeFrom(this.postsHeld, version.holder, version);
@@ -562,6 +603,7 @@ export class OrgBuilder {
       prov: this.prov,
     };
     if (this.openPosts.has(this.postKey(unit, post))) this.touched.doubledPosts = true;
+    this.recorded?.createdPosts.add(version);
     this.pushTo(this.history.posts, version);
     this.setKey(this.openPosts, this.postKey(unit, post), version);
     if (holder) this.addTo(this.postsHeld, holder, version);
@@ -645,6 +687,7 @@ export class OrgBuilder {
   ): string {
     const id = chosenId ?? this.newId(this.history.units, name);
     const record: UnitRecord = { id, aliases: [...aliases], versions: [] };
+    this.noteRecord('units', id);
     this.setKey(this.history.units, id, record);
     this.setUnit(id, { name, type, parent });
     return id;
@@ -999,6 +1042,7 @@ export class OrgBuilder {
     let id: string;
     if (former) {
       id = former.id;
+      this.noteRecord('people', id);
       if (former.unnamed !== unnamed) {
         const was = former.unnamed;
         this.journal?.push(() => {
@@ -1010,6 +1054,7 @@ export class OrgBuilder {
     } else {
       id = chosenId ?? this.newId(this.history.people, name);
       const record: PersonRecord = { id, aliases: [...aliases], unnamed, versions: [] };
+      this.noteRecord('people', id);
       this.setKey(this.history.people, id, record);
     }
     this.setPerson(id, { name, level: level ?? null, title: title ?? null, unit });
@@ -1055,6 +1100,7 @@ export class OrgBuilder {
     }
     end((line) => (kind === 'solid' ? line.kind === 'solid' : line.manager === manager));
     const line = { person: id, manager, kind, from: this.date, to: null, prov: this.prov };
+    this.recorded?.createdLines.add(line);
     this.pushTo(this.history.lines, line);
     this.saveSet(lines);
     lines.add(line);
@@ -1064,6 +1110,8 @@ export class OrgBuilder {
   }
 
   private endLine(lines: Set<History['lines'][number]>, line: History['lines'][number]): void {
+    if (this.recorded && !this.recorded.lines.has(line) && !this.recorded.createdLines.has(line))
+      this.recorded.lines.set(line, { ...line });
     this.setTo(line, this.date);
     this.saveSet(lines);
     lines.delete(line);
@@ -1079,6 +1127,7 @@ export class OrgBuilder {
     const unit = this.unit(unitRef, 'unit');
     const id = this.newId(this.history.businesses, name);
     const record: BusinessRecord = { id, aliases: [...aliases], versions: [] };
+    this.noteRecord('businesses', id);
     this.setKey(this.history.businesses, id, record);
     this.setBusiness(id, { name, unit });
   }
@@ -1095,6 +1144,7 @@ export class OrgBuilder {
           ? (['person', op.person] as const)
           : (['business', op.business ?? ''] as const);
     const id = this.resolve(kind, ref, kind);
+    this.noteRecord(kind === 'unit' ? 'units' : kind === 'person' ? 'people' : 'businesses', id);
     const record = (
       kind === 'unit' ? this.history.units : kind === 'person' ? this.history.people : this.history.businesses
     ).get(id)!;
@@ -1115,6 +1165,19 @@ const EMPTY: ReadonlySet<never> = new Set();
 
 function payloadOf(version: PersonVersion): Payload<PersonVersion> {
   return { name: version.name, level: version.level, title: version.title, unit: version.unit };
+}
+
+/** The facts a trial changed, as they were before it; null for records it created. */
+export interface TrialBefore {
+  units: Map<string, UnitRecord | null>;
+  people: Map<string, PersonRecord | null>;
+  businesses: Map<string, BusinessRecord | null>;
+  /** Posts and lines that were open before the trial ended them (copies), and those it opened. */
+  posts: Map<PostVersion, PostVersion>;
+  lines: Map<History['lines'][number], History['lines'][number]>;
+  createdPosts: Set<PostVersion>;
+  createdLines: Set<History['lines'][number]>;
+  eventsFrom: number;
 }
 
 /** What operations changed, by id: the starting points of the invariant check and of a plan's impact. */

@@ -59,97 +59,89 @@ export class LiveOrg {
   }
 
   /**
-   * The facts that applying `plans` (in order, each covered) would change: the touched units, people
-   * and businesses, the posts and lines that open or end, and the lineage events of their days — as
-   * they are without the plans and as they would be with them (empty intervals dropped, as the replay
-   * drops them). Storing `after` in place of `before` is applying the plans. Nothing changes here.
+   * Starts applying `plans` (in order, each covered): they are tried, and if accepted, the trial stays
+   * open with the facts they change — the touched units, people and businesses, the posts and lines
+   * that open or end, the lineage events of their days — as they are without the plans (`before`) and
+   * as they are with them (`after`), empty intervals dropped as the replay drops them. Storing `after`
+   * in place of `before` is applying the plans; then `keep()`, or `abort()` if storing failed. Until
+   * one of them is called, nothing else may use this organization.
    */
-  delta(plans: Plan[]): { ok: true; before: History; after: History } | { ok: false; problems: Problem[] } {
+  begin(
+    plans: Plan[],
+  ):
+    | { ok: true; before: History; after: History; keep(): void; abort(): void }
+    | { ok: false; problems: Problem[] } {
     const b = this.builder;
     const all = this.sequenced(plans);
-    const run = (): Problem[] | null => {
+    b.beginTrial({ recordBefore: true });
+    try {
       for (const [i, plan] of plans.entries()) {
         const problems = applyPlan(b, plan, () => all.slice(0, this.applied.length + i));
-        if (problems) return problems;
-        for (const unit of b.touched.units) touched.units.add(unit);
-        for (const person of b.touched.people) touched.people.add(person);
-        for (const business of b.touched.businesses) touched.businesses.add(business);
-        for (const unit of b.touched.postUnits) touched.postUnits.add(unit);
-        for (const person of b.touched.linePeople) touched.linePeople.add(person);
+        if (problems) {
+          b.rollback();
+          return { ok: false, problems };
+        }
       }
-      return null;
-    };
-    const touched = {
-      units: new Set<string>(),
-      people: new Set<string>(),
-      businesses: new Set<string>(),
-      postUnits: new Set<string>(),
-      linePeople: new Set<string>(),
-    };
-    b.beginTrial();
-    const problems = run();
-    b.rollback();
-    if (problems) return { ok: false, problems };
-
+    } catch (error) {
+      b.rollback();
+      throw error;
+    }
+    const was = b.trialBefore!;
     // Covered plans come in date order: the first is the earliest.
     const firstDay = plans[0]!.effective;
-    const posts = new Set<PostVersion>();
-    for (const unit of touched.postUnits) for (const post of b.livePostsIn(unit)) posts.add(post);
-    const lines = new Set<ReportLineVersion>();
-    for (const person of touched.linePeople) for (const line of b.liveLinesOf(person)) lines.add(line);
-    const facts = (events: LineageEvent[]): History => {
-      const h = emptyHistory();
-      for (const id of touched.units) {
-        const r = b.history.units.get(id);
-        if (r) h.units.set(id, { id, aliases: [...r.aliases], versions: kept(r.versions) });
-      }
-      for (const id of touched.people) {
-        const r = b.history.people.get(id);
-        if (r)
-          h.people.set(id, { id, aliases: [...r.aliases], unnamed: r.unnamed, versions: kept(r.versions) });
-      }
-      for (const id of touched.businesses) {
-        const r = b.history.businesses.get(id);
-        if (r) h.businesses.set(id, { id, aliases: [...r.aliases], versions: kept(r.versions) });
-      }
-      h.posts = kept([...posts]);
-      h.lines = kept([...lines]);
-      h.events = events.map((e) => ({ ...e, from: [...e.from], to: [...e.to] }));
-      return h;
-    };
-    const eventsSince = () => {
-      let i = b.history.events.length;
-      while (i > 0 && b.history.events[i - 1]!.date >= firstDay) i--;
-      return b.history.events.slice(i);
-    };
-    const before = facts(eventsSince());
-    const postsFrom = b.history.posts.length;
-    const linesFrom = b.history.lines.length;
-    b.beginTrial();
-    try {
-      if (run()) throw new Error('a plan accepted a moment ago was refused on a second try');
-      for (const post of b.history.posts.slice(postsFrom)) posts.add(post);
-      for (const line of b.history.lines.slice(linesFrom)) lines.add(line);
-      return { ok: true, before, after: facts(eventsSince()) };
-    } finally {
-      b.rollback();
+    let eventsFrom = b.history.events.length;
+    while (eventsFrom > 0 && b.history.events[eventsFrom - 1]!.date >= firstDay) eventsFrom--;
+    const copyEvents = (events: LineageEvent[]) =>
+      events.map((e) => ({ ...e, from: [...e.from], to: [...e.to] }));
+    const before = emptyHistory();
+    const after = emptyHistory();
+    for (const [id, record] of was.units) {
+      if (record) before.units.set(id, { ...record, versions: kept(record.versions) });
+      const now = b.history.units.get(id)!;
+      after.units.set(id, { id, aliases: [...now.aliases], versions: kept(now.versions) });
     }
-  }
-
-  /** Applies plans for good (after they were stored): the kept organization moves on to include them. */
-  advance(plans: Plan[]): void {
-    const all = this.sequenced(plans);
-    this.builder.beginTrial();
-    for (const [i, plan] of plans.entries()) {
-      if (applyPlan(this.builder, plan, () => all.slice(0, this.applied.length + i))) {
-        this.builder.rollback();
-        throw new Error(`plan "${plan.id}" was stored but does not apply to the kept organization`);
-      }
+    for (const [id, record] of was.people) {
+      if (record) before.people.set(id, { ...record, versions: kept(record.versions) });
+      const now = b.history.people.get(id)!;
+      after.people.set(id, {
+        id,
+        aliases: [...now.aliases],
+        unnamed: now.unnamed,
+        versions: kept(now.versions),
+      });
     }
-    this.builder.keep();
-    this.applied.push(...all.slice(this.applied.length));
-    for (const plan of plans) if (plan.effective > this.lastDay) this.lastDay = plan.effective;
-    this.totals = undefined;
+    for (const [id, record] of was.businesses) {
+      if (record) before.businesses.set(id, { ...record, versions: kept(record.versions) });
+      const now = b.history.businesses.get(id)!;
+      after.businesses.set(id, { id, aliases: [...now.aliases], versions: kept(now.versions) });
+    }
+    before.posts = kept([...was.posts.values()]);
+    after.posts = kept([...was.posts.keys(), ...was.createdPosts]);
+    before.lines = kept([...was.lines.values()]);
+    after.lines = kept([...was.lines.keys(), ...was.createdLines]);
+    before.events = copyEvents(b.history.events.slice(eventsFrom, Math.max(eventsFrom, was.eventsFrom)));
+    after.events = copyEvents(b.history.events.slice(eventsFrom));
+    let open = true;
+    const finish = () => {
+      if (!open) throw new Error('this trial has already been kept or aborted');
+      open = false;
+    };
+    return {
+      ok: true,
+      before,
+      after,
+      keep: () => {
+        finish();
+        b.keep();
+        this.applied.push(...all.slice(this.applied.length));
+        for (const plan of plans) if (plan.effective > this.lastDay) this.lastDay = plan.effective;
+        this.totals = undefined;
+      },
+      abort: () => {
+        finish();
+        b.rollback();
+      },
+    };
   }
 
   /** Replays the applied plans; null when they do not replay (they always should). */

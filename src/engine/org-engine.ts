@@ -171,6 +171,25 @@ export class OrgEngine {
    */
   private readonly live = new Map<number, { version: number; live: LiveOrg | null }>();
 
+  /** Plans being written through the kept organization, per organization: its trial is open meanwhile. */
+  private readonly writing = new Map<number, Promise<void>>();
+
+  /**
+   * Runs `use` on the kept organization (null when there is none) in the same turn in which no plan
+   * is being written through it: `use` is synchronous, so nothing else touches the organization then.
+   */
+  private async withLive<T>(org: OrgRef, use: (live: LiveOrg | null) => T): Promise<T> {
+    for (;;) {
+      const writing = this.writing.get(org.id);
+      if (writing) {
+        await writing;
+        continue;
+      }
+      const live = await this.liveOrg(org);
+      if (!this.writing.has(org.id)) return use(live);
+    }
+  }
+
   private async liveOrg(org: OrgRef): Promise<LiveOrg | null> {
     if (org === EMPTY_ORG) return null;
     const kept = this.live.get(org.id);
@@ -183,8 +202,8 @@ export class OrgEngine {
   /** Checks plans against the organization without changing anything. */
   async check(orgName: string, plans: Plan[]): Promise<Verdict> {
     const org = await this.orgOrEmpty(orgName);
-    const live = await this.liveOrg(org);
-    if (live?.covers(plans)) return live.check(plans);
+    const verdict = await this.withLive(org, (live) => (live?.covers(plans) ? live.check(plans) : null));
+    if (verdict) return verdict;
     const result: CheckResult = checkPlans(await this.appliedPlans(org), plans);
     return result.ok ? { ok: true } : result;
   }
@@ -255,44 +274,57 @@ export class OrgEngine {
     org: OrgRef,
     inputs: PlanInput[],
   ): Promise<AppliedPlan[] | 'not kept' | 'conflict'> {
-    const live = await this.liveOrg(org);
     const plans = inputs.map((i) => i.plan);
-    if (!live?.covers(plans)) return 'not kept';
-    const changes = live.delta(plans);
-    if (!changes.ok) {
+    let release = () => {};
+    const started = await this.withLive(org, (live) => {
+      if (!live?.covers(plans)) return null;
+      const trial = live.begin(plans);
+      // The trial stays open while the facts are written: other users of the kept organization wait.
+      if (trial.ok)
+        this.writing.set(
+          org.id,
+          new Promise<void>((resolve) => {
+            release = resolve;
+          }),
+        );
+      return { live, trial };
+    });
+    if (!started) return 'not kept';
+    const { live, trial } = started;
+    if (!trial.ok) {
       throw new OrgshiftError(
         'plan_refused',
         `plan "${plans.map((p) => p.id).join('", "')}" was refused`,
-        changes.problems,
+        trial.problems,
       );
     }
     let seq = live.lastSeq;
     const entries = inputs.map((i) => ({ summary: summarize(i.plan, ++seq), source: i.source }));
-    let version: number;
     try {
-      version = await this.store.commitChanges(org, entries, changes.before, changes.after, this.now());
+      const version = await this.store.commitChanges(org, entries, trial.before, trial.after, this.now());
+      trial.keep();
+      this.live.set(org.id, { version, live });
+      // The whole history is read again on the next read (once per version), not here.
+      this.cache.delete(org.id);
+      return entries.map((e) => ({
+        plan: e.summary.id,
+        title: e.summary.title,
+        effective: e.summary.effective,
+        seq: e.summary.seq,
+        version,
+      }));
     } catch (error) {
+      trial.abort();
       if (error instanceof StaleFactsError) {
         this.live.delete(org.id);
         return 'not kept';
       }
       if (error instanceof OrgshiftError && error.id === 'conflict') return 'conflict';
       throw error;
+    } finally {
+      this.writing.delete(org.id);
+      release();
     }
-    // The whole history is read again on the next read (once per version), not here.
-    this.cache.delete(org.id);
-    const kept = this.live.get(org.id);
-    if (kept?.live === live && kept.version === org.version) {
-      live.advance(plans);
-      this.live.set(org.id, { version, live });
-    }
-    return entries.map((e) => ({
-      plan: e.summary.id,
-      title: e.summary.title,
-      effective: e.summary.effective,
-      seq: e.summary.seq,
-      version,
-    }));
   }
 
   /** The applied plans, parsed, in the order they were applied. */
@@ -354,9 +386,9 @@ export class OrgEngine {
    * plan); an earlier one compares the replayed histories without and with it.
    */
   async impact(orgName: string, plan: Plan): Promise<Impact> {
-    const live = await this.liveOrg(await this.orgOrEmpty(orgName));
-    if (live?.covers([plan])) {
-      const result = live.impact(plan);
+    const org = await this.orgOrEmpty(orgName);
+    const result = await this.withLive(org, (live) => (live?.covers([plan]) ? live.impact(plan) : null));
+    if (result) {
       if (!result.ok)
         throw new OrgshiftError('plan_refused', `plan "${plan.id}" would be refused`, result.problems);
       return result.impact;
