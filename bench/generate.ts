@@ -63,7 +63,7 @@ export function generateOrganization(options: {
   const closed = new Set<number>();
   const refOf: string[] = Array.from({ length: options.units }, (_, u) => `#u${u}`);
   const membersOf: Array<Set<number>> = Array.from({ length: options.units }, () => new Set());
-  unitOf.forEach((u, p) => membersOf[u]!.add(p));
+  for (const [p, u] of unitOf.entries()) membersOf[u]!.add(p);
   const headOf: number[] = Array.from({ length: options.units }, (_, u) => u);
   const heads = new Set(Array.from({ length: Math.min(options.units, options.people) }, (_, p) => p));
   const childrenOf: Array<Set<number>> = Array.from({ length: options.units }, () => new Set());

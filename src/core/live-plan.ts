@@ -7,8 +7,6 @@ import {
   type History,
   type LineageEvent,
   type Plan,
-  type PostVersion,
-  type ReportLineVersion,
   type Versioned,
 } from './model.ts';
 import { compareDayChanges, type DiffChange } from './queries.ts';
