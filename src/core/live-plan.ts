@@ -2,13 +2,7 @@ import { OrgBuilder } from './apply.ts';
 import type { Problem } from './errors.ts';
 import type { Impact } from './impact.ts';
 import { managerCandidates, reportsOf, solidLinesTo } from './live-org.ts';
-import {
-  emptyHistory,
-  type History,
-  type LineageEvent,
-  type Plan,
-  type Versioned,
-} from './model.ts';
+import { emptyHistory, type History, type LineageEvent, type Plan, type Versioned } from './model.ts';
 import { compareDayChanges, type DiffChange } from './queries.ts';
 import { applyPlan, replayOrder, type SequencedPlan } from './replay.ts';
 import type { Day } from './time.ts';
