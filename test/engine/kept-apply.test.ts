@@ -107,3 +107,44 @@ describe('applying a plan on the kept organization', () => {
     expect(result.accepted).toBe(examplePlans().length);
   });
 });
+
+describe('the kept organization under concurrent requests', () => {
+  it('answers checks and impacts while plans are being written, and writes every plan once', async () => {
+    counter += 1;
+    const engine = new OrgEngine(openStore(join(dir, `concurrent-${counter}.db`)), clock);
+    await engine.store.migrate();
+    try {
+      const [base, ...rest] = examplePlans();
+      await engine.apply('default', { plan: base!.plan, source: base!.source });
+      const sources = Array.from(
+        { length: 12 },
+        (_, i) =>
+          `plan: hire-${i}\ntitle: t\neffective: 2030-01-${String(i + 1).padStart(2, '0')}\nchanges:\n  - hire: { person: New Person ${i}, unit: Alibaba Local Services }\n`,
+      );
+      const hires = sources.map((source, i) => parsePlan(source, `hire-${i}.yaml`));
+      // Applies, checks and impacts all at once: none may find the kept organization in a trial.
+      const work: Array<Promise<unknown>> = [];
+      for (const [i, plan] of hires.entries()) {
+        work.push(engine.apply('default', { plan, source: sources[i]! }).catch((e) => e));
+        work.push(engine.check('default', [hires[(i + 5) % hires.length]!]));
+        work.push(engine.impact('default', rest[0]!.plan).catch((e) => e));
+      }
+      const results = await Promise.all(work);
+      for (const r of results) expect(String(r)).not.toMatch(/trial/);
+      const applied = await engine.plans('default');
+      expect(
+        applied
+          .map((p) => p.id)
+          .filter((id) => id.startsWith('hire-'))
+          .sort(),
+      ).toEqual(hires.map((h) => h.id).sort());
+      for (const r of results) expect(r).not.toBeInstanceOf(Error);
+      for (let i = 0; i < hires.length; i++) {
+        const person = await engine.person('default', `New Person ${i}`, '2030-02-01');
+        expect(JSON.stringify(person)).toContain(`"name":"New Person ${i}"`);
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+});
