@@ -223,6 +223,8 @@ export class OrgIndex {
   ): number {
     let lo = start[i]!;
     let hi = start[i + 1]! - 1;
+    // Most questions are about the latest state: the last version answers them without a search.
+    if (hi >= lo && from[hi]! <= key) return to[hi]! > key ? hi : NONE;
     let found = NONE;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
@@ -254,6 +256,11 @@ export class OrgIndex {
       let lo = this.memberStart[i]!;
       let hi = this.memberStart[i + 1]! - 1;
       let count = 0;
+      if (hi >= lo && this.memberDay[hi]! <= key) {
+        members[i] = this.memberCount[hi]!;
+        peopleAlive += members[i]!;
+        continue;
+      }
       while (lo <= hi) {
         const mid = (lo + hi) >> 1;
         if (this.memberDay[mid]! <= key) {
