@@ -65,6 +65,8 @@ export class OrgBuilder {
   private readonly postsHeld = new Map<string, Set<PostVersion>>();
   private readonly postsInUnit = new Map<string, Set<PostVersion>>();
   private readonly openLines = new Map<string, Set<History['lines'][number]>>();
+  /** The same open lines by manager, so that a leaver's lines are found without a scan. */
+  private readonly openLinesTo = new Map<string, Set<History['lines'][number]>>();
   private readonly liveRoots = new Set<string>();
   /** Every name any person ever had, so that a rehire finds the former record without a scan. */
   private readonly everPersonNames = new Map<string, Set<string>>();
@@ -1063,10 +1065,10 @@ export class OrgBuilder {
   private leave(ref: string): void {
     const id = this.person(ref, 'person');
     for (const post of [...(this.postsHeld.get(id) ?? [])]) this.vacatePost(post);
-    for (const [person, lines] of this.openLines) {
-      for (const line of [...lines]) {
-        if (person === id || line.manager === id) this.endLine(lines, line);
-      }
+    for (const line of [...(this.openLines.get(id) ?? [])]) this.endLine(this.openLines.get(id)!, line);
+    for (const line of [...(this.openLinesTo.get(id) ?? [])]) {
+      const lines = this.openLines.get(line.person);
+      if (lines) this.endLine(lines, line);
     }
     this.setPerson(id, null);
   }
@@ -1105,6 +1107,7 @@ export class OrgBuilder {
     this.saveSet(lines);
     lines.add(line);
     if (this.openLines.get(id) !== lines) this.setKey(this.openLines, id, lines);
+    this.addTo(this.openLinesTo, manager, line);
     this.touched.linePeople.add(id);
     this.touched.linePeople.add(manager);
   }
@@ -1115,6 +1118,7 @@ export class OrgBuilder {
     this.setTo(line, this.date);
     this.saveSet(lines);
     lines.delete(line);
+    this.removeFrom(this.openLinesTo, line.manager, line);
     this.touched.linePeople.add(line.person);
     this.touched.linePeople.add(line.manager);
   }
