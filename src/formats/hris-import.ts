@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
 import type { Problem, SourceLocation } from '../core/errors.ts';
 import type { Operation, Plan } from '../core/model.ts';
 import { type Day, parseDay } from '../core/time.ts';
@@ -345,17 +344,21 @@ export function planImport(
     .digest('hex')
     .slice(0, 8);
   const byDate = new Map<Day, Step[]>();
-  for (const step of steps) byDate.set(step.date, [...(byDate.get(step.date) ?? []), step]);
+  for (const step of steps) {
+    const list = byDate.get(step.date);
+    if (list) list.push(step);
+    else byDate.set(step.date, [step]);
+  }
   const files = [input.units?.file, input.people?.file, input.posts?.file].filter(Boolean).join(', ');
   const plans = [...byDate.keys()].sort().map((date) => {
     const ordered = byDate.get(date)!.sort((a, b) => a.order - b.order);
     const id = `import-${stamp}-${date}`;
-    const source = stringify({
-      plan: id,
-      title: `Import of ${files}: changes effective ${date}`,
-      effective: date,
-      changes: ordered.map((s) => ({ [s.kind]: s.body })),
-    });
+    const source = planSource(
+      id,
+      `Import of ${files}: changes effective ${date}`,
+      date,
+      ordered.map((s) => ({ [s.kind]: s.body })),
+    );
     const plan: Plan = {
       id,
       title: `Import of ${files}: changes effective ${date}`,
@@ -369,6 +372,20 @@ export function planImport(
     return { plan, source };
   });
   return { plans, read, accepted: read - rejected.length, rejected };
+}
+
+/**
+ * The plan file's text: YAML whose values are written as JSON (YAML 1.2 reads JSON), one operation
+ * per line — the YAML library's stringify cost seconds per hundred thousand operations.
+ */
+function planSource(id: string, title: string, effective: Day, changes: unknown[]): string {
+  const lines = [`plan: ${JSON.stringify(id)}`, `title: ${JSON.stringify(title)}`, `effective: ${effective}`];
+  if (changes.length === 0) lines.push('changes: []');
+  else {
+    lines.push('changes:');
+    for (const change of changes) lines.push(`  - ${JSON.stringify(change)}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** The lineage rows, checked against the units' periods: successors of each unit that ends. */
@@ -404,38 +421,46 @@ function readLineage(
 }
 
 /** The typed operation for a step, located at its CSV row. */
+function text(body: OpBody, key: string): string {
+  return String(body[key]);
+}
+
+function maybe(body: OpBody, key: string): string | undefined {
+  return body[key] === undefined ? undefined : String(body[key]);
+}
+
+// Plain functions, not closures: this runs once per imported row.
 function operationOf(step: Step, index: number): Operation {
-  const text = (key: string) => String(step.body[key]);
-  const maybe = (key: string) => (step.body[key] === undefined ? undefined : String(step.body[key]));
+  const body = step.body;
   const base = { index, location: step.where, keyLocations: {}, inferred: false };
-  const id = maybe('id');
-  const level = maybe('level');
-  const title = maybe('title');
+  const id = maybe(body, 'id');
+  const level = maybe(body, 'level');
+  const title = maybe(body, 'title');
   switch (step.kind) {
     case 'create':
       return {
         ...base,
         kind: 'create',
-        unit: text('unit'),
-        type: text('type'),
-        parent: maybe('parent') ?? null,
+        unit: text(body, 'unit'),
+        type: text(body, 'type'),
+        parent: maybe(body, 'parent') ?? null,
         aliases: [],
         ...(id ? { id } : {}),
       };
     case 'move':
-      return { ...base, kind: 'move', unit: text('unit'), to: text('to') };
+      return { ...base, kind: 'move', unit: text(body, 'unit'), to: text(body, 'to') };
     case 'rename':
-      return { ...base, kind: 'rename', unit: text('unit'), to: text('to') };
+      return { ...base, kind: 'rename', unit: text(body, 'unit'), to: text(body, 'to') };
     case 'dissolve': {
       const successors = step.body.successors as string[] | undefined;
-      return { ...base, kind: 'dissolve', unit: text('unit'), ...(successors ? { successors } : {}) };
+      return { ...base, kind: 'dissolve', unit: text(body, 'unit'), ...(successors ? { successors } : {}) };
     }
     case 'hire':
       return {
         ...base,
         kind: 'hire',
-        person: text('person'),
-        unit: text('unit'),
+        person: text(body, 'person'),
+        unit: text(body, 'unit'),
         aliases: [],
         unnamed: false,
         ...(id ? { id } : {}),
@@ -443,30 +468,30 @@ function operationOf(step: Step, index: number): Operation {
         ...(title ? { title } : {}),
       };
     case 'transfer':
-      return { ...base, kind: 'transfer', person: text('person'), to: text('to') };
+      return { ...base, kind: 'transfer', person: text(body, 'person'), to: text(body, 'to') };
     case 'promote':
-      return { ...base, kind: 'promote', person: text('person'), level: text('level') };
+      return { ...base, kind: 'promote', person: text(body, 'person'), level: text(body, 'level') };
     case 'report':
       return {
         ...base,
         kind: 'report',
-        person: text('person'),
-        to: maybe('to') ?? null,
-        reportKind: text('kind') as 'solid' | 'dotted' | 'none',
+        person: text(body, 'person'),
+        to: maybe(body, 'to') ?? null,
+        reportKind: text(body, 'kind') as 'solid' | 'dotted' | 'none',
       };
     case 'leave':
-      return { ...base, kind: 'leave', person: text('person') };
+      return { ...base, kind: 'leave', person: text(body, 'person') };
     case 'appoint':
       return {
         ...base,
         kind: 'appoint',
-        person: text('person'),
-        unit: text('unit'),
-        post: text('post'),
+        person: text(body, 'person'),
+        unit: text(body, 'unit'),
+        post: text(body, 'post'),
         concurrent: step.body.concurrent === true,
       };
     case 'vacate':
-      return { ...base, kind: 'vacate', unit: text('unit'), post: text('post') };
+      return { ...base, kind: 'vacate', unit: text(body, 'unit'), post: text(body, 'post') };
     default:
       throw new Error(`no import step of kind ${step.kind}`);
   }

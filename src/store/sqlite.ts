@@ -56,8 +56,28 @@ export function openSqliteStore(path: string): OrgStore {
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const inserts = new Map<string, BetterSqlite3.Statement>();
   return new OrgStore(db, 'sqlite', {
     exclusive: queueFor(path),
+    // Kysely's transaction holds this same connection: a prepared statement per row runs inside it.
+    insertRows(table, rows) {
+      const first = rows[0];
+      if (!first) return;
+      const columns = Object.keys(first);
+      const key = `${table}(${columns.join(',')})`;
+      let insert = inserts.get(key);
+      if (!insert) {
+        insert = database.prepare(
+          `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+        );
+        inserts.set(key, insert);
+      }
+      const values: unknown[] = new Array(columns.length);
+      for (const row of rows) {
+        for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]!] ?? null;
+        insert.run(values);
+      }
+    },
     async backup(file) {
       await database.backup(file);
     },
