@@ -14,6 +14,7 @@ const BENCHMARKS = [
   'plan-commit.ts',
   'memory.ts',
   'page-chart.ts',
+  'import-1m.ts',
 ];
 const passed = process.argv.slice(2).filter((a) => a !== '--json');
 const json = process.argv.includes('--json');

@@ -282,13 +282,7 @@ export function planImport(
     list.forEach((p, i) => {
       const previous = list[i - 1];
       if (!previous) {
-        add(
-          p.from,
-          3,
-          'hire',
-          hireBody(p.name, ref(p.unit), id, p.level, p.title),
-          p.where,
-        );
+        add(p.from, 3, 'hire', hireBody(p.name, ref(p.unit), id, p.level, p.title), p.where);
       } else {
         if (previous.unit !== p.unit)
           add(p.from, 4, 'transfer', { person: ref(id), to: ref(p.unit) }, p.where);
@@ -456,7 +450,11 @@ function operationOf(step: Step, index: number): Operation {
     case 'rename':
       return op({ kind: 'rename', unit: text(body, 'unit'), to: text(body, 'to') });
     case 'dissolve':
-      return op({ kind: 'dissolve', unit: text(body, 'unit'), successors: body.successors as string[] | undefined });
+      return op({
+        kind: 'dissolve',
+        unit: text(body, 'unit'),
+        successors: body.successors as string[] | undefined,
+      });
     case 'hire':
       return op({
         kind: 'hire',
