@@ -1,3 +1,4 @@
+import { compareDayChanges, type DiffChange, unitEventChange } from './day-changes.ts';
 import {
   type BusinessVersion,
   HEAD_POST,
@@ -9,7 +10,6 @@ import {
   type UnitVersion,
   type Versioned,
 } from './model.ts';
-import { compareDayChanges, type DiffChange } from './queries.ts';
 import { versionAt } from './snapshot.ts';
 import { type Day, within } from './time.ts';
 
@@ -374,50 +374,14 @@ export function dayChanges(before: DayView, after: DayView): DiffChange[] {
     }
   }
   changes.sort(compareDayChanges);
-  return [...unitEventChanges(index.eventsByDay.get(date) ?? [], after), ...changes];
-}
-
-function unitEventChanges(events: LineageEvent[], after: DayView): DiffChange[] {
-  const changes: DiffChange[] = [];
-  const date = after.day;
-  for (const e of events) {
-    const plan = e.prov.plan;
-    const unit = e.unit === null ? undefined : e.kind === 'rename' ? e.toNames[0] : after.unitName(e.unit);
-    switch (e.kind) {
-      case 'create':
-        changes.push({ kind: 'unit-created', date, unit, parent: after.parentName(e.unit), plan });
-        break;
-      case 'rename':
-        changes.push({ kind: 'unit-renamed', date, unit, from: e.fromNames[0], to: e.toNames[0], plan });
-        break;
-      case 'move':
-        changes.push({
-          kind: 'unit-moved',
-          date,
-          unit,
-          from: e.fromNames[0] ?? null,
-          to: e.toNames[0],
-          plan,
-        });
-        break;
-      case 'merge':
-        changes.push({ kind: 'unit-merged', date, units: e.fromNames, into: e.toNames, plan });
-        break;
-      case 'split':
-        changes.push({ kind: 'unit-split', date, unit: e.fromNames[0], into: e.toNames, plan });
-        break;
-      case 'dissolve':
-        changes.push({
-          kind: 'unit-dissolved',
-          date,
-          unit: e.fromNames[0],
-          rest: e.toNames[0] ?? null,
-          plan,
-        });
-        break;
-    }
-  }
-  return changes;
+  const events = (index.eventsByDay.get(date) ?? []).map((e) =>
+    unitEventChange(
+      e,
+      (id) => after.unitName(id),
+      (id) => after.parentName(id),
+    ),
+  );
+  return [...events, ...changes];
 }
 
 /** The changes between `from` and `to`, day by day over the days on which some fact begins or ends. */

@@ -1,9 +1,9 @@
 import { OrgBuilder } from './apply.ts';
+import { compareDayChanges, type DiffChange, unitEventChange } from './day-changes.ts';
 import type { Problem } from './errors.ts';
 import type { Impact } from './impact.ts';
 import { managerCandidates, reportsOf, solidLinesTo } from './live-org.ts';
 import { emptyHistory, type History, type LineageEvent, type Plan, type Versioned } from './model.ts';
-import { compareDayChanges, type DiffChange } from './queries.ts';
 import { applyPlan, replayOrder, type SequencedPlan } from './replay.ts';
 import type { Day } from './time.ts';
 
@@ -216,7 +216,16 @@ export class LiveOrg {
       const place = afterPlace.get(p);
       if (place && place.manager === null && b.liveHead(place.unit) !== p) withoutHeadAfter.add(p);
     }
-    const unitEvents = unitEventChanges(b, touched.eventsFrom, date);
+    const unitEvents = b.history.events.slice(touched.eventsFrom).map((e) =>
+      unitEventChange(
+        e,
+        (id) => b.unitNameNow(id),
+        (id) => {
+          const parent = b.liveUnit(id)?.parent ?? null;
+          return parent === null ? null : b.unitNameNow(parent);
+        },
+      ),
+    );
     const postsAfter = postsOf(b, touched.postUnits);
     const businessesAfter = businessesOf(b, touched.businesses);
     const liveUnitsAfter = new Set([...touched.postUnits].filter((u) => b.liveUnit(u)));
@@ -589,53 +598,4 @@ function businessesOf(
     out.set(id, v ? { name: v.name, unit: v.unit, plan: v.prov.plan } : undefined);
   }
   return out;
-}
-
-/** The plan's unit events as the diff words them (`unitEvents` in queries.ts), named as on the day with the plan. */
-function unitEventChanges(b: OrgBuilder, from: number, date: Day): DiffChange[] {
-  const changes: DiffChange[] = [];
-  const parentName = (unit: string | null) => {
-    if (unit === null) return null;
-    const parent = b.liveUnit(unit)?.parent ?? null;
-    return parent === null ? null : b.unitNameNow(parent);
-  };
-  for (const e of b.history.events.slice(from)) {
-    if (e.date !== date) continue;
-    const plan = e.prov.plan;
-    const unit = e.unit === null ? undefined : e.kind === 'rename' ? e.toNames[0] : b.unitNameNow(e.unit);
-    switch (e.kind) {
-      case 'create':
-        changes.push({ kind: 'unit-created', date, unit, parent: parentName(e.unit), plan });
-        break;
-      case 'rename':
-        changes.push({ kind: 'unit-renamed', date, unit, from: e.fromNames[0], to: e.toNames[0], plan });
-        break;
-      case 'move':
-        changes.push({
-          kind: 'unit-moved',
-          date,
-          unit,
-          from: e.fromNames[0] ?? null,
-          to: e.toNames[0],
-          plan,
-        });
-        break;
-      case 'merge':
-        changes.push({ kind: 'unit-merged', date, units: e.fromNames, into: e.toNames, plan });
-        break;
-      case 'split':
-        changes.push({ kind: 'unit-split', date, unit: e.fromNames[0], into: e.toNames, plan });
-        break;
-      case 'dissolve':
-        changes.push({
-          kind: 'unit-dissolved',
-          date,
-          unit: e.fromNames[0],
-          rest: e.toNames[0] ?? null,
-          plan,
-        });
-        break;
-    }
-  }
-  return changes;
 }

@@ -1,3 +1,4 @@
+import { compareDayChanges, type DiffChange, unitEventChange } from './day-changes.ts';
 import { diffByDays } from './day-diff.ts';
 import { OrgshiftError } from './errors.ts';
 import { HEAD_POST, type History, type LineageEvent, type Versioned } from './model.ts';
@@ -85,12 +86,7 @@ export interface BusinessResult {
   owners: Array<{ unit: string; unitId: string; from: Day; to: Day | null; plan: string; inferred: boolean }>;
 }
 
-export interface DiffChange {
-  kind: string;
-  date: Day;
-  plan?: string;
-  [field: string]: unknown;
-}
+export type { DiffChange } from './day-changes.ts';
 
 export interface DiffResult {
   from: Day;
@@ -453,37 +449,9 @@ export function diff(history: History, from: Day, to: Day): DiffResult {
   return { from, to, changes: diffByDays(history, from, to) };
 }
 
-/** Within one day: structural events in the order they happened, then the rest grouped by kind and sorted by name. */
-const KIND_ORDER = [
-  'head-changed',
-  'post-changed',
-  'person-joined',
-  'person-moved',
-  'manager-changed',
-  'level-changed',
-  'title-changed',
-  'person-left',
-  'business-launched',
-  'business-transferred',
-  'business-retired',
-  'line-added',
-  'line-ended',
-];
-
-function subject(change: DiffChange): string {
-  return [change.unit, change.person, change.business, change.post, change.to]
-    .map((v) => (v === undefined || v === null ? '' : String(v)))
-    .join('\u0000');
-}
-
 /** The changes between two snapshots of (possibly different) histories, dated `date`; unit events from `history`. */
 export function diffSnapshots(history: History, before: Snapshot, after: Snapshot, date: Day): DiffChange[] {
   return stepDiff(history, before, after, date);
-}
-
-/** The order of one day's changes other than unit events: by kind, then by what they are about. */
-export function compareDayChanges(a: DiffChange, b: DiffChange): number {
-  return KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || subject(a).localeCompare(subject(b));
 }
 
 function stepDiff(history: History, before: Snapshot, after: Snapshot, date: Day): DiffChange[] {
@@ -493,54 +461,15 @@ function stepDiff(history: History, before: Snapshot, after: Snapshot, date: Day
 }
 
 function unitEvents(history: History, after: Snapshot, date: Day): DiffChange[] {
-  const changes: DiffChange[] = [];
-  const name = (snap: Snapshot, id: string) => snap.unitName(id);
-  for (const e of history.events) {
-    if (e.date !== date) continue;
-    const plan = e.prov.plan;
-    const unitName = e.unit === null ? undefined : e.kind === 'rename' ? e.toNames[0] : name(after, e.unit);
-    switch (e.kind) {
-      case 'create':
-        changes.push({ kind: 'unit-created', date, unit: unitName, parent: parentName(after, e.unit), plan });
-        break;
-      case 'rename':
-        changes.push({
-          kind: 'unit-renamed',
-          date,
-          unit: unitName,
-          from: e.fromNames[0],
-          to: e.toNames[0],
-          plan,
-        });
-        break;
-      case 'move':
-        changes.push({
-          kind: 'unit-moved',
-          date,
-          unit: unitName,
-          from: e.fromNames[0] ?? null,
-          to: e.toNames[0],
-          plan,
-        });
-        break;
-      case 'merge':
-        changes.push({ kind: 'unit-merged', date, units: e.fromNames, into: e.toNames, plan });
-        break;
-      case 'split':
-        changes.push({ kind: 'unit-split', date, unit: e.fromNames[0], into: e.toNames, plan });
-        break;
-      case 'dissolve':
-        changes.push({
-          kind: 'unit-dissolved',
-          date,
-          unit: e.fromNames[0],
-          rest: e.toNames[0] ?? null,
-          plan,
-        });
-        break;
-    }
-  }
-  return changes;
+  return history.events
+    .filter((e) => e.date === date)
+    .map((e) =>
+      unitEventChange(
+        e,
+        (id) => after.unitName(id),
+        (id) => parentName(after, id),
+      ),
+    );
 }
 
 function stateChanges(before: Snapshot, after: Snapshot, date: Day): DiffChange[] {
