@@ -4,7 +4,7 @@ import type { Problem } from './errors.ts';
 import type { Impact } from './impact.ts';
 import { managerCandidates, reportsOf, solidLinesTo } from './live-org.ts';
 import { emptyHistory, type History, type LineageEvent, type Plan, type Versioned } from './model.ts';
-import { applyPlan, replayOrder, type SequencedPlan } from './replay.ts';
+import { applyPlan, compact, replayOrder, type SequencedPlan } from './replay.ts';
 import type { Day } from './time.ts';
 
 export type Verdict = { ok: true } | { ok: false; problems: Problem[] };
@@ -65,6 +65,7 @@ export class LiveOrg {
     | { ok: false; problems: Problem[] } {
     const b = this.builder;
     const all = this.sequenced(plans);
+    if (this.applied.length === 0) return this.beginFresh(plans, all);
     b.beginTrial({ recordBefore: true });
     try {
       for (const [i, plan] of plans.entries()) {
@@ -132,6 +133,50 @@ export class LiveOrg {
       abort: () => {
         finish();
         b.rollback();
+      },
+    };
+  }
+
+  /** A fresh organization applied plans it could not undo (its first plans, applied without a trial): drop it. */
+  get broken(): boolean {
+    return this.isBroken;
+  }
+
+  private isBroken = false;
+
+  /**
+   * The first plans of an organization (an import, usually the largest plans there are) are applied
+   * without a trial: there is nothing to undo to but emptiness, and the journal and the copies of a
+   * trial would double the memory. If they are refused or not stored, this organization is broken.
+   */
+  private beginFresh(
+    plans: Plan[],
+    all: SequencedPlan[],
+  ):
+    | { ok: true; before: History; after: History; keep(): void; abort(): void }
+    | { ok: false; problems: Problem[] } {
+    const b = this.builder;
+    this.isBroken = true;
+    for (const [i, plan] of plans.entries()) {
+      const problems = applyPlan(b, plan, () => all.slice(0, i));
+      if (problems) return { ok: false, problems };
+    }
+    compact(b.history);
+    let open = true;
+    return {
+      ok: true,
+      before: emptyHistory(),
+      after: b.history,
+      keep: () => {
+        if (!open) throw new Error('this trial has already been kept or aborted');
+        open = false;
+        this.isBroken = false;
+        this.applied.push(...all);
+        for (const plan of plans) if (plan.effective > this.lastDay) this.lastDay = plan.effective;
+        this.totals = undefined;
+      },
+      abort: () => {
+        open = false;
       },
     };
   }

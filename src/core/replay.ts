@@ -112,7 +112,7 @@ function locateViolations(before: SequencedPlan[], plan: Plan, violations: strin
 }
 
 /** Drops the empty intervals left when a fact is replaced on the day it began. */
-function compact(history: History): void {
+export function compact(history: History): void {
   const keep = (v: Versioned) => v.to === null || v.from < v.to;
   for (const record of history.units.values()) record.versions = record.versions.filter(keep);
   for (const record of history.people.values()) record.versions = record.versions.filter(keep);

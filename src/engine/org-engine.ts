@@ -291,6 +291,7 @@ export class OrgEngine {
     });
     if (!started) return 'not kept';
     const { live, trial } = started;
+    if (live.broken) this.live.delete(org.id);
     if (!trial.ok) {
       throw new OrgshiftError(
         'plan_refused',

@@ -148,3 +148,28 @@ describe('the kept organization under concurrent requests', () => {
     }
   });
 });
+
+describe("an organization's first plans", () => {
+  it('are applied without a trial; a refused first plan leaves nothing behind and the next one applies', async () => {
+    counter += 1;
+    const engine = new OrgEngine(openStore(join(dir, `first-${counter}.db`)), clock);
+    await engine.store.migrate();
+    try {
+      const broken = `plan: broken\ntitle: t\neffective: 2020-01-01\nchanges:\n  - create: { unit: Root, type: company }\n  - hire: { person: Ann, unit: Nowhere }\n`;
+      const empty = await engine.store.dump();
+      await expect(
+        engine.apply('default', { plan: parsePlan(broken, 'broken.yaml'), source: broken }),
+      ).rejects.toThrow(/refused/);
+      // The organization row may exist; no plan and no fact does.
+      const dump = JSON.parse(await engine.store.dump()) as Record<string, unknown[]>;
+      for (const [table, rows] of Object.entries(JSON.parse(empty) as Record<string, unknown[]>))
+        if (table !== 'orgs') expect(dump[table]).toEqual(rows);
+      const good = examplePlans()[0]!;
+      await engine.apply('default', { plan: good.plan, source: good.source });
+      expect((await engine.plans('default')).map((p) => p.id)).toEqual([good.plan.id]);
+      expect(JSON.stringify(await engine.tree('default', good.plan.effective))).not.toContain('Root');
+    } finally {
+      await engine.close();
+    }
+  });
+});
