@@ -17,6 +17,7 @@ import {
   type Versioned,
 } from './model.ts';
 import { didYouMean, nameKey, slugify } from './names.ts';
+import { managerOf, type ReportingTree } from './reporting.ts';
 import type { Day } from './time.ts';
 
 /** Raised by an operation that cannot be carried out; `key` names the plan key at fault. */
@@ -325,28 +326,22 @@ export class OrgBuilder {
     return this.liveRoots;
   }
 
-  /** The nearest head strictly above `unit` who is not `except` (as `Snapshot.headAbove`). */
-  liveHeadAbove(unit: string, except: string | null): string | null {
-    const seen = new Set<string>();
-    let current = this.liveUnit(unit)?.parent ?? null;
-    while (current !== null && !seen.has(current)) {
-      seen.add(current);
-      const head = this.liveHead(current);
-      if (head !== null && head !== except) return head;
-      current = this.liveUnit(current)?.parent ?? null;
-    }
-    return null;
-  }
+  /** The organization now, as the reporting rules (`reporting.ts`) ask about it. */
+  readonly live: ReportingTree = {
+    solidManager: (person) => {
+      for (const line of this.liveLinesOf(person))
+        if (line.kind === 'solid' && this.livePerson(line.manager)) return line.manager;
+      return null;
+    },
+    unitOf: (person) => this.livePerson(person)?.unit,
+    headOf: (unit) => this.liveHead(unit),
+    parentOf: (unit) => this.liveUnit(unit)?.parent ?? null,
+    children: (unit) => this.liveChildren(unit),
+  };
 
-  /** The person's manager now, by the rules of `Snapshot.managerOf`. */
+  /** The person's manager now, by the rules of `reporting.ts`. */
   liveManagerOf(person: string): string | null {
-    for (const line of this.liveLinesOf(person)) {
-      if (line.kind === 'solid' && this.livePerson(line.manager)) return line.manager;
-    }
-    const state = this.livePerson(person);
-    if (!state) return null;
-    const head = this.liveHead(state.unit);
-    return head !== null && head !== person ? head : this.liveHeadAbove(state.unit, person);
+    return managerOf(this.live, person);
   }
 
   /** A unit's name now, or the last it had. */

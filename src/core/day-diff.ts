@@ -1,4 +1,12 @@
-import { compareDayChanges, type DiffChange, unitEventChange } from './day-changes.ts';
+import {
+  businessChange,
+  compareDayChanges,
+  type DiffChange,
+  lineChanges,
+  personChanges,
+  postChange,
+  unitEventChange,
+} from './day-changes.ts';
 import {
   type BusinessVersion,
   HEAD_POST,
@@ -10,6 +18,7 @@ import {
   type UnitVersion,
   type Versioned,
 } from './model.ts';
+import { headShadow, managerOf, type ReportingTree } from './reporting.ts';
 import { versionAt } from './snapshot.ts';
 import { type Day, within } from './time.ts';
 
@@ -112,7 +121,7 @@ export class ChangeIndex {
 }
 
 /** The organization on one day, asked one fact at a time (answers as `Snapshot` gives them). */
-export class DayView {
+export class DayView implements ReportingTree {
   private readonly units = new Map<string, UnitVersion | undefined>();
   private readonly people = new Map<string, PersonVersion | undefined>();
   private readonly managers = new Map<string, string | null>();
@@ -164,31 +173,25 @@ export class DayView {
     return [...(this.index.everMembers.get(unit) ?? [])].filter((m) => this.person(m)?.unit === unit);
   }
 
-  private headAbove(unit: string, except: string | null): string | null {
-    const seen = new Set<string>();
-    let current = this.unit(unit)?.parent ?? null;
-    while (current !== null && !seen.has(current)) {
-      seen.add(current);
-      const head = this.headOf(current);
-      if (head !== null && head !== except) return head;
-      current = this.unit(current)?.parent ?? null;
-    }
-    return null;
+  solidManager(person: string): string | null {
+    const solid = this.linesOf(person).find((l) => l.kind === 'solid');
+    return solid && this.person(solid.manager) ? solid.manager : null;
   }
 
-  /** `Snapshot.managerOf`: an explicit solid line, else the unit's head, else the nearest head above. */
+  unitOf(person: string): string | undefined {
+    return this.person(person)?.unit;
+  }
+
+  parentOf(unit: string): string | null {
+    return this.unit(unit)?.parent ?? null;
+  }
+
   managerOf(person: string): string | null {
-    const cached = this.managers.get(person);
-    if (cached !== undefined) return cached;
-    let manager: string | null = null;
-    const solid = this.linesOf(person).find((l) => l.kind === 'solid');
-    const state = this.person(person);
-    if (solid && this.person(solid.manager)) manager = solid.manager;
-    else if (state) {
-      const head = this.headOf(state.unit);
-      manager = head !== null && head !== person ? head : this.headAbove(state.unit, person);
+    let manager = this.managers.get(person);
+    if (manager === undefined) {
+      manager = managerOf(this, person);
+      this.managers.set(person, manager);
     }
-    this.managers.set(person, manager);
     return manager;
   }
 
@@ -211,27 +214,11 @@ export class DayView {
    * head, and those of every unit below it reached through units without a head.
    */
   shadow(unit: string, into: Set<string>): void {
-    const visit = (u: string) => {
+    headShadow(this, unit, (u) => {
       for (const m of this.members(u)) into.add(m);
       const head = this.headOf(u);
       if (head !== null) into.add(head);
-    };
-    const stack = [unit];
-    const seen = new Set<string>();
-    while (stack.length > 0) {
-      const current = stack.pop()!;
-      if (seen.has(current)) continue;
-      seen.add(current);
-      visit(current);
-      for (const child of this.children(current)) {
-        if (seen.has(child)) continue;
-        if (this.headOf(child) === null) stack.push(child);
-        else {
-          seen.add(child);
-          visit(child);
-        }
-      }
-    }
+    });
   }
 }
 
@@ -245,7 +232,6 @@ export function dayChanges(before: DayView, after: DayView): DiffChange[] {
   const t = index.touchesOn(date);
   if (!t) return [];
   const changes: DiffChange[] = [];
-  const holder = (view: DayView, id: string | null) => (id === null ? null : view.personName(id));
   for (const unit of t.postUnits) {
     const pairs = new Map<string, { a?: PostVersion; b?: PostVersion }>();
     for (const p of before.postsOf(unit)) pairs.set(`${p.unit}\u0000${p.post}`, { a: p });
@@ -255,18 +241,8 @@ export function dayChanges(before: DayView, after: DayView): DiffChange[] {
     }
     if (!after.unit(unit)) continue;
     for (const { a, b } of pairs.values()) {
-      if ((a?.holder ?? null) === (b?.holder ?? null)) continue;
-      const post = (b ?? a)!.post;
-      changes.push({
-        kind: post === HEAD_POST ? 'head-changed' : 'post-changed',
-        date,
-        unit: after.unitName(unit),
-        ...(post === HEAD_POST ? {} : { post }),
-        from: holder(before, a?.holder ?? null),
-        to: holder(after, b?.holder ?? null),
-        ...(b ? { concurrent: b.concurrent } : {}),
-        ...(b ? { plan: b.prov.plan } : {}),
-      });
+      const change = postChange(date, a, b, before, after);
+      if (change) changes.push(change);
     }
   }
   const candidates = new Set([...t.people, ...t.linePeople, ...t.postHolders]);
@@ -277,102 +253,15 @@ export function dayChanges(before: DayView, after: DayView): DiffChange[] {
   const order = index.personOrder;
   const people = [...candidates].sort((x, y) => (order.get(x) ?? 0) - (order.get(y) ?? 0));
   for (const id of people) {
-    const a = before.person(id);
-    const b = after.person(id);
-    if (!a && b) {
-      changes.push({
-        kind: 'person-joined',
-        date,
-        person: b.name,
-        unit: after.unitName(b.unit),
-        plan: b.prov.plan,
-      });
-      continue;
-    }
-    if (a && !b) {
-      changes.push({ kind: 'person-left', date, person: a.name, unit: before.unitName(a.unit) });
-      continue;
-    }
-    if (!a || !b) continue;
-    const plan = b.prov.plan;
-    if (a.unit !== b.unit) {
-      changes.push({
-        kind: 'person-moved',
-        date,
-        person: b.name,
-        from: before.unitName(a.unit),
-        to: after.unitName(b.unit),
-        plan,
-      });
-    }
-    if (a.level !== b.level)
-      changes.push({ kind: 'level-changed', date, person: b.name, from: a.level, to: b.level, plan });
-    if (a.title !== b.title)
-      changes.push({ kind: 'title-changed', date, person: b.name, from: a.title, to: b.title, plan });
-    const ma = before.managerOf(id);
-    const mb = after.managerOf(id);
-    if (ma !== mb) {
-      changes.push({
-        kind: 'manager-changed',
-        date,
-        person: b.name,
-        from: holder(before, ma),
-        to: holder(after, mb),
-      });
-    }
+    const managers = (): [string | null, string | null] => [before.managerOf(id), after.managerOf(id)];
+    changes.push(...personChanges(date, before.person(id), after.person(id), before, after, managers));
   }
   for (const id of t.businesses) {
-    const a = before.business(id);
-    const b = after.business(id);
-    if (!a && b)
-      changes.push({
-        kind: 'business-launched',
-        date,
-        business: b.name,
-        unit: after.unitName(b.unit),
-        plan: b.prov.plan,
-      });
-    else if (a && !b)
-      changes.push({ kind: 'business-retired', date, business: a.name, unit: before.unitName(a.unit) });
-    else if (a && b && a.unit !== b.unit) {
-      changes.push({
-        kind: 'business-transferred',
-        date,
-        business: b.name,
-        from: before.unitName(a.unit),
-        to: after.unitName(b.unit),
-        plan: b.prov.plan,
-      });
-    }
+    const change = businessChange(date, before.business(id), after.business(id), before, after);
+    if (change) changes.push(change);
   }
-  const lineKey = (l: ReportLineVersion) => `${l.person}\u0000${l.manager}\u0000${l.kind}`;
-  for (const person of t.linePeople) {
-    const linesBefore = before.linesOf(person);
-    const linesAfter = after.linesOf(person);
-    const keysBefore = new Set(linesBefore.map(lineKey));
-    const keysAfter = new Set(linesAfter.map(lineKey));
-    for (const l of linesAfter) {
-      if (keysBefore.has(lineKey(l))) continue;
-      changes.push({
-        kind: 'line-added',
-        date,
-        person: after.personName(l.person),
-        to: after.personName(l.manager),
-        lineKind: l.kind,
-        plan: l.prov.plan,
-      });
-    }
-    for (const l of linesBefore) {
-      if (keysAfter.has(lineKey(l))) continue;
-      changes.push({
-        kind: 'line-ended',
-        date,
-        person: before.personName(l.person),
-        to: before.personName(l.manager),
-        lineKind: l.kind,
-      });
-    }
-  }
+  for (const person of t.linePeople)
+    changes.push(...lineChanges(date, before.linesOf(person), after.linesOf(person), before, after));
   changes.sort(compareDayChanges);
   const events = (index.eventsByDay.get(date) ?? []).map((e) =>
     unitEventChange(

@@ -102,10 +102,20 @@ export function impact(before: History, after: History, date: Day, planId?: stri
     if (x !== y)
       result.headcount.push({ unit: b.units.has(id) ? b.unitName(id) : a.unitName(id), before: x, after: y });
   }
-  for (const change of diffSnapshots(after, a, b, date)) {
-    if (change.kind.startsWith('unit-')) {
-      if (planId === undefined || change.plan === planId) result.unitChanges.push(change);
-    } else if (change.kind === 'business-transferred') {
+  const changes = diffSnapshots(after, a, b, date);
+  for (const change of changes) {
+    if (change.kind.startsWith('unit-') && (planId === undefined || change.plan === planId))
+      result.unitChanges.push(change);
+  }
+  addBusinessesAndPosts(result, changes);
+  sortImpact(result);
+  return result;
+}
+
+/** The business and post entries of a day's changes (in diff order), in the impact's shape. */
+export function addBusinessesAndPosts(result: Impact, changes: DiffChange[]): void {
+  for (const change of changes) {
+    if (change.kind === 'business-transferred') {
       result.businesses.push({
         business: String(change.business),
         from: change.from as string,
@@ -124,6 +134,10 @@ export function impact(before: History, after: History, date: Day, planId?: stri
       });
     }
   }
+}
+
+/** The impact's lists in the order it gives them: by the person's or the unit's name. */
+export function sortImpact(result: Impact): void {
   const byName =
     <T>(key: (t: T) => string) =>
     (x: T, y: T) =>
@@ -133,5 +147,4 @@ export function impact(before: History, after: History, date: Day, planId?: stri
   result.spans.sort(byName((c) => c.person));
   result.headcount.sort(byName((c) => c.unit));
   result.withoutHead.sort(byName((c) => c.person));
-  return result;
 }

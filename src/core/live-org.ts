@@ -1,32 +1,9 @@
 import type { OrgBuilder } from './apply.ts';
 import { nameKey } from './names.ts';
+import { headShadow } from './reporting.ts';
 
 // Questions about a builder's organization now, asked only around what the last operations touched,
 // so that their cost follows the change rather than the size of the organization.
-
-/**
- * The units whose members and heads may report to someone else because `unit` changed (its head,
- * its parent, or its being): the unit itself, and below it every unit reached through units without
- * a head (their people look further up for a head).
- */
-function headShadow(builder: OrgBuilder, unit: string, visit: (unit: string) => void): void {
-  const stack = [unit];
-  const seen = new Set<string>();
-  while (stack.length > 0) {
-    const current = stack.pop()!;
-    if (seen.has(current)) continue;
-    seen.add(current);
-    visit(current);
-    for (const child of builder.liveChildren(current)) {
-      if (seen.has(child)) continue;
-      if (builder.liveHead(child) === null) stack.push(child);
-      else {
-        seen.add(child);
-        visit(child);
-      }
-    }
-  }
-}
 
 /**
  * Everyone in the organization now whose manager may differ from before the touched operations:
@@ -48,7 +25,7 @@ export function managerCandidates(builder: OrgBuilder): Set<string> {
     if (head !== null) addLive(head);
   };
   for (const unit of new Set([...t.units, ...t.postUnits])) {
-    if (builder.liveUnit(unit)) headShadow(builder, unit, visit);
+    if (builder.liveUnit(unit)) headShadow(builder.live, unit, visit);
   }
   return out;
 }
@@ -61,7 +38,7 @@ export function reportsOf(builder: OrgBuilder, manager: string, solidTo: Map<str
   const candidates = new Set<string>(solidTo.get(manager) ?? []);
   for (const post of builder.livePostsHeld(manager)) {
     if (post.post !== 'head') continue;
-    headShadow(builder, post.unit, (unit) => {
+    headShadow(builder.live, post.unit, (unit) => {
       for (const m of builder.liveMembers(unit)) candidates.add(m);
       const head = builder.liveHead(unit);
       if (head !== null) candidates.add(head);

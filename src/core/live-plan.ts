@@ -1,7 +1,15 @@
 import { OrgBuilder } from './apply.ts';
-import { compareDayChanges, type DiffChange, unitEventChange } from './day-changes.ts';
+import {
+  type BusinessFacts,
+  businessChange,
+  compareDayChanges,
+  type DiffChange,
+  type PostFacts,
+  postChange,
+  unitEventChange,
+} from './day-changes.ts';
 import type { Problem } from './errors.ts';
-import type { Impact } from './impact.ts';
+import { addBusinessesAndPosts, type Impact, sortImpact } from './impact.ts';
 import { managerCandidates, reportsOf, solidLinesTo } from './live-org.ts';
 import { emptyHistory, type History, type LineageEvent, type Plan, type Versioned } from './model.ts';
 import { applyPlan, compact, replayOrder, type SequencedPlan } from './replay.ts';
@@ -334,25 +342,9 @@ export class LiveOrg {
     };
     const chainCounts = new Map(totals.chainCounts);
     const spans = new Map<string, { before: number; after: number }>();
-    const spanOf = (m: string) => {
-      let s = spans.get(m);
-      if (!s) {
-        const count = totals.spans.get(m) ?? 0;
-        s = { before: count, after: count };
-        spans.set(m, s);
-      }
-      return s;
-    };
+    const spanOf = (m: string) => countFrom(spans, totals.spans, m);
     const tops = new Map<string, { before: number; after: number }>();
-    const topOf = (u: string) => {
-      let t = tops.get(u);
-      if (!t) {
-        const count = totals.topCounts.get(u) ?? 0;
-        t = { before: count, after: count };
-        tops.set(u, t);
-      }
-      return t;
-    };
+    const topOf = (u: string) => countFrom(tops, totals.topCounts, u);
     const bump = (map: Map<number, number>, key: number, by: number) =>
       map.set(key, (map.get(key) ?? 0) + by);
     for (const p of changed) {
@@ -408,69 +400,23 @@ export class LiveOrg {
         after: t.after,
       });
     }
+    const before = { unitName: unitBefore, personName: personBefore };
+    const after = { unitName: unitAfterName, personName: personAfterName };
     const dayChanges: DiffChange[] = [];
-    for (const [key, z] of postsAfter) {
+    for (const key of new Set([...postsAfter.keys(), ...postsBefore.keys()])) {
       const a = postsBefore.get(key);
-      if (!liveUnitsAfter.has(z.unit) || (a?.holder ?? null) === z.holder) continue;
-      dayChanges.push(postChange(date, z, a, unitAfterName, personBefore, personAfterName));
-    }
-    for (const [key, a] of postsBefore) {
-      if (postsAfter.has(key) || !liveUnitsAfter.has(a.unit) || a.holder === null) continue;
-      dayChanges.push(postChange(date, undefined, a, unitAfterName, personBefore, personAfterName, a));
+      const z = postsAfter.get(key);
+      if (!liveUnitsAfter.has((z ?? a)!.unit)) continue;
+      const change = postChange(date, a, z, before, after);
+      if (change) dayChanges.push(change);
     }
     for (const [id, z] of businessesAfter) {
-      const a = businessesBefore.get(id);
-      if (!a && z) {
-        dayChanges.push({
-          kind: 'business-launched',
-          date,
-          business: z.name,
-          unit: unitAfterName(z.unit),
-          plan: z.plan,
-        });
-      } else if (a && !z) {
-        dayChanges.push({ kind: 'business-retired', date, business: a.name, unit: unitBefore(a.unit) });
-      } else if (a && z && a.unit !== z.unit) {
-        dayChanges.push({
-          kind: 'business-transferred',
-          date,
-          business: z.name,
-          from: unitBefore(a.unit),
-          to: unitAfterName(z.unit),
-          plan: z.plan,
-        });
-      }
+      const change = businessChange(date, businessesBefore.get(id), z, before, after);
+      if (change) dayChanges.push(change);
     }
     dayChanges.sort(compareDayChanges);
-    for (const change of dayChanges) {
-      if (change.kind === 'business-transferred') {
-        result.businesses.push({
-          business: String(change.business),
-          from: change.from as string,
-          to: change.to as string,
-        });
-      } else if (change.kind === 'business-launched') {
-        result.businesses.push({ business: String(change.business), from: null, to: change.unit as string });
-      } else if (change.kind === 'business-retired') {
-        result.businesses.push({ business: String(change.business), from: change.unit as string, to: null });
-      } else {
-        result.posts.push({
-          unit: String(change.unit),
-          post: (change.post as string | undefined) ?? 'head',
-          from: change.from as string | null,
-          to: change.to as string | null,
-        });
-      }
-    }
-    const byName =
-      <T>(key: (t: T) => string) =>
-      (x: T, y: T) =>
-        key(x).localeCompare(key(y));
-    result.managerChanges.sort(byName((c) => c.person));
-    result.chainChanges.sort(byName((c) => c.person));
-    result.spans.sort(byName((c) => c.person));
-    result.headcount.sort(byName((c) => c.unit));
-    result.withoutHead.sort(byName((c) => c.person));
+    addBusinessesAndPosts(result, dayChanges);
+    sortImpact(result);
     return { ok: true, impact: result };
   }
 
@@ -515,6 +461,21 @@ export class LiveOrg {
 /** Copies of the versions, without the empty intervals a replay drops. */
 function kept<V extends Versioned>(versions: V[]): V[] {
   return versions.filter((v) => v.to === null || v.from < v.to).map((v) => ({ ...v }));
+}
+
+/** The entry for `key` in `changes`, starting from its total (before and after alike). */
+function countFrom(
+  changes: Map<string, { before: number; after: number }>,
+  totals: Map<string, number>,
+  key: string,
+): { before: number; after: number } {
+  let entry = changes.get(key);
+  if (!entry) {
+    const count = totals.get(key) ?? 0;
+    entry = { before: count, after: count };
+    changes.set(key, entry);
+  }
+  return entry;
 }
 
 function layersFrom(chainCounts: Map<number, number>): number {
@@ -586,61 +547,28 @@ function parentChanged(b: OrgBuilder, unit: string, date: Day): boolean {
   return ended.length === 0 || ended.some((v) => v.parent !== open.parent);
 }
 
-interface PostNow {
-  unit: string;
-  post: string;
-  holder: string | null;
-  concurrent: boolean;
-  plan: string;
-}
-
-function postsOf(b: OrgBuilder, units: Set<string>): Map<string, PostNow> {
-  const posts = new Map<string, PostNow>();
+function postsOf(b: OrgBuilder, units: Set<string>): Map<string, PostFacts> {
+  const posts = new Map<string, PostFacts>();
   for (const unit of units) {
     for (const v of b.livePostsIn(unit)) {
-      posts.set(`${v.unit}\u0000${v.post}`, {
+      const { post, holder, concurrent, prov } = v;
+      posts.set(`${v.unit}\u0000${post}`, {
         unit: v.unit,
-        post: v.post,
-        holder: v.holder,
-        concurrent: v.concurrent,
-        plan: v.prov.plan,
+        post,
+        holder,
+        concurrent,
+        prov: { plan: prov.plan },
       });
     }
   }
   return posts;
 }
 
-function postChange(
-  date: Day,
-  after: PostNow | undefined,
-  before: PostNow | undefined,
-  unitName: (id: string) => string,
-  personBefore: (id: string) => string,
-  personAfter: (id: string) => string,
-  fallback?: PostNow,
-): DiffChange {
-  const post = (after ?? before ?? fallback)!;
-  const head = post.post === 'head';
-  return {
-    kind: head ? 'head-changed' : 'post-changed',
-    date,
-    unit: unitName(post.unit),
-    ...(head ? {} : { post: post.post }),
-    from: before?.holder ? personBefore(before.holder) : null,
-    to: after?.holder ? personAfter(after.holder) : null,
-    ...(after ? { concurrent: after.concurrent } : {}),
-    ...(after ? { plan: after.plan } : {}),
-  };
-}
-
-function businessesOf(
-  b: OrgBuilder,
-  ids: Set<string>,
-): Map<string, { name: string; unit: string; plan: string } | undefined> {
-  const out = new Map<string, { name: string; unit: string; plan: string } | undefined>();
+function businessesOf(b: OrgBuilder, ids: Set<string>): Map<string, BusinessFacts | undefined> {
+  const out = new Map<string, BusinessFacts | undefined>();
   for (const id of ids) {
     const v = b.liveBusiness(id);
-    out.set(id, v ? { name: v.name, unit: v.unit, plan: v.prov.plan } : undefined);
+    out.set(id, v ? { name: v.name, unit: v.unit, prov: { plan: v.prov.plan } } : undefined);
   }
   return out;
 }

@@ -1,4 +1,12 @@
-import { compareDayChanges, type DiffChange, unitEventChange } from './day-changes.ts';
+import {
+  businessChange,
+  compareDayChanges,
+  type DiffChange,
+  lineChanges,
+  personChanges,
+  postChange,
+  unitEventChange,
+} from './day-changes.ts';
 import { diffByDays } from './day-diff.ts';
 import { OrgshiftError } from './errors.ts';
 import { HEAD_POST, type History, type LineageEvent, type Versioned } from './model.ts';
@@ -474,123 +482,27 @@ function unitEvents(history: History, after: Snapshot, date: Day): DiffChange[] 
 
 function stateChanges(before: Snapshot, after: Snapshot, date: Day): DiffChange[] {
   const changes: DiffChange[] = [];
-  const holder = (snap: Snapshot, id: string | null) => (id === null ? null : snap.personName(id));
   const postMap = (snap: Snapshot) => new Map(snap.posts.map((p) => [`${p.unit}\u0000${p.post}`, p]));
   const postsBefore = postMap(before);
   const postsAfter = postMap(after);
   for (const key of new Set([...postsBefore.keys(), ...postsAfter.keys()])) {
     const a = postsBefore.get(key);
     const b = postsAfter.get(key);
-    const unit = (b ?? a)!.unit;
-    if (!after.units.has(unit) || (a?.holder ?? null) === (b?.holder ?? null)) continue;
-    const post = (b ?? a)!.post;
-    changes.push({
-      kind: post === HEAD_POST ? 'head-changed' : 'post-changed',
-      date,
-      unit: after.unitName(unit),
-      ...(post === HEAD_POST ? {} : { post }),
-      from: holder(before, a?.holder ?? null),
-      to: holder(after, b?.holder ?? null),
-      ...(b ? { concurrent: b.concurrent } : {}),
-      ...(b ? { plan: b.prov.plan } : {}),
-    });
+    if (!after.units.has((b ?? a)!.unit)) continue;
+    const change = postChange(date, a, b, before, after);
+    if (change) changes.push(change);
   }
   for (const id of new Set([...before.people.keys(), ...after.people.keys()])) {
-    const a = before.people.get(id);
-    const b = after.people.get(id);
-    if (!a && b) {
-      changes.push({
-        kind: 'person-joined',
-        date,
-        person: b.name,
-        unit: after.unitName(b.unit),
-        plan: b.prov.plan,
-      });
-      continue;
-    }
-    if (a && !b) {
-      changes.push({ kind: 'person-left', date, person: a.name, unit: before.unitName(a.unit) });
-      continue;
-    }
-    if (!a || !b) continue;
-    const plan = b.prov.plan;
-    if (a.unit !== b.unit) {
-      changes.push({
-        kind: 'person-moved',
-        date,
-        person: b.name,
-        from: before.unitName(a.unit),
-        to: after.unitName(b.unit),
-        plan,
-      });
-    }
-    if (a.level !== b.level)
-      changes.push({ kind: 'level-changed', date, person: b.name, from: a.level, to: b.level, plan });
-    if (a.title !== b.title)
-      changes.push({ kind: 'title-changed', date, person: b.name, from: a.title, to: b.title, plan });
-    const ma = before.managerOf(id);
-    const mb = after.managerOf(id);
-    if (ma !== mb) {
-      changes.push({
-        kind: 'manager-changed',
-        date,
-        person: b.name,
-        from: holder(before, ma),
-        to: holder(after, mb),
-      });
-    }
+    const managers = (): [string | null, string | null] => [before.managerOf(id), after.managerOf(id)];
+    changes.push(
+      ...personChanges(date, before.people.get(id), after.people.get(id), before, after, managers),
+    );
   }
   for (const id of new Set([...before.businesses.keys(), ...after.businesses.keys()])) {
-    const a = before.businesses.get(id);
-    const b = after.businesses.get(id);
-    if (!a && b)
-      changes.push({
-        kind: 'business-launched',
-        date,
-        business: b.name,
-        unit: after.unitName(b.unit),
-        plan: b.prov.plan,
-      });
-    else if (a && !b)
-      changes.push({ kind: 'business-retired', date, business: a.name, unit: before.unitName(a.unit) });
-    else if (a && b && a.unit !== b.unit) {
-      changes.push({
-        kind: 'business-transferred',
-        date,
-        business: b.name,
-        from: before.unitName(a.unit),
-        to: after.unitName(b.unit),
-        plan: b.prov.plan,
-      });
-    }
+    const change = businessChange(date, before.businesses.get(id), after.businesses.get(id), before, after);
+    if (change) changes.push(change);
   }
-  const lineKey = (l: { person: string; manager: string; kind: string }) =>
-    `${l.person}\u0000${l.manager}\u0000${l.kind}`;
-  const linesBefore = new Set(before.lines.map(lineKey));
-  const linesAfter = new Set(after.lines.map(lineKey));
-  for (const l of after.lines) {
-    if (!linesBefore.has(lineKey(l))) {
-      changes.push({
-        kind: 'line-added',
-        date,
-        person: after.personName(l.person),
-        to: after.personName(l.manager),
-        lineKind: l.kind,
-        plan: l.prov.plan,
-      });
-    }
-  }
-  for (const l of before.lines) {
-    if (!linesAfter.has(lineKey(l))) {
-      changes.push({
-        kind: 'line-ended',
-        date,
-        person: before.personName(l.person),
-        to: before.personName(l.manager),
-        lineKind: l.kind,
-      });
-    }
-  }
+  changes.push(...lineChanges(date, before.lines, after.lines, before, after));
   return changes;
 }
 

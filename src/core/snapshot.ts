@@ -8,6 +8,7 @@ import {
   type UnitRecord,
   type Versioned,
 } from './model.ts';
+import { headAbove, managerOf, type ReportingTree } from './reporting.ts';
 import { type Day, within } from './time.ts';
 
 export interface UnitState {
@@ -68,7 +69,7 @@ const byName = (names: Map<string, { name: string }>) => (a: string, b: string) 
   (names.get(a)?.name ?? a).localeCompare(names.get(b)?.name ?? b);
 
 /** The organization as it stands on one day: every fact whose interval contains that day. */
-export class Snapshot {
+export class Snapshot implements ReportingTree {
   readonly units = new Map<string, UnitState>();
   readonly people = new Map<string, PersonState>();
   readonly businesses = new Map<string, BusinessState>();
@@ -178,33 +179,33 @@ export class Snapshot {
 
   /** The nearest head strictly above `unit` who is not `except`. */
   headAbove(unit: string, except: string | null): string | null {
-    const seen = new Set<string>();
-    let current = this.units.get(unit)?.parent ?? null;
-    while (current !== null && !seen.has(current)) {
-      seen.add(current);
-      const head = this.headOf(current);
-      if (head !== null && head !== except) return head;
-      current = this.units.get(current)?.parent ?? null;
-    }
-    return null;
+    return headAbove(this, unit, except);
   }
 
-  /**
-   * The person's manager: an explicit solid line if there is one; otherwise the head of their
-   * unit; for the head themselves, or under a vacant head post, the nearest head above.
-   */
-  managerOf(person: string): string | null {
-    const cached = this.managerCache.get(person);
-    if (cached !== undefined) return cached;
-    let manager: string | null = null;
+  solidManager(person: string): string | null {
     const solid = this.lines.find((l) => l.person === person && l.kind === 'solid');
-    const state = this.people.get(person);
-    if (solid && this.people.has(solid.manager)) manager = solid.manager;
-    else if (state) {
-      const head = this.headOf(state.unit);
-      manager = head !== null && head !== person ? head : this.headAbove(state.unit, person);
+    return solid && this.people.has(solid.manager) ? solid.manager : null;
+  }
+
+  unitOf(person: string): string | undefined {
+    return this.people.get(person)?.unit;
+  }
+
+  parentOf(unit: string): string | null {
+    return this.units.get(unit)?.parent ?? null;
+  }
+
+  children(unit: string): string[] {
+    return this.units.get(unit)?.children ?? [];
+  }
+
+  /** The person's manager, by the rules of `reporting.ts`. */
+  managerOf(person: string): string | null {
+    let manager = this.managerCache.get(person);
+    if (manager === undefined) {
+      manager = managerOf(this, person);
+      this.managerCache.set(person, manager);
     }
-    this.managerCache.set(person, manager);
     return manager;
   }
 

@@ -2,7 +2,7 @@ import { headcountOverTime, type StatsOptions, stats } from '../core/analytics.t
 import { OrgshiftError } from '../core/errors.ts';
 import { type Impact, impact } from '../core/impact.ts';
 import { LiveOrg, type Verdict } from '../core/live-plan.ts';
-import { emptyHistory, type History, type Plan } from '../core/model.ts';
+import { emptyHistory, type History, type Plan, type PlanSummary } from '../core/model.ts';
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
@@ -34,6 +34,16 @@ function samePlans(applied: SequencedPlan[], expected: string[]): boolean {
   const ids = applied.map((a) => a.plan.id).sort();
   const wanted = [...expected].sort();
   return ids.length === wanted.length && ids.every((id, i) => id === wanted[i]);
+}
+
+function appliedOf(entries: Array<{ summary: PlanSummary }>, version: number): AppliedPlan[] {
+  return entries.map(({ summary }) => ({
+    plan: summary.id,
+    title: summary.title,
+    effective: summary.effective,
+    seq: summary.seq,
+    version,
+  }));
 }
 
 const BACKUP_ELSEWHERE =
@@ -250,13 +260,7 @@ export class OrgEngine {
       try {
         const version = await this.store.commit(org, entries, result.history, this.now());
         this.cache.set(org.id, { version, history: await this.store.history(org.id) });
-        return entries.map((e) => ({
-          plan: e.summary.id,
-          title: e.summary.title,
-          effective: e.summary.effective,
-          seq: e.summary.seq,
-          version,
-        }));
+        return appliedOf(entries, version);
       } catch (error) {
         if (error instanceof OrgshiftError && error.id === 'conflict' && attempt < 5) continue;
         throw error;
@@ -307,13 +311,7 @@ export class OrgEngine {
       this.live.set(org.id, { version, live });
       // The whole history is read again on the next read (once per version), not here.
       this.cache.delete(org.id);
-      return entries.map((e) => ({
-        plan: e.summary.id,
-        title: e.summary.title,
-        effective: e.summary.effective,
-        seq: e.summary.seq,
-        version,
-      }));
+      return appliedOf(entries, version);
     } catch (error) {
       trial.abort();
       if (error instanceof StaleFactsError) {

@@ -308,18 +308,7 @@ async function writeChanges(
     const will = keyRows(after[table] as object[]);
     const stale = [...was.keys()].filter((key) => !will.has(key));
     const fresh = [...will].filter(([key]) => !was.has(key));
-    let superseded = 0;
-    for (let i = 0; i < stale.length; i += CHUNK) {
-      const result = await trx
-        .updateTable(table)
-        .set({ superseded_at: now })
-        .where('org_id', '=', orgId)
-        .where('superseded_at', 'is', null)
-        .where('fact_key', 'in', stale.slice(i, i + CHUNK))
-        .executeTakeFirst();
-      superseded += Number(result.numUpdatedRows);
-    }
-    if (superseded !== stale.length) throw new StaleFactsError(table);
+    if ((await supersede(trx, table, orgId, stale, now)) !== stale.length) throw new StaleFactsError(table);
     for (let i = 0; i < fresh.length; i += CHUNK) {
       const keys = fresh.slice(i, i + CHUNK).map(([key]) => key);
       const present = await trx
@@ -333,6 +322,28 @@ async function writeChanges(
     }
     await insertFacts(trx, table, orgId, fresh, now, insertRows);
   }
+}
+
+/** Marks the live rows with these keys superseded; returns how many it found. */
+async function supersede(
+  trx: Transaction<Database>,
+  table: FactTable,
+  orgId: number,
+  keys: string[],
+  now: string,
+): Promise<number> {
+  let superseded = 0;
+  for (let i = 0; i < keys.length; i += CHUNK) {
+    const result = await trx
+      .updateTable(table)
+      .set({ superseded_at: now })
+      .where('org_id', '=', orgId)
+      .where('superseded_at', 'is', null)
+      .where('fact_key', 'in', keys.slice(i, i + CHUNK))
+      .executeTakeFirst();
+    superseded += Number(result.numUpdatedRows);
+  }
+  return superseded;
 }
 
 /** Inserts new fact rows with their keys, through the dialect's fast path when it has one. */
@@ -382,15 +393,7 @@ async function writeFacts(
       .execute();
     const currentKeys = new Set(current.map((r) => r.fact_key));
     const stale = [...currentKeys].filter((key) => !wanted.has(key));
-    for (let i = 0; i < stale.length; i += CHUNK) {
-      await trx
-        .updateTable(table)
-        .set({ superseded_at: now })
-        .where('org_id', '=', orgId)
-        .where('superseded_at', 'is', null)
-        .where('fact_key', 'in', stale.slice(i, i + CHUNK))
-        .execute();
-    }
+    await supersede(trx, table, orgId, stale, now);
     const fresh = [...wanted].filter(([key]) => !currentKeys.has(key));
     await insertFacts(trx, table, orgId, fresh, now, insertRows);
   }
