@@ -107,6 +107,12 @@ export function formatLineage(result: LineageResult): string {
       case 'move':
         what = `moved ${e.unit}: under ${e.from[0] ?? '(top)'} → under ${e.to[0]}`;
         break;
+      case 'replace':
+        what = `replaced ${e.from.join(', ')} by ${e.to.join(', ')}`;
+        break;
+      case 'update':
+        what = `updated ${e.from[0]}: ${e.from.slice(1).join(', ')} → ${e.to.slice(1).join(', ')}`;
+        break;
       case 'dissolve':
         what = `dissolved ${e.from.join(', ')}${e.to.length > 0 ? `; what remained went to ${e.to.join(', ')}` : ''}`;
         break;

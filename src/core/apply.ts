@@ -1,3 +1,4 @@
+import { updateNames } from './day-changes.ts';
 import {
   type BusinessRecord,
   type BusinessVersion,
@@ -12,6 +13,7 @@ import {
   type PostVersion,
   type Provenance,
   type ReportKind,
+  type SupersedeKind,
   type UnitRecord,
   type UnitVersion,
   type Versioned,
@@ -69,6 +71,10 @@ export class OrgBuilder {
   /** The same open lines by manager, so that a leaver's lines are found without a scan. */
   private readonly openLinesTo = new Map<string, Set<History['lines'][number]>>();
   private readonly liveRoots = new Set<string>();
+  /** Live units under each unit as a further parent (`alsoUnder`). */
+  private readonly alsoChildren = new Map<string, Set<string>>();
+  /** Live units with further parents: while there are none, the unit graph is the tree of `parent`. */
+  private readonly withFurtherParents = new Set<string>();
   /** Every name any person ever had, so that a rehire finds the former record without a scan. */
   private readonly everPersonNames = new Map<string, Set<string>>();
   /** While a trial runs: how to undo each change, and the sets as they were before the trial first changed them. */
@@ -238,6 +244,12 @@ export class OrgBuilder {
       case 'move':
         this.move(op.unit, op.to);
         break;
+      case 'update':
+        this.update(op.unit, op.type, op.status, op.alsoUnder);
+        break;
+      case 'supersede':
+        this.supersede(op.unit, op.by, op.as);
+        break;
       case 'merge':
         this.merge(op.units, op.into, op.parent, op.rest);
         break;
@@ -381,8 +393,22 @@ export class OrgBuilder {
     return this.livePerson(id)?.name ?? this.history.people.get(id)?.versions.at(-1)?.name ?? id;
   }
 
+  /** Whether `ancestor` is `unit` or above it, through parents and further parents. */
   private isWithin(unit: string, ancestor: string): boolean {
     const seen = new Set<string>();
+    if (this.withFurtherParents.size > 0) {
+      const stack = [unit];
+      while (stack.length > 0) {
+        const current = stack.pop()!;
+        if (current === ancestor) return true;
+        if (seen.has(current)) continue;
+        seen.add(current);
+        const version = this.liveUnit(current);
+        if (version?.parent) stack.push(version.parent);
+        if (version?.alsoUnder) stack.push(...version.alsoUnder);
+      }
+      return false;
+    }
     let current: string | null = unit;
     while (current !== null && !seen.has(current)) {
       if (current === ancestor) return true;
@@ -390,6 +416,11 @@ export class OrgBuilder {
       current = this.liveUnit(current)?.parent ?? null;
     }
     return false;
+  }
+
+  /** Whether any unit lives with further parents (then cycles can close through them). */
+  get hasFurtherParents(): boolean {
+    return this.withFurtherParents.size > 0;
   }
 
   // ---- name resolution -----------------------------------------------------------------
@@ -530,6 +561,11 @@ export class OrgBuilder {
         this.saveSet(this.liveRoots);
         this.liveRoots.delete(id);
       }
+      if (open.alsoUnder) {
+        for (const p of open.alsoUnder) this.removeFrom(this.alsoChildren, p, id);
+        this.saveSet(this.withFurtherParents);
+        this.withFurtherParents.delete(id);
+      }
     }
     this.advance(record.versions, next);
     if (next) {
@@ -538,6 +574,11 @@ export class OrgBuilder {
       else {
         this.saveSet(this.liveRoots);
         this.liveRoots.add(id);
+      }
+      if (next.alsoUnder) {
+        for (const p of next.alsoUnder) this.addTo(this.alsoChildren, p, id);
+        this.saveSet(this.withFurtherParents);
+        this.withFurtherParents.add(id);
       }
     }
   }
@@ -656,8 +697,12 @@ export class OrgBuilder {
     head?: string,
     id?: string,
   ): void {
-    if (id !== undefined && this.history.units.has(id)) {
-      throw new OperationError(`a unit with id "${id}" exists already`, 'id');
+    const earlier = id === undefined ? undefined : this.history.units.get(id);
+    if (earlier) {
+      // An id may come back after its unit ended (an HR system reactivating a department).
+      const last = earlier.versions.at(-1);
+      if (!last || last.to === null || last.to > this.date)
+        throw new OperationError(`a unit with id "${id}" exists already`, 'id');
     }
     let parent: string | null = null;
     if (parentRef === null) {
@@ -683,9 +728,11 @@ export class OrgBuilder {
     chosenId?: string,
   ): string {
     const id = chosenId ?? this.newId(this.history.units, name);
-    const record: UnitRecord = { id, aliases: [...aliases], versions: [] };
     this.noteRecord('units', id);
-    this.setKey(this.history.units, id, record);
+    if (!this.history.units.has(id)) {
+      const record: UnitRecord = { id, aliases: [...aliases], versions: [] };
+      this.setKey(this.history.units, id, record);
+    }
     this.setUnit(id, { name, type, parent });
     return id;
   }
@@ -695,7 +742,7 @@ export class OrgBuilder {
     const open = this.liveUnit(id)!;
     if (open.name === to) throw new OperationError(`unit "${open.name}" is already called "${to}"`, 'to');
     this.checkSiblingName(open.parent, to, 'to', new Set([id]));
-    this.setUnit(id, { name: to, type: open.type, parent: open.parent });
+    this.setUnit(id, unitPayload(open, to, open.type, open.parent));
     this.event('rename', id, [id], [id]);
     const last = this.history.events.at(-1)!;
     last.fromNames = [open.name];
@@ -716,8 +763,72 @@ export class OrgBuilder {
     }
     this.checkSiblingName(to, open.name, 'unit');
     const from = open.parent;
-    this.setUnit(id, { name: open.name, type: open.type, parent: to });
+    this.setUnit(id, unitPayload(open, open.name, open.type, to));
     this.event('move', id, from === null ? [] : [from], [to]);
+  }
+
+  private update(ref: string, type?: string, status?: string | null, alsoUnderRefs?: string[]): void {
+    const id = this.unit(ref, 'unit');
+    const open = this.liveUnit(id)!;
+    const before: Record<string, string | null> = {};
+    const after: Record<string, string | null> = {};
+    const next = unitPayload(open, open.name, open.type, open.parent);
+    if (type !== undefined && type !== open.type) {
+      before.type = open.type;
+      after.type = type;
+      next.type = type;
+    }
+    if (status !== undefined && (status ?? undefined) !== open.status) {
+      before.status = open.status ?? null;
+      after.status = status;
+      if (status === null) delete next.status;
+      else next.status = status;
+    }
+    if (alsoUnderRefs !== undefined) {
+      const further: string[] = [];
+      alsoUnderRefs.forEach((r, i) => {
+        const key = `also_under[${i}]`;
+        const p = this.unit(r, key);
+        if (further.includes(p)) return;
+        if (p === open.parent)
+          throw new OperationError(`"${this.unitLabel(p)}" is already the parent of "${open.name}"`, key);
+        if (this.isWithin(p, id))
+          throw new OperationError(
+            `"${open.name}" under "${this.unitLabel(p)}" would make a cycle: "${this.unitLabel(p)}" is inside "${open.name}"`,
+            key,
+          );
+        further.push(p);
+      });
+      const current = open.alsoUnder ?? [];
+      if (further.length !== current.length || further.some((p, i) => p !== current[i])) {
+        before.also_under = current.map((u) => this.unitLabel(u)).join('; ');
+        after.also_under = further.map((u) => this.unitLabel(u)).join('; ');
+        if (further.length > 0) next.alsoUnder = further;
+        else delete next.alsoUnder;
+      }
+    }
+    if (Object.keys(after).length === 0)
+      throw new OperationError(`unit "${open.name}" already has these values on ${this.date}`, 'unit');
+    this.setUnit(id, next);
+    this.pushTo(this.history.events, {
+      date: this.date,
+      kind: 'update',
+      unit: id,
+      from: [id],
+      to: [id],
+      fromNames: updateNames(open.name, before),
+      toNames: updateNames(open.name, after),
+      prov: this.prov,
+    });
+  }
+
+  /** Records that other units succeeded `ref`, which stays on record (a closed organisation). */
+  private supersede(ref: string, byRefs: string[], as: SupersedeKind): void {
+    const id = this.unit(ref, 'unit');
+    const by = byRefs.map((r, i) => this.unit(r, `by[${i}]`));
+    if (by.includes(id))
+      throw new OperationError(`unit "${this.unitLabel(id)}" cannot succeed itself`, `by[${by.indexOf(id)}]`);
+    this.event(as, id, [id], by);
   }
 
   private contentsOf(sources: string[]): ContentItem[] {
@@ -772,10 +883,18 @@ export class OrgBuilder {
 
   /** Moves every item to its target unit, then ends the sources and their posts. */
   private closeUnits(sources: string[], placement: Map<ContentItem, string>): void {
+    for (const source of sources) {
+      for (const under of this.alsoChildren.get(source) ?? []) {
+        if (sources.includes(under)) continue;
+        throw new OperationError(
+          `"${this.unitLabel(under)}" is also under "${this.unitLabel(source)}", which would end on ${this.date}; update its also_under first`,
+        );
+      }
+    }
     for (const [item, target] of placement) {
       if (item.kind === 'unit') {
         const open = this.liveUnit(item.id)!;
-        this.setUnit(item.id, { name: open.name, type: open.type, parent: target });
+        this.setUnit(item.id, unitPayload(open, open.name, open.type, target));
       } else if (item.kind === 'person') {
         const open = this.livePerson(item.id)!;
         this.setPerson(item.id, { ...payloadOf(open), unit: target });
@@ -1161,6 +1280,22 @@ export class OrgBuilder {
 }
 
 const EMPTY: ReadonlySet<never> = new Set();
+
+/** A unit's next version: status and further parents carry over (less `parent`, should it be one of them). */
+function unitPayload(
+  open: UnitVersion,
+  name: string,
+  type: string,
+  parent: string | null,
+): Payload<UnitVersion> {
+  const next: Payload<UnitVersion> = { name, type, parent };
+  if (open.status !== undefined) next.status = open.status;
+  if (open.alsoUnder !== undefined) {
+    const further = parent === null ? open.alsoUnder : open.alsoUnder.filter((u) => u !== parent);
+    if (further.length > 0) next.alsoUnder = further;
+  }
+  return next;
+}
 
 function payloadOf(version: PersonVersion): Payload<PersonVersion> {
   return { name: version.name, level: version.level, title: version.title, unit: version.unit };

@@ -64,7 +64,33 @@ export function unitEventChange(
       return { kind: 'unit-split', date, unit: e.fromNames[0], into: e.toNames, plan };
     case 'dissolve':
       return { kind: 'unit-dissolved', date, unit: e.fromNames[0], rest: e.toNames[0] ?? null, plan };
+    case 'replace':
+      return { kind: 'unit-replaced', date, unit: e.fromNames[0], by: e.toNames, plan };
+    case 'update':
+      return {
+        kind: 'unit-updated',
+        date,
+        unit: e.fromNames[0],
+        from: updateFields(e.fromNames),
+        to: updateFields(e.toNames),
+        plan,
+      };
   }
+}
+
+/** An update event's names: the unit's name, then `field=value` for each field that changed. */
+export function updateNames(name: string, fields: Record<string, string | null>): string[] {
+  return [name, ...Object.entries(fields).map(([k, v]) => `${k}=${v ?? ''}`)];
+}
+
+function updateFields(names: string[]): Record<string, string | null> {
+  const fields: Record<string, string | null> = {};
+  for (const entry of names.slice(1)) {
+    const at = entry.indexOf('=');
+    const value = entry.slice(at + 1);
+    fields[entry.slice(0, at)] = value === '' ? null : value;
+  }
+  return fields;
 }
 
 /** Names as on one side of a change (a day, or the organization without or with a plan). */

@@ -40,6 +40,37 @@ export function checkInvariants(history: History, date: Day): string[] {
     }
   }
 
+  // 1b. Further parents are live, and no cycle closes through them.
+  const further = [...snap.units.values()].filter((u) => u.alsoUnder !== undefined);
+  for (const unit of further) {
+    for (const p of unit.alsoUnder!) {
+      if (!snap.units.has(p))
+        problems.push(`unit "${unit.name}" is also under a unit that no longer exists (${snap.unitName(p)})`);
+    }
+  }
+  if (further.length > 0) {
+    const state = new Map<string, 'open' | 'done'>();
+    const reported = new Set<string>();
+    const visit = (id: string, path: string[]): void => {
+      state.set(id, 'open');
+      const unit = snap.units.get(id)!;
+      for (const p of [unit.parent, ...(unit.alsoUnder ?? [])]) {
+        if (p === null || !snap.units.has(p)) continue;
+        if (state.get(p) === 'open') {
+          const cycle = path.slice(path.indexOf(p));
+          if (!cycle.some((u) => reported.has(u))) {
+            for (const u of cycle) reported.add(u);
+            problems.push(
+              `units form a cycle through their parents: ${[...cycle, p].map((u) => snap.unitName(u)).join(' → ')}`,
+            );
+          }
+        } else if (!state.has(p)) visit(p, [...path, p]);
+      }
+      state.set(id, 'done');
+    };
+    for (const id of snap.units.keys()) if (!state.has(id)) visit(id, [id]);
+  }
+
   // 2. At most one holder per post; holders and posts belong to live people and units.
   const seenPosts = new Map<string, string | null>();
   for (const post of snap.posts) {

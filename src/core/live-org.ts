@@ -72,6 +72,8 @@ export function solidLinesTo(builder: OrgBuilder): Map<string, string[]> {
 export function mayViolate(builder: OrgBuilder): boolean {
   const t = builder.touched;
   if (t.doubledPosts) return true;
+  // With further parents a cycle can close away from what was touched: leave it to the full check.
+  if (builder.hasFurtherParents && t.units.size > 0) return true;
   if (builder.liveRootIds.size !== 1 && (builder.liveRootIds.size > 1 || anyLiveUnit(builder))) return true;
   for (const unit of t.units) {
     const version = builder.liveUnit(unit);

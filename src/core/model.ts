@@ -19,6 +19,10 @@ export interface UnitVersion extends Versioned {
   name: string;
   type: string;
   parent: string | null;
+  /** A free-text status such as "live", "closed" or "joining"; absent when none was given. */
+  status?: string;
+  /** Units this one is also under, besides `parent` (a unit with several parents); absent when none. */
+  alsoUnder?: string[];
 }
 
 export interface UnitRecord {
@@ -72,12 +76,26 @@ export interface BusinessRecord {
   versions: BusinessVersion[];
 }
 
-export type LineageKind = 'create' | 'rename' | 'move' | 'merge' | 'split' | 'dissolve';
+export type LineageKind =
+  | 'create'
+  | 'rename'
+  | 'move'
+  | 'merge'
+  | 'split'
+  | 'dissolve'
+  | 'replace'
+  /** A unit's type, status or further parents changed (`update`). */
+  | 'update';
+
+/** How a unit was succeeded by others while it stays on record (`supersede`). */
+export type SupersedeKind = 'merge' | 'split' | 'replace' | 'rename';
 
 /**
  * What a structural operation did to units (a W3C ORG ChangeEvent). For merge, split and
  * dissolve `from` went in and `to` came out; for rename both are the unit itself; for move
- * `from`/`to` are the old and new parents and `unit` is the unit moved.
+ * `from`/`to` are the old and new parents and `unit` is the unit moved. A `supersede` records
+ * its kind (merge, split, replace, rename) with `unit` the unit succeeded, `from` = [unit] and
+ * `to` its successors; the unit itself stays. For update both are the unit itself.
  */
 export interface LineageEvent {
   date: Day;
@@ -183,6 +201,16 @@ export type Operation = OperationBase &
         id?: string;
       }
     | { kind: 'rename'; unit: string; to: string }
+    | {
+        kind: 'update';
+        unit: string;
+        type?: string;
+        /** null clears the status. */
+        status?: string | null;
+        /** The units it is also under, replacing the list (empty: only its parent). */
+        alsoUnder?: string[];
+      }
+    | { kind: 'supersede'; unit: string; by: string[]; as: SupersedeKind }
     | { kind: 'move'; unit: string; to: string }
     | { kind: 'merge'; units: string[]; into: string | NewUnitSpec[]; parent?: string; rest?: string }
     | { kind: 'split'; unit: string; into: NewUnitSpec[]; parent?: string; rest?: string }

@@ -391,7 +391,12 @@ function unitNameAt(history: History, id: string, date: Day): string {
   return versionAt(versions, date)?.name ?? versions.at(-1)?.name ?? id;
 }
 
-const LINKING = new Set<LineageEvent['kind']>(['merge', 'split']);
+const LINKING = new Set<LineageEvent['kind']>(['merge', 'split', 'replace']);
+
+/** Events that link units to their successors: merges, splits, replacements, renames into another unit. */
+function links(e: LineageEvent): boolean {
+  return LINKING.has(e.kind) || (e.kind === 'rename' && e.to[0] !== e.unit);
+}
 
 /** A unit's events, and those of every unit it came from or went into through merges and splits. */
 export function lineage(history: History, ref: string): LineageResult {
@@ -401,7 +406,7 @@ export function lineage(history: History, ref: string): LineageResult {
   while (queue.length > 0) {
     const current = queue.pop()!;
     for (const event of history.events) {
-      if (!LINKING.has(event.kind)) continue;
+      if (!links(event)) continue;
       const linked = event.from.includes(current) ? event.to : event.to.includes(current) ? event.from : [];
       for (const other of linked) {
         if (!related.has(other)) {
@@ -415,7 +420,7 @@ export function lineage(history: History, ref: string): LineageResult {
     .filter(
       (e) =>
         (e.unit !== null && related.has(e.unit)) ||
-        (LINKING.has(e.kind) && [...e.from, ...e.to].some((u) => related.has(u))) ||
+        (links(e) && [...e.from, ...e.to].some((u) => related.has(u))) ||
         (e.kind === 'dissolve' && e.from.some((u) => related.has(u))),
     )
     .map((e) => ({

@@ -16,6 +16,9 @@ export interface UnitState {
   name: string;
   type: string;
   parent: string | null;
+  status?: string;
+  /** Further parents, besides `parent`. */
+  alsoUnder?: string[];
   aliases: string[];
   prov: Provenance;
   children: string[];
@@ -124,7 +127,7 @@ export class Snapshot implements ReportingTree {
   private addUnit(record: UnitRecord): void {
     const v = versionAt(record.versions, this.date);
     if (!v) return;
-    this.units.set(record.id, {
+    const state: UnitState = {
       id: record.id,
       name: v.name,
       type: v.type,
@@ -134,7 +137,10 @@ export class Snapshot implements ReportingTree {
       children: [],
       members: [],
       businesses: [],
-    });
+    };
+    if (v.status !== undefined) state.status = v.status;
+    if (v.alsoUnder !== undefined) state.alsoUnder = v.alsoUnder;
+    this.units.set(record.id, state);
   }
 
   private addPerson(record: PersonRecord): void {

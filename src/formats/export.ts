@@ -195,7 +195,13 @@ export function orgTriples(history: History, asOf: Day, base: string): Triple[] 
     }
   }
   history.events.forEach((event, i) => {
-    if (event.kind !== 'merge' && event.kind !== 'split' && event.kind !== 'dissolve') return;
+    const succession =
+      event.kind === 'merge' ||
+      event.kind === 'split' ||
+      event.kind === 'dissolve' ||
+      event.kind === 'replace' ||
+      (event.kind === 'rename' && event.to[0] !== event.unit);
+    if (!succession) return;
     const iri = `${base}event/${i}`;
     t.push([iri, a, { iri: `${PREFIXES.org}ChangeEvent` }]);
     t.push([iri, `${PREFIXES.rdfs}label`, lit(event.kind)]);

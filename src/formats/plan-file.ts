@@ -1,9 +1,16 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
 import { OrgshiftError, type Problem, type SourceLocation } from '../core/errors.ts';
-import type { NewUnitSpec, Operation, OperationKind, Plan, PlanSource } from '../core/model.ts';
+import type {
+  NewUnitSpec,
+  Operation,
+  OperationKind,
+  Plan,
+  PlanSource,
+  SupersedeKind,
+} from '../core/model.ts';
 import { parseDay } from '../core/time.ts';
 
-type FieldType = 'string' | 'strings' | 'boolean' | 'units' | 'unitOrUnits' | 'reportKind';
+type FieldType = 'string' | 'strings' | 'maybeStrings' | 'boolean' | 'units' | 'unitOrUnits' | 'reportKind';
 
 interface FieldSpec {
   type: FieldType;
@@ -24,6 +31,17 @@ export const OPERATION_KEYS: Record<OperationKind, Record<string, FieldSpec>> = 
   },
   rename: { unit: { type: 'string', required: true }, to: { type: 'string', required: true } },
   move: { unit: { type: 'string', required: true }, to: { type: 'string', required: true } },
+  update: {
+    unit: { type: 'string', required: true },
+    type: { type: 'string' },
+    status: { type: 'string' },
+    also_under: { type: 'maybeStrings' },
+  },
+  supersede: {
+    unit: { type: 'string', required: true },
+    by: { type: 'strings', required: true },
+    as: { type: 'string', required: true },
+  },
   merge: {
     units: { type: 'strings', required: true },
     into: { type: 'unitOrUnits', required: true },
@@ -321,7 +339,12 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
       case 'boolean':
         values[key] = reader.boolean(value, key);
         break;
-      case 'strings': {
+      case 'strings':
+      case 'maybeStrings': {
+        if (field.type === 'maybeStrings' && isSeq(value) && value.items.length === 0) {
+          values[key] = [];
+          break;
+        }
         const { values: list, nodes } = reader.strings(value, key);
         nodes.forEach((n, i) => {
           keyLocations[`${key}[${i}]`] = reader.at(n);
@@ -366,6 +389,22 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
     case 'rename':
     case 'move':
       return { ...base, kind, unit: v.unit, to: v.to };
+    case 'update': {
+      if (v.type === undefined && v.status === undefined && v.also_under === undefined)
+        reader.fail(body, 'update needs at least one of "type:", "status:" or "also_under:"');
+      const op: Operation = { ...base, kind, unit: v.unit };
+      if (v.type !== undefined) op.type = v.type;
+      // An empty status clears it.
+      if (v.status !== undefined) op.status = v.status === '' ? null : (v.status as string);
+      if (v.also_under !== undefined) op.alsoUnder = v.also_under as string[];
+      return op;
+    }
+    case 'supersede': {
+      const as = v.as as string;
+      if (!['merge', 'split', 'replace', 'rename'].includes(as))
+        reader.fail(entries.get('as')!.value, `as must be merge, split, replace or rename, found "${as}"`);
+      return { ...base, kind, unit: v.unit, by: v.by as string[], as: as as SupersedeKind };
+    }
     case 'merge':
       return { ...base, kind, units: v.units, into: v.into, ...optional(v, 'parent', 'rest') };
     case 'split':

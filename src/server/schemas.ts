@@ -143,7 +143,7 @@ export const LineageSchema = z
     id: z.string(),
     events: z.array(
       z.object({
-        kind: z.enum(['create', 'rename', 'move', 'merge', 'split', 'dissolve']),
+        kind: z.enum(['create', 'rename', 'move', 'merge', 'split', 'dissolve', 'replace', 'update']),
         date: Day,
         unit: z.string().optional(),
         from: z.array(z.string()),

@@ -6,6 +6,7 @@ import {
   type PlanSummary,
   type Provenance,
   type ReportKind,
+  type UnitVersion,
 } from '../core/model.ts';
 import type { Database, FactTable } from './schema.ts';
 
@@ -49,6 +50,9 @@ export function historyToRows(history: History): FactRows {
         type: v.type,
         parent_id: v.parent,
         ...provColumns(v.prov),
+        // Last, so that keyRows can leave them out of the key when null (see there).
+        status: v.status ?? null,
+        also_under: v.alsoUnder === undefined ? null : JSON.stringify(v.alsoUnder),
       });
     }
   }
@@ -157,14 +161,17 @@ export function rowsToHistory(rows: FactRows, plans: PlanSummary[]): History {
     });
   }
   for (const row of sorted(rows.unit_versions, ['valid_from'])) {
-    history.units.get(row.unit_id)?.versions.push({
+    const version: UnitVersion = {
       from: row.valid_from,
       to: row.valid_to,
       name: row.name,
       type: row.type,
       parent: row.parent_id,
       prov: provOf(row),
-    });
+    };
+    if (row.status !== null) version.status = row.status;
+    if (row.also_under !== null) version.alsoUnder = JSON.parse(row.also_under) as string[];
+    history.units.get(row.unit_id)?.versions.push(version);
   }
   for (const row of sorted(rows.people, ['person_id'])) {
     history.people.set(row.person_id, {
@@ -236,10 +243,16 @@ export function rowsToHistory(rows: FactRows, plans: PlanSummary[]): History {
 }
 
 /** Keys rows by a hash of their content; a row repeated within one table gets a counter. */
+const NULL_LATER_COLUMNS = ',"status":null,"also_under":null}';
+
 export function keyRows<R extends object>(rows: R[]): Map<string, R> {
   const keyed = new Map<string, R>();
   for (const row of rows) {
-    const base = createHash('sha1').update(JSON.stringify(row)).digest('hex');
+    let text = JSON.stringify(row);
+    // Columns added after rows were first stored are left out of the key while null, so that the
+    // keys of rows stored before them do not change.
+    if (text.endsWith(NULL_LATER_COLUMNS)) text = `${text.slice(0, -NULL_LATER_COLUMNS.length)}}`;
+    const base = createHash('sha1').update(text).digest('hex');
     let key = base;
     for (let n = 2; keyed.has(key); n++) key = `${base}#${n}`;
     keyed.set(key, row);

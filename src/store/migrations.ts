@@ -209,6 +209,13 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_unit_status_and_further_parents': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // One column per statement: SQLite adds one at a time.
+      await db.schema.alterTable('unit_versions').addColumn('status', 'text').execute();
+      await db.schema.alterTable('unit_versions').addColumn('also_under', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

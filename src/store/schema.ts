@@ -9,7 +9,16 @@ export interface Database {
   plans: PlansTable;
   units: EntityTable & { unit_id: string };
   unit_versions: FactColumns &
-    ValidColumns & { unit_id: string; name: string; type: string; parent_id: string | null };
+    ValidColumns & {
+      unit_id: string;
+      name: string;
+      type: string;
+      parent_id: string | null;
+      /** Added by 0004: null when the unit has no status. */
+      status: string | null;
+      /** Added by 0004: a JSON list of further parents, null when none. */
+      also_under: string | null;
+    };
   people: EntityTable & { person_id: string; unnamed: number };
   person_versions: FactColumns &
     ValidColumns & {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { AccessService } from '../../src/server/access.ts';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
+import { FACT_TABLES } from '../../src/store/schema.ts';
 import { BASE, plan, ROOT } from '../helpers.ts';
 import { dialects } from './dialects.ts';
 
@@ -61,14 +63,47 @@ describe('backup and restore (SQLite)', () => {
 for (const dialect of [sqlite, postgres]) {
   describe(`migrations on ${dialect.name}`, () => {
     it('upgrades a store made at the first schema version, with data in it, to the latest', async () => {
+      // The rows the first schema version held: written by today's code, less the columns added since.
+      const made = new OrgEngine(openStore(await dialect.newTarget()));
+      await made.store.migrate();
+      await made.apply('default', { plan: plan(BASE), source: BASE });
+      const before = await made.tree('default', '2021-01-01');
       const target = await dialect.newTarget();
       const store = openStore(target);
       expect(await store.migrate(MIGRATIONS[0])).toEqual([MIGRATIONS[0]]);
-      const engine = new OrgEngine(store);
-      await engine.apply('default', { plan: plan(BASE), source: BASE });
-      const before = await engine.tree('default', '2021-01-01');
+      for (const table of ['orgs', 'plans', ...FACT_TABLES] as const) {
+        const rows = (await made.store.db.selectFrom(table).selectAll().execute()) as Array<
+          Record<string, unknown>
+        >;
+        for (const row of rows) {
+          delete row.status;
+          delete row.also_under;
+          if (table !== 'unit_versions') continue;
+          // The key the first version gave a unit version: the hash of its columns then.
+          const { unit_id, valid_from, valid_to, name, type, parent_id, plan_id, inferred, quote } = row;
+          const columns = { unit_id, valid_from, valid_to, name, type, parent_id, plan_id, inferred, quote };
+          row.fact_key = createHash('sha1').update(JSON.stringify(columns)).digest('hex');
+        }
+        if (rows.length > 0)
+          await store.db
+            .insertInto(table)
+            .values(rows as never)
+            .execute();
+      }
+      await made.close();
       expect(await store.migrate()).toEqual(MIGRATIONS.slice(1));
+      const engine = new OrgEngine(store);
       expect(await engine.tree('default', '2021-01-01')).toEqual(before);
+      // Keys of rows stored before the new columns stay theirs: a later rename supersedes one row, not all.
+      const later =
+        'plan: later\ntitle: later\neffective: 2022-01-01\nchanges:\n  - rename: { unit: Sales East, to: Sales North }\n';
+      await engine.apply('default', { plan: plan(later), source: later });
+      const superseded = await store.db
+        .selectFrom('unit_versions')
+        .select('fact_key')
+        .where('superseded_at', 'is not', null)
+        .execute();
+      expect(superseded).toHaveLength(1);
       await engine.close();
     });
   });
