@@ -91,6 +91,12 @@ export class OrgBuilder {
   }
 
   /** Sets the date and provenance of the operations that follow. Dates never go backwards. */
+  /**
+   * In a `snapshot` plan sibling names and cycles through further parents are left to the
+   * end-of-plan check (the invariants), not checked per operation.
+   */
+  namesAtEnd = false;
+
   at(date: Day, prov: Provenance): void {
     if (date < this.date)
       throw new Error(`operations must be applied in date order (${date} < ${this.date})`);
@@ -673,7 +679,7 @@ export class OrgBuilder {
     key: string,
     ignoring: Set<string> = new Set(),
   ): void {
-    if (parent === null) return;
+    if (parent === null || this.namesAtEnd) return;
     const wanted = nameKey(name);
     // Through the name index (live units by name or alias), not the siblings: a parent may have thousands.
     for (const sibling of this.unitNames.get(wanted) ?? []) {
@@ -792,7 +798,7 @@ export class OrgBuilder {
         if (further.includes(p)) return;
         if (p === open.parent)
           throw new OperationError(`"${this.unitLabel(p)}" is already the parent of "${open.name}"`, key);
-        if (this.isWithin(p, id))
+        if (!this.namesAtEnd && this.isWithin(p, id))
           throw new OperationError(
             `"${open.name}" under "${this.unitLabel(p)}" would make a cycle: "${this.unitLabel(p)}" is inside "${open.name}"`,
             key,

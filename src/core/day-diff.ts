@@ -111,7 +111,10 @@ export class ChangeIndex {
       });
       push(this.linesByPerson, line.person, line);
     }
-    for (const event of history.events) push(this.eventsByDay, event.date, event);
+    for (const event of history.events) {
+      push(this.eventsByDay, event.date, event);
+      touch(event.date); // a succession may change no fact, yet is a change that day
+    }
     this.days = [...this.byDay.keys()].sort();
   }
 

@@ -254,4 +254,10 @@ export interface Plan {
   file: string;
   location: SourceLocation;
   changes: Operation[];
+  /**
+   * The changes together describe the end of one day (an import): their order carries no meaning,
+   * so sibling names need only differ once all of them are applied (a unit ended that day may pass
+   * its name to one created that day).
+   */
+  snapshot?: boolean;
 }

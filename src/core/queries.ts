@@ -25,6 +25,10 @@ export interface TreeNode {
   id: string;
   name: string;
   type: string;
+  /** The unit's status, when it has one. */
+  status?: string;
+  /** Units it is also under besides its parent (it is drawn once, under its parent). */
+  alsoUnder?: Array<{ id: string; name: string }>;
   head: (PersonRef & { level: string | null }) | null;
   posts: Array<{ post: string; person: PersonRef | null; concurrent: boolean; inferred: boolean }>;
   members: number;
@@ -277,18 +281,19 @@ function buildTree(
     const expand = options.depth === undefined || depth < options.depth;
     included.add(id);
     const children = expand ? sortedChildren(u).map((c) => build(c, depth + 1)) : [];
-    return {
-      id,
-      name: v.name,
-      type: v.type,
-      head,
-      posts: postList,
-      members: at.members[u]!,
-      businesses: businesses.map((b) => b.name),
-      businessDetails: businesses,
-      inferred: v.prov.inferred,
-      children,
-    };
+    // Built in this order so that the JSON reads id, name, type, status, further parents, then the rest.
+    const node = { id, name: v.name, type: v.type } as TreeNode;
+    if (v.status !== undefined) node.status = v.status;
+    if (v.alsoUnder !== undefined)
+      node.alsoUnder = v.alsoUnder.map((other) => ({ id: other, name: unitNameAt(history, other, asOf) }));
+    node.head = head;
+    node.posts = postList;
+    node.members = at.members[u]!;
+    node.businesses = businesses.map((b) => b.name);
+    node.businessDetails = businesses;
+    node.inferred = v.prov.inferred;
+    node.children = children;
+    return node;
   };
   const startIndex = at.unitOf(start);
   if (startIndex === undefined) return { asOf, root: null, dotted: [] };

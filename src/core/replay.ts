@@ -31,6 +31,7 @@ function applyOperation(builder: OrgBuilder, plan: Plan, op: Operation): Problem
     inferred: op.inferred,
     ...(op.quote !== undefined ? { quote: op.quote } : {}),
   });
+  builder.namesAtEnd = plan.snapshot === true;
   try {
     builder.apply(op);
     return null;

@@ -45,6 +45,10 @@ interface UnitPeriod extends Period {
   name: string;
   type: string;
   parent: string;
+  /** '' when the file has no status column or the cell is empty. */
+  status: string;
+  /** Further parents (`other_parent_ids`, `;`-separated), without the parent itself. */
+  alsoUnder: string[];
 }
 
 interface PersonPeriod extends Period {
@@ -81,6 +85,8 @@ function periods<P extends Period>(
   make: (row: CsvRow, base: Period) => P,
   rejected: Problem[],
   keyOf: (p: P) => string = (p) => p.id,
+  /** Units may end and come back under the same id; people and posts may not. */
+  gaps: 'reject' | 'allow' = 'reject',
 ): Map<string, P[]> {
   const byKey = new Map<string, P[]>();
   for (const row of rows) {
@@ -127,6 +133,7 @@ function periods<P extends Period>(
   for (const list of byKey.values()) list.sort((a, b) => a.from.localeCompare(b.from));
   // A gap between two periods of one record would need the record to vanish and come back.
   for (const [key, list] of byKey) {
+    if (gaps === 'allow') continue;
     const kept = [list[0]!];
     for (const p of list.slice(1)) {
       const previous = kept.at(-1)!;
@@ -182,13 +189,23 @@ export function planImport(
     unitRows,
     'unit_id',
     ['unit_id', 'name', 'type'],
-    (row, base) =>
-      Object.assign(base, {
+    (row, base) => {
+      const parent = row.values.parent_id ?? '';
+      const further = (row.values.other_parent_ids ?? '')
+        .split(';')
+        .map((id) => id.trim())
+        .filter((id, i, all) => id !== '' && id !== parent && all.indexOf(id) === i);
+      return Object.assign(base, {
         name: row.values.name!,
         type: row.values.type!,
-        parent: row.values.parent_id ?? '',
-      }),
+        parent,
+        status: (row.values.status ?? '').trim(),
+        alsoUnder: further,
+      });
+    },
     rejected,
+    (p) => p.id,
+    'allow',
   );
   const people = periods<PersonPeriod>(
     input.people?.file ?? '',
@@ -205,7 +222,7 @@ export function planImport(
       }),
     rejected,
   );
-  const successors = readLineage(input.lineage, read_, units, rejected);
+  const { successors, supersessions } = readLineage(input.lineage, read_, units, rejected);
   onProgress?.({ stage: 'checking periods and building dated plans', done: total, total });
   const posts = periods<PostPeriod>(
     input.posts?.file ?? '',
@@ -239,6 +256,31 @@ export function planImport(
   }
   const parentRef = (parent: string) =>
     parent === '' ? (input.root !== undefined ? ref(ROOT_ID) : undefined) : ref(parent);
+  // [from, to, from, to, ...] of every period that puts something in a unit (a child unit, a member,
+  // a post): a unit that nothing is in on the day before it ends is dissolved before that day's other
+  // changes, so that a unit created that day may take its name.
+  const held = new Map<string, Array<Day | null>>();
+  const hold = (unit: string, p: Period) => {
+    if (unit === '') return;
+    const list = held.get(unit);
+    if (list) list.push(p.from, p.to);
+    else held.set(unit, [p.from, p.to]);
+  };
+  for (const list of units.values())
+    for (const p of list) {
+      hold(p.parent, p);
+      for (const other of p.alsoUnder) hold(other, p);
+    }
+  for (const list of people.values()) for (const p of list) hold(p.unit, p);
+  for (const list of posts.values()) for (const p of list) hold(p.unit, p);
+  const emptyBefore = (unit: string, day: Day): boolean => {
+    const list = held.get(unit) ?? [];
+    for (let i = 0; i < list.length; i += 2) {
+      const to = list[i + 1];
+      if (list[i]! < day && (to === null || to! >= day)) return false;
+    }
+    return true;
+  };
   const depth = (id: string, date: Day): number => {
     let d = 0;
     let current: string | undefined = id;
@@ -255,7 +297,9 @@ export function planImport(
   };
   for (const [id, list] of units) {
     list.forEach((p, i) => {
-      if (i === 0) {
+      // A period that does not start where the one before ended begins a new life of the unit.
+      const before = i > 0 && list[i - 1]!.to === p.from ? list[i - 1]! : undefined;
+      if (!before) {
         const parent = parentRef(p.parent);
         add(
           p.from,
@@ -264,20 +308,34 @@ export function planImport(
           parent ? { unit: p.name, type: p.type, parent, id } : { unit: p.name, type: p.type, id },
           p.where,
         );
+        const body: OpBody = { unit: ref(id) };
+        if (p.status !== '') body.status = p.status;
+        if (p.alsoUnder.length > 0) body.also_under = p.alsoUnder.map(ref);
+        if (p.status !== '' || p.alsoUnder.length > 0) add(p.from, 2.7, 'update', body, p.where);
       } else {
-        const before = list[i - 1]!;
         if (before.parent !== p.parent)
           add(p.from, 2, 'move', { unit: ref(id), to: parentRef(p.parent) ?? '' }, p.where);
         if (before.name !== p.name) add(p.from, 2.5, 'rename', { unit: ref(id), to: p.name }, p.where);
+        const body: OpBody = { unit: ref(id) };
+        if (before.type !== p.type) body.type = p.type;
+        if (before.status !== p.status) body.status = p.status;
+        // A move under one of its further parents drops that one from the list (as `move` does).
+        const carried = before.alsoUnder.filter((u) => u !== p.parent);
+        if (carried.join(';') !== p.alsoUnder.join(';')) body.also_under = p.alsoUnder.map(ref);
+        if (Object.keys(body).length > 1) add(p.from, 2.7, 'update', body, p.where);
       }
-      const last = list.at(-1)!;
-      if (i === list.length - 1 && last.to !== null) {
-        const next = successors.get(id);
-        const body = next ? { unit: ref(id), successors: next.ids.map(ref) } : { unit: ref(id) };
-        add(last.to, 9 - depth(id, last.from) / 1000, 'dissolve', body, next?.where ?? last.where);
+      const next = list[i + 1];
+      if (p.to !== null && next?.from !== p.to) {
+        const last = next === undefined;
+        const succession = last ? successors.get(id) : undefined;
+        const body = succession ? { unit: ref(id), successors: succession.ids.map(ref) } : { unit: ref(id) };
+        // With successors it waits for them: they may be created that day.
+        const order = !succession && emptyBefore(id, p.to) ? 0.5 : 9;
+        add(p.to, order - depth(id, p.from) / 1000, 'dissolve', body, succession?.where ?? p.where);
       }
     });
   }
+  for (const step of supersessions) add(step.date, 2.8, 'supersede', step.body, step.where);
   for (const [id, list] of people) {
     list.forEach((p, i) => {
       const previous = list[i - 1];
@@ -356,6 +414,7 @@ export function planImport(
       file: `${id}.yaml`,
       location: ordered[0]!.where,
       changes: ordered.map((s, index) => operationOf(s, index)),
+      snapshot: true,
     };
     return { plan, source };
   });
@@ -367,7 +426,12 @@ export function planImport(
  * per line — the YAML library's stringify cost seconds per hundred thousand operations.
  */
 function planSource(id: string, title: string, effective: Day, changes: unknown[]): string {
-  const lines = [`plan: ${JSON.stringify(id)}`, `title: ${JSON.stringify(title)}`, `effective: ${effective}`];
+  const lines = [
+    `plan: ${JSON.stringify(id)}`,
+    `title: ${JSON.stringify(title)}`,
+    `effective: ${effective}`,
+    'snapshot: true',
+  ];
   if (changes.length === 0) lines.push('changes: []');
   else {
     lines.push('changes:');
@@ -382,30 +446,43 @@ function readLineage(
   read: (file: { file: string; text: string } | undefined, required: string[]) => CsvRow[],
   units: Map<string, UnitPeriod[]>,
   rejected: Problem[],
-): Map<string, { ids: string[]; where: SourceLocation }> {
+): {
+  successors: Map<string, { ids: string[]; where: SourceLocation }>;
+  supersessions: Array<{ date: Day; body: OpBody; where: SourceLocation }>;
+} {
   const successors = new Map<string, { ids: string[]; where: SourceLocation }>();
-  if (!file) return successors;
+  const byUnitAndDate = new Map<string, { date: Day; body: OpBody; where: SourceLocation }>();
+  if (!file) return { successors, supersessions: [] };
   for (const row of read(file, ['unit_id', 'successor_id', 'kind', 'date'])) {
     const where = { file: file.file, line: row.line, col: 1 };
     const reject = (message: string) => rejected.push({ message, location: where });
     const { unit_id: unit = '', successor_id: successor = '', kind = '', date = '' } = row.values;
     const ended = units.get(unit)?.at(-1)?.to;
+    const day = parseDay(date);
     if (!['merge', 'split', 'replace', 'rename'].includes(kind))
       reject(`kind must be merge, split, replace or rename, found "${kind}"`);
-    else if (parseDay(date) === null) reject(`date "${date}" is not a calendar day (YYYY-MM-DD)`);
+    else if (day === null) reject(`date "${date}" is not a calendar day (YYYY-MM-DD)`);
     else if (!units.has(unit)) reject(`no unit "${unit}" in the units file`);
     else if (!units.has(successor)) reject(`no unit "${successor}" in the units file`);
-    else if (ended !== date)
-      reject(
-        `unit "${unit}" does not end on ${date}${ended ? ` (its last period ends ${ended})` : ' (it never ends)'}`,
-      );
-    else {
+    else if (ended === day) {
+      // Its last period ends that day: it is dissolved with these successors.
       const entry = successors.get(unit) ?? { ids: [], where };
       if (!entry.ids.includes(successor)) entry.ids.push(successor);
       successors.set(unit, entry);
-    }
+    } else if (units.get(unit)!.some((p) => p.from <= day && (p.to === null || day < p.to))) {
+      // It stays on record (a closed organisation, say): the succession alone is recorded.
+      const key = `${unit}\u0000${day}`;
+      const entry = byUnitAndDate.get(key) ?? {
+        date: day,
+        body: { unit: `#${unit}`, by: [], as: kind },
+        where,
+      };
+      const by = entry.body.by as string[];
+      if (!by.includes(`#${successor}`)) by.push(`#${successor}`);
+      byUnitAndDate.set(key, entry);
+    } else reject(`unit "${unit}" does not exist on ${day}, nor does it end that day`);
   }
-  return successors;
+  return { successors, supersessions: [...byUnitAndDate.values()] };
 }
 
 /** The typed operation for a step, located at its CSV row. */
@@ -449,6 +526,21 @@ function operationOf(step: Step, index: number): Operation {
       return op({ kind: 'move', unit: text(body, 'unit'), to: text(body, 'to') });
     case 'rename':
       return op({ kind: 'rename', unit: text(body, 'unit'), to: text(body, 'to') });
+    case 'update':
+      return op({
+        kind: 'update',
+        unit: text(body, 'unit'),
+        type: maybe(body, 'type'),
+        status: body.status === undefined ? undefined : body.status === '' ? null : String(body.status),
+        alsoUnder: body.also_under as string[] | undefined,
+      });
+    case 'supersede':
+      return op({
+        kind: 'supersede',
+        unit: text(body, 'unit'),
+        by: body.by as string[],
+        as: text(body, 'as'),
+      });
     case 'dissolve':
       return op({
         kind: 'dissolve',

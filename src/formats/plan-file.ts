@@ -10,7 +10,15 @@ import type {
 } from '../core/model.ts';
 import { parseDay } from '../core/time.ts';
 
-type FieldType = 'string' | 'strings' | 'maybeStrings' | 'boolean' | 'units' | 'unitOrUnits' | 'reportKind';
+type FieldType =
+  | 'string'
+  | 'maybeString'
+  | 'strings'
+  | 'maybeStrings'
+  | 'boolean'
+  | 'units'
+  | 'unitOrUnits'
+  | 'reportKind';
 
 interface FieldSpec {
   type: FieldType;
@@ -34,7 +42,7 @@ export const OPERATION_KEYS: Record<OperationKind, Record<string, FieldSpec>> = 
   update: {
     unit: { type: 'string', required: true },
     type: { type: 'string' },
-    status: { type: 'string' },
+    status: { type: 'maybeString' },
     also_under: { type: 'maybeStrings' },
   },
   supersede: {
@@ -107,6 +115,7 @@ const PLAN_KEYS = new Set([
   'title',
   'effective',
   'announced_by',
+  'snapshot',
   'sources',
   'changes',
   'note',
@@ -253,6 +262,8 @@ function readPlan(reader: Reader, root: Node | null): Plan {
   }
   const announcedNode = keys.get('announced_by')?.value;
   const announcedBy = announcedNode ? reader.string(announcedNode, 'announced_by') : null;
+  const snapshotNode = keys.get('snapshot')?.value;
+  const snapshot = snapshotNode ? reader.boolean(snapshotNode, 'snapshot') : false;
   const planInferred = keys.has('inferred') ? reader.boolean(keys.get('inferred')!.value, 'inferred') : false;
   const sources: PlanSource[] = [];
   const sourcesNode = keys.get('sources')?.value;
@@ -290,6 +301,7 @@ function readPlan(reader: Reader, root: Node | null): Plan {
     file: reader.file,
     location: reader.at(top),
     changes,
+    ...(snapshot ? { snapshot } : {}),
   };
 }
 
@@ -335,6 +347,11 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
     switch (field.type) {
       case 'string':
         values[key] = reader.string(value, key);
+        break;
+      case 'maybeString':
+        // Empty ("" or null) is a value here: it clears.
+        if (isScalar(value) && (value.value === null || value.value === '')) values[key] = '';
+        else values[key] = reader.string(value, key);
         break;
       case 'boolean':
         values[key] = reader.boolean(value, key);

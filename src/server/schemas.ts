@@ -45,6 +45,8 @@ export interface TreeNodeShape {
     concurrent: boolean;
     inferred: boolean;
   }>;
+  status?: string;
+  alsoUnder?: Array<{ id: string; name: string }>;
   members: number;
   businesses: string[];
   businessDetails: Array<{ name: string; inferred: boolean }>;
@@ -67,6 +69,8 @@ export const TreeNodeSchema: z.ZodType<TreeNodeShape> = z
           inferred: z.boolean(),
         }),
       ),
+      status: z.string().optional(),
+      alsoUnder: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
       members: z.number().int(),
       businesses: z.array(z.string()),
       businessDetails: z.array(z.object({ name: z.string(), inferred: z.boolean() })),

@@ -480,3 +480,142 @@ describe('dissolve with successors', () => {
     ).toMatch(/"Sales East" is inside "Sales"/);
   });
 });
+
+describe('update, supersede, a unit under several parents, an id that returns', () => {
+  const WITH_SHARED = planOf(
+    '2021-01-01',
+    [
+      '  - create: { unit: Shared Services, type: team, parent: Sales }',
+      '  - update: { unit: Shared Services, status: joining, also_under: [Engineering] }',
+    ].join('\n'),
+  );
+
+  it('sets a status and further parents, carries them through a rename, and words the change', () => {
+    const history = build(
+      BASE,
+      WITH_SHARED,
+      planOf('2021-06-01', '  - rename: { unit: Shared Services, to: Common Services }'),
+      planOf('2022-01-01', '  - update: { unit: Common Services, status: live, type: division }'),
+    );
+    const later = at(history, '2021-06-01');
+    const shared = unitNamed(later, 'Common Services')!;
+    expect(shared.status).toBe('joining');
+    expect(names(later, shared.alsoUnder!)).toEqual(['Engineering']);
+    expect(at(history, '2020-12-31').units.size).toBe(6);
+    const node = tree(history, '2022-01-01').root!.children.find((c) => c.name === 'Sales')!.children[0]!;
+    expect(node).toMatchObject({ name: 'Common Services', type: 'division', status: 'live' });
+    expect(node.alsoUnder).toEqual(
+      [{ id: shared.id, name: 'Engineering' }].map((u) => ({ ...u, id: node.alsoUnder![0]!.id })),
+    );
+    expect(diff(history, '2021-12-31', '2022-01-01').changes).toMatchObject([
+      {
+        kind: 'unit-updated',
+        unit: 'Common Services',
+        from: { type: 'team', status: 'joining' },
+        to: { type: 'division', status: 'live' },
+      },
+    ]);
+    // An empty status clears it; an empty list of further parents leaves only the parent.
+    const cleared = build(
+      BASE,
+      WITH_SHARED,
+      planOf('2021-06-01', '  - update: { unit: Shared Services, status: "", also_under: [] }'),
+    );
+    const plain = unitNamed(at(cleared, '2021-06-01'), 'Shared Services')!;
+    expect([plain.status, plain.alsoUnder]).toEqual([undefined, undefined]);
+  });
+
+  it('refuses an update that changes nothing, a further parent inside the unit, and ending a further parent', () => {
+    expect(
+      formatProblem(
+        refusal(
+          BASE,
+          WITH_SHARED,
+          planOf('2021-06-01', '  - update: { unit: Shared Services, status: joining }'),
+        )[0]!,
+      ),
+    ).toMatch(/already has these values on 2021-06-01/);
+    const cycle = refusal(
+      BASE,
+      planOf('2021-01-01', '  - update: { unit: Sales, also_under: [Engineering, Sales East] }'),
+    );
+    expect(formatProblem(cycle[0]!)).toMatch(
+      /^plan-1\.yaml:5:54: update \(changes\[0\]\): "Sales" under "Sales East" would make a cycle/,
+    );
+    const ended = refusal(
+      BASE,
+      WITH_SHARED,
+      planOf('2021-06-01', '  - dissolve: { unit: Engineering, rest: Sales }'),
+    );
+    expect(ended[0]!.message).toMatch(
+      /"Shared Services" is also under "Engineering", which would end on 2021-06-01/,
+    );
+    // A move under the unit it is also under: a cycle through the further parent.
+    const around = refusal(
+      BASE,
+      WITH_SHARED,
+      planOf('2021-06-01', '  - move: { unit: Engineering, to: Shared Services }'),
+    );
+    expect(around[0]!.message).toMatch(/would make a cycle/);
+  });
+
+  it('records a succession while the unit stays, and follows it in the lineage', () => {
+    const history = build(
+      BASE,
+      planOf('2021-01-01', '  - create: { unit: Growth, type: division, parent: Acme }'),
+      planOf('2021-06-01', '  - supersede: { unit: Sales, by: [Growth], as: replace }'),
+    );
+    expect(unitNamed(at(history, '2021-06-01'), 'Sales')).toBeDefined();
+    expect(lineage(history, 'Growth').events.map((e) => [e.kind, e.from, e.to])).toContainEqual([
+      'replace',
+      ['Sales'],
+      ['Growth'],
+    ]);
+    expect(diff(history, '2021-05-31', '2021-06-01').changes).toMatchObject([
+      { kind: 'unit-replaced', unit: 'Sales', by: ['Growth'] },
+    ]);
+    expect(
+      refusal(BASE, planOf('2021-01-01', '  - supersede: { unit: Sales, by: [Sales], as: merge }'))[0]!
+        .message,
+    ).toMatch(/cannot succeed itself/);
+  });
+
+  it('lets an id come back after its unit ended, and refuses it while the unit lives', () => {
+    const history = build(
+      BASE,
+      planOf('2021-01-01', '  - create: { unit: Labs, type: team, parent: Engineering, id: labs }'),
+      planOf('2021-06-01', '  - dissolve: { unit: Labs }'),
+      planOf('2022-01-01', '  - create: { unit: Labs, type: team, parent: Sales, id: labs }'),
+    );
+    expect(at(history, '2021-07-01').units.has('labs')).toBe(false);
+    expect(at(history, '2022-01-01').units.get('labs')!.parent).toBe(
+      unitNamed(at(history, '2022-01-01'), 'Sales')!.id,
+    );
+    expect(history.units.get('labs')!.versions.map((v) => [v.from, v.to])).toEqual([
+      ['2021-01-01', '2021-06-01'],
+      ['2022-01-01', null],
+    ]);
+    expect(
+      refusal(
+        BASE,
+        planOf('2021-01-01', '  - create: { unit: Labs, type: team, parent: Engineering, id: labs }'),
+        planOf('2021-06-01', '  - create: { unit: Labs Two, type: team, parent: Sales, id: labs }'),
+      )[0]!.message,
+    ).toMatch(/a unit with id "labs" exists already/);
+  });
+
+  it('in a snapshot plan, sibling names need only differ at the end of the plan', () => {
+    const recode = (snapshot: boolean) =>
+      `plan: recode\ntitle: t\neffective: 2021-01-01\n${snapshot ? 'snapshot: true\n' : ''}changes:\n` +
+      '  - create: { unit: Sales East, type: team, parent: Sales, id: sales-east-2 }\n' +
+      '  - dissolve: { unit: "#sales-east", rest: "#sales-east-2" }\n';
+    expect(refusal(BASE, recode(false))[0]!.message).toMatch(/already has a unit named "Sales East"/);
+    const history = build(BASE, recode(true));
+    expect(unitNamed(at(history, '2021-01-01'), 'Sales East')!.id).toBe('sales-east-2');
+    // Still refused when the names clash at the end.
+    const clash =
+      'plan: clash\ntitle: t\neffective: 2021-01-01\nsnapshot: true\nchanges:\n' +
+      '  - create: { unit: Sales East, type: team, parent: Sales, id: sales-east-2 }\n';
+    expect(refusal(BASE, clash)[0]!.message).toMatch(/two units named "Sales East" under "Sales"/);
+  });
+});

@@ -48,6 +48,10 @@ function treeFromSnapshot(
       id,
       name: unit.name,
       type: unit.type,
+      ...(unit.status !== undefined ? { status: unit.status } : {}),
+      ...(unit.alsoUnder !== undefined
+        ? { alsoUnder: unit.alsoUnder.map((u) => ({ id: u, name: snap.unitName(u) })) }
+        : {}),
       head,
       posts: postList,
       members: unit.members.length,

@@ -321,7 +321,7 @@ D,D2,split,2022-01-01
       units:
         'unit_id,name,type,parent_id,valid_from,valid_to\nC,Company,company,,2020-01-01,\nA,Alpha,team,C,2020-01-01,2021-01-01\n',
       lineage:
-        'unit_id,successor_id,kind,date\nA,C,merge,2020-06-01\nA,Z,merge,2021-01-01\nA,C,absorb,2021-01-01\n',
+        'unit_id,successor_id,kind,date\nA,C,merge,2019-06-01\nA,Z,merge,2021-01-01\nA,C,absorb,2021-01-01\n',
     });
     const refused = await cli(
       '--db',
@@ -334,9 +334,85 @@ D,D2,split,2022-01-01
     );
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split('\n')).toEqual([
-      `${bad.lineage}:2:1: unit "A" does not end on 2020-06-01 (its last period ends 2021-01-01)`,
+      `${bad.lineage}:2:1: unit "A" does not exist on 2019-06-01, nor does it end that day`,
       `${bad.lineage}:3:1: no unit "Z" in the units file`,
       `${bad.lineage}:4:1: kind must be merge, split, replace or rename, found "absorb"`,
     ]);
+  });
+
+  it('takes a status, several parents, a type change, a unit that ends and returns, and a same-day re-code', async () => {
+    const paths = files({
+      units: `unit_id,name,type,parent_id,other_parent_ids,status,valid_from,valid_to
+C,Company,company,,,,2020-01-01,
+A,Alpha,team,C,,live,2020-01-01,2021-01-01
+A,Alpha,division,C,B,closed,2021-01-01,
+B,Beta,team,C,,,2020-01-01,2020-06-01
+B,Beta,team,C,,,2021-01-01,
+S,Sales,team,C,,,2020-01-01,2022-01-01
+S2,Sales,team,C,,,2022-01-01,
+`,
+      people: `person_id,name,unit_id,manager_id,title,level,valid_from,valid_to
+1,Ann,S,,,,2020-01-01,2022-01-01
+1,Ann,S2,,,,2022-01-01,
+`,
+      lineage: `unit_id,successor_id,kind,date
+A,B,replace,2021-06-01
+`,
+    });
+    const db = join(dir, 'status.db');
+    const args = [
+      '--db',
+      db,
+      'import',
+      '--units',
+      paths.units!,
+      '--people',
+      paths.people!,
+      '--lineage',
+      paths.lineage!,
+    ];
+    const result = await cli(...args);
+    expect(result.code, result.stderr).toBe(0);
+    const engine = await OrgEngine.open(db);
+    const unitsOn = async (date: string) =>
+      Object.fromEntries(
+        (await engine.tree('default', date)).root!.children.map((n) => [
+          n.id,
+          [n.type, n.status ?? null, (n.alsoUnder ?? []).map((u) => u.id)],
+        ]),
+      );
+    expect(await unitsOn('2020-01-01')).toEqual({
+      A: ['team', 'live', []],
+      B: ['team', null, []],
+      S: ['team', null, []],
+    });
+    // Beta is gone between its periods, and back (same id) on 2021-01-01 as Alpha's further parent.
+    expect(await unitsOn('2020-06-01')).toEqual({ A: ['team', 'live', []], S: ['team', null, []] });
+    expect(await unitsOn('2021-01-01')).toEqual({
+      A: ['division', 'closed', ['B']],
+      B: ['team', null, []],
+      S: ['team', null, []],
+    });
+    // Sales was re-coded on 2022-01-01: the new unit takes the name the same day, and Ann moves to it.
+    expect(await unitsOn('2022-01-01')).toMatchObject({ S2: ['team', null, []] });
+    expect((await engine.person('default', 'Ann', '2022-01-01')).unit).toBe('Sales');
+    expect(
+      (await engine.tree('default', '2022-01-01')).root!.children.find((n) => n.id === 'S2')!.members,
+    ).toBe(1);
+    // Alpha stays (closed) and its lineage names its successor.
+    expect((await engine.lineage('default', '#A')).events.find((e) => e.kind === 'replace')).toMatchObject({
+      date: '2021-06-01',
+      from: ['Alpha'],
+      to: ['Beta'],
+    });
+    const changes = (await engine.diff('default', '2020-12-31', '2021-01-01')).changes;
+    expect(changes.filter((c) => c.kind === 'unit-updated')).toMatchObject([
+      {
+        unit: 'Alpha',
+        from: { type: 'team', status: 'live', also_under: null },
+        to: { type: 'division', status: 'closed', also_under: 'Beta' },
+      },
+    ]);
+    await engine.close();
   });
 });

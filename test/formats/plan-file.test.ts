@@ -143,3 +143,27 @@ changes:
     ]);
   });
 });
+
+describe('update and supersede in plan files', () => {
+  it('reads a status (empty clears it), further parents (empty list allowed) and a succession', () => {
+    const plan = parsePlan(
+      `${HEAD}changes:\n  - update: { unit: A, status: null, also_under: [] }\n  - update: { unit: A, type: team, status: closed, also_under: [B, C] }\n  - supersede: { unit: A, by: [B], as: rename }\n`,
+      'ok.yaml',
+    );
+    expect(plan.changes).toMatchObject([
+      { kind: 'update', unit: 'A', status: null, alsoUnder: [] },
+      { kind: 'update', unit: 'A', type: 'team', status: 'closed', alsoUnder: ['B', 'C'] },
+      { kind: 'supersede', unit: 'A', by: ['B'], as: 'rename' },
+    ]);
+    expect(plan.changes[1]!.keyLocations['also_under[1]']).toEqual({ file: 'ok.yaml', line: 6, col: 68 });
+  });
+
+  it('refuses an update with nothing to change and a succession of an unknown kind, where they are', () => {
+    expect(problemsOf(`${HEAD}changes:\n  - update: { unit: A }\n`)).toEqual([
+      'bad.yaml:5:13: update (changes[0]): update needs at least one of "type:", "status:" or "also_under:"',
+    ]);
+    expect(problemsOf(`${HEAD}changes:\n  - supersede: { unit: A, by: [B], as: absorb }\n`)).toEqual([
+      'bad.yaml:5:40: supersede (changes[0]): as must be merge, split, replace or rename, found "absorb"',
+    ]);
+  });
+});

@@ -42,6 +42,23 @@ export function operationOver(units: string[], people: string[], businesses: str
     fc.record({ rename: fc.record({ unit, to: fc.constantFrom('New A', 'Renamed') }) }),
     fc.record({ move: fc.record({ unit, to: unit }) }),
     fc.record({
+      update: fc.record(
+        {
+          unit,
+          status: fc.constantFrom('live', 'closed', ''),
+          also_under: fc.option(fc.uniqueArray(unit, { maxLength: 2 }), { nil: undefined }),
+        },
+        { requiredKeys: ['unit', 'status'] },
+      ),
+    }),
+    fc.record({
+      supersede: fc.record({
+        unit,
+        by: fc.uniqueArray(unit, { minLength: 1, maxLength: 2 }),
+        as: fc.constantFrom('merge', 'replace'),
+      }),
+    }),
+    fc.record({
       merge: fc.record(
         {
           units: fc.uniqueArray(unit, { minLength: 1, maxLength: 2 }),
