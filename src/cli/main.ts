@@ -393,7 +393,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
   program
     .command('import')
     .description('import HRIS CSVs (units, people, posts) as dated plans, all or nothing')
-    .option('--units <file>', 'unit_id,name,type,parent_id,valid_from,valid_to')
+    .option('--units <file>', 'unit_id,name,type,parent_id,valid_from,valid_to[,other_parent_ids,status]')
     .option('--people <file>', 'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to')
     .option('--posts <file>', 'person_id,unit_id,post,valid_from,valid_to')
     .option('--lineage <file>', 'unit_id,successor_id,kind,date (merge, split, replace, rename)')

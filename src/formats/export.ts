@@ -30,7 +30,16 @@ export function exportCsv(history: History, asOf?: Day): CsvExport {
   const units: string[][] = [];
   for (const record of [...history.units.values()].sort((a, b) => a.id.localeCompare(b.id))) {
     for (const v of record.versions.filter(live)) {
-      units.push([record.id, v.name, v.type, v.parent ?? '', v.from, v.to ?? '']);
+      units.push([
+        record.id,
+        v.name,
+        v.type,
+        v.parent ?? '',
+        (v.alsoUnder ?? []).join(';'),
+        v.status ?? '',
+        v.from,
+        v.to ?? '',
+      ]);
     }
   }
   const days = changeDays(history);
@@ -58,7 +67,10 @@ export function exportCsv(history: History, asOf?: Day): CsvExport {
     .map((p) => [p.holder!, p.unit, p.post, p.from, p.to ?? ''])
     .sort((a, b) => a.join().localeCompare(b.join()));
   return {
-    units: csv(['unit_id', 'name', 'type', 'parent_id', 'valid_from', 'valid_to'], units),
+    units: csv(
+      ['unit_id', 'name', 'type', 'parent_id', 'other_parent_ids', 'status', 'valid_from', 'valid_to'],
+      units,
+    ),
     people: csv(
       ['person_id', 'name', 'unit_id', 'manager_id', 'title', 'level', 'valid_from', 'valid_to'],
       people,
@@ -164,6 +176,9 @@ export function orgTriples(history: History, asOf: Day, base: string): Triple[] 
     t.push([iri, `${PREFIXES.org}classification`, lit((state ?? last).type)]);
     for (const alias of record.aliases) t.push([iri, `${PREFIXES.skos}altLabel`, lit(alias)]);
     if (state?.parent) t.push([iri, `${PREFIXES.org}subOrganizationOf`, { iri: unitIri(state.parent) }]);
+    // ORG allows several: a unit with further parents is a subOrganizationOf each of them.
+    for (const other of state?.alsoUnder ?? [])
+      t.push([iri, `${PREFIXES.org}subOrganizationOf`, { iri: unitIri(other) }]);
   }
   for (const record of history.people.values()) {
     const last = record.versions.at(-1);

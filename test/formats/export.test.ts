@@ -17,9 +17,11 @@ const ORG = 'http://www.w3.org/ns/org#';
 describe('CSV export', () => {
   it('writes the import format as of a date, with derived managers', () => {
     const { units, people, posts } = exportCsv(history, '2022-01-07');
-    expect(units.split('\n')[0]).toBe('unit_id,name,type,parent_id,valid_from,valid_to');
+    expect(units.split('\n')[0]).toBe(
+      'unit_id,name,type,parent_id,other_parent_ids,status,valid_from,valid_to',
+    );
     expect(units).toContain(
-      'user-operation-development-center,User Operation Development Center,center,big-taobao,2022-01-06,',
+      'user-operation-development-center,User Operation Development Center,center,big-taobao,,,2022-01-06,',
     );
     expect(units).not.toContain('tmall-business-group');
     expect(people.split('\n')[0]).toBe('person_id,name,unit_id,manager_id,title,level,valid_from,valid_to');
@@ -38,7 +40,7 @@ describe('CSV export', () => {
       'jiang-fan,Jiang Fan,overseas-digital-commerce,zhang-yong,,,2021-12-06,',
     ]);
     expect(units).toContain(
-      'tmall-business-group,Tmall Business Group,business group,big-taobao,2021-12-01,2022-01-06',
+      'tmall-business-group,Tmall Business Group,business group,big-taobao,,,2021-12-01,2022-01-06',
     );
   });
 

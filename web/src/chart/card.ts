@@ -21,7 +21,7 @@ const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0
 export function cardLines(unit: TreeNode): CardLine[] {
   const lines: CardLine[] = [{ text: clip(unit.name, 30), kind: 'name' }];
   lines.push({
-    text: `${unit.type} · ${unit.members} ${unit.members === 1 ? 'person' : 'people'}`,
+    text: `${unit.type}${unit.status ? ` · ${unit.status}` : ''} · ${unit.members} ${unit.members === 1 ? 'person' : 'people'}`,
     kind: 'meta',
   });
   const headPost = unit.posts.find((p) => p.post === 'head');

@@ -425,9 +425,13 @@ function UnitPanel({
         {unit.inferred && <span className="inferred" title="inferred" />}
       </h2>
       <p>
-        {unit.type} · {unit.members} {unit.members === 1 ? 'person' : 'people'} · {unit.children.length} child
-        units
+        {unit.type}
+        {unit.status && ` · ${unit.status}`} · {unit.members} {unit.members === 1 ? 'person' : 'people'} ·{' '}
+        {unit.children.length} child units
       </p>
+      {unit.alsoUnder && unit.alsoUnder.length > 0 && (
+        <p className="also-under">Also under: {unit.alsoUnder.map((u) => u.name).join(', ')}</p>
+      )}
       <h3>Posts</h3>
       <ul>
         {unit.posts.map((p) => (
