@@ -15,6 +15,7 @@ export function dayKey(day: Day): number {
 
 const OPEN = 0x7fffffff;
 const NONE = -1;
+const LATEST = 5;
 
 /**
  * The organization's units and people as flat typed arrays: every version of every unit's parent and
@@ -42,6 +43,8 @@ export class OrgIndex {
   private readonly stayFrom: Int32Array;
   private readonly stayTo: Int32Array;
   private readonly days = new Map<number, OrgAt>();
+  /** Per unit, LATEST ints: its last version's from, to and parent, its last member step's day and count. */
+  private readonly latest: Int32Array;
 
   private constructor(history: History) {
     this.unitIds = [...history.units.keys()];
@@ -163,6 +166,19 @@ export class OrgIndex {
     }
     this.memberDay = days;
     this.memberCount = counts;
+    // Each unit's last version and last member count side by side, for the latest state.
+    const n = units.length;
+    this.latest = new Int32Array(LATEST * n);
+    for (let i = 0; i < n; i++) {
+      const at = LATEST * i;
+      const last = this.unitStart[i + 1]! - 1;
+      this.latest[at] = last >= this.unitStart[i]! ? this.unitFrom[last]! : OPEN;
+      this.latest[at + 1] = last >= this.unitStart[i]! ? this.unitTo[last]! : OPEN;
+      this.latest[at + 2] = last >= this.unitStart[i]! ? this.unitParent[last]! : NONE;
+      const step = this.memberStart[i + 1]! - 1;
+      this.latest[at + 3] = step >= this.memberStart[i]! ? this.memberDay[step]! : NONE;
+      this.latest[at + 4] = step >= this.memberStart[i]! ? this.memberCount[step]! : 0;
+    }
   }
 
   private static readonly cache = new WeakMap<History, OrgIndex>();
@@ -236,64 +252,150 @@ export class OrgIndex {
     return found !== NONE && to[found]! > key ? found : NONE;
   }
 
-  /** The organization on a day, computed afresh (not kept): for sweeps over many days. */
+  /**
+   * The organization on a day, computed afresh (not kept): for sweeps over many days. One forward
+   * pass finds each unit's version (its parent), its members, and — for the many units indexed after
+   * their parent — its depth; the few others follow, then one backward pass sums headcounts.
+   */
   compute(day: Day): OrgAt {
     const key = dayKey(day);
     const n = this.unitIds.length;
+    const unitStart = this.unitStart;
+    const unitFrom = this.unitFrom;
+    const unitTo = this.unitTo;
+    const unitParent = this.unitParent;
+    const memberStart = this.memberStart;
+    const memberDay = this.memberDay;
+    const memberCount = this.memberCount;
     const alive = new Uint8Array(n);
-    const parent = new Int32Array(n).fill(NONE);
+    // One allocation for the five (a typed array's buffer costs more to make than to fill).
+    const arrays = new Int32Array(5 * n);
+    const parent = arrays.subarray(0, n);
+    const members = arrays.subarray(n, 2 * n);
+    const depth = arrays.subarray(2 * n, 3 * n).fill(NONE);
+    const childUnits = arrays.subarray(3 * n, 4 * n);
+    const headcount = arrays.subarray(4 * n, 5 * n);
+    const roots: number[] = [];
+    const deferred: number[] = [];
+    let people = 0;
+    const latest = this.latest;
     for (let i = 0; i < n; i++) {
-      const v = OrgIndex.versionAt(this.unitStart, this.unitFrom, this.unitTo, i, key);
-      if (v === NONE) continue;
-      alive[i] = 1;
-      parent[i] = this.unitParent[v]!;
-    }
-    const members = new Int32Array(n);
-    let peopleAlive = 0;
-    for (let i = 0; i < n; i++) {
-      if (!alive[i]) continue;
-      // The last step on or before the day.
-      let lo = this.memberStart[i]!;
-      let hi = this.memberStart[i + 1]! - 1;
-      let count = 0;
-      if (hi >= lo && this.memberDay[hi]! <= key) {
-        members[i] = this.memberCount[hi]!;
-        peopleAlive += members[i]!;
-        continue;
+      // The unit's version on the day, and its members (the last step on or before the day): the
+      // latest, asked most, are read side by side without a search.
+      const at = LATEST * i;
+      let p: number;
+      if (latest[at]! <= key) {
+        if (latest[at + 1]! <= key) {
+          parent[i] = NONE;
+          continue;
+        }
+        p = latest[at + 2]!;
+      } else {
+        const v = OrgIndex.versionAt(unitStart, unitFrom, unitTo, i, key);
+        if (v === NONE) {
+          parent[i] = NONE;
+          continue;
+        }
+        p = unitParent[v]!;
       }
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (this.memberDay[mid]! <= key) {
-          count = this.memberCount[mid]!;
-          lo = mid + 1;
-        } else hi = mid - 1;
+      alive[i] = 1;
+      parent[i] = p;
+      let count = 0;
+      if (latest[at + 3]! <= key) count = latest[at + 4]!;
+      else {
+        let lo = memberStart[i]!;
+        let hi = memberStart[i + 1]! - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          if (memberDay[mid]! <= key) {
+            count = memberCount[mid]!;
+            lo = mid + 1;
+          } else hi = mid - 1;
+        }
       }
       members[i] = count;
-      peopleAlive += count;
+      headcount[i] = count;
+      people += count;
+      if (p === NONE || (p < i && !alive[p])) {
+        roots.push(i);
+        depth[i] = 0;
+      } else if (p < i) {
+        childUnits[p]! += 1;
+        const above = depth[p]!;
+        if (above === NONE) deferred.push(i);
+        else depth[i] = above + 1;
+      } else deferred.push(i);
     }
-    return new OrgAt(this, alive, parent, members, peopleAlive);
+    if (deferred.length > 0) completeDepths(alive, parent, depth, childUnits, roots, deferred);
+    // Subtree sums in one backward pass: a unit's children usually have higher indices, so they have
+    // already added theirs. A unit whose parent has a higher index adds to its ancestors up to the
+    // first one not yet passed (which carries it on when its turn comes).
+    for (let i = n - 1; i >= 0; i--) {
+      if (!alive[i] || depth[i] === 0) continue;
+      const h = headcount[i]!;
+      let x = parent[i]!;
+      for (;;) {
+        headcount[x]! += h;
+        if (x < i || depth[x] === 0) break;
+        x = parent[x]!;
+      }
+    }
+    return new OrgAt(this, alive, parent, members, people, depth, headcount, childUnits, roots);
+  }
+}
+
+/** Depths (and roots, child units) of the units the forward pass could not place: parents indexed after them. */
+function completeDepths(
+  alive: Uint8Array,
+  parent: Int32Array,
+  depth: Int32Array,
+  childUnits: Int32Array,
+  roots: number[],
+  deferred: number[],
+): void {
+  let newRoots = false;
+  for (const i of deferred) {
+    const p = parent[i]!;
+    if (p > i && !alive[p]) {
+      depth[i] = 0;
+      roots.push(i);
+      newRoots = true;
+    } else if (p > i) childUnits[p]! += 1;
+  }
+  if (newRoots) roots.sort((a, b) => a - b);
+  // By climbing to the nearest unit whose depth is known; each unit is climbed through once.
+  const chain: number[] = [];
+  for (const i of deferred) {
+    let u = i;
+    while (depth[u] === NONE) {
+      if (chain.length === alive.length) throw new Error('the unit tree has a cycle');
+      chain.push(u);
+      u = parent[u]!;
+    }
+    let d = depth[u]!;
+    while (chain.length > 0) depth[chain.pop()!] = ++d;
   }
 }
 
 /**
- * The units of one day as arrays indexed like `OrgIndex.unitIds`: parent, depth, a preorder in which
- * every subtree is one contiguous range, and rollups (direct members, headcount of the subtree, child units).
+ * The units of one day as arrays indexed like `OrgIndex.unitIds`: parent, depth, rollups (direct
+ * members, headcount of the subtree, child units) and, computed when first asked, a preorder in
+ * which every subtree is one contiguous range.
  */
 export class OrgAt {
-  /** Alive units in preorder (parents before children, siblings in index order). */
-  readonly order: Int32Array;
-  /** Position of each alive unit in `order`. */
-  readonly enter: Int32Array;
-  /** Units in each alive unit's subtree, itself included: its subtree is order[enter, enter + size). */
-  readonly size: Int32Array;
+  /** Depth below its root; NONE for units not alive. */
   readonly depth: Int32Array;
   /** People whose primary unit it is, and the same for the whole subtree. */
   readonly headcount: Int32Array;
   /** Child units (a unit's span, counted in units). */
   readonly childUnits: Int32Array;
-  readonly roots: number[] = [];
-  private readonly childStart: Int32Array;
-  private readonly children: Int32Array;
+  private walk: {
+    order: Int32Array;
+    enter: Int32Array;
+    size: Int32Array;
+    childStart: Int32Array;
+    children: Int32Array;
+  } | null = null;
 
   constructor(
     readonly index: OrgIndex,
@@ -301,67 +403,76 @@ export class OrgAt {
     readonly parent: Int32Array,
     readonly members: Int32Array,
     readonly people: number,
+    depth: Int32Array,
+    headcount: Int32Array,
+    childUnits: Int32Array,
+    readonly roots: number[],
   ) {
+    this.depth = depth;
+    this.headcount = headcount;
+    this.childUnits = childUnits;
+  }
+
+  /** Alive units in preorder (parents before children, siblings in index order). */
+  get order(): Int32Array {
+    return this.preorder().order;
+  }
+
+  /** Position of each alive unit in `order` (NONE for the others). */
+  get enter(): Int32Array {
+    return this.preorder().enter;
+  }
+
+  /** Units in each alive unit's subtree, itself included: its subtree is order[enter, enter + size). */
+  get size(): Int32Array {
+    return this.preorder().size;
+  }
+
+  private preorder(): NonNullable<OrgAt['walk']> {
+    if (this.walk) return this.walk;
+    const { alive, parent, childUnits } = this;
     const n = alive.length;
-    const childCount = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) {
-      if (!alive[i]) continue;
-      const p = parent[i]!;
-      if (p === NONE || !alive[p]) this.roots.push(i);
-      else childCount[p]! += 1;
-    }
-    this.childUnits = childCount.subarray(0, n);
     // Children in CSR form, then an iterative preorder walk.
     const childStart = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) childStart[i + 1] = childStart[i]! + childCount[i]!;
+    for (let i = 0; i < n; i++) childStart[i + 1] = childStart[i]! + childUnits[i]!;
     const fill = childStart.slice(0, n);
     const children = new Int32Array(childStart[n]!);
-    this.childStart = childStart;
-    this.children = children;
-    for (let i = 0; i < n; i++) {
-      const p = parent[i]!;
-      if (alive[i] && p !== NONE && alive[p]) children[fill[p]!++] = i;
-    }
     let count = 0;
-    for (let i = 0; i < n; i++) if (alive[i]) count++;
-    this.order = new Int32Array(count);
-    this.enter = new Int32Array(n).fill(NONE);
-    this.depth = new Int32Array(n).fill(NONE);
+    for (let i = 0; i < n; i++) {
+      if (!alive[i]) continue;
+      count++;
+      const p = parent[i]!;
+      if (p !== NONE && alive[p]) children[fill[p]!++] = i;
+    }
+    const order = new Int32Array(count);
+    const enter = new Int32Array(n).fill(NONE);
     const stack = new Int32Array(count);
     let at = 0;
     for (const root of this.roots) {
       let top = 0;
       stack[top++] = root;
-      this.depth[root] = 0;
       while (top > 0) {
         const u = stack[--top]!;
-        this.enter[u] = at;
-        this.order[at++] = u;
+        enter[u] = at;
+        order[at++] = u;
         // Pushed in reverse so that children come out in index order.
-        for (let c = childStart[u + 1]! - 1; c >= childStart[u]!; c--) {
-          const child = children[c]!;
-          this.depth[child] = this.depth[u]! + 1;
-          stack[top++] = child;
-        }
+        for (let c = childStart[u + 1]! - 1; c >= childStart[u]!; c--) stack[top++] = children[c]!;
       }
     }
-    this.size = new Int32Array(n);
-    this.headcount = new Int32Array(n);
+    const size = new Int32Array(n);
     for (let k = at - 1; k >= 0; k--) {
-      const u = this.order[k]!;
-      this.size[u]! += 1;
-      this.headcount[u]! += members[u]!;
-      const p = parent[u]!;
-      if (p !== NONE && alive[p]) {
-        this.size[p]! += this.size[u]!;
-        this.headcount[p]! += this.headcount[u]!;
-      }
+      const u = order[k]!;
+      size[u]! += 1;
+      if (this.depth[u]! > 0) size[parent[u]!]! += size[u]!;
     }
+    this.walk = { order, enter, size, childStart, children };
+    return this.walk;
   }
 
   /** A unit's child units, in index order, without copying. */
   childrenOf(u: number): Int32Array {
-    return this.children.subarray(this.childStart[u]!, this.childStart[u + 1]!);
+    const { children, childStart } = this.preorder();
+    return children.subarray(childStart[u]!, childStart[u + 1]!);
   }
 
   unitOf(id: string): number | undefined {

@@ -5,7 +5,7 @@ import type { History } from '../../src/core/model.ts';
 import { OrgIndex } from '../../src/core/org-index.ts';
 import { Snapshot } from '../../src/core/snapshot.ts';
 import { addDays } from '../../src/core/time.ts';
-import { examplePlans } from '../helpers.ts';
+import { BASE, build, examplePlans } from '../helpers.ts';
 import { acceptedHistory, DATES, organization, planOver } from '../property/generators.ts';
 
 /** The index's answer on a day must be the snapshot's, unit by unit. */
@@ -78,6 +78,32 @@ describe('the typed-array index', () => {
       agree(built.history, addDays(p.effective, -1));
       agree(built.history, p.effective);
     }
+  });
+
+  it('answers like the snapshot when units sit under units made after them, chains of them included', () => {
+    // Units are indexed in the order they were made; moves put Platform under Z under Y, all three
+    // made in that order, so each parent's index is above its child's (the rollups' slow path).
+    const history = build(
+      BASE,
+      [
+        'plan: later\ntitle: t\neffective: 2021-01-01\nchanges:',
+        '  - create: { unit: Z, type: team, parent: Acme }',
+        '  - create: { unit: Y, type: team, parent: Acme }',
+        '  - move: { unit: Z, to: Y }',
+        '  - move: { unit: Platform, to: Z }',
+        '  - move: { unit: Sales, to: Platform }',
+        '  - hire: { person: Zed, unit: Z }',
+      ].join('\n'),
+    );
+    const at = OrgIndex.of(history).at('2021-01-01');
+    const ids = at.index.unitIds;
+    const idOf = (name: string) =>
+      [...history.units.values()].find((u) => u.versions.at(-1)!.name === name)!.id;
+    const sales = at.unitOf(idOf('Sales'))!;
+    expect(ids[at.parent[sales]!]).toBe(idOf('Platform'));
+    expect(at.parent[at.parent[sales]!]!).toBeGreaterThan(at.parent[sales]!);
+    agree(history, '2021-01-01');
+    agree(history, '2020-06-01');
   });
 
   it('is built once per history and keeps recent days', () => {
