@@ -54,6 +54,9 @@ export function openSqliteStore(path: string): OrgStore {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
+  // 64 MB of page cache (the default is 2 MB): large imports insert into indexes keyed by hashes,
+  // whose pages a small cache keeps evicting.
+  database.pragma('cache_size = -65536');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   const inserts = new Map<string, BetterSqlite3.Statement>();

@@ -309,7 +309,17 @@ async function writeChanges(
     const stale = [...was.keys()].filter((key) => !will.has(key));
     const fresh = [...will].filter(([key]) => !was.has(key));
     if ((await supersede(trx, table, orgId, stale, now)) !== stale.length) throw new StaleFactsError(table);
-    for (let i = 0; i < fresh.length; i += CHUNK) {
+    // Nothing stored for the organization in this table (its first plans): nothing can be there already.
+    const empty =
+      was.size === 0 &&
+      (await trx
+        .selectFrom(table)
+        .select('fact_key')
+        .where('org_id', '=', orgId)
+        .where('superseded_at', 'is', null)
+        .limit(1)
+        .executeTakeFirst()) === undefined;
+    for (let i = 0; !empty && i < fresh.length; i += CHUNK) {
       const keys = fresh.slice(i, i + CHUNK).map(([key]) => key);
       const present = await trx
         .selectFrom(table)
