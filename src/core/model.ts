@@ -87,6 +87,16 @@ export type LineageKind =
   /** A unit's type, status or further parents changed (`update`). */
   | 'update';
 
+/** Whether an event links units to their successors: a merge, split or replacement, or a rename into another unit. */
+export function isSuccession(e: LineageEvent): boolean {
+  return (
+    e.kind === 'merge' ||
+    e.kind === 'split' ||
+    e.kind === 'replace' ||
+    (e.kind === 'rename' && e.to[0] !== e.unit)
+  );
+}
+
 /** How a unit was succeeded by others while it stays on record (`supersede`). */
 export type SupersedeKind = 'merge' | 'split' | 'replace' | 'rename';
 

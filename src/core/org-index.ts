@@ -229,7 +229,10 @@ export class OrgIndex {
     return found;
   }
 
-  /** The version of record `i` in effect on `key`, or -1: binary search over its versions by start. */
+  /**
+   * The version of record `i` in effect on `key`, or -1: binary search over its versions by start.
+   * (`compute` reads the latest version itself and asks here only about earlier days.)
+   */
   private static versionAt(
     start: Int32Array,
     from: Int32Array,
@@ -239,8 +242,6 @@ export class OrgIndex {
   ): number {
     let lo = start[i]!;
     let hi = start[i + 1]! - 1;
-    // Most questions are about the latest state: the last version answers them without a search.
-    if (hi >= lo && from[hi]! <= key) return to[hi]! > key ? hi : NONE;
     let found = NONE;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;

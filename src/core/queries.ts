@@ -9,7 +9,7 @@ import {
 } from './day-changes.ts';
 import { diffByDays } from './day-diff.ts';
 import { OrgshiftError } from './errors.ts';
-import { HEAD_POST, type History, type LineageEvent, type Versioned } from './model.ts';
+import { HEAD_POST, type History, isSuccession, type LineageEvent, type Versioned } from './model.ts';
 import { didYouMean, nameKey } from './names.ts';
 import { type OrgAt, OrgIndex } from './org-index.ts';
 import { type Snapshot, snapshotAt, versionAt } from './snapshot.ts';
@@ -396,13 +396,6 @@ function unitNameAt(history: History, id: string, date: Day): string {
   return versionAt(versions, date)?.name ?? versions.at(-1)?.name ?? id;
 }
 
-const LINKING = new Set<LineageEvent['kind']>(['merge', 'split', 'replace']);
-
-/** Events that link units to their successors: merges, splits, replacements, renames into another unit. */
-function links(e: LineageEvent): boolean {
-  return LINKING.has(e.kind) || (e.kind === 'rename' && e.to[0] !== e.unit);
-}
-
 /** A unit's events, and those of every unit it came from or went into through merges and splits. */
 export function lineage(history: History, ref: string): LineageResult {
   const id = findRecord(history, 'unit', ref);
@@ -411,7 +404,7 @@ export function lineage(history: History, ref: string): LineageResult {
   while (queue.length > 0) {
     const current = queue.pop()!;
     for (const event of history.events) {
-      if (!links(event)) continue;
+      if (!isSuccession(event)) continue;
       const linked = event.from.includes(current) ? event.to : event.to.includes(current) ? event.from : [];
       for (const other of linked) {
         if (!related.has(other)) {
@@ -425,7 +418,7 @@ export function lineage(history: History, ref: string): LineageResult {
     .filter(
       (e) =>
         (e.unit !== null && related.has(e.unit)) ||
-        (links(e) && [...e.from, ...e.to].some((u) => related.has(u))) ||
+        (isSuccession(e) && [...e.from, ...e.to].some((u) => related.has(u))) ||
         (e.kind === 'dissolve' && e.from.some((u) => related.has(u))),
     )
     .map((e) => ({

@@ -1,4 +1,4 @@
-import { changeDays, HEAD_POST, type History } from '../core/model.ts';
+import { changeDays, HEAD_POST, type History, isSuccession } from '../core/model.ts';
 import type { TreeNode } from '../core/queries.ts';
 import { Snapshot, snapshotAt, versionAt } from '../core/snapshot.ts';
 import type { Day } from '../core/time.ts';
@@ -210,13 +210,7 @@ export function orgTriples(history: History, asOf: Day, base: string): Triple[] 
     }
   }
   history.events.forEach((event, i) => {
-    const succession =
-      event.kind === 'merge' ||
-      event.kind === 'split' ||
-      event.kind === 'dissolve' ||
-      event.kind === 'replace' ||
-      (event.kind === 'rename' && event.to[0] !== event.unit);
-    if (!succession) return;
+    if (!isSuccession(event) && event.kind !== 'dissolve') return;
     const iri = `${base}event/${i}`;
     t.push([iri, a, { iri: `${PREFIXES.org}ChangeEvent` }]);
     t.push([iri, `${PREFIXES.rdfs}label`, lit(event.kind)]);
