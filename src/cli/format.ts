@@ -159,6 +159,8 @@ function describeChange(c: DiffChange): string {
       return `${v(c.person)} left ${v(c.unit)}`;
     case 'person-moved':
       return `${v(c.person)} moved from ${v(c.from)} to ${v(c.to)}`;
+    case 'person-renamed':
+      return `${v(c.from)} is now called ${v(c.to)}`;
     case 'manager-changed':
       return `${v(c.person)} now reports to ${v(c.to)} (was ${v(c.from)})`;
     case 'level-changed':

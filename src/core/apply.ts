@@ -245,7 +245,8 @@ export class OrgBuilder {
         this.create(op.unit, op.type, op.parent, op.aliases, op.head, op.id);
         break;
       case 'rename':
-        this.rename(op.unit, op.to);
+        if (op.person !== undefined) this.renamePerson(op.person, op.to);
+        else this.rename(op.unit ?? '', op.to);
         break;
       case 'move':
         this.move(op.unit, op.to);
@@ -276,7 +277,7 @@ export class OrgBuilder {
         this.vacate(op.unit, op.post);
         break;
       case 'promote':
-        this.promote(op.person, op.level);
+        this.promote(op.person, op.level, op.title);
         break;
       case 'hire':
         this.hire(op.person, op.unit, op.level, op.title, op.aliases, op.unnamed, op.id);
@@ -1131,12 +1132,31 @@ export class OrgBuilder {
     this.vacatePost(current);
   }
 
-  private promote(ref: string, level: string): void {
+  private promote(ref: string, level: string | null | undefined, title: string | null | undefined): void {
     const id = this.person(ref, 'person');
     const open = this.livePerson(id)!;
-    if (open.level === level)
-      throw new OperationError(`"${open.name}" is already at level ${level}`, 'level');
-    this.setPerson(id, { ...payloadOf(open), level });
+    const next = payloadOf(open);
+    if (level !== undefined) next.level = level;
+    if (title !== undefined) next.title = title;
+    if (next.level === open.level && next.title === open.title) {
+      const what = [
+        level !== undefined ? (level === null ? 'has no level' : `is already at level ${level}`) : '',
+        title !== undefined ? (title === null ? 'has no title' : `already has the title "${title}"`) : '',
+      ].filter(Boolean);
+      throw new OperationError(
+        `"${open.name}" ${what.join(' and ')}`,
+        level !== undefined ? 'level' : 'title',
+      );
+    }
+    this.setPerson(id, next);
+  }
+
+  private renamePerson(ref: string, to: string): void {
+    const id = this.person(ref, 'person');
+    const open = this.livePerson(id)!;
+    if (open.name === to) throw new OperationError(`"${open.name}" is already called that`, 'to');
+    // Two people may share a name (hire with an id allows it); a reference by that name is then refused as ambiguous.
+    this.setPerson(id, { ...payloadOf(open), name: to });
   }
 
   private hire(

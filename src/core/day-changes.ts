@@ -17,6 +17,7 @@ const KIND_ORDER = [
   'post-changed',
   'person-joined',
   'person-moved',
+  'person-renamed',
   'manager-changed',
   'level-changed',
   'title-changed',
@@ -164,6 +165,8 @@ export function personChanges(
     const from = before.unitName(a.unit);
     changes.push({ kind: 'person-moved', date, person, from, to: after.unitName(b.unit), plan });
   }
+  if (a.name !== b.name)
+    changes.push({ kind: 'person-renamed', date, person, from: a.name, to: b.name, plan });
   if (a.level !== b.level)
     changes.push({ kind: 'level-changed', date, person, from: a.level, to: b.level, plan });
   if (a.title !== b.title)

@@ -210,7 +210,8 @@ export type Operation = OperationBase &
         /** An id chosen by the source (an HR system's unit id); default: made from the name. */
         id?: string;
       }
-    | { kind: 'rename'; unit: string; to: string }
+    /** Exactly one of `unit` and `person`. */
+    | { kind: 'rename'; unit?: string; person?: string; to: string }
     | {
         kind: 'update';
         unit: string;
@@ -234,7 +235,8 @@ export type Operation = OperationBase &
     | { kind: 'transfer'; business?: string; person?: string; to: string }
     | { kind: 'appoint'; person: string; unit: string; post: string; concurrent: boolean }
     | { kind: 'vacate'; unit: string; post: string }
-    | { kind: 'promote'; person: string; level: string }
+    /** At least one of `level` and `title`; null clears it. */
+    | { kind: 'promote'; person: string; level?: string | null; title?: string | null }
     | {
         kind: 'hire';
         person: string;

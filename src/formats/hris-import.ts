@@ -344,8 +344,14 @@ export function planImport(
       } else {
         if (previous.unit !== p.unit)
           add(p.from, 4, 'transfer', { person: ref(id), to: ref(p.unit) }, p.where);
-        if (p.level !== '' && previous.level !== p.level)
-          add(p.from, 4.5, 'promote', { person: ref(id), level: p.level }, p.where);
+        if (previous.name !== p.name) add(p.from, 4.2, 'rename', { person: ref(id), to: p.name }, p.where);
+        // '' clears a level or title.
+        if (previous.level !== p.level || previous.title !== p.title) {
+          const body: OpBody = { person: ref(id) };
+          if (previous.level !== p.level) body.level = p.level;
+          if (previous.title !== p.title) body.title = p.title;
+          add(p.from, 4.5, 'promote', body, p.where);
+        }
       }
       if (p.manager !== (previous?.manager ?? '')) {
         if (p.manager !== '')
@@ -498,6 +504,12 @@ function text(body: OpBody, key: string): string {
   return String(body[key]);
 }
 
+/** undefined when the key is absent, null when it is '' (cleared). */
+function cleared(body: OpBody, key: string): string | null | undefined {
+  const value = body[key];
+  return value === undefined ? undefined : value === '' ? null : String(value);
+}
+
 function maybe(body: OpBody, key: string): string | undefined {
   return body[key] === undefined ? undefined : String(body[key]);
 }
@@ -525,13 +537,18 @@ function operationOf(step: Step, index: number): Operation {
     case 'move':
       return op({ kind: 'move', unit: text(body, 'unit'), to: text(body, 'to') });
     case 'rename':
-      return op({ kind: 'rename', unit: text(body, 'unit'), to: text(body, 'to') });
+      return op({
+        kind: 'rename',
+        unit: maybe(body, 'unit'),
+        person: maybe(body, 'person'),
+        to: text(body, 'to'),
+      });
     case 'update':
       return op({
         kind: 'update',
         unit: text(body, 'unit'),
         type: maybe(body, 'type'),
-        status: body.status === undefined ? undefined : body.status === '' ? null : String(body.status),
+        status: cleared(body, 'status'),
         alsoUnder: body.also_under as string[] | undefined,
       });
     case 'supersede':
@@ -561,7 +578,12 @@ function operationOf(step: Step, index: number): Operation {
     case 'transfer':
       return op({ kind: 'transfer', person: text(body, 'person'), to: text(body, 'to') });
     case 'promote':
-      return op({ kind: 'promote', person: text(body, 'person'), level: text(body, 'level') });
+      return op({
+        kind: 'promote',
+        person: text(body, 'person'),
+        level: cleared(body, 'level'),
+        title: cleared(body, 'title'),
+      });
     case 'report':
       return op({
         kind: 'report',

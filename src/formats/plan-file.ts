@@ -37,7 +37,7 @@ export const OPERATION_KEYS: Record<OperationKind, Record<string, FieldSpec>> = 
     head: { type: 'string' },
     id: { type: 'string' },
   },
-  rename: { unit: { type: 'string', required: true }, to: { type: 'string', required: true } },
+  rename: { unit: { type: 'string' }, person: { type: 'string' }, to: { type: 'string', required: true } },
   move: { unit: { type: 'string', required: true }, to: { type: 'string', required: true } },
   update: {
     unit: { type: 'string', required: true },
@@ -79,7 +79,11 @@ export const OPERATION_KEYS: Record<OperationKind, Record<string, FieldSpec>> = 
     concurrent: { type: 'boolean' },
   },
   vacate: { unit: { type: 'string', required: true }, post: { type: 'string' } },
-  promote: { person: { type: 'string', required: true }, level: { type: 'string', required: true } },
+  promote: {
+    person: { type: 'string', required: true },
+    level: { type: 'maybeString' },
+    title: { type: 'maybeString' },
+  },
   hire: {
     person: { type: 'string', required: true },
     unit: { type: 'string', required: true },
@@ -404,6 +408,11 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
         ...optional(v, 'id'),
       };
     case 'rename':
+      if ((v.unit === undefined) === (v.person === undefined))
+        reader.fail(body, 'rename needs exactly one of "unit:" or "person:"');
+      return v.unit !== undefined
+        ? { ...base, kind, unit: v.unit, to: v.to }
+        : { ...base, kind, person: v.person, to: v.to };
     case 'move':
       return { ...base, kind, unit: v.unit, to: v.to };
     case 'update': {
@@ -450,8 +459,15 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
       };
     case 'vacate':
       return { ...base, kind, unit: v.unit, post: v.post ?? 'head' };
-    case 'promote':
-      return { ...base, kind, person: v.person, level: v.level };
+    case 'promote': {
+      if (v.level === undefined && v.title === undefined)
+        reader.fail(body, 'promote needs at least one of "level:" or "title:"');
+      const op: Operation = { ...base, kind, person: v.person };
+      // An empty level or title clears it.
+      if (v.level !== undefined) op.level = v.level === '' ? null : (v.level as string);
+      if (v.title !== undefined) op.title = v.title === '' ? null : (v.title as string);
+      return op;
+    }
     case 'hire':
       return {
         ...base,

@@ -619,3 +619,46 @@ describe('update, supersede, a unit under several parents, an id that returns', 
     expect(refusal(BASE, clash)[0]!.message).toMatch(/two units named "Sales East" under "Sales"/);
   });
 });
+
+describe("a person's title and name", () => {
+  it('promote sets or clears a title and a level; rename gives a person a new name, found by either', () => {
+    const history = build(
+      BASE,
+      planOf(
+        '2021-01-01',
+        `  - promote: { person: Dee Seller, title: Account Lead }
+  - rename: { person: Eve West, to: Eve North }`,
+      ),
+      planOf('2022-01-01', `  - promote: { person: Dee Seller, level: P7, title: "" }`),
+    );
+    const dee = (date: string) => {
+      const p = personNamed(at(history, date), 'Dee Seller');
+      return [p.title, p.level];
+    };
+    const before = personNamed(at(history, '2020-06-01'), 'Dee Seller');
+    expect(dee('2021-01-01')).toEqual(['Account Lead', before.level]);
+    expect(dee('2022-01-01')).toEqual([null, 'P7']);
+    expect(personNamed(at(history, '2021-01-01'), 'Eve North').unit).toBe(
+      personNamed(at(history, '2020-06-01'), 'Eve West').unit,
+    );
+    expect(person(history, 'Eve West', '2021-06-01').name).toBe('Eve North');
+    const changes = diff(history, '2020-12-31', '2021-01-01').changes.map((c) => [c.kind, c.from, c.to]);
+    expect(changes).toEqual([
+      ['person-renamed', 'Eve West', 'Eve North'],
+      ['title-changed', null, 'Account Lead'],
+    ]);
+  });
+
+  it('refuses a promote or rename that changes nothing', () => {
+    const unchanged = refusal(
+      BASE,
+      planOf('2021-01-01', '  - rename: { person: Dee Seller, to: Dee Seller }'),
+    );
+    expect(formatProblem(unchanged[0]!)).toMatch(
+      /rename \(changes\[0\]\): "Dee Seller" is already called that/,
+    );
+    const level = personNamed(at(build(BASE), '2020-06-01'), 'Dee Seller').level;
+    const same = refusal(BASE, planOf('2021-01-01', `  - promote: { person: Dee Seller, level: ${level} }`));
+    expect(formatProblem(same[0]!)).toMatch(/"Dee Seller" is already at level/);
+  });
+});

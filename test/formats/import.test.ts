@@ -416,3 +416,45 @@ A,B,replace,2021-06-01
     await engine.close();
   });
 });
+
+describe("a person's periods", () => {
+  it('import a new name, title or level between periods (and a cleared title), and export as they came in', async () => {
+    const people = `person_id,name,unit_id,manager_id,title,level,valid_from,valid_to
+1,Ann Lee,C,,Engineer,P5,2020-01-01,2021-01-01
+1,Ann Lee,C,,Senior Engineer,P5,2021-01-01,2022-01-01
+1,Ann Park,C,,Senior Engineer,P6,2022-01-01,2023-01-01
+1,Ann Park,C,,,,2023-01-01,
+2,Bo Kim,C,1,Analyst,P4,2020-01-01,
+`;
+    const paths = files({
+      units: 'unit_id,name,type,parent_id,valid_from,valid_to\nC,Company,company,,2020-01-01,\n',
+      people,
+    });
+    const db = join(dir, 'person-periods.db');
+    const result = await cli('--db', db, 'import', '--units', paths.units!, '--people', paths.people!);
+    expect(result.code, result.stderr).toBe(0);
+    const engine = await OrgEngine.open(db);
+    const ann = async (date: string) => {
+      const p = await engine.person('default', '#1', date);
+      return [p.name, p.title ?? null, p.level ?? null];
+    };
+    expect(await ann('2020-06-01')).toEqual(['Ann Lee', 'Engineer', 'P5']);
+    expect(await ann('2021-06-01')).toEqual(['Ann Lee', 'Senior Engineer', 'P5']);
+    expect(await ann('2022-06-01')).toEqual(['Ann Park', 'Senior Engineer', 'P6']);
+    expect(await ann('2023-06-01')).toEqual(['Ann Park', null, null]);
+    const kinds = async (from: string, to: string) =>
+      (await engine.diff('default', from, to)).changes.map((c) => [c.kind, c.from, c.to]);
+    expect(await kinds('2020-12-31', '2021-01-01')).toEqual([
+      ['title-changed', 'Engineer', 'Senior Engineer'],
+    ]);
+    expect(await kinds('2021-12-31', '2022-01-01')).toEqual([
+      ['person-renamed', 'Ann Lee', 'Ann Park'],
+      ['level-changed', 'P5', 'P6'],
+    ]);
+    await engine.close();
+    const exported = await cli('--db', db, 'export', '--format', 'csv-people', '--full');
+    expect(exported.code, exported.stderr).toBe(0);
+    const rows = (text: string) => text.trim().split('\n').slice(1).sort();
+    expect(rows(exported.stdout)).toEqual(rows(people));
+  });
+});

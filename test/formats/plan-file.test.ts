@@ -124,6 +124,18 @@ changes:
     ]);
   });
 
+  it('refuses a rename of both a unit and a person, and a promote with neither level nor title', () => {
+    expect(
+      problemsOf(
+        `${HEAD}changes:\n  - rename: { unit: A, person: B, to: C }\n  - rename: { to: C }\n  - promote: { person: B }\n`,
+      ),
+    ).toEqual([
+      'bad.yaml:5:13: rename (changes[0]): rename needs exactly one of "unit:" or "person:"',
+      'bad.yaml:6:13: rename (changes[1]): rename needs exactly one of "unit:" or "person:"',
+      'bad.yaml:7:14: promote (changes[2]): promote needs at least one of "level:" or "title:"',
+    ]);
+  });
+
   it('refuses two operations in one list item and duplicate keys', () => {
     expect(problemsOf(`${HEAD}changes:\n  - leave: { person: A }\n    retire: { business: B }\n`)[0]).toMatch(
       /more than one operation: leave, retire/,

@@ -97,6 +97,15 @@ export function operationOver(units: string[], people: string[], businesses: str
     }),
     fc.record({ vacate: fc.record({ unit, post: fc.constantFrom('head', 'CTO') }) }),
     fc.record({ promote: fc.record({ person: who, level: fc.constantFrom('M5', 'M6', 'P7') }) }),
+    fc.record({
+      promote: fc.record(
+        { person: who, title: fc.constantFrom('Lead', 'Architect', ''), level: fc.constantFrom('P7', '') },
+        { requiredKeys: ['person', 'title'] },
+      ),
+    }),
+    fc.record({
+      rename: fc.record({ person: who, to: fc.constantFrom('Hal New', 'Zed Renamed', 'Cy East') }),
+    }),
     fc.record({ hire: fc.record({ person: fc.constantFrom('Hal New', 'Ivy New'), unit }) }),
     fc.record({ leave: fc.record({ person: who }) }),
     fc.record({ report: fc.record({ person: who, to: who, kind: fc.constantFrom('solid', 'dotted') }) }),

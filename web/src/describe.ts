@@ -35,6 +35,8 @@ export function describeChange(c: Change): string {
       return `${text(c.person)} leaves ${text(c.unit)}`;
     case 'person-moved':
       return `${text(c.person)} moves from ${text(c.from)} to ${text(c.to)}`;
+    case 'person-renamed':
+      return `${text(c.from)} is now called ${text(c.to)}`;
     case 'manager-changed':
       return `${text(c.person)} now reports to ${text(c.to)}${was(c.from)}`;
     case 'level-changed':
