@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   emptyHistory,
   type History,
@@ -252,7 +252,7 @@ export function keyRows<R extends object>(rows: R[]): Map<string, R> {
     // Columns added after rows were first stored are left out of the key while null, so that the
     // keys of rows stored before them do not change.
     if (text.endsWith(NULL_LATER_COLUMNS)) text = `${text.slice(0, -NULL_LATER_COLUMNS.length)}}`;
-    const base = createHash('sha1').update(text).digest('hex');
+    const base = hash('sha1', text, 'hex');
     let key = base;
     for (let n = 2; keyed.has(key); n++) key = `${base}#${n}`;
     keyed.set(key, row);

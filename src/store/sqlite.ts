@@ -63,21 +63,28 @@ export function openSqliteStore(path: string): OrgStore {
   return new OrgStore(db, 'sqlite', {
     exclusive: queueFor(path),
     // Kysely's transaction holds this same connection: a prepared statement per row runs inside it.
-    insertRows(table, rows) {
-      const first = rows[0];
+    insertRows(table, orgId, now, keyed) {
+      const first = keyed[0];
       if (!first) return;
-      const columns = Object.keys(first);
+      const columns = Object.keys(first[1]);
       const key = `${table}(${columns.join(',')})`;
       let insert = inserts.get(key);
       if (!insert) {
+        const all = [...columns, 'org_id', 'fact_key', 'recorded_at', 'superseded_at'];
         insert = database.prepare(
-          `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+          `insert into ${table} (${all.join(', ')}) values (${all.map(() => '?').join(', ')})`,
         );
         inserts.set(key, insert);
       }
-      const values: unknown[] = new Array(columns.length);
-      for (const row of rows) {
-        for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]!] ?? null;
+      const n = columns.length;
+      const values: unknown[] = new Array(n + 4);
+      values[n] = orgId;
+      values[n + 2] = now;
+      values[n + 3] = null;
+      for (const [factKey, row] of keyed) {
+        const cells = row as Record<string, unknown>;
+        for (let i = 0; i < n; i++) values[i] = cells[columns[i]!] ?? null;
+        values[n + 1] = factKey;
         insert.run(values);
       }
     },

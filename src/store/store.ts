@@ -42,10 +42,11 @@ export interface DialectCapabilities {
    */
   exclusive?<T>(work: () => Promise<T>): Promise<T>;
   /**
-   * Inserts rows into a table inside the write transaction that is running, faster than generic
-   * multi-row INSERTs (an embedded engine runs one prepared statement per row).
+   * Inserts fact rows (key and columns) of one organization, recorded at `now`, inside the write
+   * transaction that is running, faster than generic multi-row INSERTs (an embedded engine runs one
+   * prepared statement per row).
    */
-  insertRows?(table: FactTable, rows: Array<Record<string, unknown>>): void;
+  insertRows?(table: FactTable, orgId: number, now: string, keyed: Array<[string, object]>): void;
 }
 
 const together = <T>(work: () => Promise<T>): Promise<T> => work();
@@ -365,6 +366,10 @@ async function insertFacts(
   now: string,
   insertRows: DialectCapabilities['insertRows'],
 ): Promise<void> {
+  if (insertRows) {
+    insertRows(table, orgId, now, fresh);
+    return;
+  }
   const values = (slice: Array<[string, object]>) =>
     slice.map(([key, row]) => ({
       ...row,
@@ -373,10 +378,6 @@ async function insertFacts(
       recorded_at: now,
       superseded_at: null,
     }));
-  if (insertRows) {
-    insertRows(table, values(fresh));
-    return;
-  }
   for (let i = 0; i < fresh.length; i += CHUNK) {
     await trx
       .insertInto(table)
