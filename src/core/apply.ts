@@ -86,8 +86,54 @@ export class OrgBuilder {
   /** What the operations since `markTouched()` changed. */
   touched: Touched = newTouched();
 
-  constructor() {
-    this.history = emptyHistory();
+  constructor(history: History = emptyHistory()) {
+    this.history = history;
+  }
+
+  /**
+   * A builder that goes on from stored facts (`history`, as the replay of its plans leaves it,
+   * empty intervals dropped) as of `date`, the latest effective date applied: the indexes of what
+   * is open are rebuilt from the facts, without replaying a plan. The history is used, not copied.
+   */
+  static resume(history: History, date: Day): OrgBuilder {
+    const b = new OrgBuilder(history);
+    b.date = date;
+    for (const [id, record] of history.units) {
+      const open = b.openVersion(record.versions);
+      if (!open) continue;
+      b.index(b.unitNames, [open.name, ...record.aliases], id, true);
+      if (open.parent !== null) b.addTo(b.children, open.parent, id);
+      else b.liveRoots.add(id);
+      if (open.alsoUnder) {
+        for (const p of open.alsoUnder) b.addTo(b.alsoChildren, p, id);
+        b.withFurtherParents.add(id);
+      }
+    }
+    for (const [id, record] of history.people) {
+      for (const v of record.versions) b.index(b.everPersonNames, [v.name], id, true);
+      const open = b.openVersion(record.versions);
+      if (!open) continue;
+      b.index(b.personNames, [open.name, ...record.aliases], id, true);
+      b.addTo(b.members, open.unit, id);
+    }
+    for (const [id, record] of history.businesses) {
+      const open = b.openVersion(record.versions);
+      if (!open) continue;
+      b.index(b.businessNames, [open.name, ...record.aliases], id, true);
+      b.addTo(b.owned, open.unit, id);
+    }
+    for (const post of history.posts) {
+      if (post.to !== null) continue;
+      b.openPosts.set(b.postKey(post.unit, post.post), post);
+      if (post.holder) b.addTo(b.postsHeld, post.holder, post);
+      b.addTo(b.postsInUnit, post.unit, post);
+    }
+    for (const line of history.lines) {
+      if (line.to !== null) continue;
+      b.addTo(b.openLines, line.person, line);
+      b.addTo(b.openLinesTo, line.manager, line);
+    }
+    return b;
   }
 
   /** Sets the date and provenance of the operations that follow. Dates never go backwards. */
@@ -392,12 +438,29 @@ export class OrgBuilder {
     return record ? this.openVersion(record.versions) : undefined;
   }
 
+  /**
+   * Who left the organization having had this name (a rehire by name): the one who left last (then the
+   * smallest id), so that the answer depends on the facts and not on the order they were indexed in.
+   */
+  private formerPerson(key: string): string | undefined {
+    let best: { id: string; left: Day } | undefined;
+    for (const id of this.everPersonNames.get(key) ?? []) {
+      const versions = this.history.people.get(id)?.versions ?? [];
+      if (this.livePerson(id)) continue;
+      let left: Day | undefined;
+      for (const v of versions) if (lived(v) && nameKey(v.name) === key && v.to! > (left ?? '')) left = v.to!;
+      if (left === undefined) continue;
+      if (!best || left > best.left || (left === best.left && id < best.id)) best = { id, left };
+    }
+    return best?.id;
+  }
+
   private unitLabel(id: string): string {
-    return this.liveUnit(id)?.name ?? this.history.units.get(id)?.versions.at(-1)?.name ?? id;
+    return this.liveUnit(id)?.name ?? lastLived(this.history.units.get(id)?.versions)?.name ?? id;
   }
 
   private personLabel(id: string): string {
-    return this.livePerson(id)?.name ?? this.history.people.get(id)?.versions.at(-1)?.name ?? id;
+    return this.livePerson(id)?.name ?? lastLived(this.history.people.get(id)?.versions)?.name ?? id;
   }
 
   /** Whether `ancestor` is `unit` or above it, through parents and further parents. */
@@ -454,7 +517,7 @@ export class OrgBuilder {
       if (records.has(id)) throw new OperationError(this.goneMessage(kind, ref, id), key);
       throw new OperationError(`no ${kind} with id "${id}" on ${this.date}`, key);
     }
-    const found = [...(index.get(nameKey(ref)) ?? [])].filter(live);
+    const found = sortedIds(index.get(nameKey(ref))).filter(live);
     if (found.length === 1) return found[0]!;
     if (found.length > 1) {
       const labels = found.map((id) =>
@@ -465,13 +528,12 @@ export class OrgBuilder {
     if (live(ref)) return ref;
     // A former name of a live record (a unit renamed since) still finds it.
     const wanted = nameKey(ref);
-    const formerly = [...records.values()].filter(
-      (r) => live(r.id) && r.versions.some((v) => nameKey(v.name) === wanted),
-    );
+    // Names held for no time at all (replaced the day they were given) are not on record.
+    const hadName = (r: { versions: Versioned[] }) =>
+      r.versions.some((v) => lived(v) && nameKey((v as Versioned & { name: string }).name) === wanted);
+    const formerly = [...records.values()].filter((r) => live(r.id) && hadName(r));
     if (formerly.length === 1) return formerly[0]!.id;
-    const gone = [...records.values()].find(
-      (r) => !live(r.id) && r.versions.some((v) => nameKey(v.name) === wanted),
-    );
+    const gone = [...records.values()].find((r) => !live(r.id) && hadName(r));
     if (gone) throw new OperationError(this.goneMessage(kind, ref, gone.id), key);
     const candidates: Array<[string, string]> = [];
     for (const record of records.values()) {
@@ -495,11 +557,13 @@ export class OrgBuilder {
         return `unit "${ref}" no longer exists on ${this.date}: it was ${verb}${into} on ${event.date}`;
       }
     }
-    const last = (
-      kind === 'unit' ? this.history.units : kind === 'person' ? this.history.people : this.history.businesses
-    )
-      .get(id)
-      ?.versions.at(-1);
+    const records: Map<string, { versions: Versioned[] }> =
+      kind === 'unit'
+        ? this.history.units
+        : kind === 'person'
+          ? this.history.people
+          : this.history.businesses;
+    const last = lastLived(records.get(id)?.versions);
     const ended = last?.to ? ` since ${last.to}` : '';
     const what = kind === 'person' ? 'is no longer in the organization' : 'no longer exists';
     return `${kind} "${ref}" ${what} on ${this.date}${ended}`;
@@ -707,8 +771,8 @@ export class OrgBuilder {
     const earlier = id === undefined ? undefined : this.history.units.get(id);
     if (earlier) {
       // An id may come back after its unit ended (an HR system reactivating a department).
-      const last = earlier.versions.at(-1);
-      if (!last || last.to === null || last.to > this.date)
+      const last = lastLived(earlier.versions);
+      if (last && (last.to === null || last.to > this.date))
         throw new OperationError(`a unit with id "${id}" exists already`, 'id');
     }
     let parent: string | null = null;
@@ -842,7 +906,8 @@ export class OrgBuilder {
     const items: ContentItem[] = [];
     const sourceSet = new Set(sources);
     for (const source of sources) {
-      for (const child of this.children.get(source) ?? []) {
+      // By id: the order of the answer depends on the facts, not on the order they were indexed in.
+      for (const child of sortedIds(this.children.get(source))) {
         if (sourceSet.has(child)) continue;
         items.push({
           kind: 'unit',
@@ -852,7 +917,7 @@ export class OrgBuilder {
           source,
         });
       }
-      for (const member of this.members.get(source) ?? []) {
+      for (const member of sortedIds(this.members.get(source))) {
         items.push({
           kind: 'person',
           id: member,
@@ -861,7 +926,7 @@ export class OrgBuilder {
           source,
         });
       }
-      for (const business of this.owned.get(source) ?? []) {
+      for (const business of sortedIds(this.owned.get(source))) {
         const record = this.history.businesses.get(business)!;
         items.push({
           kind: 'business',
@@ -1179,7 +1244,7 @@ export class OrgBuilder {
       throw new OperationError(`"${name}" is already in the organization on ${this.date}`, 'person');
     }
     const unit = this.unit(unitRef, 'unit');
-    const [formerId] = chosenId !== undefined ? [chosenId] : (this.everPersonNames.get(key) ?? []);
+    const formerId = chosenId ?? this.formerPerson(key);
     const former = formerId === undefined ? undefined : this.history.people.get(formerId);
     let id: string;
     if (former) {
@@ -1321,6 +1386,21 @@ function unitPayload(
     if (further.length > 0) next.alsoUnder = further;
   }
   return next;
+}
+
+function sortedIds(ids: Set<string> | undefined): string[] {
+  return ids ? [...ids].sort() : [];
+}
+
+/** Whether a version held for some time: one replaced on the day it began is dropped from the record. */
+function lived(v: Versioned): boolean {
+  return v.to === null || v.from < v.to;
+}
+
+function lastLived<V extends Versioned>(versions: V[] | undefined): V | undefined {
+  if (!versions) return undefined;
+  for (let i = versions.length - 1; i >= 0; i--) if (lived(versions[i]!)) return versions[i];
+  return undefined;
 }
 
 function payloadOf(version: PersonVersion): Payload<PersonVersion> {

@@ -12,16 +12,21 @@ import type { Day } from './time.ts';
 export function checkInvariants(history: History, date: Day): string[] {
   const snap = new Snapshot(history, date);
   const problems: string[] = [];
+  // Everything is visited in the order of ids, so that the problems (their order, where a cycle is
+  // said to start) depend on the facts alone, not on the order the history was built or read in.
+  const byId = <T>(map: Map<string, T>): T[] => [...map.keys()].sort().map((id) => map.get(id)!);
+  const units = byId(snap.units);
+  const roots = [...snap.roots].sort();
 
   // 1. One root, live parents, no cycle.
   if (snap.units.size > 0 && snap.roots.length !== 1) {
     problems.push(
       snap.roots.length === 0
         ? 'the unit tree has no root'
-        : `the unit tree has ${snap.roots.length} roots: ${snap.roots.map((r) => snap.unitName(r)).join(', ')}`,
+        : `the unit tree has ${roots.length} roots: ${roots.map((r) => snap.unitName(r)).join(', ')}`,
     );
   }
-  for (const unit of snap.units.values()) {
+  for (const unit of units) {
     if (unit.parent !== null && !snap.units.has(unit.parent)) {
       problems.push(`unit "${unit.name}" has a parent that no longer exists (${snap.unitName(unit.parent)})`);
     }
@@ -34,14 +39,14 @@ export function checkInvariants(history: History, date: Day): string[] {
     reachable.add(id);
     stack.push(...(snap.units.get(id)?.children ?? []));
   }
-  for (const unit of snap.units.values()) {
+  for (const unit of units) {
     if (!reachable.has(unit.id) && unit.parent !== null && snap.units.has(unit.parent)) {
       problems.push(`unit "${unit.name}" is part of a cycle in the unit tree`);
     }
   }
 
   // 1b. Further parents are live, and no cycle closes through them.
-  const further = [...snap.units.values()].filter((u) => u.alsoUnder !== undefined);
+  const further = units.filter((u) => u.alsoUnder !== undefined);
   for (const unit of further) {
     for (const p of unit.alsoUnder!) {
       if (!snap.units.has(p))
@@ -68,12 +73,15 @@ export function checkInvariants(history: History, date: Day): string[] {
       }
       state.set(id, 'done');
     };
-    for (const id of snap.units.keys()) if (!state.has(id)) visit(id, [id]);
+    for (const unit of units) if (!state.has(unit.id)) visit(unit.id, [unit.id]);
   }
 
   // 2. At most one holder per post; holders and posts belong to live people and units.
   const seenPosts = new Map<string, string | null>();
-  for (const post of snap.posts) {
+  const posts = [...snap.posts].sort(
+    (a, b) => compare(a.unit, b.unit) || compare(a.post, b.post) || compare(a.holder ?? '', b.holder ?? ''),
+  );
+  for (const post of posts) {
     const key = `${post.unit}\u0000${post.post}`;
     if (seenPosts.has(key)) {
       problems.push(`post "${post.post}" of "${snap.unitName(post.unit)}" has more than one holder`);
@@ -91,7 +99,8 @@ export function checkInvariants(history: History, date: Day): string[] {
 
   // 3. Reporting chains have no cycle.
   const inCycle = new Set<string>();
-  for (const person of snap.people.keys()) {
+  const people = byId(snap.people);
+  for (const { id: person } of people) {
     if (inCycle.has(person)) continue;
     const order: string[] = [];
     const position = new Map<string, number>();
@@ -113,14 +122,14 @@ export function checkInvariants(history: History, date: Day): string[] {
   }
 
   // 4/5. Every member and every business has a live unit.
-  for (const person of snap.people.values()) {
+  for (const person of people) {
     if (!snap.units.has(person.unit)) {
       problems.push(
         `person "${person.name}" belongs to "${snap.unitName(person.unit)}", which no longer exists`,
       );
     }
   }
-  for (const business of snap.businesses.values()) {
+  for (const business of byId(snap.businesses)) {
     if (!snap.units.has(business.unit)) {
       problems.push(
         `business "${business.name}" is owned by "${snap.unitName(business.unit)}", which no longer exists`,
@@ -129,13 +138,17 @@ export function checkInvariants(history: History, date: Day): string[] {
   }
 
   // 6. Sibling units have distinct names.
-  for (const unit of snap.units.values()) {
+  for (const unit of units) {
     const names = new Map<string, string>();
-    for (const child of unit.children) {
+    for (const child of [...unit.children].sort()) {
       const key = nameKey(snap.unitName(child));
       if (names.has(key)) problems.push(`two units named "${snap.unitName(child)}" under "${unit.name}"`);
       names.set(key, child);
     }
   }
   return problems;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

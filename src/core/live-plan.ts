@@ -11,8 +11,22 @@ import {
 import type { Problem } from './errors.ts';
 import { addBusinessesAndPosts, type Impact, sortImpact } from './impact.ts';
 import { managerCandidates, reportsOf, solidLinesTo } from './live-org.ts';
-import { emptyHistory, type History, type LineageEvent, type Plan, type Versioned } from './model.ts';
-import { applyPlan, compact, replayOrder, type SequencedPlan } from './replay.ts';
+import {
+  emptyHistory,
+  type History,
+  type LineageEvent,
+  type Plan,
+  type PlanSummary,
+  type Versioned,
+} from './model.ts';
+import {
+  applyPlan,
+  applyUnchecked,
+  compact,
+  locateViolations,
+  replayOrder,
+  type SequencedPlan,
+} from './replay.ts';
 import type { Day } from './time.ts';
 
 export type Verdict = { ok: true } | { ok: false; problems: Problem[] };
@@ -43,7 +57,8 @@ export class LiveOrg {
 
   private constructor(
     private readonly builder: OrgBuilder,
-    private readonly applied: SequencedPlan[],
+    /** The applied plans' ids and sequence numbers (their operations are not kept). */
+    private readonly applied: Array<{ id: string; seq: number }>,
     /** The latest effective date of an applied plan. */
     private lastDay: Day,
   ) {}
@@ -76,13 +91,8 @@ export class LiveOrg {
     if (this.applied.length === 0) return this.beginFresh(plans, all);
     b.beginTrial({ recordBefore: true });
     try {
-      for (const [i, plan] of plans.entries()) {
-        const problems = applyPlan(b, plan, () => all.slice(0, this.applied.length + i));
-        if (problems) {
-          b.rollback();
-          return { ok: false, problems };
-        }
-      }
+      const refused = this.tryPlans(plans);
+      if (refused) return { ok: false, problems: refused };
     } catch (error) {
       b.rollback();
       throw error;
@@ -134,7 +144,7 @@ export class LiveOrg {
       keep: () => {
         finish();
         b.keep();
-        this.applied.push(...all.slice(this.applied.length));
+        for (const { plan, seq } of all) this.applied.push({ id: plan.id, seq });
         for (const plan of plans) if (plan.effective > this.lastDay) this.lastDay = plan.effective;
         this.totals = undefined;
       },
@@ -166,7 +176,9 @@ export class LiveOrg {
     const b = this.builder;
     this.isBroken = true;
     for (const [i, plan] of plans.entries()) {
-      const problems = applyPlan(b, plan, () => all.slice(0, i));
+      const problems = applyPlan(b, plan, (violations) =>
+        locateViolations(applyUnchecked(new OrgBuilder(), plans.slice(0, i)), plan, violations),
+      );
       if (problems) return { ok: false, problems };
     }
     compact(b.history);
@@ -179,7 +191,7 @@ export class LiveOrg {
         if (!open) throw new Error('this trial has already been kept or aborted');
         open = false;
         this.isBroken = false;
-        this.applied.push(...all);
+        for (const { plan, seq } of all) this.applied.push({ id: plan.id, seq });
         for (const plan of plans) if (plan.effective > this.lastDay) this.lastDay = plan.effective;
         this.totals = undefined;
       },
@@ -193,15 +205,61 @@ export class LiveOrg {
   static of(applied: SequencedPlan[]): LiveOrg | null {
     const ordered = replayOrder(applied);
     const builder = new OrgBuilder();
-    for (const [i, entry] of ordered.entries()) {
-      if (applyPlan(builder, entry.plan, () => ordered.slice(0, i))) return null;
+    for (const entry of ordered) {
+      if (applyPlan(builder, entry.plan, (violations) => violations.map((message) => ({ message }))))
+        return null;
     }
-    return new LiveOrg(builder, ordered, ordered.at(-1)?.plan.effective ?? '0000-01-01');
+    const summaries = ordered.map(({ plan, seq }) => ({ id: plan.id, seq }));
+    return new LiveOrg(builder, summaries, ordered.at(-1)?.plan.effective ?? '0000-01-01');
+  }
+
+  /**
+   * Goes on from the stored facts of the applied plans (`history`, which it then owns and changes)
+   * instead of replaying them: the cost of reading the facts, not of parsing and replaying every plan.
+   */
+  static resume(history: History, applied: PlanSummary[]): LiveOrg {
+    let last = '0000-01-01';
+    for (const plan of applied) if (plan.effective > last) last = plan.effective;
+    const summaries = applied.map(({ id, seq }) => ({ id, seq }));
+    return new LiveOrg(OrgBuilder.resume(history, last), summaries, last);
+  }
+
+  /**
+   * Applies `plans` (in a trial the caller started); on a refusal rolls the trial back and returns
+   * the problems, located.
+   */
+  private tryPlans(plans: Plan[]): Problem[] | null {
+    const b = this.builder;
+    let broken: string[] | null = null;
+    for (const [i, plan] of plans.entries()) {
+      const problems = applyPlan(b, plan, (violations) => {
+        broken = violations;
+        return [];
+      });
+      if (!problems) continue;
+      b.rollback();
+      return broken ? this.locate(plans.slice(0, i), plan, broken) : problems;
+    }
+    return null;
+  }
+
+  /**
+   * Where `plan` breaks the invariants: tried again after `before` (accepted), an operation at a
+   * time, in a trial that is rolled back.
+   */
+  private locate(before: Plan[], plan: Plan, violations: string[]): Problem[] {
+    const b = this.builder;
+    b.beginTrial();
+    try {
+      return locateViolations(applyUnchecked(b, before), plan, violations);
+    } finally {
+      b.rollback();
+    }
   }
 
   /** Whether these plans, applied in this order, can be tried here (each on or after the last plan, none applied already). */
   covers(plans: Plan[]): boolean {
-    const ids = new Set(this.applied.map((a) => a.plan.id));
+    const ids = new Set(this.applied.map((a) => a.id));
     let last = this.last;
     for (const plan of plans) {
       if (plan.effective < last || ids.has(plan.id)) return false;
@@ -211,24 +269,25 @@ export class LiveOrg {
     return true;
   }
 
+  /** The plans with the sequence numbers they get when applied. */
   private sequenced(plans: Plan[]): SequencedPlan[] {
     let seq = this.lastSeq;
-    return [...this.applied, ...plans.map((plan) => ({ plan, seq: ++seq }))];
+    return plans.map((plan) => ({ plan, seq: ++seq }));
   }
 
   /** Checks plans as `checkPlans` would (same problems), without changing the organization. */
   check(plans: Plan[]): Verdict {
-    const all = this.sequenced(plans);
     this.builder.beginTrial();
+    let refused: Problem[] | null;
     try {
-      for (const [i, plan] of plans.entries()) {
-        const problems = applyPlan(this.builder, plan, () => all.slice(0, this.applied.length + i));
-        if (problems) return { ok: false, problems };
-      }
-      return { ok: true };
-    } finally {
+      refused = this.tryPlans(plans);
+    } catch (error) {
       this.builder.rollback();
+      throw error;
     }
+    if (refused) return { ok: false, problems: refused };
+    this.builder.rollback();
+    return { ok: true };
   }
 
   /** What `plan` would change on its date: the same answer as `impact()` of the two histories. */
@@ -428,15 +487,12 @@ export class LiveOrg {
     b.beginTrial();
     let problems: Problem[] | null;
     try {
-      problems = applyPlan(b, plan, () => this.applied);
+      problems = this.tryPlans([plan]);
     } catch (error) {
       b.rollback();
       throw error;
     }
-    if (problems) {
-      b.rollback();
-      return { ok: false, problems };
-    }
+    if (problems) return { ok: false, problems };
     return { ok: true, touched: b.touched };
   }
 

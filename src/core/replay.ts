@@ -51,7 +51,16 @@ export function replay(plans: SequencedPlan[]): ReplayResult {
   const ordered = replayOrder(plans);
   const builder = new OrgBuilder();
   for (const [position, entry] of ordered.entries()) {
-    const problems = applyPlan(builder, entry.plan, () => ordered.slice(0, position));
+    const problems = applyPlan(builder, entry.plan, (violations) =>
+      locateViolations(
+        applyUnchecked(
+          new OrgBuilder(),
+          ordered.slice(0, position).map((e) => e.plan),
+        ),
+        entry.plan,
+        violations,
+      ),
+    );
     if (problems) return { ok: false, failed: entry, problems };
   }
   const history = builder.history;
@@ -75,10 +84,14 @@ export function summarize(plan: Plan, seq: number): PlanSummary {
 /**
  * Applies one plan's operations to `builder`, then checks the invariants on its date: first only
  * around what the plan touched (`mayViolate`), and the whole organization only when that finds a
- * suspect. Returns the located problems of a refused plan (the builder is then half-changed), or
- * null. `before` gives the plans applied before this one, to locate a broken invariant.
+ * suspect. Returns the problems of a refused plan (the builder is then half-changed), or null.
+ * `locate` turns broken invariants into problems located at an operation (see `locateViolations`).
  */
-export function applyPlan(builder: OrgBuilder, plan: Plan, before: () => SequencedPlan[]): Problem[] | null {
+export function applyPlan(
+  builder: OrgBuilder,
+  plan: Plan,
+  locate: (violations: string[]) => Problem[],
+): Problem[] | null {
   builder.markTouched();
   for (const op of plan.changes) {
     const problem = applyOperation(builder, plan, op);
@@ -86,17 +99,21 @@ export function applyPlan(builder: OrgBuilder, plan: Plan, before: () => Sequenc
   }
   if (!mayViolate(builder)) return null;
   const violations = checkInvariants(builder.history, plan.effective);
-  return violations.length > 0 ? locateViolations(before(), plan, violations) : null;
+  return violations.length > 0 ? locate(violations) : null;
+}
+
+/** Applies plans that were accepted before, without checking them again. */
+export function applyUnchecked(builder: OrgBuilder, plans: Plan[]): OrgBuilder {
+  for (const plan of plans) for (const op of plan.changes) applyOperation(builder, plan, op);
+  return builder;
 }
 
 /**
- * Invariants are checked once per plan; only when one fails is the plan replayed an
- * operation at a time to find the first operation after which it fails.
+ * Invariants are checked once per plan; only when one fails is the plan applied again, on
+ * `builder` as it was before the plan, an operation at a time to find the first operation after
+ * which it fails.
  */
-function locateViolations(before: SequencedPlan[], plan: Plan, violations: string[]): Problem[] {
-  const builder = new OrgBuilder();
-  for (const { plan: earlier } of before)
-    for (const op of earlier.changes) applyOperation(builder, earlier, op);
+export function locateViolations(builder: OrgBuilder, plan: Plan, violations: string[]): Problem[] {
   for (const op of plan.changes) {
     applyOperation(builder, plan, op);
     const found = checkInvariants(builder.history, plan.effective);

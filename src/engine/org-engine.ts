@@ -146,10 +146,10 @@ export class OrgEngine {
     if (org === EMPTY_ORG) return emptyHistory();
     if (knownAt !== undefined) return this.store.history(org.id, knownAt);
     const cached = this.cache.get(org.id);
-    if (cached && cached.version === org.version) return cached.history;
-    const history = await this.store.history(org.id);
-    this.cache.set(org.id, { version: org.version, history });
-    return history;
+    if (cached && cached.version >= org.version) return cached.history;
+    const current = await this.store.current(org.id);
+    if ((this.cache.get(org.id)?.version ?? -1) < current.version) this.cache.set(org.id, current);
+    return current.history;
   }
 
   /**
@@ -188,26 +188,47 @@ export class OrgEngine {
    * Runs `use` on the kept organization (null when there is none) in the same turn in which no plan
    * is being written through it: `use` is synchronous, so nothing else touches the organization then.
    */
-  private async withLive<T>(org: OrgRef, use: (live: LiveOrg | null) => T): Promise<T> {
+  private async withLive<T>(org: OrgRef, use: (live: LiveOrg | null, version: number) => T): Promise<T> {
     for (;;) {
       const writing = this.writing.get(org.id);
       if (writing) {
         await writing;
         continue;
       }
-      const live = await this.liveOrg(org);
-      if (!this.writing.has(org.id)) return use(live);
+      const kept = await this.liveOrg(org);
+      if (!this.writing.has(org.id)) return use(kept.live, kept.version);
     }
   }
 
-  private async liveOrg(org: OrgRef): Promise<LiveOrg | null> {
-    if (org === EMPTY_ORG) return null;
+  private async liveOrg(org: OrgRef): Promise<{ version: number; live: LiveOrg | null }> {
+    if (org === EMPTY_ORG) return { version: 0, live: null };
     const kept = this.live.get(org.id);
-    if (kept && kept.version === org.version) return kept.live;
-    const live = LiveOrg.of(await this.appliedPlans(org));
-    this.live.set(org.id, { version: org.version, live });
-    return live;
+    // A newer one than the caller's reference will do for a check; a writer sees the newer version.
+    if (kept && kept.version >= org.version) return kept;
+    let building = this.building.get(org.id);
+    if (!building) {
+      // From the stored facts, not by replaying the plans: an import's plans hold a row per operation.
+      building = this.store.current(org.id).then(({ version, history }) => ({
+        version,
+        live: LiveOrg.resume(history, history.plans),
+      }));
+      this.building.set(org.id, building);
+      const done = () => {
+        if (this.building.get(org.id) === building) this.building.delete(org.id);
+      };
+      building.then(done, done);
+    }
+    const built = await building;
+    const now = this.live.get(org.id);
+    if (!now || now.version < built.version) {
+      this.live.set(org.id, built);
+      return built;
+    }
+    return now;
   }
+
+  /** Kept organizations being read from the store, one at a time per organization. */
+  private readonly building = new Map<number, Promise<{ version: number; live: LiveOrg }>>();
 
   /** Checks plans against the organization without changing anything. */
   async check(orgName: string, plans: Plan[]): Promise<Verdict> {
@@ -236,6 +257,11 @@ export class OrgEngine {
       const org = await this.store.ensureOrg(orgName, this.now());
       if (expectedPlans === undefined) {
         const done = await this.applyOnKept(org, inputs);
+        // Another writer committed since `org` was read: read it again (that writer made progress).
+        if (done === 'stale') {
+          attempt--;
+          continue;
+        }
         if (done === 'conflict' && attempt < 5) continue;
         if (done !== 'not kept' && done !== 'conflict') return done;
       }
@@ -277,10 +303,11 @@ export class OrgEngine {
   private async applyOnKept(
     org: OrgRef,
     inputs: PlanInput[],
-  ): Promise<AppliedPlan[] | 'not kept' | 'conflict'> {
+  ): Promise<AppliedPlan[] | 'not kept' | 'conflict' | 'stale'> {
     const plans = inputs.map((i) => i.plan);
     let release = () => {};
-    const started = await this.withLive(org, (live) => {
+    const started = await this.withLive(org, (live, version) => {
+      if (version > org.version) return 'stale' as const;
       if (!live?.covers(plans)) return null;
       const trial = live.begin(plans);
       // The trial stays open while the facts are written: other users of the kept organization wait.
@@ -294,6 +321,7 @@ export class OrgEngine {
       return { live, trial };
     });
     if (!started) return 'not kept';
+    if (started === 'stale') return 'stale';
     const { live, trial } = started;
     if (live.broken) this.live.delete(org.id);
     if (!trial.ok) {

@@ -14,6 +14,7 @@ export function openPostgresStore(url: string): OrgStore {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return new OrgStore(db, 'postgres', {
+    snapshotIsolation: 'repeatable read',
     async notifyChange(trx, orgId, version) {
       // Delivered when the transaction commits, and only then.
       await sql`select pg_notify(${CHANNEL}, ${`${orgId}:${version}`})`.execute(trx);

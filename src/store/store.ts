@@ -33,6 +33,11 @@ export interface DialectCapabilities {
   notifyChange?(trx: Transaction<Database>, orgId: number, version: number): Promise<void>;
   /** Calls `onChange` whenever another process commits a change; returns a function that stops listening. */
   listen?(onChange: (orgId: number, version: number) => void): Promise<() => Promise<void>>;
+  /**
+   * The isolation level at which a transaction's reads all see one state of the database; none when
+   * every transaction already does (SQLite in WAL mode).
+   */
+  snapshotIsolation?: 'repeatable read';
   /** Operational checks on the database file (SQLite's integrity_check). */
   integrityCheck?(): Promise<string>;
   /**
@@ -137,6 +142,32 @@ export class OrgStore {
       .where('org_id', '=', orgId)
       .orderBy('seq')
       .execute();
+    return this.storedPlans(rows);
+  }
+
+  /** The applied plans without their text (an import's plans are large). */
+  private async planSummaries(trx: Transaction<Database>, orgId: number): Promise<StoredPlan[]> {
+    const rows = await trx
+      .selectFrom('plans')
+      .select(['plan_id', 'title', 'effective', 'announced_by', 'file', 'seq', 'recorded_at'])
+      .where('org_id', '=', orgId)
+      .orderBy('seq')
+      .execute();
+    return this.storedPlans(rows.map((row) => ({ ...row, source: '' })));
+  }
+
+  private storedPlans(
+    rows: Array<{
+      plan_id: string;
+      title: string;
+      effective: string;
+      announced_by: string | null;
+      file: string;
+      seq: number;
+      source: string;
+      recorded_at: string;
+    }>,
+  ): StoredPlan[] {
     return rows.map((row) => ({
       summary: {
         id: row.plan_id,
@@ -157,9 +188,31 @@ export class OrgStore {
    * every row not yet superseded).
    */
   async history(orgId: number, knownAt?: string): Promise<History> {
+    return this.readTransaction((trx) => this.readHistory(trx, orgId, knownAt));
+  }
+
+  /**
+   * The organization's current facts and the version they belong to, read together: a commit in
+   * between cannot give facts of one version under the number of another.
+   */
+  async current(orgId: number): Promise<{ version: number; history: History }> {
+    return this.readTransaction(async (trx) => {
+      const org = await trx.selectFrom('orgs').select('version').where('id', '=', orgId).executeTakeFirst();
+      return { version: org?.version ?? 0, history: await this.readHistory(trx, orgId) };
+    });
+  }
+
+  /** Runs reads that must see one state of the database (a transaction at snapshot isolation). */
+  private readTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    const level = this.capabilities.snapshotIsolation;
+    const builder = this.db.transaction();
+    return (level ? builder.setIsolationLevel(level) : builder).execute(work);
+  }
+
+  private async readHistory(trx: Transaction<Database>, orgId: number, knownAt?: string): Promise<History> {
     const rows = {} as Record<FactTable, unknown[]>;
     for (const table of FACT_TABLES) {
-      let query = this.db.selectFrom(table).selectAll().where('org_id', '=', orgId);
+      let query = trx.selectFrom(table).selectAll().where('org_id', '=', orgId);
       if (knownAt === undefined) query = query.where('superseded_at', 'is', null);
       else {
         query = query
@@ -168,7 +221,7 @@ export class OrgStore {
       }
       rows[table] = await query.execute();
     }
-    const plans = (await this.plans(orgId))
+    const plans = (await this.planSummaries(trx, orgId))
       .filter((p) => knownAt === undefined || p.recordedAt <= knownAt)
       .map((p) => p.summary);
     return rowsToHistory(rows as unknown as FactRows, plans);

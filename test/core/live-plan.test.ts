@@ -9,6 +9,7 @@ import { LiveOrg } from '../../src/core/live-plan.ts';
 import type { History, Plan } from '../../src/core/model.ts';
 import { checkPlans, replay, type SequencedPlan } from '../../src/core/replay.ts';
 import { parsePlan } from '../../src/formats/plan-file.ts';
+import { historyToRows, rowsToHistory } from '../../src/store/facts.ts';
 import { BASE, examplePlans } from '../helpers.ts';
 import { DATES, organization, planOver, planSource } from '../property/generators.ts';
 
@@ -152,43 +153,56 @@ describe('trying a plan on a kept organization', () => {
     expect(tally.clean).toBeGreaterThan(50);
   });
 
-  it('checks and measures impact exactly as the full replay does, on random organizations and plans', () => {
-    const tally = { accepted: 0, refused: 0, managerChanges: 0, chainChanges: 0 };
-    fc.assert(
-      fc.property(withLines, ([org, earlier, tries]) => {
-        const applied = acceptedPlans([org.source, ...earlier]);
-        const live = LiveOrg.of(applied)!;
-        const base = replay(applied);
-        if (!base.ok) throw new Error('applied plans must replay');
-        for (const source of tries) {
-          const plan = parsed(source);
-          if (!plan) continue;
-          const dated = { ...plan, effective: lastDate };
-          expect(live.covers([dated])).toBe(true);
-          const full = checkPlans(applied, [dated]);
-          const verdict = live.check([dated]);
-          expect(verdict.ok).toBe(full.ok);
-          const tried = live.impact(dated);
-          if (!full.ok) {
-            tally.refused += 1;
-            expect(verdict).toEqual({ ok: false, problems: full.problems });
-            expect(tried).toEqual({ ok: false, problems: full.problems });
-            continue;
+  // Kept by replaying the plans, or resumed from their facts as the store gives them back.
+  const keptBy = {
+    replay: (applied: SequencedPlan[]) => LiveOrg.of(applied)!,
+    'stored facts': (applied: SequencedPlan[]) => {
+      const replayed = replay(applied);
+      if (!replayed.ok) throw new Error('applied plans must replay');
+      const h = replayed.history;
+      return LiveOrg.resume(rowsToHistory(historyToRows(h), h.plans), h.plans);
+    },
+  };
+  it.each(Object.entries(keptBy))(
+    'kept by %s, checks and measures impact exactly as the full replay does, on random organizations and plans',
+    (_, keep) => {
+      const tally = { accepted: 0, refused: 0, managerChanges: 0, chainChanges: 0 };
+      fc.assert(
+        fc.property(withLines, ([org, earlier, tries]) => {
+          const applied = acceptedPlans([org.source, ...earlier]);
+          const live = keep(applied);
+          const base = replay(applied);
+          if (!base.ok) throw new Error('applied plans must replay');
+          for (const source of tries) {
+            const plan = parsed(source);
+            if (!plan) continue;
+            const dated = { ...plan, effective: lastDate };
+            expect(live.covers([dated])).toBe(true);
+            const full = checkPlans(applied, [dated]);
+            const verdict = live.check([dated]);
+            expect(verdict.ok).toBe(full.ok);
+            const tried = live.impact(dated);
+            if (!full.ok) {
+              tally.refused += 1;
+              expect(verdict).toEqual({ ok: false, problems: full.problems });
+              expect(tried).toEqual({ ok: false, problems: full.problems });
+              continue;
+            }
+            tally.accepted += 1;
+            const expected = impact(base.history, full.history, dated.effective, dated.id);
+            expect(tried).toEqual({ ok: true, impact: expected });
+            tally.managerChanges += expected.managerChanges.length;
+            tally.chainChanges += expected.chainChanges.length;
           }
-          tally.accepted += 1;
-          const expected = impact(base.history, full.history, dated.effective, dated.id);
-          expect(tried).toEqual({ ok: true, impact: expected });
-          tally.managerChanges += expected.managerChanges.length;
-          tally.chainChanges += expected.chainChanges.length;
-        }
-      }),
-      { numRuns: 300 },
-    );
-    expect(tally.accepted).toBeGreaterThan(50);
-    expect(tally.refused).toBeGreaterThan(50);
-    expect(tally.managerChanges).toBeGreaterThan(20);
-    expect(tally.chainChanges).toBeGreaterThan(20);
-  });
+        }),
+        { numRuns: 300 },
+      );
+      expect(tally.accepted).toBeGreaterThan(50);
+      expect(tally.refused).toBeGreaterThan(50);
+      expect(tally.managerChanges).toBeGreaterThan(20);
+      expect(tally.chainChanges).toBeGreaterThan(20);
+    },
+  );
 
   it('gives the Big Taobao integration the impact the full replay gives', () => {
     const plans = examplePlans();
