@@ -37,7 +37,6 @@ interface Period {
   id: string;
   from: Day;
   to: Day | null;
-  row: CsvRow;
   where: SourceLocation;
 }
 
@@ -118,12 +117,12 @@ function periods<P extends Period>(
       reject(`the period ends (${to}) before it starts (${from})`);
       continue;
     }
-    const period = make(row, { id: row.values[idColumn]!, from, to, row, where });
+    const period = make(row, { id: row.values[idColumn]!, from, to, where });
     const list = byKey.get(keyOf(period)) ?? [];
     const overlap = list.find((p) => p.from < (to ?? '9999-12-31') && from < (p.to ?? '9999-12-31'));
     if (overlap) {
       reject(
-        `the period ${from}..${to ?? ''} overlaps the one on line ${overlap.row.line} (${overlap.from}..${overlap.to ?? ''})`,
+        `the period ${from}..${to ?? ''} overlaps the one on line ${overlap.where.line} (${overlap.from}..${overlap.to ?? ''})`,
       );
       continue;
     }
@@ -139,7 +138,7 @@ function periods<P extends Period>(
       const previous = kept.at(-1)!;
       if (previous.to !== p.from) {
         rejected.push({
-          message: `starts after a gap: the period before it (line ${previous.row.line}) ended ${previous.to}`,
+          message: `starts after a gap: the period before it (line ${previous.where.line}) ended ${previous.to}`,
           location: p.where,
         });
       } else kept.push(p);
@@ -172,21 +171,10 @@ export function planImport(
     onProgress?.({ stage: `read ${file.file}: ${rows.length} rows`, done, total });
     return rows;
   };
-  const unitRows = read_(input.units, ['unit_id', 'name', 'type', 'parent_id', 'valid_from', 'valid_to']);
-  const personRows = read_(input.people, [
-    'person_id',
-    'name',
-    'unit_id',
-    'manager_id',
-    'title',
-    'level',
-    'valid_from',
-    'valid_to',
-  ]);
-  const postRows = read_(input.posts, ['person_id', 'unit_id', 'post', 'valid_from', 'valid_to']);
+  // Each file's rows are read into periods and dropped: only the periods are kept.
   const units = periods<UnitPeriod>(
     input.units?.file ?? '',
-    unitRows,
+    read_(input.units, ['unit_id', 'name', 'type', 'parent_id', 'valid_from', 'valid_to']),
     'unit_id',
     ['unit_id', 'name', 'type'],
     (row, base) => {
@@ -209,7 +197,16 @@ export function planImport(
   );
   const people = periods<PersonPeriod>(
     input.people?.file ?? '',
-    personRows,
+    read_(input.people, [
+      'person_id',
+      'name',
+      'unit_id',
+      'manager_id',
+      'title',
+      'level',
+      'valid_from',
+      'valid_to',
+    ]),
     'person_id',
     ['person_id', 'name', 'unit_id'],
     (row, base) =>
@@ -226,7 +223,7 @@ export function planImport(
   onProgress?.({ stage: 'checking periods and building dated plans', done: total, total });
   const posts = periods<PostPeriod>(
     input.posts?.file ?? '',
-    postRows,
+    read_(input.posts, ['person_id', 'unit_id', 'post', 'valid_from', 'valid_to']),
     'person_id',
     ['person_id', 'unit_id', 'post'],
     (row, base) =>

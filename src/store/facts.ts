@@ -8,7 +8,7 @@ import {
   type ReportKind,
   type UnitVersion,
 } from '../core/model.ts';
-import type { Database, FactTable } from './schema.ts';
+import { type Database, FACT_TABLES, type FactTable } from './schema.ts';
 
 type Bookkeeping = 'org_id' | 'fact_key' | 'recorded_at' | 'superseded_at';
 export type FactRow<T extends FactTable> = Omit<Database[T], Bookkeeping>;
@@ -28,104 +28,124 @@ function provOf(row: { plan_id: string; inferred: number; quote: string | null }
 
 /** The organization's facts as table rows. */
 export function historyToRows(history: History): FactRows {
-  const rows: FactRows = {
-    units: [],
-    unit_versions: [],
-    people: [],
-    person_versions: [],
-    businesses: [],
-    business_versions: [],
-    posts: [],
-    report_lines: [],
-    lineage_events: [],
-  };
-  for (const unit of history.units.values()) {
-    rows.units.push({ unit_id: unit.id, aliases: JSON.stringify(unit.aliases) });
-    for (const v of unit.versions) {
-      rows.unit_versions.push({
-        unit_id: unit.id,
-        valid_from: v.from,
-        valid_to: v.to,
-        name: v.name,
-        type: v.type,
-        parent_id: v.parent,
-        ...provColumns(v.prov),
-        // Last, so that keyRows can leave them out of the key when null (see there).
-        status: v.status ?? null,
-        also_under: v.alsoUnder === undefined ? null : JSON.stringify(v.alsoUnder),
-      });
+  const rows = {} as Record<FactTable, object[]>;
+  for (const table of FACT_TABLES) rows[table] = [...tableRows(history, table)];
+  return rows as FactRows;
+}
+
+/** One table's rows of the organization's facts, one at a time (an import's are millions). */
+export function* tableRows(history: History, table: FactTable): Generator<object> {
+  switch (table) {
+    case 'units':
+      for (const unit of history.units.values())
+        yield { unit_id: unit.id, aliases: JSON.stringify(unit.aliases) };
+      return;
+    case 'unit_versions':
+      for (const unit of history.units.values()) {
+        for (const v of unit.versions) {
+          yield {
+            unit_id: unit.id,
+            valid_from: v.from,
+            valid_to: v.to,
+            name: v.name,
+            type: v.type,
+            parent_id: v.parent,
+            ...provColumns(v.prov),
+            // Last, so that keyRows can leave them out of the key when null (see there).
+            status: v.status ?? null,
+            also_under: v.alsoUnder === undefined ? null : JSON.stringify(v.alsoUnder),
+          };
+        }
+      }
+      return;
+    case 'people':
+      for (const person of history.people.values()) {
+        yield {
+          person_id: person.id,
+          aliases: JSON.stringify(person.aliases),
+          unnamed: person.unnamed ? 1 : 0,
+        };
+      }
+      return;
+    case 'person_versions':
+      for (const person of history.people.values()) {
+        for (const v of person.versions) {
+          yield {
+            person_id: person.id,
+            valid_from: v.from,
+            valid_to: v.to,
+            name: v.name,
+            level: v.level,
+            title: v.title,
+            unit_id: v.unit,
+            ...provColumns(v.prov),
+          };
+        }
+      }
+      return;
+    case 'businesses':
+      for (const business of history.businesses.values())
+        yield { business_id: business.id, aliases: JSON.stringify(business.aliases) };
+      return;
+    case 'business_versions':
+      for (const business of history.businesses.values()) {
+        for (const v of business.versions) {
+          yield {
+            business_id: business.id,
+            valid_from: v.from,
+            valid_to: v.to,
+            name: v.name,
+            unit_id: v.unit,
+            ...provColumns(v.prov),
+          };
+        }
+      }
+      return;
+    case 'posts':
+      for (const p of history.posts) {
+        yield {
+          unit_id: p.unit,
+          post: p.post,
+          holder_id: p.holder,
+          concurrent: p.concurrent ? 1 : 0,
+          valid_from: p.from,
+          valid_to: p.to,
+          ...provColumns(p.prov),
+        };
+      }
+      return;
+    case 'report_lines':
+      for (const l of history.lines) {
+        yield {
+          person_id: l.person,
+          manager_id: l.manager,
+          kind: l.kind,
+          valid_from: l.from,
+          valid_to: l.to,
+          ...provColumns(l.prov),
+        };
+      }
+      return;
+    case 'lineage_events': {
+      const ordinals = new Map<string, number>();
+      for (const e of history.events) {
+        const ordinal = ordinals.get(e.date) ?? 0;
+        ordinals.set(e.date, ordinal + 1);
+        yield {
+          event_date: e.date,
+          ordinal,
+          kind: e.kind,
+          unit_id: e.unit,
+          from_ids: JSON.stringify(e.from),
+          to_ids: JSON.stringify(e.to),
+          from_names: JSON.stringify(e.fromNames),
+          to_names: JSON.stringify(e.toNames),
+          ...provColumns(e.prov),
+        };
+      }
+      return;
     }
   }
-  for (const person of history.people.values()) {
-    rows.people.push({
-      person_id: person.id,
-      aliases: JSON.stringify(person.aliases),
-      unnamed: person.unnamed ? 1 : 0,
-    });
-    for (const v of person.versions) {
-      rows.person_versions.push({
-        person_id: person.id,
-        valid_from: v.from,
-        valid_to: v.to,
-        name: v.name,
-        level: v.level,
-        title: v.title,
-        unit_id: v.unit,
-        ...provColumns(v.prov),
-      });
-    }
-  }
-  for (const business of history.businesses.values()) {
-    rows.businesses.push({ business_id: business.id, aliases: JSON.stringify(business.aliases) });
-    for (const v of business.versions) {
-      rows.business_versions.push({
-        business_id: business.id,
-        valid_from: v.from,
-        valid_to: v.to,
-        name: v.name,
-        unit_id: v.unit,
-        ...provColumns(v.prov),
-      });
-    }
-  }
-  for (const p of history.posts) {
-    rows.posts.push({
-      unit_id: p.unit,
-      post: p.post,
-      holder_id: p.holder,
-      concurrent: p.concurrent ? 1 : 0,
-      valid_from: p.from,
-      valid_to: p.to,
-      ...provColumns(p.prov),
-    });
-  }
-  for (const l of history.lines) {
-    rows.report_lines.push({
-      person_id: l.person,
-      manager_id: l.manager,
-      kind: l.kind,
-      valid_from: l.from,
-      valid_to: l.to,
-      ...provColumns(l.prov),
-    });
-  }
-  const ordinals = new Map<string, number>();
-  for (const e of history.events) {
-    const ordinal = ordinals.get(e.date) ?? 0;
-    ordinals.set(e.date, ordinal + 1);
-    rows.lineage_events.push({
-      event_date: e.date,
-      ordinal,
-      kind: e.kind,
-      unit_id: e.unit,
-      from_ids: JSON.stringify(e.from),
-      to_ids: JSON.stringify(e.to),
-      from_names: JSON.stringify(e.fromNames),
-      to_names: JSON.stringify(e.toNames),
-      ...provColumns(e.prov),
-    });
-  }
-  return rows;
 }
 
 /**
@@ -242,20 +262,32 @@ export function rowsToHistory(rows: FactRows, plans: PlanSummary[]): History {
   return history;
 }
 
-/** Keys rows by a hash of their content; a row repeated within one table gets a counter. */
 const NULL_LATER_COLUMNS = ',"status":null,"also_under":null}';
 
-export function keyRows<R extends object>(rows: R[]): Map<string, R> {
-  const keyed = new Map<string, R>();
-  for (const row of rows) {
+/**
+ * Keys rows by a hash of their content, one row at a time; a row repeated within one table gets a
+ * counter (`KEY#2`), in the order the rows come.
+ */
+export class RowKeyer {
+  private readonly issued = new Set<string>();
+
+  key(row: object): string {
     let text = JSON.stringify(row);
     // Columns added after rows were first stored are left out of the key while null, so that the
     // keys of rows stored before them do not change.
     if (text.endsWith(NULL_LATER_COLUMNS)) text = `${text.slice(0, -NULL_LATER_COLUMNS.length)}}`;
     const base = hash('sha1', text, 'hex');
     let key = base;
-    for (let n = 2; keyed.has(key); n++) key = `${base}#${n}`;
-    keyed.set(key, row);
+    for (let n = 2; this.issued.has(key); n++) key = `${base}#${n}`;
+    this.issued.add(key);
+    return key;
   }
+}
+
+/** Keys rows by a hash of their content; a row repeated within one table gets a counter. */
+export function keyRows<R extends object>(rows: Iterable<R>): Map<string, R> {
+  const keyer = new RowKeyer();
+  const keyed = new Map<string, R>();
+  for (const row of rows) keyed.set(keyer.key(row), row);
   return keyed;
 }

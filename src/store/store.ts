@@ -1,7 +1,7 @@
 import { type Kysely, Migrator, type Transaction } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
 import type { History, PlanSummary } from '../core/model.ts';
-import { type FactRows, historyToRows, keyRows, rowsToHistory } from './facts.ts';
+import { type FactRows, historyToRows, keyRows, RowKeyer, rowsToHistory, tableRows } from './facts.ts';
 import { migrationProvider } from './migrations.ts';
 import { type Database, FACT_TABLES, type FactTable } from './schema.ts';
 
@@ -268,14 +268,7 @@ export class OrgStore {
     const next = org.version + 1;
     await this.exclusive(() =>
       this.writeCommit(org, next, plans, now, (trx) =>
-        writeChanges(
-          trx,
-          org.id,
-          historyToRows(before),
-          historyToRows(after),
-          now,
-          this.capabilities.insertRows?.bind(this.capabilities),
-        ),
+        writeChanges(trx, org.id, before, after, now, this.capabilities.insertRows?.bind(this.capabilities)),
       ),
     );
     return next;
@@ -348,21 +341,20 @@ export class StaleFactsError extends Error {
   }
 }
 
+/** Rows written at a time when an organization's first facts stream in (an import's are millions). */
+const STREAM_CHUNK = 10_000;
+
 /** Supersedes the rows of `before` that are not in `after` and inserts those of `after` that are new. */
 async function writeChanges(
   trx: Transaction<Database>,
   orgId: number,
-  before: FactRows,
-  after: FactRows,
+  before: History,
+  after: History,
   now: string,
   insertRows?: DialectCapabilities['insertRows'],
 ): Promise<void> {
   for (const table of FACT_TABLES) {
-    const was = keyRows(before[table] as object[]);
-    const will = keyRows(after[table] as object[]);
-    const stale = [...was.keys()].filter((key) => !will.has(key));
-    const fresh = [...will].filter(([key]) => !was.has(key));
-    if ((await supersede(trx, table, orgId, stale, now)) !== stale.length) throw new StaleFactsError(table);
+    const was = keyRows(tableRows(before, table));
     // Nothing stored for the organization in this table (its first plans): nothing can be there already.
     const empty =
       was.size === 0 &&
@@ -373,7 +365,24 @@ async function writeChanges(
         .where('superseded_at', 'is', null)
         .limit(1)
         .executeTakeFirst()) === undefined;
-    for (let i = 0; !empty && i < fresh.length; i += CHUNK) {
+    if (empty) {
+      // Keyed and written as they are made, never all held at once.
+      const keyer = new RowKeyer();
+      let chunk: Array<[string, object]> = [];
+      for (const row of tableRows(after, table)) {
+        chunk.push([keyer.key(row), row]);
+        if (chunk.length < STREAM_CHUNK) continue;
+        await insertFacts(trx, table, orgId, chunk, now, insertRows);
+        chunk = [];
+      }
+      await insertFacts(trx, table, orgId, chunk, now, insertRows);
+      continue;
+    }
+    const will = keyRows(tableRows(after, table));
+    const stale = [...was.keys()].filter((key) => !will.has(key));
+    const fresh = [...will].filter(([key]) => !was.has(key));
+    if ((await supersede(trx, table, orgId, stale, now)) !== stale.length) throw new StaleFactsError(table);
+    for (let i = 0; i < fresh.length; i += CHUNK) {
       const keys = fresh.slice(i, i + CHUNK).map(([key]) => key);
       const present = await trx
         .selectFrom(table)
