@@ -15,7 +15,10 @@ export function dayKey(day: Day): number {
 
 const OPEN = 0x7fffffff;
 const NONE = -1;
-const LATEST = 5;
+/** Ints per unit in a checkpoint (see `checkpoint`). */
+const STRIDE = 2;
+/** Checkpoints across the history, the latest state among them: more cost memory, fewer cost steps. */
+const CHECKPOINTS = 32;
 
 /**
  * The organization's units and people as flat typed arrays: every version of every unit's parent and
@@ -43,8 +46,13 @@ export class OrgIndex {
   private readonly stayFrom: Int32Array;
   private readonly stayTo: Int32Array;
   private readonly days = new Map<number, OrgAt>();
-  /** Per unit, LATEST ints: its last version's from, to and parent, its last member step's day and count. */
-  private readonly latest: Int32Array;
+  /**
+   * The state of every unit at a few days across the history (the last one: the latest state), built
+   * when first used: `compute` starts from the nearest one before the day asked for, and searches only
+   * for the units that changed in between.
+   */
+  private readonly checkpointKeys: number[];
+  private readonly checkpoints: Array<Int32Array | undefined>;
 
   private constructor(history: History) {
     this.unitIds = [...history.units.keys()];
@@ -166,19 +174,47 @@ export class OrgIndex {
     }
     this.memberDay = days;
     this.memberCount = counts;
-    // Each unit's last version and last member count side by side, for the latest state.
-    const n = units.length;
-    this.latest = new Int32Array(LATEST * n);
-    for (let i = 0; i < n; i++) {
-      const at = LATEST * i;
-      const last = this.unitStart[i + 1]! - 1;
-      this.latest[at] = last >= this.unitStart[i]! ? this.unitFrom[last]! : OPEN;
-      this.latest[at + 1] = last >= this.unitStart[i]! ? this.unitTo[last]! : OPEN;
-      this.latest[at + 2] = last >= this.unitStart[i]! ? this.unitParent[last]! : NONE;
-      const step = this.memberStart[i + 1]! - 1;
-      this.latest[at + 3] = step >= this.memberStart[i]! ? this.memberDay[step]! : NONE;
-      this.latest[at + 4] = step >= this.memberStart[i]! ? this.memberCount[step]! : 0;
+    // Checkpoints at quantiles of the days something changes (so each spans as many changes), then the latest.
+    const changes = new Int32Array(this.unitFrom.length + this.memberDay.length);
+    changes.set(this.unitFrom);
+    changes.set(this.memberDay, this.unitFrom.length);
+    changes.sort();
+    const keys = new Set<number>();
+    for (let j = 1; j < CHECKPOINTS && changes.length > 0; j++)
+      keys.add(changes[Math.floor((changes.length * j) / CHECKPOINTS)]!);
+    // The latest state holds from the last change on.
+    keys.add(changes.length > 0 ? changes[changes.length - 1]! : OPEN);
+    this.checkpointKeys = [...keys];
+    this.checkpoints = this.checkpointKeys.map(() => undefined);
+  }
+
+  /**
+   * The checkpoint to start from for a day: the last one on or before it (null if none is). Per
+   * unit, two ints, one array after the other: the index of its last version begun by the
+   * checkpoint's day, and of its last member step by then (the record's first index minus one if none).
+   */
+  private checkpoint(key: number): { key: number; data: Int32Array } | null {
+    let j = -1;
+    while (j + 1 < this.checkpointKeys.length && this.checkpointKeys[j + 1]! <= key) j++;
+    if (j < 0) return null;
+    const at = this.checkpointKeys[j]!;
+    let data = this.checkpoints[j];
+    if (!data) {
+      const n = this.unitIds.length;
+      data = new Int32Array(STRIDE * n);
+      for (let i = 0; i < n; i++) {
+        let v = this.unitStart[i]! - 1;
+        const end = this.unitStart[i + 1]!;
+        while (v + 1 < end && this.unitFrom[v + 1]! <= at) v++;
+        data[i] = v;
+        let s = this.memberStart[i]! - 1;
+        const endStep = this.memberStart[i + 1]!;
+        while (s + 1 < endStep && this.memberDay[s + 1]! <= at) s++;
+        data[n + i] = s;
+      }
+      this.checkpoints[j] = data;
     }
+    return { key: at, data };
   }
 
   private static readonly cache = new WeakMap<History, OrgIndex>();
@@ -231,7 +267,7 @@ export class OrgIndex {
 
   /**
    * The version of record `i` in effect on `key`, or -1: binary search over its versions by start.
-   * (`compute` reads the latest version itself and asks here only about earlier days.)
+   * (`compute` steps from a checkpoint and asks here only about days before every checkpoint.)
    */
   private static versionAt(
     start: Int32Array,
@@ -279,31 +315,33 @@ export class OrgIndex {
     const roots: number[] = [];
     const deferred: number[] = [];
     let people = 0;
-    const latest = this.latest;
+    // Each unit's version and member step on the day: stepped forward from the nearest checkpoint
+    // before the day (usually no step or a few), searched for a day before every checkpoint.
+    const cp = this.checkpoint(key);
+    const cpVersion = cp ? cp.data.subarray(0, n) : null;
+    const cpStep = cp ? cp.data.subarray(n, 2 * n) : null;
     for (let i = 0; i < n; i++) {
-      // The unit's version on the day, and its members (the last step on or before the day): the
-      // latest, asked most, are read side by side without a search.
-      const at = LATEST * i;
-      let p: number;
-      if (latest[at]! <= key) {
-        if (latest[at + 1]! <= key) {
-          parent[i] = NONE;
-          continue;
-        }
-        p = latest[at + 2]!;
-      } else {
-        const v = OrgIndex.versionAt(unitStart, unitFrom, unitTo, i, key);
-        if (v === NONE) {
-          parent[i] = NONE;
-          continue;
-        }
-        p = unitParent[v]!;
+      let v: number;
+      if (cpVersion) {
+        v = cpVersion[i]!;
+        const end = unitStart[i + 1]!;
+        while (v + 1 < end && unitFrom[v + 1]! <= key) v++;
+        if (v < unitStart[i]! || unitTo[v]! <= key) v = NONE;
+      } else v = OrgIndex.versionAt(unitStart, unitFrom, unitTo, i, key);
+      if (v === NONE) {
+        parent[i] = NONE;
+        continue;
       }
+      const p = unitParent[v]!;
       alive[i] = 1;
       parent[i] = p;
       let count = 0;
-      if (latest[at + 3]! <= key) count = latest[at + 4]!;
-      else {
+      if (cpStep) {
+        let s = cpStep[i]!;
+        const end = memberStart[i + 1]!;
+        while (s + 1 < end && memberDay[s + 1]! <= key) s++;
+        if (s >= memberStart[i]!) count = memberCount[s]!;
+      } else {
         let lo = memberStart[i]!;
         let hi = memberStart[i + 1]! - 1;
         while (lo <= hi) {

@@ -106,6 +106,30 @@ describe('the typed-array index', () => {
     agree(history, '2020-06-01');
   });
 
+  it('answers like the snapshot on every day of a long history, whichever checkpoint it starts from', () => {
+    // Forty months of moves, renames, hires and a unit that ends and comes back: the index keeps the
+    // state at a few days across the history and searches only for units changed since; a day right
+    // after a checkpoint, between two, and before the first all start from different ones.
+    const plans: string[] = [];
+    for (let m = 0; m < 40; m++) {
+      const date = `${2021 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}-01`;
+      const changes = [
+        `  - move: { unit: Platform, to: ${m % 2 === 0 ? 'Sales East' : 'Sales West'} }`,
+        `  - hire: { person: Hire ${m}, unit: ${m % 3 === 0 ? 'Platform' : 'Sales'} }`,
+      ];
+      if (m % 5 === 0) changes.push(`  - rename: { unit: Sales West, to: West ${m} }`);
+      if (m % 8 === 0) changes.push('  - create: { unit: Pop, type: team, parent: Acme, id: pop }');
+      if (m % 8 === 4) changes.push("  - dissolve: { unit: '#pop' }");
+      plans.push(`plan: m${m}\ntitle: t\neffective: ${date}\nchanges:\n${changes.join('\n')}`);
+    }
+    const history = build(BASE, ...plans);
+    for (const plan of history.plans) {
+      agree(history, addDays(plan.effective, -1));
+      agree(history, plan.effective);
+      agree(history, addDays(plan.effective, 10));
+    }
+  });
+
   it('is built once per history and keeps recent days', () => {
     const { history } = acceptedHistory(examplePlans().map((p) => p.source));
     expect(OrgIndex.of(history)).toBe(OrgIndex.of(history));
