@@ -33,6 +33,50 @@ export function historyToRows(history: History): FactRows {
   return rows as FactRows;
 }
 
+const PROVENANCE = ['plan_id', 'inferred', 'quote'] as const;
+
+/** Each fact table's content columns (without the bookkeeping), in the order `tableRows` gives them. */
+export const FACT_COLUMNS: { [T in FactTable]: ReadonlyArray<keyof FactRow<T> & string> } = {
+  units: ['unit_id', 'aliases'],
+  unit_versions: [
+    'unit_id',
+    'valid_from',
+    'valid_to',
+    'name',
+    'type',
+    'parent_id',
+    ...PROVENANCE,
+    'status',
+    'also_under',
+  ],
+  people: ['person_id', 'aliases', 'unnamed'],
+  person_versions: [
+    'person_id',
+    'valid_from',
+    'valid_to',
+    'name',
+    'level',
+    'title',
+    'unit_id',
+    ...PROVENANCE,
+  ],
+  businesses: ['business_id', 'aliases'],
+  business_versions: ['business_id', 'valid_from', 'valid_to', 'name', 'unit_id', ...PROVENANCE],
+  posts: ['unit_id', 'post', 'holder_id', 'concurrent', 'valid_from', 'valid_to', ...PROVENANCE],
+  report_lines: ['person_id', 'manager_id', 'kind', 'valid_from', 'valid_to', ...PROVENANCE],
+  lineage_events: [
+    'event_date',
+    'ordinal',
+    'kind',
+    'unit_id',
+    'from_ids',
+    'to_ids',
+    'from_names',
+    'to_names',
+    ...PROVENANCE,
+  ],
+};
+
 /** One table's rows of the organization's facts, one at a time (an import's are millions). */
 export function* tableRows(history: History, table: FactTable): Generator<object> {
   switch (table) {
@@ -155,15 +199,16 @@ export function* tableRows(history: History, table: FactTable): Generator<object
 function sorted<R extends object>(rows: R[], first: (keyof R)[]): R[] {
   if (rows.length === 0) return [];
   const keys = [...first, ...(Object.keys(rows[0]!) as (keyof R)[]).filter((k) => !first.includes(k))];
-  const text = (row: R, key: keyof R) => {
-    const value = row[key];
-    return value === null || value === undefined ? '\uffff' : String(value);
-  };
+  const text = (value: unknown) =>
+    typeof value === 'string' ? value : value === null || value === undefined ? '\uffff' : String(value);
   return [...rows].sort((a, b) => {
     for (const key of keys) {
-      const x = text(a, key);
-      const y = text(b, key);
-      if (x !== y) return x < y ? -1 : 1;
+      const x = a[key];
+      const y = b[key];
+      if (x === y) continue;
+      const xs = text(x);
+      const ys = text(y);
+      if (xs !== ys) return xs < ys ? -1 : 1;
     }
     return 0;
   });

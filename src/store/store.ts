@@ -1,7 +1,15 @@
 import { type Kysely, Migrator, type Transaction } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
 import type { History, PlanSummary } from '../core/model.ts';
-import { type FactRows, historyToRows, keyRows, RowKeyer, rowsToHistory, tableRows } from './facts.ts';
+import {
+  FACT_COLUMNS,
+  type FactRows,
+  historyToRows,
+  keyRows,
+  RowKeyer,
+  rowsToHistory,
+  tableRows,
+} from './facts.ts';
 import { migrationProvider } from './migrations.ts';
 import { type Database, FACT_TABLES, type FactTable } from './schema.ts';
 
@@ -212,7 +220,11 @@ export class OrgStore {
   private async readHistory(trx: Transaction<Database>, orgId: number, knownAt?: string): Promise<History> {
     const rows = {} as Record<FactTable, unknown[]>;
     for (const table of FACT_TABLES) {
-      let query = trx.selectFrom(table).selectAll().where('org_id', '=', orgId);
+      // The content columns only: the bookkeeping (a 40-character key per row among them) is not needed.
+      let query = trx
+        .selectFrom(table)
+        .select(FACT_COLUMNS[table] as never)
+        .where('org_id', '=', orgId);
       if (knownAt === undefined) query = query.where('superseded_at', 'is', null);
       else {
         query = query
