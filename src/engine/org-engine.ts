@@ -253,12 +253,16 @@ export class OrgEngine {
    * A concurrent writer makes it check again against the newer organization.
    */
   async applyAll(orgName: string, inputs: PlanInput[], expectedPlans?: string[]): Promise<AppliedPlan[]> {
+    let stale = 0;
     for (let attempt = 0; ; attempt++) {
       const org = await this.store.ensureOrg(orgName, this.now());
       if (expectedPlans === undefined) {
         const done = await this.applyOnKept(org, inputs);
         // Another writer committed since `org` was read: read it again (that writer made progress).
+        // Should the kept organization stay ahead of the store (a store restored under a running
+        // server, which operations.md says not to do), it is dropped and built again.
         if (done === 'stale') {
+          if (++stale > 20) this.live.delete(org.id);
           attempt--;
           continue;
         }
