@@ -18,7 +18,7 @@ function provColumns(prov: Provenance) {
   return { plan_id: prov.plan, inferred: prov.inferred ? 1 : 0, quote: prov.quote ?? null };
 }
 
-function provOf(row: { plan_id: string; inferred: number; quote: string | null }): Provenance {
+function provFromRow(row: { plan_id: string; inferred: number; quote: string | null }): Provenance {
   return {
     plan: row.plan_id,
     inferred: row.inferred === 1,
@@ -214,31 +214,79 @@ function sorted<R extends object>(rows: R[], first: (keyof R)[]): R[] {
   });
 }
 
+/** Rows with unique ids, by id (as `sorted` would order them, at a plain comparison each). */
+function byId<R extends object>(rows: R[], id: keyof R): R[] {
+  return [...rows].sort((a, b) => (a[id] < b[id] ? -1 : a[id] > b[id] ? 1 : 0));
+}
+
+/**
+ * Versions grouped by record, each record's in the order `sorted(rows, ['valid_from'])` gives them
+ * (a record's versions rarely share a start, so most groups need one comparison or none).
+ */
+function inRecordOrder<R extends { valid_from: string }>(rows: R[], id: keyof R): R[] {
+  const groups = new Map<unknown, R[]>();
+  for (const row of rows) {
+    const group = groups.get(row[id]);
+    if (group) group.push(row);
+    else groups.set(row[id], [row]);
+  }
+  const out: R[] = [];
+  for (const group of groups.values()) {
+    if (group.length === 1) out.push(group[0]!);
+    else out.push(...sorted(group, ['valid_from']));
+  }
+  return out;
+}
+
 /** Rebuilds a history from table rows (the inverse of `historyToRows`). */
 export function rowsToHistory(rows: FactRows, plans: PlanSummary[]): History {
   const history = emptyHistory();
   history.plans = plans;
-  for (const row of sorted(rows.units, ['unit_id'])) {
+  // Each distinct date, reference, level, title and provenance once: every row brings its own copy,
+  // which would otherwise double the history's memory. (Names and record ids are mostly distinct.)
+  const texts = new Map<string, string>();
+  const s = <T extends string | null>(value: T): T => {
+    if (value === null) return value;
+    const known = texts.get(value);
+    if (known !== undefined) return known as T;
+    texts.set(value, value);
+    return value;
+  };
+  // Most rows are stated (not inferred) and unquoted: those are found by plan id alone.
+  const plain = new Map<string, Provenance>();
+  const provs = new Map<string, Provenance>();
+  const provOf = (row: { plan_id: string; inferred: number; quote: string | null }): Provenance => {
+    const simple = row.inferred === 0 && row.quote === null;
+    const key = simple ? row.plan_id : `${row.inferred}${row.quote ?? ''}\u0000${row.plan_id}`;
+    const cache = simple ? plain : provs;
+    let found = cache.get(key);
+    if (!found) {
+      found = provFromRow(row);
+      cache.set(key, found);
+    }
+    return found;
+  };
+  for (const row of byId(rows.units, 'unit_id')) {
     history.units.set(row.unit_id, {
       id: row.unit_id,
       aliases: JSON.parse(row.aliases) as string[],
       versions: [],
     });
   }
-  for (const row of sorted(rows.unit_versions, ['valid_from'])) {
+  for (const row of inRecordOrder(rows.unit_versions, 'unit_id')) {
     const version: UnitVersion = {
-      from: row.valid_from,
-      to: row.valid_to,
+      from: s(row.valid_from),
+      to: s(row.valid_to),
       name: row.name,
-      type: row.type,
-      parent: row.parent_id,
+      type: s(row.type),
+      parent: s(row.parent_id),
       prov: provOf(row),
     };
     if (row.status !== null) version.status = row.status;
     if (row.also_under !== null) version.alsoUnder = JSON.parse(row.also_under) as string[];
     history.units.get(row.unit_id)?.versions.push(version);
   }
-  for (const row of sorted(rows.people, ['person_id'])) {
+  for (const row of byId(rows.people, 'person_id')) {
     history.people.set(row.person_id, {
       id: row.person_id,
       aliases: JSON.parse(row.aliases) as string[],
@@ -246,57 +294,57 @@ export function rowsToHistory(rows: FactRows, plans: PlanSummary[]): History {
       versions: [],
     });
   }
-  for (const row of sorted(rows.person_versions, ['valid_from'])) {
+  for (const row of inRecordOrder(rows.person_versions, 'person_id')) {
     history.people.get(row.person_id)?.versions.push({
-      from: row.valid_from,
-      to: row.valid_to,
+      from: s(row.valid_from),
+      to: s(row.valid_to),
       name: row.name,
-      level: row.level,
-      title: row.title,
-      unit: row.unit_id,
+      level: s(row.level),
+      title: s(row.title),
+      unit: s(row.unit_id),
       prov: provOf(row),
     });
   }
-  for (const row of sorted(rows.businesses, ['business_id'])) {
+  for (const row of byId(rows.businesses, 'business_id')) {
     history.businesses.set(row.business_id, {
       id: row.business_id,
       aliases: JSON.parse(row.aliases) as string[],
       versions: [],
     });
   }
-  for (const row of sorted(rows.business_versions, ['valid_from'])) {
+  for (const row of inRecordOrder(rows.business_versions, 'business_id')) {
     history.businesses.get(row.business_id)?.versions.push({
-      from: row.valid_from,
-      to: row.valid_to,
+      from: s(row.valid_from),
+      to: s(row.valid_to),
       name: row.name,
-      unit: row.unit_id,
+      unit: s(row.unit_id),
       prov: provOf(row),
     });
   }
   history.posts = sorted(rows.posts, ['valid_from', 'unit_id', 'post']).map((row) => ({
-    unit: row.unit_id,
-    post: row.post,
-    holder: row.holder_id,
+    unit: s(row.unit_id),
+    post: s(row.post),
+    holder: s(row.holder_id),
     concurrent: row.concurrent === 1,
-    from: row.valid_from,
-    to: row.valid_to,
+    from: s(row.valid_from),
+    to: s(row.valid_to),
     prov: provOf(row),
   }));
   history.lines = sorted(rows.report_lines, ['valid_from', 'person_id']).map((row) => ({
-    person: row.person_id,
-    manager: row.manager_id,
+    person: s(row.person_id),
+    manager: s(row.manager_id),
     kind: row.kind as ReportKind,
-    from: row.valid_from,
-    to: row.valid_to,
+    from: s(row.valid_from),
+    to: s(row.valid_to),
     prov: provOf(row),
   }));
   history.events = [...rows.lineage_events]
     .sort((a, b) => a.event_date.localeCompare(b.event_date) || a.ordinal - b.ordinal)
     .map(
       (row): LineageEvent => ({
-        date: row.event_date,
+        date: s(row.event_date),
         kind: row.kind as LineageEvent['kind'],
-        unit: row.unit_id,
+        unit: s(row.unit_id),
         from: JSON.parse(row.from_ids) as string[],
         to: JSON.parse(row.to_ids) as string[],
         fromNames: JSON.parse(row.from_names) as string[],

@@ -1,15 +1,7 @@
 import { type Kysely, Migrator, type Transaction } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
 import type { History, PlanSummary } from '../core/model.ts';
-import {
-  FACT_COLUMNS,
-  type FactRows,
-  historyToRows,
-  keyRows,
-  RowKeyer,
-  rowsToHistory,
-  tableRows,
-} from './facts.ts';
+import { FACT_COLUMNS, type FactRows, keyRows, RowKeyer, rowsToHistory, tableRows } from './facts.ts';
 import { migrationProvider } from './migrations.ts';
 import { type Database, FACT_TABLES, type FactTable } from './schema.ts';
 
@@ -253,13 +245,7 @@ export class OrgStore {
     const next = org.version + 1;
     await this.exclusive(() =>
       this.writeCommit(org, next, plans, now, (trx) =>
-        writeFacts(
-          trx,
-          org.id,
-          historyToRows(history),
-          now,
-          this.capabilities.insertRows?.bind(this.capabilities),
-        ),
+        writeFacts(trx, org.id, history, now, this.capabilities.insertRows?.bind(this.capabilities)),
       ),
     );
     return next;
@@ -378,16 +364,7 @@ async function writeChanges(
         .limit(1)
         .executeTakeFirst()) === undefined;
     if (empty) {
-      // Keyed and written as they are made, never all held at once.
-      const keyer = new RowKeyer();
-      let chunk: Array<[string, object]> = [];
-      for (const row of tableRows(after, table)) {
-        chunk.push([keyer.key(row), row]);
-        if (chunk.length < STREAM_CHUNK) continue;
-        await insertFacts(trx, table, orgId, chunk, now, insertRows);
-        chunk = [];
-      }
-      await insertFacts(trx, table, orgId, chunk, now, insertRows);
+      await streamFacts(trx, table, orgId, after, now, insertRows);
       continue;
     }
     const will = keyRows(tableRows(after, table));
@@ -407,6 +384,26 @@ async function writeChanges(
     }
     await insertFacts(trx, table, orgId, fresh, now, insertRows);
   }
+}
+
+/** Inserts a table's rows of `history`, keyed and written as they are made, never all held at once. */
+async function streamFacts(
+  trx: Transaction<Database>,
+  table: FactTable,
+  orgId: number,
+  history: History,
+  now: string,
+  insertRows: DialectCapabilities['insertRows'],
+): Promise<void> {
+  const keyer = new RowKeyer();
+  let chunk: Array<[string, object]> = [];
+  for (const row of tableRows(history, table)) {
+    chunk.push([keyer.key(row), row]);
+    if (chunk.length < STREAM_CHUNK) continue;
+    await insertFacts(trx, table, orgId, chunk, now, insertRows);
+    chunk = [];
+  }
+  await insertFacts(trx, table, orgId, chunk, now, insertRows);
 }
 
 /** Marks the live rows with these keys superseded; returns how many it found. */
@@ -464,18 +461,22 @@ async function insertFacts(
 async function writeFacts(
   trx: Transaction<Database>,
   orgId: number,
-  rows: FactRows,
+  history: History,
   now: string,
   insertRows?: DialectCapabilities['insertRows'],
 ): Promise<void> {
   for (const table of FACT_TABLES) {
-    const wanted = keyRows(rows[table] as object[]);
     const current = await trx
       .selectFrom(table)
       .select('fact_key')
       .where('org_id', '=', orgId)
       .where('superseded_at', 'is', null)
       .execute();
+    if (current.length === 0) {
+      await streamFacts(trx, table, orgId, history, now, insertRows);
+      continue;
+    }
+    const wanted = keyRows(tableRows(history, table));
     const currentKeys = new Set(current.map((r) => r.fact_key));
     const stale = [...currentKeys].filter((key) => !wanted.has(key));
     await supersede(trx, table, orgId, stale, now);
