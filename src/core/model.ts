@@ -161,6 +161,68 @@ export function emptyHistory(): History {
   };
 }
 
+/**
+ * A copy that can be changed without touching `history`: new records, versions and lists (texts and
+ * provenance, never changed in place, are shared).
+ */
+export function cloneHistory(history: History): History {
+  const units = new Map<string, UnitRecord>();
+  for (const [id, r] of history.units) {
+    const versions: UnitVersion[] = new Array(r.versions.length);
+    for (let i = 0; i < r.versions.length; i++) {
+      const v = r.versions[i]!;
+      const copy: UnitVersion = {
+        from: v.from,
+        to: v.to,
+        name: v.name,
+        type: v.type,
+        parent: v.parent,
+        prov: v.prov,
+      };
+      if (v.status !== undefined) copy.status = v.status;
+      if (v.alsoUnder !== undefined) copy.alsoUnder = [...v.alsoUnder];
+      versions[i] = copy;
+    }
+    units.set(id, { id: r.id, aliases: [...r.aliases], versions });
+  }
+  const people = new Map<string, PersonRecord>();
+  for (const [id, r] of history.people) {
+    const versions: PersonVersion[] = new Array(r.versions.length);
+    for (let i = 0; i < r.versions.length; i++) {
+      const v = r.versions[i]!;
+      versions[i] = {
+        from: v.from,
+        to: v.to,
+        name: v.name,
+        level: v.level,
+        title: v.title,
+        unit: v.unit,
+        prov: v.prov,
+      };
+    }
+    people.set(id, { id: r.id, aliases: [...r.aliases], unnamed: r.unnamed, versions });
+  }
+  const businesses = new Map<string, BusinessRecord>();
+  for (const [id, r] of history.businesses) {
+    businesses.set(id, { id: r.id, aliases: [...r.aliases], versions: r.versions.map((v) => ({ ...v })) });
+  }
+  return {
+    units,
+    people,
+    businesses,
+    posts: history.posts.map((p) => ({ ...p })),
+    lines: history.lines.map((l) => ({ ...l })),
+    events: history.events.map((e) => ({
+      ...e,
+      from: [...e.from],
+      to: [...e.to],
+      fromNames: [...e.fromNames],
+      toNames: [...e.toNames],
+    })),
+    plans: [...history.plans],
+  };
+}
+
 /** Every day on which some fact of the history begins or ends, in order. */
 export function changeDays(history: History): Day[] {
   const days = new Set<Day>();

@@ -2,7 +2,7 @@ import { headcountOverTime, type StatsOptions, stats } from '../core/analytics.t
 import { OrgshiftError } from '../core/errors.ts';
 import { type Impact, impact } from '../core/impact.ts';
 import { LiveOrg, type Verdict } from '../core/live-plan.ts';
-import { emptyHistory, type History, type Plan, type PlanSummary } from '../core/model.ts';
+import { cloneHistory, emptyHistory, type History, type Plan, type PlanSummary } from '../core/model.ts';
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
@@ -145,11 +145,16 @@ export class OrgEngine {
     const org = await this.orgOrEmpty(orgName);
     if (org === EMPTY_ORG) return emptyHistory();
     if (knownAt !== undefined) return this.store.history(org.id, knownAt);
+    return (await this.current(org)).history;
+  }
+
+  /** The organization's facts at `org`'s version or later, from the cache or read into it. */
+  private async current(org: OrgRef): Promise<{ version: number; history: History }> {
     const cached = this.cache.get(org.id);
-    if (cached && cached.version >= org.version) return cached.history;
+    if (cached && cached.version >= org.version) return cached;
     const current = await this.store.current(org.id);
     if ((this.cache.get(org.id)?.version ?? -1) < current.version) this.cache.set(org.id, current);
-    return current.history;
+    return current;
   }
 
   /**
@@ -207,10 +212,11 @@ export class OrgEngine {
     if (kept && kept.version >= org.version) return kept;
     let building = this.building.get(org.id);
     if (!building) {
-      // From the stored facts, not by replaying the plans: an import's plans hold a row per operation.
-      building = this.store.current(org.id).then(({ version, history }) => ({
+      // From the stored facts, not by replaying the plans (an import's plans hold a row per operation):
+      // a copy of those the reads use, read once for both.
+      building = this.current(org).then(({ version, history }) => ({
         version,
-        live: LiveOrg.resume(history, history.plans),
+        live: LiveOrg.resume(cloneHistory(history), history.plans),
       }));
       this.building.set(org.id, building);
       const done = () => {
@@ -289,7 +295,9 @@ export class OrgEngine {
       const entries = inputs.map((i) => ({ summary: summarize(i.plan, ++seq), source: i.source }));
       try {
         const version = await this.store.commit(org, entries, result.history, this.now());
-        this.cache.set(org.id, { version, history: await this.store.history(org.id) });
+        // Read with its version: another commit may already have followed this one.
+        const current = await this.store.current(org.id);
+        if ((this.cache.get(org.id)?.version ?? -1) < current.version) this.cache.set(org.id, current);
         return appliedOf(entries, version);
       } catch (error) {
         if (error instanceof OrgshiftError && error.id === 'conflict' && attempt < 5) continue;

@@ -6,11 +6,11 @@ import { impact } from '../../src/core/impact.ts';
 import { checkInvariants } from '../../src/core/invariants.ts';
 import { mayViolate } from '../../src/core/live-org.ts';
 import { LiveOrg } from '../../src/core/live-plan.ts';
-import type { History, Plan } from '../../src/core/model.ts';
+import { cloneHistory, type History, type Plan } from '../../src/core/model.ts';
 import { checkPlans, replay, type SequencedPlan } from '../../src/core/replay.ts';
 import { parsePlan } from '../../src/formats/plan-file.ts';
 import { historyToRows, rowsToHistory } from '../../src/store/facts.ts';
-import { BASE, examplePlans } from '../helpers.ts';
+import { BASE, build, examplePlans } from '../helpers.ts';
 import { DATES, organization, planOver, planSource } from '../property/generators.ts';
 
 /** Every fact of a history, in order, as text: two histories print the same iff they hold the same facts. */
@@ -203,6 +203,31 @@ describe('trying a plan on a kept organization', () => {
       expect(tally.chainChanges).toBeGreaterThan(20);
     },
   );
+
+  it('is kept on a copy of the facts the reads use: the copy is equal, and applying plans to it leaves them as they were', () => {
+    const applied = examplePlans()
+      .slice(0, -1)
+      .map((p, i) => ({ plan: p.plan, seq: i + 1 }));
+    const replayed = replay(applied);
+    if (!replayed.ok) throw new Error('the examples must apply');
+    const facts = replayed.history;
+    const before = structuredClone(facts);
+    const copy = cloneHistory(facts);
+    expect(copy).toEqual(facts);
+    const live = LiveOrg.resume(copy, facts.plans);
+    const last = examplePlans().at(-1)!.plan;
+    const trial = live.begin([last]);
+    if (!trial.ok) throw new Error('the last example must apply');
+    trial.keep();
+    expect(facts).toEqual(before);
+    expect(copy).not.toEqual(before);
+    // Every field is copied, those a unit has only sometimes included.
+    const updated = build(
+      BASE,
+      'plan: u\ntitle: t\neffective: 2021-01-01\nchanges:\n  - update: { unit: Sales East, status: closing, also_under: [Platform] }\n  - promote: { person: Dee Seller, title: Lead }\n',
+    );
+    expect(cloneHistory(updated)).toEqual(updated);
+  });
 
   it('gives the Big Taobao integration the impact the full replay gives', () => {
     const plans = examplePlans();
