@@ -213,11 +213,18 @@ export class OrgEngine {
     let building = this.building.get(org.id);
     if (!building) {
       // From the stored facts, not by replaying the plans (an import's plans hold a row per operation):
-      // a copy of those the reads use, read once for both.
-      building = this.current(org).then(({ version, history }) => ({
-        version,
-        live: LiveOrg.resume(cloneHistory(history), history.plans),
-      }));
+      // a copy of those the reads hold when they have them, else read for the kept organization alone
+      // (a command that only checks a plan then holds one copy, not two).
+      const cached = this.cache.get(org.id);
+      building =
+        cached && cached.version >= org.version
+          ? Promise.resolve({
+              version: cached.version,
+              live: LiveOrg.resume(cloneHistory(cached.history), cached.history.plans),
+            })
+          : this.store
+              .current(org.id)
+              .then(({ version, history }) => ({ version, live: LiveOrg.resume(history, history.plans) }));
       this.building.set(org.id, building);
       const done = () => {
         if (this.building.get(org.id) === building) this.building.delete(org.id);
