@@ -239,8 +239,7 @@ try {
     `engine: rss ${mb(engineMem.rss)} MB, tree ${engineMem.treeMs.toFixed(0)} ms, check ${engineMem.checkMs.toFixed(0)} ms`,
   );
 } finally {
-  if (!process.env.KEEP_DB) rmSync(dir, { recursive: true, force: true });
-  else log(`kept ${dbFile}`);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 const results = [

@@ -302,9 +302,8 @@ export class OrgEngine {
       const entries = inputs.map((i) => ({ summary: summarize(i.plan, ++seq), source: i.source }));
       try {
         const version = await this.store.commit(org, entries, result.history, this.now());
-        // Read with its version: another commit may already have followed this one.
-        const current = await this.store.current(org.id);
-        if ((this.cache.get(org.id)?.version ?? -1) < current.version) this.cache.set(org.id, current);
+        // As after a kept apply: the facts are read again on the next read (once per version), not here.
+        this.cache.delete(org.id);
         return appliedOf(entries, version);
       } catch (error) {
         if (error instanceof OrgshiftError && error.id === 'conflict' && attempt < 5) continue;
