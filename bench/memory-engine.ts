@@ -12,6 +12,8 @@ const engine = await OrgEngine.open(file);
 let started = performance.now();
 await engine.tree('default', day);
 const treeMs = performance.now() - started;
+gc?.();
+const afterTree = process.memoryUsage();
 const source = `plan: rename\ntitle: t\neffective: ${day}\nchanges:\n  - rename: { unit: "#${unit}", to: Renamed }\n`;
 started = performance.now();
 const verdict = await engine.check('default', [parsePlan(source, 'rename.yaml')]);
@@ -19,5 +21,14 @@ const checkMs = performance.now() - started;
 if (!verdict.ok) throw new Error(`the check failed: ${JSON.stringify(verdict.problems)}`);
 gc?.();
 const usage = process.memoryUsage();
-console.log(JSON.stringify({ rss: usage.rss, heapUsed: usage.heapUsed, treeMs, checkMs }));
+console.log(
+  JSON.stringify({
+    rss: usage.rss,
+    heapUsed: usage.heapUsed,
+    treeMs,
+    checkMs,
+    treeRss: afterTree.rss,
+    treeHeapUsed: afterTree.heapUsed,
+  }),
+);
 await engine.close();

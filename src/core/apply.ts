@@ -58,9 +58,9 @@ export class OrgBuilder {
   readonly history: History;
   private date: Day = '0000-01-01';
   private prov: Provenance = { plan: '', inferred: false };
-  private readonly unitNames = new Map<string, Set<string>>();
-  private readonly personNames = new Map<string, Set<string>>();
-  private readonly businessNames = new Map<string, Set<string>>();
+  private readonly unitNames: NameIndex = new Map();
+  private readonly personNames: NameIndex = new Map();
+  private readonly businessNames: NameIndex = new Map();
   private readonly children = new Map<string, Set<string>>();
   private readonly members = new Map<string, Set<string>>();
   private readonly owned = new Map<string, Set<string>>();
@@ -76,7 +76,7 @@ export class OrgBuilder {
   /** Live units with further parents: while there are none, the unit graph is the tree of `parent`. */
   private readonly withFurtherParents = new Set<string>();
   /** Every name any person ever had, so that a rehire finds the former record without a scan. */
-  private readonly everPersonNames = new Map<string, Set<string>>();
+  private readonly everPersonNames: NameIndex = new Map();
   /** While a trial runs: how to undo each change, and the sets as they were before the trial first changed them. */
   private journal: Array<() => void> | null = null;
   private savedSets: Map<Set<unknown>, unknown[]> | null = null;
@@ -134,6 +134,41 @@ export class OrgBuilder {
       b.addTo(b.openLinesTo, line.manager, line);
     }
     return b;
+  }
+
+  /**
+   * What the indexes of what is open hold, as text in a fixed order (empty entries left out, a name's
+   * ids as a list however they are kept): equal for two builders whose indexes say the same. For
+   * tests that a rollback restores them and that a resume rebuilds what applying built.
+   */
+  indexSnapshot(): string {
+    const text = (item: unknown) => (typeof item === 'string' ? item : JSON.stringify(item));
+    const entries = (map: Map<string, unknown>) =>
+      [...map]
+        .map(([key, value]): [string, string[]] => [
+          key,
+          (value instanceof Set ? [...value] : [value]).map(text).sort(),
+        ])
+        .filter(([, items]) => items.length > 0)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return JSON.stringify({
+      date: this.date,
+      unitNames: entries(this.unitNames),
+      personNames: entries(this.personNames),
+      businessNames: entries(this.businessNames),
+      everPersonNames: entries(this.everPersonNames),
+      children: entries(this.children),
+      members: entries(this.members),
+      owned: entries(this.owned),
+      openPosts: entries(this.openPosts),
+      postsHeld: entries(this.postsHeld),
+      postsInUnit: entries(this.postsInUnit),
+      openLines: entries(this.openLines),
+      openLinesTo: entries(this.openLinesTo),
+      liveRoots: [...this.liveRoots].sort(),
+      alsoChildren: entries(this.alsoChildren),
+      withFurtherParents: [...this.withFurtherParents].sort(),
+    });
   }
 
   /** Sets the date and provenance of the operations that follow. Dates never go backwards. */
@@ -354,8 +389,8 @@ export class OrgBuilder {
   }
 
   /** Live units whose name or an alias has this name key. */
-  liveUnitsNamed(key: string): ReadonlySet<string> {
-    return this.unitNames.get(key) ?? EMPTY;
+  liveUnitsNamed(key: string): Iterable<string> {
+    return named(this.unitNames, key);
   }
 
   liveChildren(unit: string): ReadonlySet<string> {
@@ -444,7 +479,7 @@ export class OrgBuilder {
    */
   private formerPerson(key: string): string | undefined {
     let best: { id: string; left: Day } | undefined;
-    for (const id of this.everPersonNames.get(key) ?? []) {
+    for (const id of named(this.everPersonNames, key)) {
       const versions = this.history.people.get(id)?.versions ?? [];
       if (this.livePerson(id)) continue;
       let left: Day | undefined;
@@ -517,7 +552,7 @@ export class OrgBuilder {
       if (records.has(id)) throw new OperationError(this.goneMessage(kind, ref, id), key);
       throw new OperationError(`no ${kind} with id "${id}" on ${this.date}`, key);
     }
-    const found = sortedIds(index.get(nameKey(ref))).filter(live);
+    const found = [...named(index, nameKey(ref))].sort().filter(live);
     if (found.length === 1) return found[0]!;
     if (found.length > 1) {
       const labels = found.map((id) =>
@@ -593,11 +628,23 @@ export class OrgBuilder {
     return names.join(' / ');
   }
 
-  private index(map: Map<string, Set<string>>, names: string[], id: string, add: boolean): void {
+  private index(map: NameIndex, names: string[], id: string, add: boolean): void {
     for (const name of names) {
       const key = nameKey(name);
-      if (add) this.addTo(map, key, id);
-      else this.removeFrom(map, key, id);
+      const ids = map.get(key);
+      if (add) {
+        if (ids === undefined) this.setKey(map, key, id);
+        else if (typeof ids === 'string') {
+          if (ids !== id) this.setKey(map, key, new Set([ids, id]));
+        } else {
+          this.saveSet(ids);
+          ids.add(id);
+        }
+      } else if (ids === id) this.deleteKey(map, key);
+      else if (ids !== undefined && typeof ids !== 'string') {
+        this.saveSet(ids);
+        ids.delete(id);
+      }
     }
   }
 
@@ -747,7 +794,7 @@ export class OrgBuilder {
     if (parent === null || this.namesAtEnd) return;
     const wanted = nameKey(name);
     // Through the name index (live units by name or alias), not the siblings: a parent may have thousands.
-    for (const sibling of this.unitNames.get(wanted) ?? []) {
+    for (const sibling of named(this.unitNames, wanted)) {
       if (ignoring.has(sibling) || this.liveUnit(sibling)?.parent !== parent) continue;
       if (nameKey(this.unitLabel(sibling)) === wanted) {
         throw new OperationError(
@@ -1240,7 +1287,7 @@ export class OrgBuilder {
           `a person with id "${chosenId}" is already in the organization on ${this.date}`,
           'id',
         );
-    } else if ([...(this.personNames.get(key) ?? [])].some((id) => this.livePerson(id))) {
+    } else if ([...named(this.personNames, key)].some((id) => this.livePerson(id))) {
       throw new OperationError(`"${name}" is already in the organization on ${this.date}`, 'person');
     }
     const unit = this.unit(unitRef, 'unit');
@@ -1330,7 +1377,7 @@ export class OrgBuilder {
 
   private launch(name: string, unitRef: string, aliases: string[]): void {
     const key = nameKey(name);
-    if ([...(this.businessNames.get(key) ?? [])].some((id) => this.liveBusiness(id))) {
+    if ([...named(this.businessNames, key)].some((id) => this.liveBusiness(id))) {
       throw new OperationError(`business "${name}" already exists on ${this.date}`, 'business');
     }
     const unit = this.unit(unitRef, 'unit');
@@ -1360,7 +1407,7 @@ export class OrgBuilder {
     const index =
       kind === 'unit' ? this.unitNames : kind === 'person' ? this.personNames : this.businessNames;
     op.add.forEach((alias, i) => {
-      const clash = [...(index.get(nameKey(alias)) ?? [])].find((other) => other !== id);
+      const clash = [...named(index, nameKey(alias))].find((other) => other !== id);
       if (clash !== undefined) {
         throw new OperationError(`alias "${alias}" already names another ${kind}`, `add[${i}]`);
       }
@@ -1388,8 +1435,19 @@ function unitPayload(
   return next;
 }
 
+/**
+ * Records by name key. Most names belong to one record: its id stands alone (a Set for each of
+ * millions of names cost more memory than the records' versions); a Set once a name is shared.
+ */
+type NameIndex = Map<string, string | Set<string>>;
+
 function sortedIds(ids: Set<string> | undefined): string[] {
   return ids ? [...ids].sort() : [];
+}
+
+function named(index: NameIndex, key: string): Iterable<string> {
+  const ids = index.get(key);
+  return ids === undefined ? EMPTY : typeof ids === 'string' ? [ids] : ids;
 }
 
 /** Whether a version held for some time: one replaced on the day it began is dropped from the record. */

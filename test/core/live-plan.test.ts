@@ -96,6 +96,11 @@ describe('trying a plan on a kept organization', () => {
         for (const { plan } of [...applied].sort((a, b) => a.plan.effective.localeCompare(b.plan.effective)))
           applyOps(builder, plan);
         const before = print(builder.history);
+        const indexes = builder.indexSnapshot();
+        // What applying built is what a resume from the facts builds.
+        expect(OrgBuilder.resume(cloneHistory(builder.history), builder.currentDate).indexSnapshot()).toBe(
+          indexes,
+        );
         for (const source of tries) {
           const plan = parsed(source);
           if (!plan) continue;
@@ -105,6 +110,7 @@ describe('trying a plan on a kept organization', () => {
           builder.rollback();
           trials += 1;
           expect(print(builder.history)).toBe(before);
+          expect(builder.indexSnapshot()).toBe(indexes);
         }
         // The indexes were restored too: the same plan now gives what a fresh builder gives.
         const last = tries.map(parsed).find((p) => p !== undefined);
@@ -122,6 +128,40 @@ describe('trying a plan on a kept organization', () => {
       { numRuns: 150 },
     );
     expect(trials).toBeGreaterThan(200);
+  });
+
+  it('undoes a trial on names that become shared, stop being shared, or go', () => {
+    const builder = new OrgBuilder();
+    applyOps(builder, parsePlan(BASE, 'base.yaml'));
+    const shared = `plan: shared
+title: shared
+effective: 2020-06-01
+changes:
+  - create: { unit: Core, type: team, parent: Engineering }
+  - create: { unit: Core, type: team, parent: Sales }
+  - create: { unit: Ops, type: team, parent: Engineering }
+  - create: { unit: Ops, type: team, parent: Sales }
+`;
+    expect(applyOps(builder, parsePlan(shared, 'shared.yaml'))).toBe(true);
+    const history = print(builder.history);
+    const indexes = builder.indexSnapshot();
+    const trial = `plan: names
+title: names
+effective: 2021-01-01
+changes:
+  - create: { unit: Platform, type: team, parent: Sales }
+  - rename: { unit: '#core-2', to: Edge }
+  - create: { unit: Ops, type: team, parent: '#platform' }
+  - rename: { unit: Sales West, to: Western Sales }
+  - launch: { business: Cloud Two, unit: '#platform-2' }
+  - rename: { person: Eve West, to: Eve Westwood }
+`;
+    builder.beginTrial();
+    expect(applyOps(builder, parsePlan(trial, 'names.yaml'))).toBe(true);
+    expect(builder.indexSnapshot()).not.toBe(indexes);
+    builder.rollback();
+    expect(print(builder.history)).toBe(history);
+    expect(builder.indexSnapshot()).toBe(indexes);
   });
 
   it('never misses a broken invariant when it looks only around what a plan touched', () => {
