@@ -7,6 +7,7 @@ import {
   type Provenance,
   type ReportKind,
   type UnitVersion,
+  type Versioned,
 } from '../core/model.ts';
 import { type Database, FACT_TABLES, type FactTable } from './schema.ts';
 
@@ -16,14 +17,6 @@ export type FactRows = { [T in FactTable]: Array<FactRow<T>> };
 
 function provColumns(prov: Provenance) {
   return { plan_id: prov.plan, inferred: prov.inferred ? 1 : 0, quote: prov.quote ?? null };
-}
-
-function provFromRow(row: { plan_id: string; inferred: number; quote: string | null }): Provenance {
-  return {
-    plan: row.plan_id,
-    inferred: row.inferred === 1,
-    ...(row.quote !== null ? { quote: row.quote } : {}),
-  };
 }
 
 /** The organization's facts as table rows. */
@@ -192,19 +185,32 @@ export function* tableRows(history: History, table: FactTable): Generator<object
   }
 }
 
+/** A fact table's row as the columns of `FACT_COLUMNS`, in that order. */
+export type RawRow = readonly unknown[];
+
+/** The position of each of a table's content columns in its raw rows. */
+const COLUMN_AT = Object.fromEntries(
+  FACT_TABLES.map((table) => [table, Object.fromEntries(FACT_COLUMNS[table].map((c, i) => [c, i]))]),
+) as { [T in FactTable]: Record<(typeof FACT_COLUMNS)[T][number], number> };
+
+const text = (value: unknown) =>
+  typeof value === 'string' ? value : value === null || value === undefined ? '\uffff' : String(value);
+
 /**
- * Rows come back from a database in no particular order; sorting them on every column makes
- * the rebuilt history, and so every answer, the same on every engine.
+ * Rows come back from a database in no particular order; sorting them on every column makes the
+ * rebuilt history, and so every answer, the same on every engine: on `first`, then on every other
+ * column in table order, each compared as text (null last).
  */
-function sorted<R extends object>(rows: R[], first: (keyof R)[]): R[] {
-  if (rows.length === 0) return [];
-  const keys = [...first, ...(Object.keys(rows[0]!) as (keyof R)[]).filter((k) => !first.includes(k))];
-  const text = (value: unknown) =>
-    typeof value === 'string' ? value : value === null || value === undefined ? '\uffff' : String(value);
-  return [...rows].sort((a, b) => {
-    for (const key of keys) {
-      const x = a[key];
-      const y = b[key];
+function sortedRaw(rows: RawRow[], table: FactTable, first: string[]): RawRow[] {
+  const at = COLUMN_AT[table] as Record<string, number>;
+  const order = [
+    ...first.map((c) => at[c]!),
+    ...FACT_COLUMNS[table].map((_, i) => i).filter((i) => !first.some((c) => at[c] === i)),
+  ];
+  return rows.sort((a, b) => {
+    for (const i of order) {
+      const x = a[i];
+      const y = b[i];
       if (x === y) continue;
       const xs = text(x);
       const ys = text(y);
@@ -214,145 +220,218 @@ function sorted<R extends object>(rows: R[], first: (keyof R)[]): R[] {
   });
 }
 
-/** Rows with unique ids, by id (as `sorted` would order them, at a plain comparison each). */
-function byId<R extends object>(rows: R[], id: keyof R): R[] {
-  return [...rows].sort((a, b) => (a[id] < b[id] ? -1 : a[id] > b[id] ? 1 : 0));
+/** A JSON list of texts; most records have no aliases, and parsing "[]" millions of times shows. */
+function listOf(json: unknown): string[] {
+  return json === '[]' ? [] : (JSON.parse(json as string) as string[]);
+}
+
+/** A version's fields compared as text, to order versions that begin on the same day (never two that lived). */
+function versionOrder(a: Versioned, b: Versioned): number {
+  if (a.from !== b.from) return a.from < b.from ? -1 : 1;
+  const x = JSON.stringify(a);
+  const y = JSON.stringify(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /**
- * Versions grouped by record, each record's in the order `sorted(rows, ['valid_from'])` gives them
- * (a record's versions rarely share a start, so most groups need one comparison or none).
+ * Builds a history from the rows of its fact tables as they are read, a row at a time, so that
+ * millions of rows are never held at once (the inverse of `tableRows`). The answer does not depend
+ * on the order rows come in: records are ordered by id, each record's versions by start, and posts,
+ * lines and events on every column, so every answer is the same on every engine.
  */
-function inRecordOrder<R extends { valid_from: string }>(rows: R[], id: keyof R): R[] {
-  const groups = new Map<unknown, R[]>();
-  for (const row of rows) {
-    const group = groups.get(row[id]);
-    if (group) group.push(row);
-    else groups.set(row[id], [row]);
+export class HistoryReader {
+  private readonly history = emptyHistory();
+  // Each distinct date, reference, level, title and provenance once: every row brings its own copy,
+  // which would otherwise double the history's memory. (Names and record ids are mostly distinct.)
+  private readonly texts = new Map<string, string>();
+  // Most rows are stated (not inferred) and unquoted: those are found by plan id alone.
+  private readonly plainProvs = new Map<string, Provenance>();
+  private readonly otherProvs = new Map<string, Provenance>();
+  private readonly unsorted = new Set<{ versions: Versioned[] }>();
+  private readonly idsInOrder = { units: true, people: true, businesses: true };
+  private readonly lastIds = { units: '', people: '', businesses: '' };
+  private readonly posts: RawRow[] = [];
+  private readonly lines: RawRow[] = [];
+  private readonly events: RawRow[] = [];
+
+  private s<T extends string | null>(value: T): T {
+    if (value === null) return value;
+    const known = this.texts.get(value);
+    if (known !== undefined) return known as T;
+    this.texts.set(value, value);
+    return value;
   }
-  const out: R[] = [];
-  for (const group of groups.values()) {
-    if (group.length === 1) out.push(group[0]!);
-    else out.push(...sorted(group, ['valid_from']));
+
+  private prov(row: RawRow, at: number): Provenance {
+    const plan = row[at] as string;
+    const inferred = row[at + 1] as number;
+    const quote = row[at + 2] as string | null;
+    const simple = inferred === 0 && quote === null;
+    const key = simple ? plan : `${inferred}${quote ?? ''}\u0000${plan}`;
+    const cache = simple ? this.plainProvs : this.otherProvs;
+    let found = cache.get(key);
+    if (!found) {
+      found = { plan, inferred: inferred === 1, ...(quote !== null ? { quote } : {}) };
+      cache.set(key, found);
+    }
+    return found;
   }
-  return out;
+
+  private record(kind: 'units' | 'people' | 'businesses', id: string): void {
+    if (id <= this.lastIds[kind]) this.idsInOrder[kind] = false;
+    this.lastIds[kind] = id;
+  }
+
+  /** A version joins its record; a record whose versions came out of order is sorted at the end. */
+  private push<V extends Versioned & { name: string }>(
+    record: { versions: V[] } | undefined,
+    version: V,
+  ): void {
+    if (!record) return;
+    const last = record.versions.at(-1);
+    if (last) {
+      // A record's versions mostly keep their name: one string for all of them.
+      if (last.name === version.name) version.name = last.name;
+      if (version.from <= last.from) this.unsorted.add(record);
+    }
+    record.versions.push(version);
+  }
+
+  /** One row of `table`, its columns in `FACT_COLUMNS` order. */
+  add(table: FactTable, row: RawRow): void {
+    const h = this.history;
+    switch (table) {
+      case 'units': {
+        const id = row[0] as string;
+        this.record('units', id);
+        h.units.set(id, { id, aliases: listOf(row[1]), versions: [] });
+        return;
+      }
+      case 'unit_versions': {
+        const version: UnitVersion = {
+          from: this.s(row[1] as string),
+          to: this.s(row[2] as string | null),
+          name: row[3] as string,
+          type: this.s(row[4] as string),
+          parent: this.s(row[5] as string | null),
+          prov: this.prov(row, 6),
+        };
+        if (row[9] !== null) version.status = row[9] as string;
+        if (row[10] !== null) version.alsoUnder = JSON.parse(row[10] as string) as string[];
+        this.push(h.units.get(row[0] as string), version);
+        return;
+      }
+      case 'people': {
+        const id = row[0] as string;
+        this.record('people', id);
+        h.people.set(id, {
+          id,
+          aliases: listOf(row[1]),
+          unnamed: row[2] === 1,
+          versions: [],
+        });
+        return;
+      }
+      case 'person_versions':
+        this.push(h.people.get(row[0] as string), {
+          from: this.s(row[1] as string),
+          to: this.s(row[2] as string | null),
+          name: row[3] as string,
+          level: this.s(row[4] as string | null),
+          title: this.s(row[5] as string | null),
+          unit: this.s(row[6] as string),
+          prov: this.prov(row, 7),
+        });
+        return;
+      case 'businesses': {
+        const id = row[0] as string;
+        this.record('businesses', id);
+        h.businesses.set(id, { id, aliases: listOf(row[1]), versions: [] });
+        return;
+      }
+      case 'business_versions':
+        this.push(h.businesses.get(row[0] as string), {
+          from: this.s(row[1] as string),
+          to: this.s(row[2] as string | null),
+          name: row[3] as string,
+          unit: this.s(row[4] as string),
+          prov: this.prov(row, 5),
+        });
+        return;
+      case 'posts':
+        this.posts.push(row);
+        return;
+      case 'report_lines':
+        this.lines.push(row);
+        return;
+      case 'lineage_events':
+        this.events.push(row);
+        return;
+    }
+  }
+
+  /** The history of the rows added, with `plans` as its applied plans. */
+  finish(plans: PlanSummary[]): History {
+    const h = this.history;
+    h.plans = plans;
+    for (const record of this.unsorted) record.versions.sort(versionOrder);
+    this.unsorted.clear();
+    const byId = <R>(map: Map<string, R>) =>
+      new Map([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (!this.idsInOrder.units) h.units = byId(h.units);
+    if (!this.idsInOrder.people) h.people = byId(h.people);
+    if (!this.idsInOrder.businesses) h.businesses = byId(h.businesses);
+    h.posts = sortedRaw(this.posts, 'posts', ['valid_from', 'unit_id', 'post']).map((row) => ({
+      unit: this.s(row[0] as string),
+      post: this.s(row[1] as string),
+      holder: this.s(row[2] as string | null),
+      concurrent: row[3] === 1,
+      from: this.s(row[4] as string),
+      to: this.s(row[5] as string | null),
+      prov: this.prov(row, 6),
+    }));
+    h.lines = sortedRaw(this.lines, 'report_lines', ['valid_from', 'person_id']).map((row) => ({
+      person: this.s(row[0] as string),
+      manager: this.s(row[1] as string),
+      kind: row[2] as ReportKind,
+      from: this.s(row[3] as string),
+      to: this.s(row[4] as string | null),
+      prov: this.prov(row, 5),
+    }));
+    h.events = this.events
+      .sort((a, b) => (a[0] as string).localeCompare(b[0] as string) || (a[1] as number) - (b[1] as number))
+      .map(
+        (row): LineageEvent => ({
+          date: this.s(row[0] as string),
+          kind: row[2] as LineageEvent['kind'],
+          unit: this.s(row[3] as string | null),
+          from: JSON.parse(row[4] as string) as string[],
+          to: JSON.parse(row[5] as string) as string[],
+          fromNames: JSON.parse(row[6] as string) as string[],
+          toNames: JSON.parse(row[7] as string) as string[],
+          prov: this.prov(row, 8),
+        }),
+      );
+    this.posts.length = 0;
+    this.lines.length = 0;
+    this.events.length = 0;
+    this.texts.clear();
+    return h;
+  }
 }
 
 /** Rebuilds a history from table rows (the inverse of `historyToRows`). */
 export function rowsToHistory(rows: FactRows, plans: PlanSummary[]): History {
-  const history = emptyHistory();
-  history.plans = plans;
-  // Each distinct date, reference, level, title and provenance once: every row brings its own copy,
-  // which would otherwise double the history's memory. (Names and record ids are mostly distinct.)
-  const texts = new Map<string, string>();
-  const s = <T extends string | null>(value: T): T => {
-    if (value === null) return value;
-    const known = texts.get(value);
-    if (known !== undefined) return known as T;
-    texts.set(value, value);
-    return value;
-  };
-  // Most rows are stated (not inferred) and unquoted: those are found by plan id alone.
-  const plain = new Map<string, Provenance>();
-  const provs = new Map<string, Provenance>();
-  const provOf = (row: { plan_id: string; inferred: number; quote: string | null }): Provenance => {
-    const simple = row.inferred === 0 && row.quote === null;
-    const key = simple ? row.plan_id : `${row.inferred}${row.quote ?? ''}\u0000${row.plan_id}`;
-    const cache = simple ? plain : provs;
-    let found = cache.get(key);
-    if (!found) {
-      found = provFromRow(row);
-      cache.set(key, found);
-    }
-    return found;
-  };
-  for (const row of byId(rows.units, 'unit_id')) {
-    history.units.set(row.unit_id, {
-      id: row.unit_id,
-      aliases: JSON.parse(row.aliases) as string[],
-      versions: [],
-    });
+  const reader = new HistoryReader();
+  for (const table of FACT_TABLES) {
+    const columns = FACT_COLUMNS[table] as readonly string[];
+    for (const row of rows[table] as unknown as Array<Record<string, unknown>>)
+      reader.add(
+        table,
+        columns.map((c) => row[c] ?? null),
+      );
   }
-  for (const row of inRecordOrder(rows.unit_versions, 'unit_id')) {
-    const version: UnitVersion = {
-      from: s(row.valid_from),
-      to: s(row.valid_to),
-      name: row.name,
-      type: s(row.type),
-      parent: s(row.parent_id),
-      prov: provOf(row),
-    };
-    if (row.status !== null) version.status = row.status;
-    if (row.also_under !== null) version.alsoUnder = JSON.parse(row.also_under) as string[];
-    history.units.get(row.unit_id)?.versions.push(version);
-  }
-  for (const row of byId(rows.people, 'person_id')) {
-    history.people.set(row.person_id, {
-      id: row.person_id,
-      aliases: JSON.parse(row.aliases) as string[],
-      unnamed: row.unnamed === 1,
-      versions: [],
-    });
-  }
-  for (const row of inRecordOrder(rows.person_versions, 'person_id')) {
-    history.people.get(row.person_id)?.versions.push({
-      from: s(row.valid_from),
-      to: s(row.valid_to),
-      name: row.name,
-      level: s(row.level),
-      title: s(row.title),
-      unit: s(row.unit_id),
-      prov: provOf(row),
-    });
-  }
-  for (const row of byId(rows.businesses, 'business_id')) {
-    history.businesses.set(row.business_id, {
-      id: row.business_id,
-      aliases: JSON.parse(row.aliases) as string[],
-      versions: [],
-    });
-  }
-  for (const row of inRecordOrder(rows.business_versions, 'business_id')) {
-    history.businesses.get(row.business_id)?.versions.push({
-      from: s(row.valid_from),
-      to: s(row.valid_to),
-      name: row.name,
-      unit: s(row.unit_id),
-      prov: provOf(row),
-    });
-  }
-  history.posts = sorted(rows.posts, ['valid_from', 'unit_id', 'post']).map((row) => ({
-    unit: s(row.unit_id),
-    post: s(row.post),
-    holder: s(row.holder_id),
-    concurrent: row.concurrent === 1,
-    from: s(row.valid_from),
-    to: s(row.valid_to),
-    prov: provOf(row),
-  }));
-  history.lines = sorted(rows.report_lines, ['valid_from', 'person_id']).map((row) => ({
-    person: s(row.person_id),
-    manager: s(row.manager_id),
-    kind: row.kind as ReportKind,
-    from: s(row.valid_from),
-    to: s(row.valid_to),
-    prov: provOf(row),
-  }));
-  history.events = [...rows.lineage_events]
-    .sort((a, b) => a.event_date.localeCompare(b.event_date) || a.ordinal - b.ordinal)
-    .map(
-      (row): LineageEvent => ({
-        date: s(row.event_date),
-        kind: row.kind as LineageEvent['kind'],
-        unit: s(row.unit_id),
-        from: JSON.parse(row.from_ids) as string[],
-        to: JSON.parse(row.to_ids) as string[],
-        fromNames: JSON.parse(row.from_names) as string[],
-        toNames: JSON.parse(row.to_names) as string[],
-        prov: provOf(row),
-      }),
-    );
-  return history;
+  return reader.finish(plans);
 }
 
 const NULL_LATER_COLUMNS = ',"status":null,"also_under":null}';

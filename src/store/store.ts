@@ -1,7 +1,7 @@
 import { type Kysely, Migrator, type Transaction } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
 import type { History, PlanSummary } from '../core/model.ts';
-import { FACT_COLUMNS, type FactRows, keyRows, RowKeyer, rowsToHistory, tableRows } from './facts.ts';
+import { FACT_COLUMNS, HistoryReader, keyRows, type RawRow, RowKeyer, tableRows } from './facts.ts';
 import { migrationProvider } from './migrations.ts';
 import { type Database, FACT_TABLES, type FactTable } from './schema.ts';
 
@@ -52,6 +52,12 @@ export interface DialectCapabilities {
    * prepared statement per row).
    */
   insertRows?(table: FactTable, orgId: number, now: string, keyed: Array<[string, object]>): void;
+  /**
+   * The content columns of one organization's rows in `table` — current ones, or those known at
+   * `knownAt` — a row at a time, each as an array in `columns` order, inside the read transaction that is
+   * running (an embedded engine steps a statement: millions of rows are never held at once).
+   */
+  scanRows?(table: FactTable, columns: readonly string[], orgId: number, knownAt?: string): Iterable<RawRow>;
 }
 
 const together = <T>(work: () => Promise<T>): Promise<T> => work();
@@ -210,9 +216,15 @@ export class OrgStore {
   }
 
   private async readHistory(trx: Transaction<Database>, orgId: number, knownAt?: string): Promise<History> {
-    const rows = {} as Record<FactTable, unknown[]>;
+    const reader = new HistoryReader();
     for (const table of FACT_TABLES) {
       // The content columns only: the bookkeeping (a 40-character key per row among them) is not needed.
+      const columns = FACT_COLUMNS[table] as readonly string[];
+      const scan = this.capabilities.scanRows;
+      if (scan) {
+        for (const row of scan(table, columns, orgId, knownAt)) reader.add(table, row);
+        continue;
+      }
       let query = trx
         .selectFrom(table)
         .select(FACT_COLUMNS[table] as never)
@@ -223,12 +235,16 @@ export class OrgStore {
           .where('recorded_at', '<=', knownAt)
           .where((eb) => eb.or([eb('superseded_at', 'is', null), eb('superseded_at', '>', knownAt)]));
       }
-      rows[table] = await query.execute();
+      for (const row of (await query.execute()) as Array<Record<string, unknown>>)
+        reader.add(
+          table,
+          columns.map((c) => row[c] ?? null),
+        );
     }
     const plans = (await this.planSummaries(trx, orgId))
       .filter((p) => knownAt === undefined || p.recordedAt <= knownAt)
       .map((p) => p.summary);
-    return rowsToHistory(rows as unknown as FactRows, plans);
+    return reader.finish(plans);
   }
 
   /**

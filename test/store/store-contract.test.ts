@@ -131,6 +131,22 @@ for (const dialect of dialects()) {
       await e.close();
     });
 
+    it('reads an organization back alike when it is most of the store and when it is a small part of it', async () => {
+      const e = await engine();
+      await e.apply('small', { plan: plan(BASE), source: BASE });
+      const small = (await e.store.findOrg('small'))!.id;
+      const alone = JSON.stringify(await e.store.history(small));
+      // Others many times its size around it (an embedded store then reads it through its index).
+      for (let i = 0; i < 9; i++)
+        for (const p of examplePlans()) await e.apply(`large-${i}`, { plan: p.plan, source: p.source });
+      expect(JSON.stringify(await e.store.history(small))).toBe(alone);
+      const large = await e.store.history((await e.store.findOrg('large-3'))!.id);
+      const replayed = replay(examplePlans().map((p, i) => ({ plan: p.plan, seq: i + 1 })));
+      if (!replayed.ok) throw new Error('examples must replay');
+      expect(keysOf(large)).toEqual(keysOf(replayed.history));
+      await e.close();
+    });
+
     it('keeps organizations apart', async () => {
       const e = await engine();
       await e.apply('acme', { plan: plan(BASE), source: BASE });
