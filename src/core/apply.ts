@@ -213,6 +213,11 @@ export class OrgBuilder {
     }
   }
 
+  /** Whether a trial is running. */
+  get inTrial(): boolean {
+    return this.journal !== null;
+  }
+
   /** What the running trial changed, as it was before (with `recordBefore`). */
   get trialBefore(): TrialBefore | null {
     return this.recorded;
@@ -662,12 +667,21 @@ export class OrgBuilder {
     const open = this.openVersion(versions);
     if (open) this.setTo(open, this.date);
     if (next === null) return undefined;
-    const version = { ...next, from: this.date, to: null, prov: this.prov } as V;
+    // The keys in the order the store's reader gives them (`HistoryReader`), so that facts read back
+    // and facts kept print alike.
+    const version = { from: this.date, to: null, ...next, prov: this.prov } as V;
     this.pushTo(versions, version);
     return version;
   }
 
-  private setUnit(id: string, next: Payload<UnitVersion> | null): void {
+  private setUnit(id: string, payload: Payload<UnitVersion> | null): void {
+    let next = payload;
+    if (next) {
+      const { name, type, parent, status, alsoUnder } = next;
+      next = { name, type, parent };
+      if (status !== undefined) next.status = status;
+      if (alsoUnder !== undefined) next.alsoUnder = alsoUnder;
+    }
     this.noteRecord('units', id);
     const record = this.history.units.get(id)!;
     const open = this.openVersion(record.versions);
@@ -701,7 +715,13 @@ export class OrgBuilder {
     }
   }
 
-  private setPerson(id: string, next: Payload<PersonVersion> | null): void {
+  private setPerson(id: string, payload: Payload<PersonVersion> | null): void {
+    const next = payload && {
+      name: payload.name,
+      level: payload.level,
+      title: payload.title,
+      unit: payload.unit,
+    };
     this.noteRecord('people', id);
     const record = this.history.people.get(id)!;
     const open = this.openVersion(record.versions);

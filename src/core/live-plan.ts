@@ -15,8 +15,10 @@ import {
   emptyHistory,
   type History,
   type LineageEvent,
+  lineOrder,
   type Plan,
   type PlanSummary,
+  postOrder,
   type Versioned,
 } from './model.ts';
 import {
@@ -54,6 +56,18 @@ interface Totals {
  */
 export class LiveOrg {
   private totals: Totals | undefined;
+  /**
+   * What kept plans changed since the facts were last put in the order the store gives them back
+   * (`storeOrder`): the records whose versions changed or that are new, and whether posts or lines did.
+   */
+  private unordered = {
+    units: new Set<string>(),
+    people: new Set<string>(),
+    businesses: new Set<string>(),
+    newRecords: false,
+    posts: false,
+    lines: false,
+  };
 
   private constructor(
     private readonly builder: OrgBuilder,
@@ -84,7 +98,7 @@ export class LiveOrg {
   begin(
     plans: Plan[],
   ):
-    | { ok: true; before: History; after: History; keep(): void; abort(): void }
+    | { ok: true; before: History; after: History; keep(stored: PlanSummary[]): void; abort(): void }
     | { ok: false; problems: Problem[] } {
     const b = this.builder;
     const all = this.sequenced(plans);
@@ -141,12 +155,28 @@ export class LiveOrg {
       ok: true,
       before,
       after,
-      keep: () => {
+      keep: (stored: PlanSummary[]) => {
         finish();
         b.keep();
         for (const { plan, seq } of all) this.applied.push({ id: plan.id, seq });
         for (const plan of plans) if (plan.effective > this.lastDay) this.lastDay = plan.effective;
         this.totals = undefined;
+        this.noteStored(stored);
+        const u = this.unordered;
+        for (const [id, record] of was.units) {
+          u.units.add(id);
+          if (!record) u.newRecords = true;
+        }
+        for (const [id, record] of was.people) {
+          u.people.add(id);
+          if (!record) u.newRecords = true;
+        }
+        for (const [id, record] of was.businesses) {
+          u.businesses.add(id);
+          if (!record) u.newRecords = true;
+        }
+        if (was.posts.size > 0 || was.createdPosts.size > 0) u.posts = true;
+        if (was.lines.size > 0 || was.createdLines.size > 0) u.lines = true;
       },
       abort: () => {
         finish();
@@ -171,7 +201,7 @@ export class LiveOrg {
     plans: Plan[],
     all: SequencedPlan[],
   ):
-    | { ok: true; before: History; after: History; keep(): void; abort(): void }
+    | { ok: true; before: History; after: History; keep(stored: PlanSummary[]): void; abort(): void }
     | { ok: false; problems: Problem[] } {
     const b = this.builder;
     this.isBroken = true;
@@ -187,18 +217,77 @@ export class LiveOrg {
       ok: true,
       before: emptyHistory(),
       after: b.history,
-      keep: () => {
+      keep: (stored: PlanSummary[]) => {
         if (!open) throw new Error('this trial has already been kept or aborted');
         open = false;
         this.isBroken = false;
         for (const { plan, seq } of all) this.applied.push({ id: plan.id, seq });
         for (const plan of plans) if (plan.effective > this.lastDay) this.lastDay = plan.effective;
         this.totals = undefined;
+        this.noteStored(stored);
+        this.unorderAll();
       },
       abort: () => {
         open = false;
       },
     };
+  }
+
+  /** Every fact is to be put in store order (built from plans, not read from the store). */
+  private unorderAll(): void {
+    const b = this.builder;
+    const u = this.unordered;
+    for (const id of b.history.units.keys()) u.units.add(id);
+    for (const id of b.history.people.keys()) u.people.add(id);
+    for (const id of b.history.businesses.keys()) u.businesses.add(id);
+    u.newRecords = true;
+    u.posts = true;
+    u.lines = true;
+  }
+
+  /** The applied plans as the store lists them, in the order they were applied. */
+  private noteStored(stored: PlanSummary[]): void {
+    const h = this.builder.history;
+    h.plans = [...h.plans, ...stored];
+  }
+
+  /**
+   * The organization's facts as the store gives them back (`OrgStore.history`): the same records,
+   * versions, posts, lines, events and plans, in the same order, so that every answer from them is the
+   * one a fresh read would give. A new history object each time over this organization's records,
+   * which its later plans change: a reader must not hold it across a plan being applied (the engine
+   * hands it out only while none is). Not while a trial is open.
+   */
+  storeOrder(): History {
+    if (this.builder.inTrial) throw new Error('the facts are not in store order while a trial is open');
+    const h = this.builder.history;
+    const u = this.unordered;
+    const lived = (v: Versioned) => v.to === null || v.from < v.to;
+    const compact = <V extends Versioned>(records: Map<string, { versions: V[] }>, ids: Set<string>) => {
+      for (const id of ids) {
+        const record = records.get(id);
+        if (record && !record.versions.every(lived)) record.versions = record.versions.filter(lived);
+      }
+      ids.clear();
+    };
+    compact(h.units, u.units);
+    compact(h.people, u.people);
+    compact(h.businesses, u.businesses);
+    if (u.newRecords) {
+      h.units = byId(h.units);
+      h.people = byId(h.people);
+      h.businesses = byId(h.businesses);
+      u.newRecords = false;
+    }
+    if (u.posts) {
+      h.posts = h.posts.filter(lived).sort(postOrder);
+      u.posts = false;
+    }
+    if (u.lines) {
+      h.lines = h.lines.filter(lived).sort(lineOrder);
+      u.lines = false;
+    }
+    return { ...h };
   }
 
   /** Replays the applied plans; null when they do not replay (they always should). */
@@ -210,7 +299,9 @@ export class LiveOrg {
         return null;
     }
     const summaries = ordered.map(({ plan, seq }) => ({ id: plan.id, seq }));
-    return new LiveOrg(builder, summaries, ordered.at(-1)?.plan.effective ?? '0000-01-01');
+    const live = new LiveOrg(builder, summaries, ordered.at(-1)?.plan.effective ?? '0000-01-01');
+    live.unorderAll();
+    return live;
   }
 
   /**
@@ -515,6 +606,24 @@ export class LiveOrg {
 }
 
 /** Copies of the versions, without the empty intervals a replay drops. */
+/**
+ * Records by id, as the store gives them back. Most are in order already (only the newest were
+ * added at the end): sorting such nearly sorted entries costs little more than copying them.
+ */
+function byId<R>(records: Map<string, R>): Map<string, R> {
+  let previous: string | undefined;
+  let ordered = true;
+  for (const id of records.keys()) {
+    if (previous !== undefined && id < previous) {
+      ordered = false;
+      break;
+    }
+    previous = id;
+  }
+  if (ordered) return records;
+  return new Map([...records].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 function kept<V extends Versioned>(versions: V[]): V[] {
   return versions.filter((v) => v.to === null || v.from < v.to).map((v) => ({ ...v }));
 }

@@ -161,66 +161,47 @@ export function emptyHistory(): History {
   };
 }
 
+/** Compares texts as the facts' order does: by code unit, with "none" after every text. */
+function compareText(a: string | null | undefined, b: string | null | undefined): number {
+  const x = a ?? '\uffff';
+  const y = b ?? '\uffff';
+  return x === y ? 0 : x < y ? -1 : 1;
+}
+
+function compareProv(a: Provenance, b: Provenance): number {
+  return (
+    compareText(a.plan, b.plan) ||
+    compareText(a.inferred ? '1' : '0', b.inferred ? '1' : '0') ||
+    compareText(a.quote, b.quote)
+  );
+}
+
 /**
- * A copy that can be changed without touching `history`: new records, versions and lists (texts and
- * provenance, never changed in place, are shared).
+ * The order of posts in a history read from the store (and kept so): by start, unit and post, then
+ * every other field, so that the order never depends on how the facts came about.
  */
-export function cloneHistory(history: History): History {
-  const units = new Map<string, UnitRecord>();
-  for (const [id, r] of history.units) {
-    const versions: UnitVersion[] = new Array(r.versions.length);
-    for (let i = 0; i < r.versions.length; i++) {
-      const v = r.versions[i]!;
-      const copy: UnitVersion = {
-        from: v.from,
-        to: v.to,
-        name: v.name,
-        type: v.type,
-        parent: v.parent,
-        prov: v.prov,
-      };
-      if (v.status !== undefined) copy.status = v.status;
-      if (v.alsoUnder !== undefined) copy.alsoUnder = [...v.alsoUnder];
-      versions[i] = copy;
-    }
-    units.set(id, { id: r.id, aliases: [...r.aliases], versions });
-  }
-  const people = new Map<string, PersonRecord>();
-  for (const [id, r] of history.people) {
-    const versions: PersonVersion[] = new Array(r.versions.length);
-    for (let i = 0; i < r.versions.length; i++) {
-      const v = r.versions[i]!;
-      versions[i] = {
-        from: v.from,
-        to: v.to,
-        name: v.name,
-        level: v.level,
-        title: v.title,
-        unit: v.unit,
-        prov: v.prov,
-      };
-    }
-    people.set(id, { id: r.id, aliases: [...r.aliases], unnamed: r.unnamed, versions });
-  }
-  const businesses = new Map<string, BusinessRecord>();
-  for (const [id, r] of history.businesses) {
-    businesses.set(id, { id: r.id, aliases: [...r.aliases], versions: r.versions.map((v) => ({ ...v })) });
-  }
-  return {
-    units,
-    people,
-    businesses,
-    posts: history.posts.map((p) => ({ ...p })),
-    lines: history.lines.map((l) => ({ ...l })),
-    events: history.events.map((e) => ({
-      ...e,
-      from: [...e.from],
-      to: [...e.to],
-      fromNames: [...e.fromNames],
-      toNames: [...e.toNames],
-    })),
-    plans: [...history.plans],
-  };
+export function postOrder(a: PostVersion, b: PostVersion): number {
+  return (
+    compareText(a.from, b.from) ||
+    compareText(a.unit, b.unit) ||
+    compareText(a.post, b.post) ||
+    compareText(a.holder, b.holder) ||
+    compareText(a.concurrent ? '1' : '0', b.concurrent ? '1' : '0') ||
+    compareText(a.to, b.to) ||
+    compareProv(a.prov, b.prov)
+  );
+}
+
+/** The order of reporting lines, as `postOrder`: by start and person, then every other field. */
+export function lineOrder(a: ReportLineVersion, b: ReportLineVersion): number {
+  return (
+    compareText(a.from, b.from) ||
+    compareText(a.person, b.person) ||
+    compareText(a.manager, b.manager) ||
+    compareText(a.kind, b.kind) ||
+    compareText(a.to, b.to) ||
+    compareProv(a.prov, b.prov)
+  );
 }
 
 /** Every day on which some fact of the history begins or ends, in order. */

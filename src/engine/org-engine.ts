@@ -2,7 +2,7 @@ import { headcountOverTime, type StatsOptions, stats } from '../core/analytics.t
 import { OrgshiftError } from '../core/errors.ts';
 import { type Impact, impact } from '../core/impact.ts';
 import { LiveOrg, type Verdict } from '../core/live-plan.ts';
-import { cloneHistory, emptyHistory, type History, type Plan, type PlanSummary } from '../core/model.ts';
+import { emptyHistory, type History, type Plan, type PlanSummary } from '../core/model.ts';
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
@@ -141,6 +141,11 @@ export class OrgEngine {
     return (await this.store.findOrg(name)) ?? EMPTY_ORG;
   }
 
+  /**
+   * The organization's facts (as known at `knownAt`; default: now). The history of now shares its
+   * records with the kept organization, which applying a plan changes: use it before awaiting anything
+   * else, and never change it.
+   */
   async history(orgName: string, knownAt?: string): Promise<History> {
     const org = await this.orgOrEmpty(orgName);
     if (org === EMPTY_ORG) return emptyHistory();
@@ -148,14 +153,46 @@ export class OrgEngine {
     return (await this.current(org)).history;
   }
 
-  /** The organization's facts at `org`'s version or later, from the cache or read into it. */
+  /**
+   * The organization's facts at `org`'s version or later: cached, or put in store order by the kept
+   * organization (one copy of the facts in memory for both), or read. Never while a plan is being
+   * written through the kept organization: its records then hold facts not yet stored.
+   */
   private async current(org: OrgRef): Promise<{ version: number; history: History }> {
-    const cached = this.cache.get(org.id);
-    if (cached && cached.version >= org.version) return cached;
-    const current = await this.store.current(org.id);
-    if ((this.cache.get(org.id)?.version ?? -1) < current.version) this.cache.set(org.id, current);
-    return current;
+    for (;;) {
+      const writing = this.writing.get(org.id);
+      if (writing) {
+        await writing;
+        continue;
+      }
+      const cached = this.cache.get(org.id);
+      if (cached && cached.version >= org.version) return cached;
+      const kept = this.live.get(org.id);
+      if (kept?.live && kept.version >= org.version) {
+        const facts = { version: kept.version, history: kept.live.storeOrder() };
+        this.cache.set(org.id, facts);
+        return facts;
+      }
+      // One read at a time per organization: concurrent first requests share it.
+      let reading = this.reading.get(org.id);
+      if (!reading) {
+        reading = this.store.current(org.id);
+        this.reading.set(org.id, reading);
+        const done = () => {
+          if (this.reading.get(org.id) === reading) this.reading.delete(org.id);
+        };
+        reading.then(done, done);
+      }
+      let read = await reading;
+      // A read begun before the caller's version was committed: read again.
+      if (read.version < org.version) read = await this.store.current(org.id);
+      if ((this.cache.get(org.id)?.version ?? -1) < read.version) this.cache.set(org.id, read);
+      return read;
+    }
   }
+
+  /** Facts being read from the store, per organization. */
+  private readonly reading = new Map<number, Promise<{ version: number; history: History }>>();
 
   /**
    * Applied plans parsed once: every check replays them all, and parsing their YAML again each time
@@ -213,18 +250,11 @@ export class OrgEngine {
     let building = this.building.get(org.id);
     if (!building) {
       // From the stored facts, not by replaying the plans (an import's plans hold a row per operation):
-      // a copy of those the reads hold when they have them, else read for the kept organization alone
-      // (a command that only checks a plan then holds one copy, not two).
-      const cached = this.cache.get(org.id);
-      building =
-        cached && cached.version >= org.version
-          ? Promise.resolve({
-              version: cached.version,
-              live: LiveOrg.resume(cloneHistory(cached.history), cached.history.plans),
-            })
-          : this.store
-              .current(org.id)
-              .then(({ version, history }) => ({ version, live: LiveOrg.resume(history, history.plans) }));
+      // the very records the reads use (one copy of the facts in memory for both).
+      building = this.current(org).then(({ version, history }) => ({
+        version,
+        live: LiveOrg.resume({ ...history }, history.plans),
+      }));
       this.building.set(org.id, building);
       const done = () => {
         if (this.building.get(org.id) === building) this.building.delete(org.id);
@@ -302,8 +332,10 @@ export class OrgEngine {
       const entries = inputs.map((i) => ({ summary: summarize(i.plan, ++seq), source: i.source }));
       try {
         const version = await this.store.commit(org, entries, result.history, this.now());
-        // As after a kept apply: the facts are read again on the next read (once per version), not here.
+        // The facts are read again on the next read (once per version), not here; the kept
+        // organization is built again from them when next needed.
         this.cache.delete(org.id);
+        this.live.delete(org.id);
         return appliedOf(entries, version);
       } catch (error) {
         if (error instanceof OrgshiftError && error.id === 'conflict' && attempt < 5) continue;
@@ -341,7 +373,12 @@ export class OrgEngine {
     if (!started) return 'not kept';
     if (started === 'stale') return 'stale';
     const { live, trial } = started;
-    if (live.broken) this.live.delete(org.id);
+    // First plans are applied without a trial, to the records the reads share: should they not be
+    // stored, neither the kept organization nor the cached facts can be used again.
+    if (live.broken) {
+      this.live.delete(org.id);
+      this.cache.delete(org.id);
+    }
     if (!trial.ok) {
       throw new OrgshiftError(
         'plan_refused',
@@ -353,9 +390,9 @@ export class OrgEngine {
     const entries = inputs.map((i) => ({ summary: summarize(i.plan, ++seq), source: i.source }));
     try {
       const version = await this.store.commitChanges(org, entries, trial.before, trial.after, this.now());
-      trial.keep();
+      trial.keep(entries.map((e) => ({ ...e.summary, sources: [] })));
       this.live.set(org.id, { version, live });
-      // The whole history is read again on the next read (once per version), not here.
+      // The next read takes the kept organization's facts, put in store order (`current`).
       this.cache.delete(org.id);
       return appliedOf(entries, version);
     } catch (error) {
@@ -443,9 +480,10 @@ export class OrgEngine {
 
   /** The organization's history without and with the plan, and what the plan changes. */
   async preview(orgName: string, plan: Plan): Promise<{ before: History; after: History; impact: Impact }> {
-    const before = await this.history(orgName);
     const org = await this.orgOrEmpty(orgName);
-    const result = checkPlans(await this.appliedPlans(org), [plan]);
+    const applied = await this.appliedPlans(org);
+    const before = await this.history(orgName);
+    const result = checkPlans(applied, [plan]);
     if (!result.ok)
       throw new OrgshiftError('plan_refused', `plan "${plan.id}" would be refused`, result.problems);
     return {

@@ -168,9 +168,9 @@ export class ScenarioService {
   }> {
     const a = await this.row(first);
     const b = await this.row(second);
-    const base = await this.engine.history(this.org);
     const ha = await this.history(first);
     const hb = await this.history(second);
+    const base = await this.engine.history(this.org);
     return {
       date: a.date,
       first,

@@ -290,11 +290,13 @@ export class AccessService {
 
   /** The organization as this principal may see it: their subtree, and levels only with the confidential grant. */
   async view(principal: Principal, knownAt?: string): Promise<History> {
-    const full = await this.engine.history(this.org, knownAt);
     const hideLevels = !principal.confidential && principal.role !== 'admin';
-    if (principal.scope === null && !hideLevels) return full;
+    if (principal.scope === null && !hideLevels) return this.engine.history(this.org, knownAt);
     const key = `${principal.scope ?? ''}|${hideLevels}|${knownAt ?? ''}`;
+    // The version first: the facts read after it are of that version or newer (a view kept under an
+    // older number is only made again), and nothing is awaited between reading them and using them.
     const version = (await this.engine.store.findOrg(this.org))?.version ?? 0;
+    const full = await this.engine.history(this.org, knownAt);
     const cached = this.views.get(key);
     if (cached && cached.version === version && knownAt === undefined) return cached.history;
     let history = principal.scope === null ? full : restrictToSubtree(full, principal.scope);

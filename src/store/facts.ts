@@ -3,8 +3,10 @@ import {
   emptyHistory,
   type History,
   type LineageEvent,
+  lineOrder,
   type PlanSummary,
   type Provenance,
+  postOrder,
   type ReportKind,
   type UnitVersion,
   type Versioned,
@@ -188,38 +190,6 @@ export function* tableRows(history: History, table: FactTable): Generator<object
 /** A fact table's row as the columns of `FACT_COLUMNS`, in that order. */
 export type RawRow = readonly unknown[];
 
-/** The position of each of a table's content columns in its raw rows. */
-const COLUMN_AT = Object.fromEntries(
-  FACT_TABLES.map((table) => [table, Object.fromEntries(FACT_COLUMNS[table].map((c, i) => [c, i]))]),
-) as { [T in FactTable]: Record<(typeof FACT_COLUMNS)[T][number], number> };
-
-const text = (value: unknown) =>
-  typeof value === 'string' ? value : value === null || value === undefined ? '\uffff' : String(value);
-
-/**
- * Rows come back from a database in no particular order; sorting them on every column makes the
- * rebuilt history, and so every answer, the same on every engine: on `first`, then on every other
- * column in table order, each compared as text (null last).
- */
-function sortedRaw(rows: RawRow[], table: FactTable, first: string[]): RawRow[] {
-  const at = COLUMN_AT[table] as Record<string, number>;
-  const order = [
-    ...first.map((c) => at[c]!),
-    ...FACT_COLUMNS[table].map((_, i) => i).filter((i) => !first.some((c) => at[c] === i)),
-  ];
-  return rows.sort((a, b) => {
-    for (const i of order) {
-      const x = a[i];
-      const y = b[i];
-      if (x === y) continue;
-      const xs = text(x);
-      const ys = text(y);
-      if (xs !== ys) return xs < ys ? -1 : 1;
-    }
-    return 0;
-  });
-}
-
 /** A JSON list of texts; most records have no aliases, and parsing "[]" millions of times shows. */
 function listOf(json: unknown): string[] {
   return json === '[]' ? [] : (JSON.parse(json as string) as string[]);
@@ -314,10 +284,10 @@ export class HistoryReader {
           name: row[3] as string,
           type: this.s(row[4] as string),
           parent: this.s(row[5] as string | null),
-          prov: this.prov(row, 6),
-        };
+        } as UnitVersion;
         if (row[9] !== null) version.status = row[9] as string;
         if (row[10] !== null) version.alsoUnder = JSON.parse(row[10] as string) as string[];
+        version.prov = this.prov(row, 6);
         this.push(h.units.get(row[0] as string), version);
         return;
       }
@@ -381,7 +351,7 @@ export class HistoryReader {
     if (!this.idsInOrder.units) h.units = byId(h.units);
     if (!this.idsInOrder.people) h.people = byId(h.people);
     if (!this.idsInOrder.businesses) h.businesses = byId(h.businesses);
-    h.posts = sortedRaw(this.posts, 'posts', ['valid_from', 'unit_id', 'post']).map((row) => ({
+    h.posts = this.posts.map((row) => ({
       unit: this.s(row[0] as string),
       post: this.s(row[1] as string),
       holder: this.s(row[2] as string | null),
@@ -390,7 +360,8 @@ export class HistoryReader {
       to: this.s(row[5] as string | null),
       prov: this.prov(row, 6),
     }));
-    h.lines = sortedRaw(this.lines, 'report_lines', ['valid_from', 'person_id']).map((row) => ({
+    h.posts.sort(postOrder);
+    h.lines = this.lines.map((row) => ({
       person: this.s(row[0] as string),
       manager: this.s(row[1] as string),
       kind: row[2] as ReportKind,
@@ -398,6 +369,7 @@ export class HistoryReader {
       to: this.s(row[4] as string | null),
       prov: this.prov(row, 5),
     }));
+    h.lines.sort(lineOrder);
     h.events = this.events
       .sort((a, b) => (a[0] as string).localeCompare(b[0] as string) || (a[1] as number) - (b[1] as number))
       .map(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Plan } from '../../src/core/model.ts';
+import type { History, Plan } from '../../src/core/model.ts';
 import { checkPlans, type SequencedPlan, summarize } from '../../src/core/replay.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { parsePlan } from '../../src/formats/plan-file.ts';
@@ -22,6 +22,19 @@ function parsed(source: string): Plan | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Every fact of a history, and the order of them, as text. */
+function print(history: History): string {
+  return JSON.stringify([
+    [...history.units],
+    [...history.people],
+    [...history.businesses],
+    history.posts,
+    history.lines,
+    history.events,
+    history.plans,
+  ]);
 }
 
 /**
@@ -59,6 +72,11 @@ async function sameStores(sources: string[]): Promise<{ accepted: number; kept: 
         refused = true;
       }
       expect(refused).toBe(!full.ok);
+      // The facts the reads get (after a kept plan, the kept organization's own records put in store
+      // order) print exactly as a fresh read of the store does: same facts, same order, same keys.
+      const stored = await engine.store.findOrg('default');
+      if (stored)
+        expect(print(await engine.history('default'))).toBe(print(await engine.store.history(stored.id)));
       if (!full.ok) continue;
       const org = await reference.ensureOrg('default', clock().toISOString());
       const seq = applied.length + 1;
@@ -143,6 +161,63 @@ describe('the kept organization under concurrent requests', () => {
         const person = await engine.person('default', `New Person ${i}`, '2030-02-01');
         expect(JSON.stringify(person)).toContain(`"name":"New Person ${i}"`);
       }
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('reads while a plan is being written', () => {
+  it('never see the facts of a plan whose writing then fails, nor lose those of one that is stored', async () => {
+    counter += 1;
+    const engine = new OrgEngine(openStore(join(dir, `reads-${counter}.db`)), clock);
+    await engine.store.migrate();
+    try {
+      const [base] = examplePlans();
+      await engine.apply('default', { plan: base!.plan, source: base!.source });
+      const hire = (name: string, day: string) =>
+        `plan: ${name.toLowerCase().replace(' ', '-')}\ntitle: t\neffective: ${day}\nchanges:\n  - hire: { person: ${name}, unit: Alibaba Local Services }\n`;
+      // What a reader sees: everyone's name in the facts, and the members counted in the tree.
+      const seen = async () => {
+        const history = await engine.history('default');
+        const names = [...history.people.values()].map((p) => p.versions.at(-1)?.name).join(', ');
+        const tree = await engine.tree('default', '2031-01-01');
+        let members = 0;
+        const count = (node: { members: number; children: unknown[] }) => {
+          members += node.members;
+          for (const child of node.children) count(child as typeof node);
+        };
+        if (tree.root) count(tree.root);
+        return { names, members };
+      };
+      const before = await seen();
+      expect(before.names).not.toContain('Lost Hire');
+      // The store takes its time and then fails: reads asked meanwhile must not see the plan.
+      const commitChanges = engine.store.commitChanges.bind(engine.store);
+      let fail = true;
+      // Reads asked while the plan is tried on the kept organization and being written.
+      let during: Array<Promise<{ names: string; members: number }>> = [];
+      engine.store.commitChanges = async (...args) => {
+        during = [seen(), seen()];
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        if (fail) throw new Error('disk full');
+        return commitChanges(...args);
+      };
+      const lost = hire('Lost Hire', '2031-01-01');
+      await expect(
+        engine.apply('default', { plan: parsePlan(lost, 'lost.yaml'), source: lost }),
+      ).rejects.toThrow('disk full');
+      expect(during).toHaveLength(2);
+      for (const read of await Promise.all(during)) expect(read).toEqual(before);
+      expect(await seen()).toEqual(before);
+      fail = false;
+      const kept = hire('Kept Hire', '2031-01-01');
+      await engine.apply('default', { plan: parsePlan(kept, 'kept.yaml'), source: kept });
+      // Asked while it was being written, they waited for it.
+      const after = await seen();
+      expect(after.names).toContain('Kept Hire');
+      expect(after.members).toBe(before.members + 1);
+      for (const read of await Promise.all(during)) expect(read).toEqual(after);
     } finally {
       await engine.close();
     }
