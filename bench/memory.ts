@@ -182,7 +182,7 @@ log(
 
 // Through the store, as a server holds it: the history committed to a new SQLite store, then a new
 // process opens the engine on it and serves a tree and a plan check (the query cache with its index,
-// and the kept organization built from the stored facts: two copies of the history).
+// and the kept organization resumed on the same records).
 const dir = mkdtempSync(join(tmpdir(), 'orgshift-memory-'));
 const dbFile = join(dir, 'org.db');
 let engineMem: {
@@ -284,7 +284,7 @@ const section = [
   `| through the store: a new process with the engine open on it, after its first tree (${(engineMem.treeMs / 1000).toFixed(1)} s), resident (V8 heap in use) | ${mb(engineMem.treeRss)} (${mb(engineMem.treeHeapUsed)}) |`,
   `| through the store: a new process with the engine open on it, after its first tree (${(engineMem.treeMs / 1000).toFixed(1)} s) and plan check (${(engineMem.checkMs / 1000).toFixed(1)} s), resident (V8 heap in use) | ${mb(engineMem.rss)} (${mb(engineMem.heapUsed)}) |`,
   '',
-  `Through the store: the history was committed to a new SQLite store (${(writeMs / 1000).toFixed(0)} s), then a new process opened the engine on it and answered a tree as of ${day} (the history read into the query cache, with its index) and a one-line plan check (the kept organization built from the stored facts, a second copy of the history with its indexes of what is open). Goal for that process: ${engineMem.rss <= 4 * 2 ** 30 ? 'met' : 'not met'}.`,
+  `Through the store: the history was committed to a new SQLite store (${(writeMs / 1000).toFixed(0)} s), then a new process opened the engine on it and answered a tree as of ${day} (the history read into the query cache, with its index) and a one-line plan check (the kept organization resumed on the same records, with its indexes of what is open: one copy of the facts for both). Goal for that process: ${engineMem.rss <= 4 * 2 ** 30 ? 'met' : 'not met'}.`,
   '',
   `Goal: ≤ 4096 MB for the process — ${total <= 4 * 2 ** 30 ? 'met' : 'not met'}. Index build ${buildMs.toFixed(0)} ms, one day materialized in ${atMs.toFixed(0)} ms. Not counted: the SQLite or PostgreSQL store (on disk), and the server's snapshot cache (a snapshot per day asked for, each a copy of the organization of that day).`,
   '',
