@@ -187,6 +187,10 @@ export class OrgEngine {
       // A read begun before the caller's version was committed: read again.
       if (read.version < org.version) read = await this.store.current(org.id);
       if ((this.cache.get(org.id)?.version ?? -1) < read.version) this.cache.set(org.id, read);
+      // A kept organization older than the facts read (another process applied a plan) would be a
+      // second copy of them: it is built again from these when next needed.
+      const stale = this.live.get(org.id);
+      if (stale && stale.version < read.version) this.live.delete(org.id);
       return read;
     }
   }
