@@ -73,6 +73,9 @@ export class OrgStore {
     readonly capabilities: DialectCapabilities = {},
   ) {}
 
+  /** Rows read at a time where the engine cannot step through a table's rows one by one (PostgreSQL). */
+  readPage = 20_000;
+
   /** Brings the schema to `target` (a migration name; default: the latest). Returns the migrations applied. */
   async migrate(target?: string): Promise<string[]> {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider });
@@ -225,21 +228,39 @@ export class OrgStore {
         for (const row of scan(table, columns, orgId, knownAt)) reader.add(table, row);
         continue;
       }
-      let query = trx
+      const add = (rows: Array<Record<string, unknown>>) => {
+        for (const row of rows)
+          reader.add(
+            table,
+            columns.map((c) => row[c] ?? null),
+          );
+      };
+      const query = trx
         .selectFrom(table)
         .select(FACT_COLUMNS[table] as never)
         .where('org_id', '=', orgId);
-      if (knownAt === undefined) query = query.where('superseded_at', 'is', null);
-      else {
-        query = query
-          .where('recorded_at', '<=', knownAt)
-          .where((eb) => eb.or([eb('superseded_at', 'is', null), eb('superseded_at', '>', knownAt)]));
-      }
-      for (const row of (await query.execute()) as Array<Record<string, unknown>>)
-        reader.add(
-          table,
-          columns.map((c) => row[c] ?? null),
+      if (knownAt !== undefined) {
+        add(
+          (await query
+            .where('recorded_at', '<=', knownAt)
+            .where((eb) => eb.or([eb('superseded_at', 'is', null), eb('superseded_at', '>', knownAt)]))
+            .execute()) as Array<Record<string, unknown>>,
         );
+        continue;
+      }
+      // The current rows a page at a time along the `*_current` index (org, superseded, key), so that
+      // a large organization's rows are never all held as objects at once.
+      let after: string | null = null;
+      for (;;) {
+        let page = query.select('fact_key').where('superseded_at', 'is', null);
+        if (after !== null) page = page.where('fact_key', '>', after);
+        const rows = (await page.orderBy('fact_key').limit(this.readPage).execute()) as Array<
+          Record<string, unknown> & { fact_key: string }
+        >;
+        add(rows);
+        if (rows.length < this.readPage) break;
+        after = rows[rows.length - 1]!.fact_key;
+      }
     }
     const plans = (await this.planSummaries(trx, orgId))
       .filter((p) => knownAt === undefined || p.recordedAt <= knownAt)

@@ -147,6 +147,18 @@ for (const dialect of dialects()) {
       await e.close();
     });
 
+    it('reads the same facts whether it reads them whole or a few rows at a time', async () => {
+      const e = await engine();
+      for (const p of examplePlans()) await e.apply('default', { plan: p.plan, source: p.source });
+      const id = (await e.store.findOrg('default'))!.id;
+      const whole = JSON.stringify(await e.store.history(id));
+      e.store.readPage = 7;
+      expect(JSON.stringify(await e.store.history(id))).toBe(whole);
+      e.store.readPage = 1;
+      expect(JSON.stringify(await e.store.history(id))).toBe(whole);
+      await e.close();
+    });
+
     it('keeps organizations apart', async () => {
       const e = await engine();
       await e.apply('acme', { plan: plan(BASE), source: BASE });
