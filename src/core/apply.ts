@@ -110,7 +110,12 @@ export class OrgBuilder {
       }
     }
     for (const [id, record] of history.people) {
-      for (const v of record.versions) b.index(b.everPersonNames, [v.name], id, true);
+      let previous: string | undefined;
+      for (const v of record.versions) {
+        // A record's versions mostly keep its name: index each name once.
+        if (v.name !== previous) b.index(b.everPersonNames, [v.name], id, true);
+        previous = v.name;
+      }
       const open = b.openVersion(record.versions);
       if (!open) continue;
       b.index(b.personNames, [open.name, ...record.aliases], id, true);

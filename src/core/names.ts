@@ -5,10 +5,14 @@
 export function nameKey(name: string): string {
   let key = keys.get(name);
   if (key === undefined) {
-    key = name
-      .normalize('NFKC')
-      .toLowerCase()
-      .replace(/[^\p{L}\p{N}]+/gu, '');
+    // Plain ASCII (most names in HR files) needs no Unicode normalization, and its letters and
+    // digits are a-z and 0-9 once lowercased: the same key, several times faster.
+    key = !NOT_ASCII.test(name)
+      ? name.toLowerCase().replace(/[^a-z0-9]+/g, '')
+      : name
+          .normalize('NFKC')
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}]+/gu, '');
     // Names repeat (every lookup, index update and check asks again): remember the last many.
     if (keys.size >= MAX_KEYS) keys.clear();
     keys.set(name, key);
@@ -16,6 +20,7 @@ export function nameKey(name: string): string {
   return key;
 }
 
+const NOT_ASCII = /[^ -~\t\n\r]/;
 const MAX_KEYS = 200_000;
 const keys = new Map<string, string>();
 
