@@ -5,9 +5,6 @@ import { OrgshiftError } from '../core/errors.ts';
 import type { Database } from './schema.ts';
 import { OrgStore } from './store.ts';
 
-const CACHE_KB = 65_536;
-const WRITE_CACHE_KB = 524_288;
-
 /** One queue of write transactions per database file in this process. */
 const writeQueues = new Map<string, Promise<unknown>>();
 
@@ -57,8 +54,9 @@ export function openSqliteStore(path: string): OrgStore {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
-  // 64 MB of page cache for reads (the default is 2 MB); writes take more while they run.
-  database.pragma(`cache_size = -${CACHE_KB}`);
+  // 64 MB of page cache (the default is 2 MB): large imports insert into indexes keyed by hashes,
+  // whose pages a small cache keeps evicting.
+  database.pragma('cache_size = -65536');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   const inserts = new Map<string, BetterSqlite3.Statement>();
@@ -71,21 +69,8 @@ export function openSqliteStore(path: string): OrgStore {
     }
     return found;
   };
-  const queue = queueFor(path);
   return new OrgStore(db, 'sqlite', {
-    // A write (an import's first facts above all) inserts into indexes keyed by hashes, whose pages a
-    // small cache keeps evicting: 512 MB of cache while it runs (1M rows into one table 12.8 s -> 8.1 s),
-    // given back to 64 MB after it, so that a server holding a large organization does not keep it.
-    exclusive: (work) =>
-      queue(async () => {
-        database.pragma(`cache_size = -${WRITE_CACHE_KB}`);
-        try {
-          return await work();
-        } finally {
-          database.pragma(`cache_size = -${CACHE_KB}`);
-          database.pragma('shrink_memory');
-        }
-      }),
+    exclusive: queueFor(path),
     // Kysely's transaction holds this same connection: a prepared statement per row runs inside it.
     insertRows(table, orgId, now, keyed) {
       const first = keyed[0];
