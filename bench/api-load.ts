@@ -82,7 +82,7 @@ const table = [
   ...results.map((r) => `| ${r.workload} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} |`),
   '',
   'No peer is named for this workload in the issue; the numbers are a baseline for later changes.',
-  'A plan dated after every applied plan is tried on the kept organization and only the facts it changes are written; the reads after it take the kept organization's facts instead of reading the store again (see docs/architecture.md). Back-dated plans replay the whole history.',
+  'A plan dated after every applied plan is tried on the kept organization and only the facts it changes are written; the reads after it take the facts of the kept organization instead of reading the store again (see docs/architecture.md). Back-dated plans replay the whole history.',
   '',
 ].join('\n');
 if (!quick) writeSection('## HTTP API under load', table);
