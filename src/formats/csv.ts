@@ -8,27 +8,190 @@ export interface CsvRow {
 
 /** Decodes UTF-8 (with or without BOM); bytes that are not UTF-8 are refused with their line. */
 export function decodeUtf8(bytes: Uint8Array, file: string): string {
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return text.startsWith('\uFEFF') ? text.slice(1) : text;
-  } catch {
-    let line = 1;
-    let offset = 0;
-    // Find the first bad byte: decode growing prefixes line by line.
-    for (let i = 0; i < bytes.length; i++) {
-      if (bytes[i] === 0x0a) {
+  return [...decodeUtf8Chunks([bytes], file)].join('');
+}
+
+/**
+ * Decodes a file read in chunks of bytes, a piece of whole lines at a time (a newline byte never sits
+ * inside a UTF-8 sequence, so a cut after one is always between characters): files larger than the
+ * longest string a JavaScript engine holds can be read. A BOM at the start is dropped; bytes that are
+ * not UTF-8 are refused with their line.
+ */
+export function* decodeUtf8Chunks(chunks: Iterable<Uint8Array>, file: string): Generator<string> {
+  let carry: Uint8Array = new Uint8Array(0);
+  let line = 1;
+  let first = true;
+  const decode = (piece: Uint8Array): string => {
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(piece);
+    } catch {
+      let at = line;
+      let offset = 0;
+      // The first line of the piece that does not decode.
+      for (let i = 0; i <= piece.length; i++) {
+        if (i < piece.length && piece[i] !== 0x0a) continue;
         try {
-          new TextDecoder('utf-8', { fatal: true }).decode(bytes.slice(offset, i));
+          new TextDecoder('utf-8', { fatal: true }).decode(piece.subarray(offset, i));
         } catch {
           break;
         }
-        line += 1;
+        at += 1;
         offset = i + 1;
       }
+      throw new OrgshiftError('invalid_input', `${file} is not UTF-8`, [
+        { message: 'bytes that are not UTF-8', location: { file, line: at, col: 1 } },
+      ]);
     }
-    throw new OrgshiftError('invalid_input', `${file} is not UTF-8`, [
-      { message: 'bytes that are not UTF-8', location: { file, line, col: 1 } },
-    ]);
+    for (let i = 0; i < piece.length; i++) if (piece[i] === 0x0a) line += 1;
+    if (first) {
+      first = false;
+      if (text.startsWith('\uFEFF')) text = text.slice(1);
+    }
+    return text;
+  };
+  for (const chunk of chunks) {
+    let bytes = chunk;
+    if (carry.length > 0) {
+      bytes = new Uint8Array(carry.length + chunk.length);
+      bytes.set(carry);
+      bytes.set(chunk, carry.length);
+    }
+    const cut = bytes.lastIndexOf(0x0a) + 1;
+    // Copied: the reader may reuse the chunk's buffer for the next one.
+    carry = bytes.slice(cut);
+    if (cut > 0) yield decode(bytes.subarray(0, cut));
+  }
+  if (carry.length > 0 || first) yield decode(carry);
+}
+
+/**
+ * Reads CSV (RFC 4180: quoted fields, doubled quotes, CRLF or LF) with a header row from text given
+ * in pieces cut anywhere, handing each row to `onRow` with the line it starts on. A header that lacks
+ * a required column is refused.
+ */
+export class CsvReader {
+  private fields: string[] = [];
+  private field = '';
+  private quoted = false;
+  private fieldStarted = false;
+  private line = 1;
+  private startLine = 1;
+  /** A quote ended the last piece inside a quoted field: the next character says whether it was doubled. */
+  private quoteAtEnd = false;
+  /** A CR ended the last piece: an LF starting the next one belongs to it. */
+  private crAtEnd = false;
+  private header: string[] | null = null;
+  private headerLine = 1;
+
+  constructor(
+    private readonly file: string,
+    private readonly required: string[],
+    private readonly onRow: (row: CsvRow) => void,
+  ) {}
+
+  push(text: string): void {
+    if (text.length === 0) return;
+    let i = 0;
+    if (this.crAtEnd) {
+      this.crAtEnd = false;
+      if (text[0] === '\n') i = 1;
+    }
+    if (this.quoteAtEnd) {
+      this.quoteAtEnd = false;
+      if (text[i] === '"') {
+        this.field += '"';
+        i++;
+      } else this.quoted = false;
+    }
+    for (; i < text.length; i++) {
+      const c = text[i]!;
+      if (this.quoted) {
+        if (c === '"') {
+          if (i + 1 === text.length) this.quoteAtEnd = true;
+          else if (text[i + 1] === '"') {
+            this.field += '"';
+            i++;
+          } else this.quoted = false;
+        } else {
+          if (c === '\n') this.line++;
+          this.field += c;
+        }
+        continue;
+      }
+      if (c === '"' && !this.fieldStarted) {
+        this.quoted = true;
+        this.fieldStarted = true;
+      } else if (c === ',') {
+        this.fields.push(this.field);
+        this.field = '';
+        this.fieldStarted = false;
+      } else if (c === '\n' || c === '\r') {
+        if (c === '\r') {
+          if (i + 1 === text.length) this.crAtEnd = true;
+          else if (text[i + 1] === '\n') i++;
+        }
+        this.fields.push(this.field);
+        if (!(this.fields.length === 1 && this.fields[0] === '')) this.record(this.startLine, this.fields);
+        this.fields = [];
+        this.field = '';
+        this.fieldStarted = false;
+        this.line++;
+        this.startLine = this.line;
+      } else {
+        this.field += c;
+        this.fieldStarted = true;
+      }
+    }
+  }
+
+  /** The end of the text: the last row, and the header (refused if there is none). */
+  end(): { header: string[] } {
+    if (this.quoteAtEnd) {
+      this.quoteAtEnd = false;
+      this.quoted = false;
+    }
+    const { file } = this;
+    if (this.quoted) {
+      throw new OrgshiftError('invalid_input', `${file}: a quoted field is not closed`, [
+        { message: 'a quoted field is not closed', location: { file, line: this.startLine, col: 1 } },
+      ]);
+    }
+    if (this.field !== '' || this.fields.length > 0) {
+      this.fields.push(this.field);
+      this.record(this.startLine, this.fields);
+      this.fields = [];
+      this.field = '';
+    }
+    if (!this.header)
+      throw new OrgshiftError('invalid_input', `${file} is empty`, [
+        { message: 'no header row', location: { file, line: 1, col: 1 } },
+      ]);
+    return { header: this.header };
+  }
+
+  private record(line: number, values: string[]): void {
+    const header = this.header;
+    if (!header) {
+      this.header = values.map((h) => h.trim());
+      this.headerLine = line;
+      const missing = this.required.filter((column) => !this.header!.includes(column));
+      if (missing.length > 0) {
+        throw new OrgshiftError('invalid_input', `${this.file}: missing columns`, [
+          {
+            message: `the header lacks ${missing.join(', ')} (it has ${this.header.join(', ')})`,
+            location: { file: this.file, line: this.headerLine, col: 1 },
+          },
+        ]);
+      }
+      return;
+    }
+    const record: Record<string, string> = {};
+    header.forEach((column, i) => {
+      record[column] = (values[i] ?? '').trim();
+    });
+    if (values.length !== header.length) record.__width = String(values.length);
+    this.onRow({ line, values: record });
   }
 }
 
@@ -41,79 +204,8 @@ export function parseCsv(
   file: string,
   required: string[],
 ): { header: string[]; rows: CsvRow[] } {
-  const records: Array<{ line: number; fields: string[] }> = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let startLine = 1;
-  let fieldStarted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (c === '\n') line++;
-        field += c;
-      }
-      continue;
-    }
-    if (c === '"' && !fieldStarted) {
-      quoted = true;
-      fieldStarted = true;
-    } else if (c === ',') {
-      fields.push(field);
-      field = '';
-      fieldStarted = false;
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      fields.push(field);
-      if (!(fields.length === 1 && fields[0] === '')) records.push({ line: startLine, fields });
-      fields = [];
-      field = '';
-      fieldStarted = false;
-      line++;
-      startLine = line;
-    } else {
-      field += c;
-      fieldStarted = true;
-    }
-  }
-  if (quoted) {
-    throw new OrgshiftError('invalid_input', `${file}: a quoted field is not closed`, [
-      { message: 'a quoted field is not closed', location: { file, line: startLine, col: 1 } },
-    ]);
-  }
-  if (field !== '' || fields.length > 0) {
-    fields.push(field);
-    records.push({ line: startLine, fields });
-  }
-  const [head, ...body] = records;
-  if (!head)
-    throw new OrgshiftError('invalid_input', `${file} is empty`, [
-      { message: 'no header row', location: { file, line: 1, col: 1 } },
-    ]);
-  const header = head.fields.map((h) => h.trim());
-  const missing = required.filter((column) => !header.includes(column));
-  if (missing.length > 0) {
-    throw new OrgshiftError('invalid_input', `${file}: missing columns`, [
-      {
-        message: `the header lacks ${missing.join(', ')} (it has ${header.join(', ')})`,
-        location: { file, line: head.line, col: 1 },
-      },
-    ]);
-  }
-  const rows = body.map(({ line: rowLine, fields: values }) => {
-    const record: Record<string, string> = {};
-    header.forEach((column, i) => {
-      record[column] = (values[i] ?? '').trim();
-    });
-    if (values.length !== header.length) record.__width = String(values.length);
-    return { line: rowLine, values: record };
-  });
-  return { header, rows };
+  const rows: CsvRow[] = [];
+  const reader = new CsvReader(file, required, (row) => rows.push(row));
+  reader.push(text);
+  return { header: reader.end().header, rows };
 }
