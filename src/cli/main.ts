@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { formatProblem, OrgshiftError, type Problem } from '../core/errors.ts';
 import type { Plan } from '../core/model.ts';
@@ -414,35 +414,64 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         const { org } = globals(cmd);
         if (!o.units && !o.people && !o.posts)
           throw new UsageError('give at least one of --units, --people, --posts');
-        const { decodeUtf8 } = await import('../formats/csv.ts');
+        const { decodeUtf8Chunks } = await import('../formats/csv.ts');
         const { planImport } = await import('../formats/hris-import.ts');
+        // Each file is read 8 MB at a time as the import goes through it, never held whole: a file
+        // can be larger than the longest string JavaScript holds.
         const load = (file: string | undefined) => {
           if (file === undefined) return undefined;
-          let bytes: Uint8Array;
+          const cannot = (error: unknown) =>
+            new OrgshiftError('invalid_input', `cannot read ${file}: ${(error as Error).message}`);
+          let fd: number;
+          let size: number;
           try {
-            bytes = readFileSync(file);
+            fd = openSync(file, 'r');
+            size = fstatSync(fd).size;
           } catch (error) {
-            throw new OrgshiftError('invalid_input', `cannot read ${file}: ${(error as Error).message}`);
+            throw cannot(error);
           }
-          return { file, text: decodeUtf8(bytes, file) };
+          opened.push(fd);
+          function* chunks(): Generator<Uint8Array> {
+            const buffer = Buffer.allocUnsafe(8 * 2 ** 20);
+            for (;;) {
+              let n: number;
+              try {
+                n = readSync(fd, buffer, 0, buffer.length, null);
+              } catch (error) {
+                throw cannot(error);
+              }
+              if (n === 0) return;
+              yield buffer.subarray(0, n);
+            }
+          }
+          return { file, pieces: decodeUtf8Chunks(chunks(), file), size };
         };
-        const units = load(o.units);
-        const people = load(o.people);
-        const posts = load(o.posts);
-        const lineage = load(o.lineage);
+        const opened: number[] = [];
+        const closeFiles = () => {
+          for (const fd of opened.splice(0)) closeSync(fd);
+        };
         const { progressBar } = await import('./output.ts');
         const show = (stage: string, done: number, total: number) =>
           io.progress?.(`import ${progressBar(done, total)} ${stage}`);
-        const result = planImport(
-          {
-            ...(lineage ? { lineage } : {}),
-            ...(units ? { units } : {}),
-            ...(people ? { people } : {}),
-            ...(posts ? { posts } : {}),
-            ...(o.root !== undefined ? { root: o.root } : {}),
-          },
-          (p) => show(p.stage, p.done, p.total),
-        );
+        let result: ReturnType<typeof planImport>;
+        try {
+          const units = load(o.units);
+          const people = load(o.people);
+          const posts = load(o.posts);
+          const lineage = load(o.lineage);
+          result = planImport(
+            {
+              ...(lineage ? { lineage } : {}),
+              ...(units ? { units } : {}),
+              ...(people ? { people } : {}),
+              ...(posts ? { posts } : {}),
+              ...(o.root !== undefined ? { root: o.root } : {}),
+            },
+            (p) => show(p.stage, p.done, p.total),
+          );
+        } finally {
+          closeFiles();
+        }
         io.progress?.(null);
         const summary = `read ${result.read} rows: ${result.accepted} accepted, ${result.rejected.length} rejected`;
         if (result.rejected.length > 0 && !o.allowPartial) {

@@ -2,14 +2,22 @@ import { createHash } from 'node:crypto';
 import type { Problem, SourceLocation } from '../core/errors.ts';
 import type { Operation, Plan } from '../core/model.ts';
 import { type Day, parseDay } from '../core/time.ts';
-import { type CsvRow, parseCsv } from './csv.ts';
+import { CsvReader, type CsvRow } from './csv.ts';
+
+/**
+ * A CSV file: its whole text, or its text in pieces of whole lines as it is read (`decodeUtf8Chunks`),
+ * with its size in bytes for the progress: a file need never be one string.
+ */
+export type CsvInput =
+  | { file: string; text: string }
+  | { file: string; pieces: Iterable<string>; size: number };
 
 export interface ImportInput {
-  units?: { file: string; text: string };
-  people?: { file: string; text: string };
-  posts?: { file: string; text: string };
+  units?: CsvInput;
+  people?: CsvInput;
+  posts?: CsvInput;
   /** `unit_id,successor_id,kind,date`: which units succeeded a unit that ended (kind merge, split, replace, rename). */
-  lineage?: { file: string; text: string };
+  lineage?: CsvInput;
   /** Parentless units go under a root of this name, created on the earliest date. */
   root?: string;
 }
@@ -160,17 +168,37 @@ export function planImport(
   const rejected: Problem[] = [];
   let read = 0;
   const inputs = [input.units, input.people, input.posts, input.lineage];
-  const total = inputs.reduce((sum, f) => sum + (f?.text.length ?? 0), 0);
+  const sizeOf = (f: CsvInput | undefined) => (f === undefined ? 0 : 'text' in f ? f.text.length : f.size);
+  const total = inputs.reduce((sum, f) => sum + sizeOf(f), 0);
   let done = 0;
-  const read_ = (file: { file: string; text: string } | undefined, required: string[]) => {
+  // The plans' ids carry a hash of the files' texts (units, people, posts, lineage, NUL between them),
+  // taken as they are read.
+  const stamp = createHash('sha1');
+  const readOnly = (file: CsvInput | undefined, required: string[], hash = false) => {
     if (!file) return [];
     onProgress?.({ stage: `reading ${file.file}`, done, total });
-    const { rows } = parseCsv(file.text, file.file, required);
+    const rows: CsvRow[] = [];
+    const reader = new CsvReader(file.file, required, (row) => rows.push(row));
+    for (const piece of 'text' in file ? [file.text] : file.pieces) {
+      reader.push(piece);
+      if (hash) stamp.update(piece);
+    }
+    reader.end();
     read += rows.length;
-    done += file.text.length;
+    done += sizeOf(file);
     onProgress?.({ stage: `read ${file.file}: ${rows.length} rows`, done, total });
     return rows;
   };
+  const read_ = (file: CsvInput | undefined, required: string[]) => {
+    const rows = readOnly(file, required, true);
+    stamp.update('\u0000');
+    return rows;
+  };
+  // Read before the posts but hashed after them: held as text (lineage files are small).
+  const lineage: { file: string; text: string } | undefined =
+    input.lineage === undefined || 'text' in input.lineage
+      ? input.lineage
+      : { file: input.lineage.file, text: [...input.lineage.pieces].join('') };
   // Each file's rows are read into periods and dropped: only the periods are kept.
   const units = periods<UnitPeriod>(
     input.units?.file ?? '',
@@ -219,7 +247,7 @@ export function planImport(
       }),
     rejected,
   );
-  const { successors, supersessions } = readLineage(input.lineage, read_, units, rejected);
+  const { successors, supersessions } = readLineage(lineage, readOnly, units, rejected);
   onProgress?.({ stage: 'checking periods and building dated plans', done: total, total });
   const posts = periods<PostPeriod>(
     input.posts?.file ?? '',
@@ -381,17 +409,8 @@ export function planImport(
     }
   }
 
-  const stamp = createHash('sha1')
-    .update(
-      [
-        input.units?.text ?? '',
-        input.people?.text ?? '',
-        input.posts?.text ?? '',
-        input.lineage?.text ?? '',
-      ].join('\u0000'),
-    )
-    .digest('hex')
-    .slice(0, 8);
+  stamp.update(lineage?.text ?? '');
+  const filesHash = stamp.digest('hex').slice(0, 8);
   const byDate = new Map<Day, Step[]>();
   for (const step of steps) {
     const list = byDate.get(step.date);
@@ -401,7 +420,7 @@ export function planImport(
   const files = [input.units?.file, input.people?.file, input.posts?.file].filter(Boolean).join(', ');
   const plans = [...byDate.keys()].sort().map((date) => {
     const ordered = byDate.get(date)!.sort((a, b) => a.order - b.order);
-    const id = `import-${stamp}-${date}`;
+    const id = `import-${filesHash}-${date}`;
     const source = planSource(
       id,
       `Import of ${files}: changes effective ${date}`,
@@ -445,8 +464,8 @@ function planSource(id: string, title: string, effective: Day, changes: unknown[
 
 /** The lineage rows, checked against the units' periods: successors of each unit that ends. */
 function readLineage(
-  file: { file: string; text: string } | undefined,
-  read: (file: { file: string; text: string } | undefined, required: string[]) => CsvRow[],
+  file: CsvInput | undefined,
+  read: (file: CsvInput | undefined, required: string[]) => CsvRow[],
   units: Map<string, UnitPeriod[]>,
   rejected: Problem[],
 ): {

@@ -176,6 +176,21 @@ V,Extra,team,C,2020-01-01,,surplus
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${paths.units}:2:1: bytes that are not UTF-8`);
   });
+
+  it('refuses a file it cannot read, naming it, and writes nothing', async () => {
+    const paths = files({ units: UNITS });
+    const db = join(dir, 'unreadable.db');
+    const gone = join(dir, 'no-such-people.csv');
+    const result = await cli('--db', db, 'import', '--units', paths.units!, '--people', gone);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cannot read ${gone}`);
+    const engine = await OrgEngine.open(db);
+    try {
+      expect(await engine.plans('default')).toEqual([]);
+    } finally {
+      await engine.close();
+    }
+  });
 });
 
 describe('progress on a terminal', () => {
@@ -456,5 +471,41 @@ describe("a person's periods", () => {
     expect(exported.code, exported.stderr).toBe(0);
     const rows = (text: string) => text.trim().split('\n').slice(1).sort();
     expect(rows(exported.stdout)).toEqual(rows(people));
+  });
+});
+
+describe('an import read in pieces', () => {
+  it('plans exactly what the whole texts plan, plan ids included (a hash of the files, as before)', async () => {
+    const { planImport } = await import('../../src/formats/hris-import.ts');
+    const units =
+      'unit_id,name,type,parent_id,valid_from,valid_to\nu0,Co,company,,2020-01-01,\nu1,A,team,u0,2020-01-01,2021-01-01\nu2,B,team,u0,2020-01-01,\n';
+    const people =
+      'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\np1,Ann,u1,,,,2020-01-01,2021-01-01\np1,Ann,u2,,,,2021-01-01,\n';
+    const posts = 'person_id,unit_id,post,valid_from,valid_to\np1,u2,head,2021-01-01,\n';
+    const lineage = 'unit_id,successor_id,kind,date\nu1,u2,merge,2021-01-01\n';
+    const whole = planImport({
+      units: { file: 'u.csv', text: units },
+      people: { file: 'p.csv', text: people },
+      posts: { file: 's.csv', text: posts },
+      lineage: { file: 'l.csv', text: lineage },
+    });
+    const pieces = (file: string, text: string) => ({
+      file,
+      pieces: text.split(/(?<=\n)/),
+      size: text.length,
+    });
+    const inPieces = planImport({
+      units: pieces('u.csv', units),
+      people: pieces('p.csv', people),
+      posts: pieces('s.csv', posts),
+      lineage: pieces('l.csv', lineage),
+    });
+    expect(JSON.stringify(inPieces)).toBe(JSON.stringify(whole));
+    // The id the whole-text import gave before files could be read in pieces: importing the same files
+    // again is still recognised as the same plans.
+    expect(whole.plans.map((p) => p.plan.id)).toEqual([
+      'import-b4bc5f96-2020-01-01',
+      'import-b4bc5f96-2021-01-01',
+    ]);
   });
 });
