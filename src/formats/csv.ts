@@ -58,8 +58,8 @@ export function* decodeUtf8Chunks(chunks: Iterable<Uint8Array>, file: string): G
       bytes.set(chunk, carry.length);
     }
     const cut = bytes.lastIndexOf(0x0a) + 1;
-    // Copied: the reader may reuse the chunk's buffer for the next one.
-    carry = bytes.slice(cut);
+    // Copied (a Buffer's slice is a view): the reader may reuse the chunk's buffer for the next one.
+    carry = new Uint8Array(bytes.subarray(cut));
     if (cut > 0) yield decode(bytes.subarray(0, cut));
   }
   if (carry.length > 0 || first) yield decode(carry);

@@ -71,6 +71,23 @@ describe('UTF-8 decoded in chunks', () => {
     );
   });
 
+  it('gives the same text when the reader reuses one buffer for every chunk, as a file reader does', () => {
+    fc.assert(
+      fc.property(csvText, fc.integer({ min: 1, max: 9 }), (text, size) => {
+        const bytes = Buffer.from(text, 'utf8');
+        function* reused(): Generator<Uint8Array> {
+          const buffer = Buffer.alloc(size);
+          for (let at = 0; at < bytes.length; at += size) {
+            const n = bytes.copy(buffer, 0, at, Math.min(at + size, bytes.length));
+            yield buffer.subarray(0, n);
+          }
+        }
+        expect([...decodeUtf8Chunks(reused(), 't.csv')].join('')).toBe(text);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('names the line of bytes that are not UTF-8, in whichever chunk they come', () => {
     const good = new TextEncoder().encode('a,b\nÅsa,1\nBo,2\n');
     const bad = new Uint8Array([...good, 0x43, 0xff, 0x0a, 0x44, 0x0a]);
