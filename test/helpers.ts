@@ -20,6 +20,19 @@ export function examplePlans(): Array<{ plan: Plan; source: string; file: string
     });
 }
 
+/** Every fact of a history and the order of them, plans included, as text: equal texts, equal histories. */
+export function printHistory(history: History): string {
+  return JSON.stringify([
+    [...history.units],
+    [...history.people],
+    [...history.businesses],
+    history.posts,
+    history.lines,
+    history.events,
+    history.plans,
+  ]);
+}
+
 export function plan(source: string, file = 'test.yaml'): Plan {
   return parsePlan(source, file);
 }

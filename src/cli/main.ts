@@ -418,6 +418,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         const { planImport } = await import('../formats/hris-import.ts');
         // Each file is read 8 MB at a time as the import goes through it, never held whole: a file
         // can be larger than the longest string JavaScript holds.
+        const opened: number[] = [];
         const load = (file: string | undefined) => {
           if (file === undefined) return undefined;
           const cannot = (error: unknown) =>
@@ -446,7 +447,6 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           }
           return { file, pieces: decodeUtf8Chunks(chunks(), file), size };
         };
-        const opened: number[] = [];
         const closeFiles = () => {
           for (const fd of opened.splice(0)) closeSync(fd);
         };

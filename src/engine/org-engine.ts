@@ -30,6 +30,19 @@ export interface AppliedPlan {
 
 const EMPTY_ORG: OrgRef = { id: -1, name: '', version: 0 };
 
+/** The promise kept under `key` while it runs, else a new one from `start`: concurrent callers share one. */
+function inFlight<K, V>(running: Map<K, Promise<V>>, key: K, start: () => Promise<V>): Promise<V> {
+  const already = running.get(key);
+  if (already) return already;
+  const started = start();
+  running.set(key, started);
+  const done = () => {
+    if (running.get(key) === started) running.delete(key);
+  };
+  started.then(done, done);
+  return started;
+}
+
 function samePlans(applied: SequencedPlan[], expected: string[]): boolean {
   const ids = applied.map((a) => a.plan.id).sort();
   const wanted = [...expected].sort();
@@ -174,16 +187,7 @@ export class OrgEngine {
         return facts;
       }
       // One read at a time per organization: concurrent first requests share it.
-      let reading = this.reading.get(org.id);
-      if (!reading) {
-        reading = this.store.current(org.id);
-        this.reading.set(org.id, reading);
-        const done = () => {
-          if (this.reading.get(org.id) === reading) this.reading.delete(org.id);
-        };
-        reading.then(done, done);
-      }
-      let read = await reading;
+      let read = await inFlight(this.reading, org.id, () => this.store.current(org.id));
       // A read begun before the caller's version was committed: read again.
       if (read.version < org.version) read = await this.store.current(org.id);
       if ((this.cache.get(org.id)?.version ?? -1) < read.version) this.cache.set(org.id, read);
@@ -251,21 +255,14 @@ export class OrgEngine {
     const kept = this.live.get(org.id);
     // A newer one than the caller's reference will do for a check; a writer sees the newer version.
     if (kept && kept.version >= org.version) return kept;
-    let building = this.building.get(org.id);
-    if (!building) {
-      // From the stored facts, not by replaying the plans (an import's plans hold a row per operation):
-      // the very records the reads use (one copy of the facts in memory for both).
-      building = this.current(org).then(({ version, history }) => ({
+    // From the stored facts, not by replaying the plans (an import's plans hold a row per operation):
+    // the very records the reads use (one copy of the facts in memory for both).
+    const built = await inFlight(this.building, org.id, () =>
+      this.current(org).then(({ version, history }) => ({
         version,
         live: LiveOrg.resume({ ...history }, history.plans),
-      }));
-      this.building.set(org.id, building);
-      const done = () => {
-        if (this.building.get(org.id) === building) this.building.delete(org.id);
-      };
-      building.then(done, done);
-    }
-    const built = await building;
+      })),
+    );
     const now = this.live.get(org.id);
     if (!now || now.version < built.version) {
       this.live.set(org.id, built);

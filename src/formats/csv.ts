@@ -82,7 +82,6 @@ export class CsvReader {
   /** A CR ended the last piece: an LF starting the next one belongs to it. */
   private crAtEnd = false;
   private header: string[] | null = null;
-  private headerLine = 1;
 
   constructor(
     private readonly file: string,
@@ -173,14 +172,14 @@ export class CsvReader {
   private record(line: number, values: string[]): void {
     const header = this.header;
     if (!header) {
-      this.header = values.map((h) => h.trim());
-      this.headerLine = line;
-      const missing = this.required.filter((column) => !this.header!.includes(column));
+      const names = values.map((h) => h.trim());
+      this.header = names;
+      const missing = this.required.filter((column) => !names.includes(column));
       if (missing.length > 0) {
         throw new OrgshiftError('invalid_input', `${this.file}: missing columns`, [
           {
-            message: `the header lacks ${missing.join(', ')} (it has ${this.header.join(', ')})`,
-            location: { file: this.file, line: this.headerLine, col: 1 },
+            message: `the header lacks ${missing.join(', ')} (it has ${names.join(', ')})`,
+            location: { file: this.file, line, col: 1 },
           },
         ]);
       }

@@ -59,7 +59,6 @@ export function openSqliteStore(path: string): OrgStore {
   database.pragma('cache_size = -65536');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  const inserts = new Map<string, BetterSqlite3.Statement>();
   const statements = new Map<string, BetterSqlite3.Statement>();
   const statement = (sql: string) => {
     let found = statements.get(sql);
@@ -76,15 +75,10 @@ export function openSqliteStore(path: string): OrgStore {
       const first = keyed[0];
       if (!first) return;
       const columns = Object.keys(first[1]);
-      const key = `${table}(${columns.join(',')})`;
-      let insert = inserts.get(key);
-      if (!insert) {
-        const all = [...columns, 'org_id', 'fact_key', 'recorded_at', 'superseded_at'];
-        insert = database.prepare(
-          `insert into ${table} (${all.join(', ')}) values (${all.map(() => '?').join(', ')})`,
-        );
-        inserts.set(key, insert);
-      }
+      const all = [...columns, 'org_id', 'fact_key', 'recorded_at', 'superseded_at'];
+      const insert = statement(
+        `insert into ${table} (${all.join(', ')}) values (${all.map(() => '?').join(', ')})`,
+      );
       const n = columns.length;
       const values: unknown[] = new Array(n + 4);
       values[n] = orgId;

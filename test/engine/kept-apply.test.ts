@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { History, Plan } from '../../src/core/model.ts';
+import type { Plan } from '../../src/core/model.ts';
 import { checkPlans, type SequencedPlan, summarize } from '../../src/core/replay.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { parsePlan } from '../../src/formats/plan-file.ts';
 import { openStore } from '../../src/store/open.ts';
-import { examplePlans } from '../helpers.ts';
+import { examplePlans, printHistory as print } from '../helpers.ts';
 import { organization, planOver } from '../property/generators.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'orgshift-kept-'));
@@ -22,19 +22,6 @@ function parsed(source: string): Plan | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Every fact of a history, and the order of them, as text. */
-function print(history: History): string {
-  return JSON.stringify([
-    [...history.units],
-    [...history.people],
-    [...history.businesses],
-    history.posts,
-    history.lines,
-    history.events,
-    history.plans,
-  ]);
 }
 
 /**

@@ -1,22 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { History } from '../../src/core/model.ts';
 import { FACT_COLUMNS, HistoryReader, historyToRows, rowsToHistory } from '../../src/store/facts.ts';
 import { FACT_TABLES } from '../../src/store/schema.ts';
+import { printHistory as print } from '../helpers.ts';
 import { acceptedHistory, organization, planOver } from '../property/generators.ts';
-
-/** Every fact of a history, in order, as text. */
-function print(history: History): string {
-  return JSON.stringify([
-    [...history.units],
-    [...history.people],
-    [...history.businesses],
-    history.posts,
-    history.lines,
-    history.events,
-    history.plans,
-  ]);
-}
 
 const histories = organization.chain((org) =>
   fc.tuple(
