@@ -50,7 +50,11 @@ function checkBackupFile(file: string): void {
  * transaction that returned is on disk, even after a power cut, and readers never block the writer.
  */
 export function openSqliteStore(path: string): OrgStore {
-  const database = new BetterSqlite3(path);
+  return sqliteStore(new BetterSqlite3(path), path);
+}
+
+/** The store on a connection already open to the file at `path` (tests look at the connection itself). */
+export function sqliteStore(database: BetterSqlite3.Database, path: string): OrgStore {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
@@ -90,6 +94,20 @@ export function openSqliteStore(path: string): OrgStore {
         values[n + 1] = factKey;
         insert.run(values);
       }
+    },
+    async bulkInsert(table, rows, work) {
+      // Inserting a row keeps the index on its (random) key up to date, a jump to another page each
+      // time; sorting every row once is cheaper when the table holds no more rows than are coming.
+      const held = (statement(`select max(rowid) from ${table}`).pluck().get() as number | null) ?? 0;
+      const index = statement(
+        "select name, sql from sqlite_master where type = 'index' and tbl_name = ?",
+      ).all(table) as Array<{ name: string; sql: string | null }>;
+      const rebuilt = index.filter((i) => i.sql !== null);
+      if (held > rows || rebuilt.length === 0) return work();
+      for (const { name } of rebuilt) database.exec(`drop index ${name}`);
+      const result = await work();
+      for (const { sql } of rebuilt) database.exec(sql!);
+      return result;
     },
     scanRows(table, columns, orgId, knownAt) {
       // Through the index the rows come in key order, each a jump to another page of the table: when

@@ -1,7 +1,15 @@
 import { type Kysely, Migrator, type Transaction } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
 import type { History, PlanSummary } from '../core/model.ts';
-import { FACT_COLUMNS, HistoryReader, keyRows, type RawRow, RowKeyer, tableRows } from './facts.ts';
+import {
+  FACT_COLUMNS,
+  HistoryReader,
+  keyRows,
+  type RawRow,
+  RowKeyer,
+  tableRowCount,
+  tableRows,
+} from './facts.ts';
 import { migrationProvider } from './migrations.ts';
 import { type Database, FACT_TABLES, type FactTable } from './schema.ts';
 
@@ -53,6 +61,13 @@ export interface DialectCapabilities {
    */
   insertRows?(table: FactTable, orgId: number, now: string, keyed: Array<[string, object]>): void;
   /**
+   * Runs `work`, which inserts `rows` rows into `table` inside the running write transaction, with the
+   * table's indexes dropped while it runs and built once after, when that is faster than keeping them
+   * up to date a row at a time (the table holds fewer rows than are coming: an import into a new
+   * store). Called only for an organization's first rows in a table, at least `OrgStore.bulkRows` of them.
+   */
+  bulkInsert?<T>(table: FactTable, rows: number, work: () => Promise<T>): Promise<T>;
+  /**
    * The content columns of one organization's rows in `table` — current ones, or those known at
    * `knownAt` — a row at a time, each as an array in `columns` order, inside the read transaction that is
    * running (an embedded engine steps a statement: millions of rows are never held at once).
@@ -75,6 +90,13 @@ export class OrgStore {
 
   /** Rows read at a time where the engine cannot step through a table's rows one by one (PostgreSQL). */
   readPage = 20_000;
+
+  /** Rows below which a first write keeps the table's index up to date row by row (see `bulkInsert`). */
+  bulkRows = 50_000;
+
+  private writer(): FactWriter {
+    return { capabilities: this.capabilities, bulkRows: this.bulkRows };
+  }
 
   /** Brings the schema to `target` (a migration name; default: the latest). Returns the migrations applied. */
   async migrate(target?: string): Promise<string[]> {
@@ -281,9 +303,7 @@ export class OrgStore {
   ): Promise<number> {
     const next = org.version + 1;
     await this.exclusive(() =>
-      this.writeCommit(org, next, plans, now, (trx) =>
-        writeFacts(trx, org.id, history, now, this.capabilities.insertRows?.bind(this.capabilities)),
-      ),
+      this.writeCommit(org, next, plans, now, (trx) => writeFacts(trx, org.id, history, now, this.writer())),
     );
     return next;
   }
@@ -303,7 +323,7 @@ export class OrgStore {
     const next = org.version + 1;
     await this.exclusive(() =>
       this.writeCommit(org, next, plans, now, (trx) =>
-        writeChanges(trx, org.id, before, after, now, this.capabilities.insertRows?.bind(this.capabilities)),
+        writeChanges(trx, org.id, before, after, now, this.writer()),
       ),
     );
     return next;
@@ -376,6 +396,12 @@ export class StaleFactsError extends Error {
   }
 }
 
+/** What writing facts uses of the store. */
+interface FactWriter {
+  capabilities: DialectCapabilities;
+  bulkRows: number;
+}
+
 /** Rows written at a time when an organization's first facts stream in (an import's are millions). */
 const STREAM_CHUNK = 10_000;
 
@@ -386,8 +412,9 @@ async function writeChanges(
   before: History,
   after: History,
   now: string,
-  insertRows?: DialectCapabilities['insertRows'],
+  writer: FactWriter,
 ): Promise<void> {
+  const insertRows = writer.capabilities.insertRows?.bind(writer.capabilities);
   for (const table of FACT_TABLES) {
     const was = keyRows(tableRows(before, table));
     // Nothing stored for the organization in this table (its first plans): nothing can be there already.
@@ -401,7 +428,7 @@ async function writeChanges(
         .limit(1)
         .executeTakeFirst()) === undefined;
     if (empty) {
-      await streamFacts(trx, table, orgId, after, now, insertRows);
+      await streamFacts(trx, table, orgId, after, now, writer);
       continue;
     }
     const will = keyRows(tableRows(after, table));
@@ -425,6 +452,23 @@ async function writeChanges(
 
 /** Inserts a table's rows of `history`, keyed and written as they are made, never all held at once. */
 async function streamFacts(
+  trx: Transaction<Database>,
+  table: FactTable,
+  orgId: number,
+  history: History,
+  now: string,
+  { capabilities, bulkRows }: FactWriter,
+): Promise<void> {
+  const rows = tableRowCount(history, table);
+  if (rows === 0) return;
+  const insert = () =>
+    writeStream(trx, table, orgId, history, now, capabilities.insertRows?.bind(capabilities));
+  await (capabilities.bulkInsert && rows >= bulkRows
+    ? capabilities.bulkInsert(table, rows, insert)
+    : insert());
+}
+
+async function writeStream(
   trx: Transaction<Database>,
   table: FactTable,
   orgId: number,
@@ -500,8 +544,9 @@ async function writeFacts(
   orgId: number,
   history: History,
   now: string,
-  insertRows?: DialectCapabilities['insertRows'],
+  writer: FactWriter,
 ): Promise<void> {
+  const insertRows = writer.capabilities.insertRows?.bind(writer.capabilities);
   for (const table of FACT_TABLES) {
     const current = await trx
       .selectFrom(table)
@@ -510,7 +555,7 @@ async function writeFacts(
       .where('superseded_at', 'is', null)
       .execute();
     if (current.length === 0) {
-      await streamFacts(trx, table, orgId, history, now, insertRows);
+      await streamFacts(trx, table, orgId, history, now, writer);
       continue;
     }
     const wanted = keyRows(tableRows(history, table));

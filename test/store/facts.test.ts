@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FACT_COLUMNS, HistoryReader, historyToRows, rowsToHistory } from '../../src/store/facts.ts';
+import {
+  FACT_COLUMNS,
+  HistoryReader,
+  historyToRows,
+  rowsToHistory,
+  tableRowCount,
+} from '../../src/store/facts.ts';
 import { FACT_TABLES } from '../../src/store/schema.ts';
 import { printHistory as print } from '../helpers.ts';
 import { acceptedHistory, organization, planOver } from '../property/generators.ts';
@@ -55,5 +61,18 @@ describe('reading a history back from its rows', () => {
       { numRuns: 150 },
     );
     expect(outOfOrder).toBeGreaterThan(100);
+  });
+});
+
+describe('counting the rows of a history', () => {
+  it('counts as many rows in each table as the history gives', () => {
+    fc.assert(
+      fc.property(histories, ([org, plans]) => {
+        const { history } = acceptedHistory([org.source, ...plans]);
+        const rows = historyToRows(history);
+        for (const table of FACT_TABLES) expect(tableRowCount(history, table)).toBe(rows[table].length);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -159,6 +159,25 @@ for (const dialect of dialects()) {
       await e.close();
     });
 
+    it('reads back alike the first facts it writes in bulk, and keeps changing them after', async () => {
+      const bulk = await engine();
+      bulk.store.bulkRows = 1;
+      const rowByRow = await engine();
+      rowByRow.store.bulkRows = Number.POSITIVE_INFINITY;
+      const [first, ...rest] = examplePlans();
+      for (const e of [bulk, rowByRow]) {
+        await e.apply('default', { plan: first!.plan, source: first!.source });
+        for (const p of rest) await e.apply('default', { plan: p.plan, source: p.source });
+      }
+      const read = async (e: OrgEngine) => e.store.history((await e.store.findOrg('default'))!.id);
+      const replayed = replay(examplePlans().map((p, i) => ({ plan: p.plan, seq: i + 1 })));
+      if (!replayed.ok) throw new Error('examples must replay');
+      expect(keysOf(await read(bulk))).toEqual(keysOf(replayed.history));
+      expect(JSON.stringify(await read(bulk))).toBe(JSON.stringify(await read(rowByRow)));
+      await bulk.close();
+      await rowByRow.close();
+    });
+
     it('keeps organizations apart', async () => {
       const e = await engine();
       await e.apply('acme', { plan: plan(BASE), source: BASE });
