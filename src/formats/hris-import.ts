@@ -73,12 +73,12 @@ interface PostPeriod extends Period {
 }
 
 type OpBody = Record<string, unknown>;
+/** A change of an import: its operation, and its line in the plan's text. */
 interface Step {
   date: Day;
   order: number;
-  kind: Operation['kind'];
-  body: OpBody;
-  where: SourceLocation;
+  op: Operation;
+  line: string;
 }
 
 const ROOT_ID = '__root__';
@@ -86,7 +86,8 @@ const ROOT_ID = '__root__';
 /** Validates the rows every file shares: an id, dates, a period that ends after it starts, no overlaps. */
 function periods<P extends Period>(
   file: string,
-  rows: CsvRow[],
+  /** Calls its argument with each row of the file, as the file is read. */
+  eachRow: (onRow: (row: CsvRow) => void) => void,
   idColumn: string,
   required: string[],
   make: (row: CsvRow, base: Period) => P,
@@ -96,47 +97,57 @@ function periods<P extends Period>(
   gaps: 'reject' | 'allow' = 'reject',
 ): Map<string, P[]> {
   const byKey = new Map<string, P[]>();
-  for (const row of rows) {
+  // Each row is made a period as it is read (rows are never all held); dates are kept once each.
+  const days = new Map<string, Day>();
+  const day = (text: string): Day | null => {
+    const known = days.get(text);
+    if (known !== undefined) return known;
+    const parsed = parseDay(text);
+    if (parsed !== null) days.set(text, parsed);
+    return parsed;
+  };
+  eachRow((row) => {
     const where = { file, line: row.line, col: 1 };
     const reject = (message: string) => rejected.push({ message, location: where });
     if (row.values.__width !== undefined) {
       reject(
         `the row has ${row.values.__width} fields; the header has ${Object.keys(row.values).length - 1}`,
       );
-      continue;
+      return;
     }
     const missing = required.filter((c) => (row.values[c] ?? '') === '');
     if (missing.length > 0) {
       reject(`empty ${missing.join(', ')}`);
-      continue;
+      return;
     }
-    const from = parseDay(row.values.valid_from ?? '');
+    const from = day(row.values.valid_from ?? '');
     if (from === null) {
       reject(`valid_from "${row.values.valid_from}" is not a calendar day (YYYY-MM-DD)`);
-      continue;
+      return;
     }
     const toText = row.values.valid_to ?? '';
-    const to = toText === '' ? null : parseDay(toText);
+    const to = toText === '' ? null : day(toText);
     if (toText !== '' && to === null) {
       reject(`valid_to "${toText}" is not a calendar day (YYYY-MM-DD)`);
-      continue;
+      return;
     }
     if (to !== null && to <= from) {
       reject(`the period ends (${to}) before it starts (${from})`);
-      continue;
+      return;
     }
     const period = make(row, { id: row.values[idColumn]!, from, to, where });
-    const list = byKey.get(keyOf(period)) ?? [];
-    const overlap = list.find((p) => p.from < (to ?? '9999-12-31') && from < (p.to ?? '9999-12-31'));
+    const key = keyOf(period);
+    const list = byKey.get(key);
+    const overlap = list?.find((p) => p.from < (to ?? '9999-12-31') && from < (p.to ?? '9999-12-31'));
     if (overlap) {
       reject(
         `the period ${from}..${to ?? ''} overlaps the one on line ${overlap.where.line} (${overlap.from}..${overlap.to ?? ''})`,
       );
-      continue;
+      return;
     }
-    list.push(period);
-    byKey.set(keyOf(period), list);
-  }
+    if (list) list.push(period);
+    else byKey.set(key, [period]);
+  });
   for (const list of byKey.values()) list.sort((a, b) => a.from.localeCompare(b.from));
   // A gap between two periods of one record would need the record to vanish and come back.
   for (const [key, list] of byKey) {
@@ -174,25 +185,44 @@ export function planImport(
   // The plans' ids carry a hash of the files' texts (units, people, posts, lineage, NUL between them),
   // taken as they are read.
   const stamp = createHash('sha1');
-  const readOnly = (file: CsvInput | undefined, required: string[], hash = false) => {
-    if (!file) return [];
+  const readRows = (
+    file: CsvInput | undefined,
+    required: string[],
+    hash: boolean,
+    onRow: (row: CsvRow) => void,
+  ) => {
+    if (!file) return;
     onProgress?.({ stage: `reading ${file.file}`, done, total });
-    const rows: CsvRow[] = [];
-    const reader = new CsvReader(file.file, required, (row) => rows.push(row));
+    let rows = 0;
+    const reader = new CsvReader(file.file, required, (row) => {
+      rows += 1;
+      onRow(row);
+    });
     for (const piece of 'text' in file ? [file.text] : file.pieces) {
       reader.push(piece);
       if (hash) stamp.update(piece);
     }
     reader.end();
-    read += rows.length;
+    read += rows;
     done += sizeOf(file);
-    onProgress?.({ stage: `read ${file.file}: ${rows.length} rows`, done, total });
+    onProgress?.({ stage: `read ${file.file}: ${rows} rows`, done, total });
+  };
+  const readOnly = (file: CsvInput | undefined, required: string[]) => {
+    const rows: CsvRow[] = [];
+    readRows(file, required, false, (row) => rows.push(row));
     return rows;
   };
-  const read_ = (file: CsvInput | undefined, required: string[]) => {
-    const rows = readOnly(file, required, true);
+  const read_ = (file: CsvInput | undefined, required: string[]) => (onRow: (row: CsvRow) => void) => {
+    readRows(file, required, true, onRow);
     stamp.update('\u0000');
-    return rows;
+  };
+  // Values many rows repeat (units, managers, titles, levels, types) are kept once each.
+  const values = new Map<string, string>();
+  const shared = (text: string): string => {
+    const known = values.get(text);
+    if (known !== undefined) return known;
+    values.set(text, text);
+    return text;
   };
   // Read before the posts but hashed after them: held as text (lineage files are small).
   const lineage: { file: string; text: string } | undefined =
@@ -213,9 +243,9 @@ export function planImport(
         .filter((id, i, all) => id !== '' && id !== parent && all.indexOf(id) === i);
       return Object.assign(base, {
         name: row.values.name!,
-        type: row.values.type!,
-        parent,
-        status: (row.values.status ?? '').trim(),
+        type: shared(row.values.type!),
+        parent: shared(parent),
+        status: shared((row.values.status ?? '').trim()),
         alsoUnder: further,
       });
     },
@@ -240,10 +270,10 @@ export function planImport(
     (row, base) =>
       Object.assign(base, {
         name: row.values.name!,
-        unit: row.values.unit_id!,
-        manager: row.values.manager_id ?? '',
-        title: row.values.title ?? '',
-        level: row.values.level ?? '',
+        unit: shared(row.values.unit_id!),
+        manager: shared(row.values.manager_id ?? ''),
+        title: shared(row.values.title ?? ''),
+        level: shared(row.values.level ?? ''),
       }),
     rejected,
   );
@@ -257,16 +287,17 @@ export function planImport(
     (row, base) =>
       Object.assign(base, {
         person: row.values.person_id!,
-        unit: row.values.unit_id!,
-        post: row.values.post!,
+        unit: shared(row.values.unit_id!),
+        post: shared(row.values.post!),
       }),
     rejected,
     (p) => `${p.unit}\u0000${p.post}`,
   );
 
   const steps: Step[] = [];
+  // The operation and its line of text are made at once: the body is not kept.
   const add = (date: Day, order: number, kind: Operation['kind'], body: OpBody, where: SourceLocation) =>
-    steps.push({ date, order, kind, body, where });
+    steps.push({ date, order, op: operationOf(kind, body, where), line: JSON.stringify({ [kind]: body }) });
   const ref = (id: string) => `#${id}`;
   const dates = [...units.values(), ...people.values()].flat().map((p) => p.from);
   const earliest = dates.sort()[0];
@@ -365,10 +396,10 @@ export function planImport(
     list.forEach((p, i) => {
       const previous = list[i - 1];
       if (!previous) {
-        add(p.from, 3, 'hire', hireBody(p.name, ref(p.unit), id, p.level, p.title), p.where);
+        add(p.from, 3, 'hire', hireBody(p.name, shared(ref(p.unit)), id, p.level, p.title), p.where);
       } else {
         if (previous.unit !== p.unit)
-          add(p.from, 4, 'transfer', { person: ref(id), to: ref(p.unit) }, p.where);
+          add(p.from, 4, 'transfer', { person: ref(id), to: shared(ref(p.unit)) }, p.where);
         if (previous.name !== p.name) add(p.from, 4.2, 'rename', { person: ref(id), to: p.name }, p.where);
         // '' clears a level or title.
         if (previous.level !== p.level || previous.title !== p.title) {
@@ -380,7 +411,7 @@ export function planImport(
       }
       if (p.manager !== (previous?.manager ?? '')) {
         if (p.manager !== '')
-          add(p.from, 5, 'report', { person: ref(id), to: ref(p.manager), kind: 'solid' }, p.where);
+          add(p.from, 5, 'report', { person: ref(id), to: shared(ref(p.manager)), kind: 'solid' }, p.where);
         else add(p.from, 5, 'report', { person: ref(id), kind: 'none' }, p.where);
       }
       if (i === list.length - 1 && p.to !== null) add(p.to, 8, 'leave', { person: ref(id) }, p.where);
@@ -409,6 +440,9 @@ export function planImport(
     }
   }
 
+  // The periods are no longer needed: let them go before the plans' texts are made.
+  for (const map of [units, people, posts, held, values]) map.clear();
+
   stamp.update(lineage?.text ?? '');
   const filesHash = stamp.digest('hex').slice(0, 8);
   const byDate = new Map<Day, Step[]>();
@@ -417,15 +451,17 @@ export function planImport(
     if (list) list.push(step);
     else byDate.set(step.date, [step]);
   }
+  steps.length = 0;
   const files = [input.units?.file, input.people?.file, input.posts?.file].filter(Boolean).join(', ');
   const plans = [...byDate.keys()].sort().map((date) => {
     const ordered = byDate.get(date)!.sort((a, b) => a.order - b.order);
+    byDate.delete(date);
     const id = `import-${filesHash}-${date}`;
     const source = planSource(
       id,
       `Import of ${files}: changes effective ${date}`,
       date,
-      ordered.map((s) => ({ [s.kind]: s.body })),
+      ordered.map((s) => s.line),
     );
     const plan: Plan = {
       id,
@@ -434,8 +470,11 @@ export function planImport(
       announcedBy: null,
       sources: [],
       file: `${id}.yaml`,
-      location: ordered[0]!.where,
-      changes: ordered.map((s, index) => operationOf(s, index)),
+      location: ordered[0]!.op.location,
+      changes: ordered.map((s, index) => {
+        (s.op as { index: number }).index = index;
+        return s.op;
+      }),
       snapshot: true,
     };
     return { plan, source };
@@ -447,7 +486,7 @@ export function planImport(
  * The plan file's text: YAML whose values are written as JSON (YAML 1.2 reads JSON), one operation
  * per line — the YAML library's stringify cost seconds per hundred thousand operations.
  */
-function planSource(id: string, title: string, effective: Day, changes: unknown[]): string {
+function planSource(id: string, title: string, effective: Day, changes: string[]): string {
   const lines = [
     `plan: ${JSON.stringify(id)}`,
     `title: ${JSON.stringify(title)}`,
@@ -457,7 +496,7 @@ function planSource(id: string, title: string, effective: Day, changes: unknown[
   if (changes.length === 0) lines.push('changes: []');
   else {
     lines.push('changes:');
-    for (const change of changes) lines.push(`  - ${JSON.stringify(change)}`);
+    for (const change of changes) lines.push(`  - ${change}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -542,10 +581,10 @@ function put(target: Record<string, unknown>, key: string, value: unknown): void
 // Plain functions, not closures: this runs once per imported row. Each operation is an object literal
 // of one shape per kind, its optional fields set after: millions of them are held until they are
 // applied, and an object built key by key in a loop takes V8's dictionary form, about three times larger.
-function operationOf(step: Step, index: number): Operation {
-  const body = step.body;
-  const location = step.where;
-  switch (step.kind) {
+function operationOf(kind: Operation['kind'], body: OpBody, location: SourceLocation): Operation {
+  // Numbered when the day's changes are put in order.
+  const index = 0;
+  switch (kind) {
     case 'create': {
       const op = {
         kind: 'create',
@@ -704,6 +743,6 @@ function operationOf(step: Step, index: number): Operation {
         post: text(body, 'post'),
       } as Operation;
     default:
-      throw new Error(`no import step of kind ${step.kind}`);
+      throw new Error(`no import step of kind ${kind}`);
   }
 }
