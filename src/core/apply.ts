@@ -67,7 +67,11 @@ export class OrgBuilder {
   private readonly openPosts = new Map<string, PostVersion>();
   private readonly postsHeld = new Map<string, Set<PostVersion>>();
   private readonly postsInUnit = new Map<string, Set<PostVersion>>();
-  private readonly openLines = new Map<string, Set<History['lines'][number]>>();
+  /**
+   * Each person's open lines, an array replaced (never changed) on every change: most people have one
+   * line, and a Set for each of millions of people took three times the memory.
+   */
+  private readonly openLines = new Map<string, ReadonlyArray<History['lines'][number]>>();
   /** The same open lines by manager, so that a leaver's lines are found without a scan. */
   private readonly openLinesTo = new Map<string, Set<History['lines'][number]>>();
   private readonly liveRoots = new Set<string>();
@@ -135,7 +139,7 @@ export class OrgBuilder {
     }
     for (const line of history.lines) {
       if (line.to !== null) continue;
-      b.addTo(b.openLines, line.person, line);
+      b.addLine(line);
       b.addTo(b.openLinesTo, line.manager, line);
     }
     return b;
@@ -152,7 +156,7 @@ export class OrgBuilder {
       [...map]
         .map(([key, value]): [string, string[]] => [
           key,
-          (value instanceof Set ? [...value] : [value]).map(text).sort(),
+          (value instanceof Set || Array.isArray(value) ? [...value] : [value]).map(text).sort(),
         ])
         .filter(([, items]) => items.length > 0)
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -423,8 +427,8 @@ export class OrgBuilder {
     return this.postsHeld.get(person) ?? EMPTY;
   }
 
-  liveLinesOf(person: string): ReadonlySet<History['lines'][number]> {
-    return this.openLines.get(person) ?? EMPTY;
+  liveLinesOf(person: string): ReadonlyArray<History['lines'][number]> {
+    return this.openLines.get(person) ?? NO_LINES;
   }
 
   /** Every open reporting line (a scan: lines are few). */
@@ -558,7 +562,9 @@ export class OrgBuilder {
     };
     if (ref.startsWith('#')) {
       const id = ref.slice(1);
-      if (live(id)) return id;
+      const record = records.get(id);
+      // The record's own id, not the text cut from the reference: every fact naming it shares one string.
+      if (record !== undefined && this.openVersion(record.versions) !== undefined) return record.id;
       if (records.has(id)) throw new OperationError(this.goneMessage(kind, ref, id), key);
       throw new OperationError(`no ${kind} with id "${id}" on ${this.date}`, key);
     }
@@ -1342,11 +1348,9 @@ export class OrgBuilder {
   private leave(ref: string): void {
     const id = this.person(ref, 'person');
     for (const post of [...(this.postsHeld.get(id) ?? [])]) this.vacatePost(post);
-    for (const line of [...(this.openLines.get(id) ?? [])]) this.endLine(this.openLines.get(id)!, line);
-    for (const line of [...(this.openLinesTo.get(id) ?? [])]) {
-      const lines = this.openLines.get(line.person);
-      if (lines) this.endLine(lines, line);
-    }
+    for (const line of this.openLines.get(id) ?? NO_LINES) this.endLine(line);
+    for (const line of [...(this.openLinesTo.get(id) ?? [])])
+      if (this.openLines.has(line.person)) this.endLine(line);
     this.setPerson(id, null);
   }
 
@@ -1355,46 +1359,48 @@ export class OrgBuilder {
     const manager = toRef === null ? null : this.person(toRef, 'to');
     if (manager === id)
       throw new OperationError(`"${this.personLabel(id)}" cannot report to themselves`, 'to');
-    const lines = this.openLines.get(id) ?? new Set();
-    const end = (pick: (line: History['lines'][number]) => boolean) => {
-      for (const line of [...lines]) if (pick(line)) this.endLine(lines, line);
-    };
+    const lines = this.openLines.get(id) ?? NO_LINES;
     if (kind === 'none') {
-      const before = lines.size;
-      end((line) => manager === null || line.manager === manager);
-      if (lines.size === before) {
+      const ending = lines.filter((line) => manager === null || line.manager === manager);
+      if (ending.length === 0) {
         throw new OperationError(
           `"${this.personLabel(id)}" has no explicit reporting line to end on ${this.date}`,
           'person',
         );
       }
+      for (const line of ending) this.endLine(line);
       return;
     }
     if (manager === null) throw new OperationError('report needs to: (the manager)', 'to');
-    if ([...lines].some((line) => line.manager === manager && line.kind === kind)) {
+    if (lines.some((line) => line.manager === manager && line.kind === kind)) {
       throw new OperationError(
         `"${this.personLabel(id)}" already has a ${kind} line to "${this.personLabel(manager)}"`,
         'to',
       );
     }
-    end((line) => (kind === 'solid' ? line.kind === 'solid' : line.manager === manager));
+    for (const line of lines)
+      if (kind === 'solid' ? line.kind === 'solid' : line.manager === manager) this.endLine(line);
     const line = { person: id, manager, kind, from: this.date, to: null, prov: this.prov };
     this.recorded?.createdLines.add(line);
     this.pushTo(this.history.lines, line);
-    this.saveSet(lines);
-    lines.add(line);
-    if (this.openLines.get(id) !== lines) this.setKey(this.openLines, id, lines);
+    this.addLine(line);
     this.addTo(this.openLinesTo, manager, line);
     this.touched.linePeople.add(id);
     this.touched.linePeople.add(manager);
   }
 
-  private endLine(lines: Set<History['lines'][number]>, line: History['lines'][number]): void {
+  private addLine(line: History['lines'][number]): void {
+    const had = this.openLines.get(line.person);
+    this.setKey(this.openLines, line.person, had ? [...had, line] : [line]);
+  }
+
+  private endLine(line: History['lines'][number]): void {
     if (this.recorded && !this.recorded.lines.has(line) && !this.recorded.createdLines.has(line))
       this.recorded.lines.set(line, { ...line });
     this.setTo(line, this.date);
-    this.saveSet(lines);
-    lines.delete(line);
+    const rest = (this.openLines.get(line.person) ?? NO_LINES).filter((open) => open !== line);
+    if (rest.length > 0) this.setKey(this.openLines, line.person, rest);
+    else this.deleteKey(this.openLines, line.person);
     this.removeFrom(this.openLinesTo, line.manager, line);
     this.touched.linePeople.add(line.person);
     this.touched.linePeople.add(line.manager);
@@ -1443,6 +1449,7 @@ export class OrgBuilder {
 }
 
 const EMPTY: ReadonlySet<never> = new Set();
+const NO_LINES: ReadonlyArray<never> = Object.freeze([]);
 
 /** A unit's next version: status and further parents carry over (less `parent`, should it be one of them). */
 function unitPayload(

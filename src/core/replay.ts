@@ -132,9 +132,12 @@ export function locateViolations(builder: OrgBuilder, plan: Plan, violations: st
 /** Drops the empty intervals left when a fact is replaced on the day it began. */
 export function compact(history: History): void {
   const keep = (v: Versioned) => v.to === null || v.from < v.to;
-  for (const record of history.units.values()) record.versions = record.versions.filter(keep);
-  for (const record of history.people.values()) record.versions = record.versions.filter(keep);
-  for (const record of history.businesses.values()) record.versions = record.versions.filter(keep);
+  // Copied without spare room: a filtered or pushed-to array keeps room for 16 more versions, about
+  // 130 bytes for each of millions of records.
+  const lasting = <V extends Versioned>(versions: V[]) => versions.filter(keep).slice();
+  for (const record of history.units.values()) record.versions = lasting(record.versions);
+  for (const record of history.people.values()) record.versions = lasting(record.versions);
+  for (const record of history.businesses.values()) record.versions = lasting(record.versions);
   history.posts = history.posts.filter(keep);
   history.lines = history.lines.filter(keep);
 }

@@ -292,9 +292,17 @@ export class HistoryReader {
       // A record's versions mostly keep their name: one string for all of them.
       if (last.name === version.name) version.name = last.name;
       if (version.from <= last.from) this.unsorted.add(record);
+      record.versions.push(version);
+      this.grown.add(record);
+    } else {
+      // Most records have one version: an array made with it has no spare room (one pushed to keeps
+      // room for 16 more, about 130 bytes per record).
+      record.versions = [version];
     }
-    record.versions.push(version);
   }
+
+  /** Records given a second version (their arrays have spare room until copied). */
+  private readonly grown = new Set<{ versions: unknown[] }>();
 
   /** One row of `table`, its columns in `FACT_COLUMNS` order. */
   add(table: FactTable, row: RawRow): void {
@@ -375,6 +383,8 @@ export class HistoryReader {
     h.plans = plans;
     for (const record of this.unsorted) record.versions.sort(versionOrder);
     this.unsorted.clear();
+    for (const record of this.grown) record.versions = record.versions.slice();
+    this.grown.clear();
     const byId = <R>(map: Map<string, R>) =>
       new Map([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     if (!this.idsInOrder.units) h.units = byId(h.units);

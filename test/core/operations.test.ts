@@ -293,6 +293,31 @@ describe('posts, people and reporting lines', () => {
     expect(tree(history, '2020-06-01').dotted).toEqual([]);
   });
 
+  it('keeps a dotted line while the solid line beside it changes, and ends each on its own', () => {
+    const history = build(
+      BASE,
+      planOf(
+        '2021-01-01',
+        `  - report: { person: Dee Seller, to: Ada Root, kind: solid }
+  - report: { person: Dee Seller, to: Finn Eng, kind: dotted }`,
+      ),
+      planOf('2021-02-01', '  - report: { person: Dee Seller, to: Gus Dev, kind: solid }'),
+      planOf('2021-03-01', '  - report: { person: Dee Seller, to: Finn Eng, kind: none }'),
+    );
+    const reportsOf = (name: string, date: string) =>
+      person(history, name, date).directReports.map((r) => [r.name, r.via]);
+    const dee = (date: string) => {
+      const p = person(history, 'Dee Seller', date);
+      return [p.manager?.name, p.dottedLines.map((d) => d.name)];
+    };
+    expect(dee('2021-01-01')).toEqual(['Ada Root', ['Finn Eng']]);
+    // The new solid line ends the one to Ada and leaves the dotted line to Finn.
+    expect(dee('2021-02-01')).toEqual(['Gus Dev', ['Finn Eng']]);
+    expect(reportsOf('Ada Root', '2021-02-01')).not.toContainEqual(['Dee Seller', 'solid']);
+    expect(dee('2021-03-01')).toEqual(['Gus Dev', []]);
+    expect(reportsOf('Finn Eng', '2021-03-01')).not.toContainEqual(['Dee Seller', 'dotted']);
+  });
+
   it('refuses a reporting cycle, naming the people in it', () => {
     const problems = refusal(
       BASE,
