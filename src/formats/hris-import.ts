@@ -83,6 +83,32 @@ interface Step {
 
 const ROOT_ID = '__root__';
 
+/**
+ * Gives back the text it was last given when given an equal one: the values a column repeats row after
+ * row (a title, a level, a date) are then one string, for the cost of a comparison (a Map of every
+ * value cost seconds per million rows).
+ */
+function repeating(): (text: string) => string {
+  let last = '';
+  return (text) => {
+    if (text !== last) last = text;
+    return last;
+  };
+}
+
+/** `parseDay`, the day of the row before given back when the text repeats it. */
+function lastDay(): (text: string) => Day | null {
+  let last = '';
+  let day: Day | null = null;
+  return (text) => {
+    if (text !== last) {
+      last = text;
+      day = parseDay(text);
+    }
+    return day;
+  };
+}
+
 /** Validates the rows every file shares: an id, dates, a period that ends after it starts, no overlaps. */
 function periods<P extends Period>(
   file: string,
@@ -97,15 +123,10 @@ function periods<P extends Period>(
   gaps: 'reject' | 'allow' = 'reject',
 ): Map<string, P[]> {
   const byKey = new Map<string, P[]>();
-  // Each row is made a period as it is read (rows are never all held); dates are kept once each.
-  const days = new Map<string, Day>();
-  const day = (text: string): Day | null => {
-    const known = days.get(text);
-    if (known !== undefined) return known;
-    const parsed = parseDay(text);
-    if (parsed !== null) days.set(text, parsed);
-    return parsed;
-  };
+  // Each row is made a period as it is read (rows are never all held); a date repeated from the row
+  // before is the same string.
+  const fromDay = lastDay();
+  const toDay = lastDay();
   eachRow((row) => {
     const where = { file, line: row.line, col: 1 };
     const reject = (message: string) => rejected.push({ message, location: where });
@@ -120,13 +141,13 @@ function periods<P extends Period>(
       reject(`empty ${missing.join(', ')}`);
       return;
     }
-    const from = day(row.values.valid_from ?? '');
+    const from = fromDay(row.values.valid_from ?? '');
     if (from === null) {
       reject(`valid_from "${row.values.valid_from}" is not a calendar day (YYYY-MM-DD)`);
       return;
     }
     const toText = row.values.valid_to ?? '';
-    const to = toText === '' ? null : day(toText);
+    const to = toText === '' ? null : toDay(toText);
     if (toText !== '' && to === null) {
       reject(`valid_to "${toText}" is not a calendar day (YYYY-MM-DD)`);
       return;
@@ -216,13 +237,17 @@ export function planImport(
     readRows(file, required, true, onRow);
     stamp.update('\u0000');
   };
-  // Values many rows repeat (units, managers, titles, levels, types) are kept once each.
-  const values = new Map<string, string>();
-  const shared = (text: string): string => {
-    const known = values.get(text);
-    if (known !== undefined) return known;
-    values.set(text, text);
-    return text;
+  // A value repeated from the row before (a title, a level, a type) is kept as one string.
+  const repeated = {
+    type: repeating(),
+    parent: repeating(),
+    status: repeating(),
+    unit: repeating(),
+    manager: repeating(),
+    title: repeating(),
+    level: repeating(),
+    postUnit: repeating(),
+    post: repeating(),
   };
   // Read before the posts but hashed after them: held as text (lineage files are small).
   const lineage: { file: string; text: string } | undefined =
@@ -243,9 +268,9 @@ export function planImport(
         .filter((id, i, all) => id !== '' && id !== parent && all.indexOf(id) === i);
       return Object.assign(base, {
         name: row.values.name!,
-        type: shared(row.values.type!),
-        parent: shared(parent),
-        status: shared((row.values.status ?? '').trim()),
+        type: repeated.type(row.values.type!),
+        parent: repeated.parent(parent),
+        status: repeated.status((row.values.status ?? '').trim()),
         alsoUnder: further,
       });
     },
@@ -270,10 +295,10 @@ export function planImport(
     (row, base) =>
       Object.assign(base, {
         name: row.values.name!,
-        unit: shared(row.values.unit_id!),
-        manager: shared(row.values.manager_id ?? ''),
-        title: shared(row.values.title ?? ''),
-        level: shared(row.values.level ?? ''),
+        unit: repeated.unit(row.values.unit_id!),
+        manager: repeated.manager(row.values.manager_id ?? ''),
+        title: repeated.title(row.values.title ?? ''),
+        level: repeated.level(row.values.level ?? ''),
       }),
     rejected,
   );
@@ -287,8 +312,8 @@ export function planImport(
     (row, base) =>
       Object.assign(base, {
         person: row.values.person_id!,
-        unit: shared(row.values.unit_id!),
-        post: shared(row.values.post!),
+        unit: repeated.postUnit(row.values.unit_id!),
+        post: repeated.post(row.values.post!),
       }),
     rejected,
     (p) => `${p.unit}\u0000${p.post}`,
@@ -396,10 +421,10 @@ export function planImport(
     list.forEach((p, i) => {
       const previous = list[i - 1];
       if (!previous) {
-        add(p.from, 3, 'hire', hireBody(p.name, shared(ref(p.unit)), id, p.level, p.title), p.where);
+        add(p.from, 3, 'hire', hireBody(p.name, ref(p.unit), id, p.level, p.title), p.where);
       } else {
         if (previous.unit !== p.unit)
-          add(p.from, 4, 'transfer', { person: ref(id), to: shared(ref(p.unit)) }, p.where);
+          add(p.from, 4, 'transfer', { person: ref(id), to: ref(p.unit) }, p.where);
         if (previous.name !== p.name) add(p.from, 4.2, 'rename', { person: ref(id), to: p.name }, p.where);
         // '' clears a level or title.
         if (previous.level !== p.level || previous.title !== p.title) {
@@ -411,7 +436,7 @@ export function planImport(
       }
       if (p.manager !== (previous?.manager ?? '')) {
         if (p.manager !== '')
-          add(p.from, 5, 'report', { person: ref(id), to: shared(ref(p.manager)), kind: 'solid' }, p.where);
+          add(p.from, 5, 'report', { person: ref(id), to: ref(p.manager), kind: 'solid' }, p.where);
         else add(p.from, 5, 'report', { person: ref(id), kind: 'none' }, p.where);
       }
       if (i === list.length - 1 && p.to !== null) add(p.to, 8, 'leave', { person: ref(id) }, p.where);
@@ -441,7 +466,7 @@ export function planImport(
   }
 
   // The periods are no longer needed: let them go before the plans' texts are made.
-  for (const map of [units, people, posts, held, values]) map.clear();
+  for (const map of [units, people, posts, held]) map.clear();
 
   stamp.update(lineage?.text ?? '');
   const filesHash = stamp.digest('hex').slice(0, 8);
