@@ -69,7 +69,7 @@ export class OrgBuilder {
   private readonly postsInUnit = new Map<string, Set<PostVersion>>();
   /**
    * Each person's open lines, an array replaced (never changed) on every change: most people have one
-   * line, and a Set for each of millions of people took three times the memory.
+   * line, and a Set for each of millions of people took twice the memory.
    */
   private readonly openLines = new Map<string, ReadonlyArray<History['lines'][number]>>();
   /** The same open lines by manager, so that a leaver's lines are found without a scan. */

@@ -104,7 +104,7 @@ export function sqliteStore(database: BetterSqlite3.Database, path: string): Org
       ).all(table) as Array<{ name: string; sql: string | null }>;
       const rebuilt = index.filter((i) => i.sql !== null);
       if (held > rows || rebuilt.length === 0) return work();
-      for (const { name } of rebuilt) database.exec(`drop index ${name}`);
+      for (const { name } of rebuilt) database.exec(`drop index "${name.replaceAll('"', '""')}"`);
       const result = await work();
       for (const { sql } of rebuilt) database.exec(sql!);
       return result;

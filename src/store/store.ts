@@ -450,7 +450,10 @@ async function writeChanges(
   }
 }
 
-/** Inserts a table's rows of `history`, keyed and written as they are made, never all held at once. */
+/**
+ * Inserts a table's rows of `history` (an organization's first there), with the table's indexes built
+ * once after when they are many and the dialect can (`bulkInsert`).
+ */
 async function streamFacts(
   trx: Transaction<Database>,
   table: FactTable,
@@ -468,6 +471,7 @@ async function streamFacts(
     : insert());
 }
 
+/** Inserts a table's rows of `history`, keyed and written as they are made, never all held at once. */
 async function writeStream(
   trx: Transaction<Database>,
   table: FactTable,
