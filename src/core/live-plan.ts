@@ -233,13 +233,12 @@ export class LiveOrg {
     };
   }
 
-  /** Every fact is to be put in store order (built from plans, not read from the store). */
+  /**
+   * Every fact is to be put in store order (built from plans, not read from the store). Their versions
+   * were compacted as the plans were kept (`beginFresh`): no record needs listing for that.
+   */
   private unorderAll(): void {
-    const b = this.builder;
     const u = this.unordered;
-    for (const id of b.history.units.keys()) u.units.add(id);
-    for (const id of b.history.people.keys()) u.people.add(id);
-    for (const id of b.history.businesses.keys()) u.businesses.add(id);
     u.newRecords = true;
     u.posts = true;
     u.lines = true;
@@ -298,6 +297,7 @@ export class LiveOrg {
       if (applyPlan(builder, entry.plan, (violations) => violations.map((message) => ({ message }))))
         return null;
     }
+    compact(builder.history);
     const summaries = ordered.map(({ plan, seq }) => ({ id: plan.id, seq }));
     const live = new LiveOrg(builder, summaries, ordered.at(-1)?.plan.effective ?? '0000-01-01');
     live.unorderAll();

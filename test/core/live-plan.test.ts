@@ -257,6 +257,17 @@ changes:
     const read = stored(replayed.history);
     const live = LiveOrg.resume({ ...read }, read.plans);
     expect(print(live.storeOrder())).toBe(print(read));
+    // Kept by replaying the plans instead: the same facts, versions held for no time left out (a unit
+    // renamed twice in a day).
+    const twice = parsePlan(
+      'plan: twice\ntitle: t\neffective: 2021-01-01\nchanges:\n  - rename: { unit: Engineering, to: Eng }\n  - rename: { unit: Eng, to: Engineering Two }\n',
+      'twice.yaml',
+    );
+    const withTwice = [...acceptedPlans([BASE]), { plan: twice, seq: 2 }];
+    const replayedTwice = replay(withTwice);
+    if (!replayedTwice.ok) throw new Error('the renames must apply');
+    expect(print(LiveOrg.of(withTwice)!.storeOrder())).toBe(print(stored(replayedTwice.history)));
+    expect(print(LiveOrg.of(applied)!.storeOrder())).toBe(print(read));
     // Plans kept on it: new records, ended versions, new posts; then in store order again.
     const last = plans.at(-1)!.plan;
     const trial = live.begin([last]);

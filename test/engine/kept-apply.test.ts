@@ -8,7 +8,7 @@ import { checkPlans, type SequencedPlan, summarize } from '../../src/core/replay
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { parsePlan } from '../../src/formats/plan-file.ts';
 import { openStore } from '../../src/store/open.ts';
-import { examplePlans, printHistory as print } from '../helpers.ts';
+import { BASE, examplePlans, printHistory as print } from '../helpers.ts';
 import { organization, planOver } from '../property/generators.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'orgshift-kept-'));
@@ -105,6 +105,15 @@ describe('applying a plan on the kept organization', () => {
       { numRuns: 60 },
     );
     expect(tally.kept).toBeGreaterThan(60);
+  });
+
+  it('stores a first plan whose versions are replaced the day they begin as the full replay does', async () => {
+    // Created and renamed twice on its first day: versions held for no time, which are not stored.
+    const first = `${BASE}  - rename: { unit: Platform, to: Core }\n  - rename: { unit: Core, to: Core Platform }\n  - promote: { person: Gus Dev, level: P8 }\n`;
+    const later =
+      'plan: later\ntitle: t\neffective: 2021-01-01\nchanges:\n  - rename: { unit: Core Platform, to: Platform }\n';
+    const result = await sameStores([first, later]);
+    expect(result).toEqual({ accepted: 2, kept: 2 });
   });
 
   it('stores the seeds exactly as the full replay does', async () => {
