@@ -79,8 +79,14 @@ export class OrgBuilder {
   private readonly alsoChildren = new Map<string, Set<string>>();
   /** Live units with further parents: while there are none, the unit graph is the tree of `parent`. */
   private readonly withFurtherParents = new Set<string>();
-  /** Every name any person ever had, so that a rehire finds the former record without a scan. */
-  private readonly everPersonNames: NameIndex = new Map();
+  /**
+   * Every name any person ever had, so that a rehire by name finds the former record without a scan:
+   * built when first needed (`formerNames`), then kept up to date. Imports hire by id and never need it:
+   * for millions of people it would be a map entry each.
+   */
+  private everPersonNames: NameIndex | null = null;
+  /** The trial during which `everPersonNames` was built: undoing the trial drops it. */
+  private everNamesBuiltInTrial = false;
   /** While a trial runs: how to undo each change, and the sets as they were before the trial first changed them. */
   private journal: Array<() => void> | null = null;
   private savedSets: Map<Set<unknown>, unknown[]> | null = null;
@@ -114,12 +120,6 @@ export class OrgBuilder {
       }
     }
     for (const [id, record] of history.people) {
-      let previous: string | undefined;
-      for (const v of record.versions) {
-        // A record's versions mostly keep its name: index each name once.
-        if (v.name !== previous) b.index(b.everPersonNames, [v.name], id, true);
-        previous = v.name;
-      }
       const open = b.openVersion(record.versions);
       if (!open) continue;
       b.index(b.personNames, [open.name, ...record.aliases], id, true);
@@ -165,7 +165,7 @@ export class OrgBuilder {
       unitNames: entries(this.unitNames),
       personNames: entries(this.personNames),
       businessNames: entries(this.businessNames),
-      everPersonNames: entries(this.everPersonNames),
+      everPersonNames: entries(this.formerNames()),
       children: entries(this.children),
       members: entries(this.members),
       owned: entries(this.owned),
@@ -258,6 +258,8 @@ export class OrgBuilder {
     }
     this.date = this.trialStart.date;
     this.prov = this.trialStart.prov;
+    // Built from what the trial had done: built again, when next needed, from what is kept.
+    if (this.everNamesBuiltInTrial) this.everPersonNames = null;
     this.endTrial();
   }
 
@@ -267,6 +269,7 @@ export class OrgBuilder {
   }
 
   private endTrial(): void {
+    this.everNamesBuiltInTrial = false;
     this.journal = null;
     this.savedSets = null;
     this.trialStart = null;
@@ -487,13 +490,37 @@ export class OrgBuilder {
     return record ? this.openVersion(record.versions) : undefined;
   }
 
+  /** `everPersonNames`, built from the history the first time it is asked for. */
+  private formerNames(): NameIndex {
+    if (this.everPersonNames) return this.everPersonNames;
+    const index: NameIndex = new Map();
+    for (const [id, record] of this.history.people) {
+      let previous: string | undefined;
+      for (const v of record.versions) {
+        // A record's versions mostly keep its name: index each name once.
+        if (v.name !== previous) {
+          const key = nameKey(v.name);
+          const ids = index.get(key);
+          if (ids === undefined) index.set(key, id);
+          else if (typeof ids === 'string') {
+            if (ids !== id) index.set(key, new Set([ids, id]));
+          } else ids.add(id);
+        }
+        previous = v.name;
+      }
+    }
+    this.everPersonNames = index;
+    this.everNamesBuiltInTrial = this.journal !== null;
+    return index;
+  }
+
   /**
    * Who left the organization having had this name (a rehire by name): the one who left last (then the
    * smallest id), so that the answer depends on the facts and not on the order they were indexed in.
    */
   private formerPerson(key: string): string | undefined {
     let best: { id: string; left: Day } | undefined;
-    for (const id of named(this.everPersonNames, key)) {
+    for (const id of named(this.formerNames(), key)) {
       const versions = this.history.people.get(id)?.versions ?? [];
       if (this.livePerson(id)) continue;
       let left: Day | undefined;
@@ -755,7 +782,7 @@ export class OrgBuilder {
     this.advance(record.versions, next);
     if (next) {
       this.index(this.personNames, [next.name, ...record.aliases], id, true);
-      this.index(this.everPersonNames, [next.name], id, true);
+      if (this.everPersonNames) this.index(this.everPersonNames, [next.name], id, true);
       this.addTo(this.members, next.unit, id);
     }
   }

@@ -164,6 +164,37 @@ changes:
     expect(builder.indexSnapshot()).toBe(indexes);
   });
 
+  it('drops the index of former names it built during a trial that is undone', () => {
+    const builder = new OrgBuilder();
+    applyOps(builder, parsePlan(BASE, 'base.yaml'));
+    const left = `plan: left
+title: left
+effective: 2020-06-01
+changes:
+  - leave: { person: Eve West }
+`;
+    expect(applyOps(builder, parsePlan(left, 'left.yaml'))).toBe(true);
+    const never = OrgBuilder.resume(structuredClone(builder.history), builder.currentDate).indexSnapshot();
+    // Resumed from the facts, as a server does: no index of former names until one is needed.
+    const resumed = OrgBuilder.resume(structuredClone(builder.history), builder.currentDate);
+    // The trial hires someone by id (no index of former names needed), then someone by name: the index
+    // of every name ever held is built then, with the trial's first hire in it.
+    const trial = `plan: rehire
+title: rehire
+effective: 2021-01-01
+changes:
+  - hire: { person: Zed New, unit: Sales West, id: zed }
+  - hire: { person: Eve West, unit: Sales West }
+`;
+    resumed.beginTrial();
+    expect(applyOps(resumed, parsePlan(trial, 'rehire.yaml'))).toBe(true);
+    // The rehire by name found Eve's former record: one record has her name.
+    const named = [...resumed.history.people.values()].filter((p) => p.versions.at(-1)?.name === 'Eve West');
+    expect(named.map((p) => p.id)).toEqual(['eve-west']);
+    resumed.rollback();
+    expect(resumed.indexSnapshot()).toBe(never);
+  });
+
   it('never misses a broken invariant when it looks only around what a plan touched', () => {
     const tally = { broken: 0, clean: 0 };
     fc.assert(
