@@ -9,6 +9,7 @@ import * as queries from '../core/queries.ts';
 import { type Snapshot, snapshotAt } from '../core/snapshot.ts';
 import type { DraftRow, OrgEngine } from '../engine/org-engine.ts';
 import { ScenarioService } from '../engine/scenarios.ts';
+import { decodeUtf8Chunks } from '../formats/csv.ts';
 import {
   exportCsv,
   exportDot,
@@ -17,7 +18,7 @@ import {
   exportMermaid,
   exportTurtle,
 } from '../formats/export.ts';
-import { planImport } from '../formats/hris-import.ts';
+import { type ImportInput, planImport } from '../formats/hris-import.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 import { scimGroup, scimList, scimUser } from '../formats/scim.ts';
 
@@ -91,6 +92,14 @@ export interface AppOptions {
  * The JSON API and the page. Every route but login and the OpenAPI document needs a session
  * cookie or a bearer token; every answer is computed on the organization as the caller may see it.
  */
+/** Files uploaded for an import: at most this many bytes each. */
+const MAX_UPLOAD_BYTES = 2 ** 31;
+
+/** A file's bytes as pieces of 8 MB (views, not copies). */
+function* piecesOf(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += 8 * 2 ** 20) yield bytes.subarray(at, at + 8 * 2 ** 20);
+}
+
 export function createApp(
   engine: OrgEngine,
   access: AccessService,
@@ -935,6 +944,40 @@ export function createApp(
 
   // ---- imports, exports and SCIM ---------------------------------------------------------
 
+  const mayImport = (c: Context<Env>) =>
+    guard(c, 'import', '', () => {
+      access.requireRole(c.get('principal'), 'approver');
+      access.requireUnscoped(c.get('principal'));
+    });
+  /** Plans the files as dated plans and applies them all (or, with `allowPartial`, the valid rows). */
+  const importFiles = async (c: Context<Env>, input: ImportInput, allowPartial: boolean) => {
+    const result = planImport(input);
+    if (result.rejected.length > 0 && !allowPartial) {
+      throw new OrgshiftError(
+        'plan_invalid',
+        `${result.rejected.length} of ${result.read} rows rejected; nothing imported`,
+        result.rejected,
+      );
+    }
+    const applied = result.plans.length > 0 ? await engine.applyAll(org, result.plans) : [];
+    await access.audit({
+      actor: c.get('principal').name,
+      requestId: c.get('requestId'),
+      action: 'import',
+      outcome: 'success',
+      after: { read: result.read, accepted: result.accepted, plans: applied.map((a) => a.plan) },
+    });
+    return c.json(
+      {
+        read: result.read,
+        accepted: result.accepted,
+        rejected: result.rejected,
+        plans: applied.map((a) => a.plan),
+      },
+      200,
+    );
+  };
+
   app.openapi(
     createRoute({
       method: 'post',
@@ -949,43 +992,62 @@ export function createApp(
       },
     }),
     async (c) => {
-      await guard(c, 'import', '', () => {
-        access.requireRole(c.get('principal'), 'approver');
-        access.requireUnscoped(c.get('principal'));
-      });
+      await mayImport(c);
       const input = c.req.valid('json');
       const file = (name: string, f: { file?: string | undefined; text: string } | undefined) =>
         f ? { [name]: { file: f.file ?? `${name}.csv`, text: f.text } } : {};
-      const result = planImport({
-        ...file('units', input.units),
-        ...file('people', input.people),
-        ...file('posts', input.posts),
-        ...file('lineage', input.lineage),
-        ...(input.root ? { root: input.root } : {}),
-      });
-      if (result.rejected.length > 0 && !input.allowPartial) {
-        throw new OrgshiftError(
-          'plan_invalid',
-          `${result.rejected.length} of ${result.read} rows rejected; nothing imported`,
-          result.rejected,
-        );
-      }
-      const applied = result.plans.length > 0 ? await engine.applyAll(org, result.plans) : [];
-      await access.audit({
-        actor: c.get('principal').name,
-        requestId: c.get('requestId'),
-        action: 'import',
-        outcome: 'success',
-        after: { read: result.read, accepted: result.accepted, plans: applied.map((a) => a.plan) },
-      });
-      return c.json(
+      return importFiles(
+        c,
         {
-          read: result.read,
-          accepted: result.accepted,
-          rejected: result.rejected,
-          plans: applied.map((a) => a.plan),
+          ...file('units', input.units),
+          ...file('people', input.people),
+          ...file('posts', input.posts),
+          ...file('lineage', input.lineage),
+          ...(input.root ? { root: input.root } : {}),
         },
-        200,
+        input.allowPartial === true,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/import/files',
+      summary:
+        'Import HRIS CSV files uploaded as multipart/form-data (units, people, posts, lineage; root, allowPartial), all or nothing (approver)',
+      security: secured,
+      request: {
+        body: { content: { 'multipart/form-data': { schema: S.ImportFiles } }, required: true },
+      },
+      responses: {
+        200: json(S.ImportResultSchema, 'imported'),
+        422: json(S.ErrorSchema, 'refused, with every row at fault'),
+        ...errors,
+      },
+    }),
+    async (c) => {
+      await mayImport(c);
+      const form = c.req.valid('form');
+      // Each file is decoded 8 MB at a time as the import reads it: never one string.
+      const upload = async (name: string, part: File | undefined) => {
+        if (!part) return {};
+        if (part.size > MAX_UPLOAD_BYTES)
+          throw new OrgshiftError('invalid_input', `${name}: a file of at most ${MAX_UPLOAD_BYTES} bytes`);
+        const bytes = new Uint8Array(await part.arrayBuffer());
+        const file = part.name || `${name}.csv`;
+        return { [name]: { file, pieces: decodeUtf8Chunks(piecesOf(bytes), file), size: bytes.length } };
+      };
+      return importFiles(
+        c,
+        {
+          ...(await upload('units', form.units)),
+          ...(await upload('people', form.people)),
+          ...(await upload('posts', form.posts)),
+          ...(await upload('lineage', form.lineage)),
+          ...(form.root ? { root: form.root } : {}),
+        },
+        form.allowPartial === 'true',
       );
     },
   );

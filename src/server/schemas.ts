@@ -415,6 +415,20 @@ export const ImportInput = z
   })
   .openapi('ImportInput');
 
+/** A CSV file uploaded as one part of a multipart/form-data body. */
+const CsvUpload = z.instanceof(File).openapi({ type: 'string', format: 'binary' });
+
+export const ImportFiles = z
+  .object({
+    units: CsvUpload.optional(),
+    people: CsvUpload.optional(),
+    posts: CsvUpload.optional(),
+    lineage: CsvUpload.optional(),
+    root: z.string().min(1).max(200).optional(),
+    allowPartial: z.enum(['true', 'false']).optional(),
+  })
+  .openapi('ImportFiles');
+
 export const ImportResultSchema = z
   .object({
     read: z.number(),

@@ -496,6 +496,63 @@ describe('imports, exports and SCIM', () => {
     ]);
   });
 
+  it('imports CSV files uploaded as multipart/form-data, naming the uploaded file in refusals', async () => {
+    const form = (files: Record<string, string | Uint8Array>, fields: Record<string, string> = {}) => {
+      const data = new FormData();
+      for (const [name, content] of Object.entries(files))
+        data.append(name, new File([content], `${name}-upload.csv`, { type: 'text/csv' }));
+      for (const [name, value] of Object.entries(fields)) data.append(name, value);
+      return data;
+    };
+    const units =
+      'unit_id,name,type,parent_id,valid_from,valid_to\nUPL,Uploaded Team,team,big-taobao,2024-07-01,\n';
+    // A UTF-8 BOM and a name beyond ASCII, split across nothing in particular.
+    const people =
+      '\uFEFFperson_id,name,unit_id,manager_id,title,level,valid_from,valid_to\nupl-1,Zoë Upload,UPL,,,P5,2024-07-01,\n';
+    const post = (body: FormData, as: string) => f.request('/api/import/files', { method: 'POST', as, body });
+    expect((await post(form({ units, people }), 'planner')).status).toBe(403);
+    const res = await post(form({ units, people }), 'approver');
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ read: 2, accepted: 2, rejected: [] });
+    const uploaded = await json<PersonResult>(
+      f.request('/api/person/Zo%C3%AB%20Upload?asOf=2024-07-02', { as: 'viewer' }),
+    );
+    expect(uploaded.unit).toBe('Uploaded Team');
+    // A row at fault is refused with the uploaded file's name and its line; nothing is imported.
+    const badRow = await post(
+      form({ units: 'unit_id,name,type,parent_id,valid_from,valid_to\nY,,team,,2024-01-01,\n' }),
+      'approver',
+    );
+    expect(badRow.status).toBe(422);
+    expect((await json<ErrorBody>(badRow)).error.details?.problems).toEqual([
+      { message: 'empty name', location: { file: 'units-upload.csv', line: 2, col: 1 } },
+    ]);
+    // Bytes that are not UTF-8 are refused at their line.
+    const latin1 = new Uint8Array([
+      ...new TextEncoder().encode('unit_id,name,type,parent_id,valid_from,valid_to\nZ,Caf'),
+      0xe9,
+      ...new TextEncoder().encode(',team,,2024-01-01,\n'),
+    ]);
+    const badBytes = await post(form({ units: latin1 }), 'approver');
+    expect(badBytes.status).toBe(400);
+    expect((await json<ErrorBody>(badBytes)).error.details?.problems).toEqual([
+      { message: 'bytes that are not UTF-8', location: { file: 'units-upload.csv', line: 2, col: 1 } },
+    ]);
+    // --allow-partial as a form field: the valid rows are imported, the rejected ones listed.
+    const partial = await post(
+      form(
+        {
+          units:
+            'unit_id,name,type,parent_id,valid_from,valid_to\nUP2,Second Upload,team,big-taobao,2024-07-01,\nW,,team,,2024-01-01,\n',
+        },
+        { allowPartial: 'true' },
+      ),
+      'approver',
+    );
+    expect(partial.status).toBe(200);
+    expect(await json(partial)).toMatchObject({ read: 2, accepted: 1 });
+  });
+
   it('exports the organization in each format', async () => {
     const csv = await f.request('/api/export?format=csv-people&asOf=2022-01-07', { as: 'viewer' });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);

@@ -61,7 +61,8 @@ export async function fixture(): Promise<Fixture> {
       const { as, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (as !== undefined) headers.set('Authorization', `Bearer ${tokens[as]}`);
-      if (rest.body !== undefined && !headers.has('Content-Type'))
+      // A FormData body brings its own multipart content type (with its boundary).
+      if (rest.body !== undefined && !(rest.body instanceof FormData) && !headers.has('Content-Type'))
         headers.set('Content-Type', 'application/json');
       return Promise.resolve(app.request(path, { ...rest, headers }));
     },
