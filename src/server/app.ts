@@ -88,10 +88,6 @@ export interface AppOptions {
   pageDir?: string;
 }
 
-/**
- * The JSON API and the page. Every route but login and the OpenAPI document needs a session
- * cookie or a bearer token; every answer is computed on the organization as the caller may see it.
- */
 /** Files uploaded for an import: at most this many bytes each. */
 const MAX_UPLOAD_BYTES = 2 ** 31;
 
@@ -100,6 +96,10 @@ function* piecesOf(bytes: Uint8Array): Generator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += 8 * 2 ** 20) yield bytes.subarray(at, at + 8 * 2 ** 20);
 }
 
+/**
+ * The JSON API and the page. Every route but login and the OpenAPI document needs a session
+ * cookie or a bearer token; every answer is computed on the organization as the caller may see it.
+ */
 export function createApp(
   engine: OrgEngine,
   access: AccessService,
