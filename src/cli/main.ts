@@ -451,8 +451,15 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           for (const fd of opened.splice(0)) closeSync(fd);
         };
         const { progressBar } = await import('./output.ts');
-        const show = (stage: string, done: number, total: number) =>
-          io.progress?.(`import ${progressBar(done, total)} ${stage}`);
+        // One bar through the whole import: reading the files is its first fifth, checking the plans'
+        // changes the next third or so, writing the facts the rest (about their shares of the time).
+        const at = (from: number, width: number) => (stage: string, done: number, total: number) =>
+          io.progress?.(
+            `import ${progressBar(Math.round(1000 * (from + (width * done) / Math.max(total, 1))), 1000)} ${stage}`,
+          );
+        const show = at(0, 0.2);
+        const checking = at(0.2, 0.35);
+        const writing = at(0.55, 0.45);
         let result: ReturnType<typeof planImport>;
         try {
           const units = load(o.units);
@@ -482,10 +489,17 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           );
         }
         for (const problem of result.rejected) io.err(formatProblem(problem));
-        if (result.plans.length > 0) show(`checking and writing ${result.plans.length} dated plans`, 1, 1);
         const applied = await (async () => {
           try {
-            return result.plans.length > 0 ? await (await open()).applyAll(org, result.plans) : [];
+            return result.plans.length > 0
+              ? await (await open()).applyAll(org, result.plans, undefined, (stage, done, total) =>
+                  (stage === 'writing facts' ? writing : checking)(
+                    `${stage}: ${done} of ${total} ${stage === 'writing facts' ? 'rows' : 'changes'}`,
+                    done,
+                    total,
+                  ),
+                )
+              : [];
           } finally {
             io.progress?.(null);
           }

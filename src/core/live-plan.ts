@@ -18,6 +18,7 @@ import {
   lineOrder,
   type Plan,
   type PlanSummary,
+  type Progress,
   postOrder,
   type Versioned,
 } from './model.ts';
@@ -97,15 +98,16 @@ export class LiveOrg {
    */
   begin(
     plans: Plan[],
+    progress?: Progress,
   ):
     | { ok: true; before: History; after: History; keep(stored: PlanSummary[]): void; abort(): void }
     | { ok: false; problems: Problem[] } {
     const b = this.builder;
     const all = this.sequenced(plans);
-    if (this.applied.length === 0) return this.beginFresh(plans, all);
+    if (this.applied.length === 0) return this.beginFresh(plans, all, progress);
     b.beginTrial({ recordBefore: true });
     try {
-      const refused = this.tryPlans(plans);
+      const refused = this.tryPlans(plans, progress);
       if (refused) return { ok: false, problems: refused };
     } catch (error) {
       b.rollback();
@@ -200,16 +202,23 @@ export class LiveOrg {
   private beginFresh(
     plans: Plan[],
     all: SequencedPlan[],
+    progress?: Progress,
   ):
     | { ok: true; before: History; after: History; keep(stored: PlanSummary[]): void; abort(): void }
     | { ok: false; problems: Problem[] } {
     const b = this.builder;
     this.isBroken = true;
+    const told = changesTold(plans, progress);
     for (const [i, plan] of plans.entries()) {
-      const problems = applyPlan(b, plan, (violations) =>
-        locateViolations(applyUnchecked(new OrgBuilder(), plans.slice(0, i)), plan, violations),
+      const problems = applyPlan(
+        b,
+        plan,
+        (violations) =>
+          locateViolations(applyUnchecked(new OrgBuilder(), plans.slice(0, i)), plan, violations),
+        told.within,
       );
       if (problems) return { ok: false, problems };
+      told.planDone(plan);
     }
     compact(b.history);
     let open = true;
@@ -319,14 +328,21 @@ export class LiveOrg {
    * Applies `plans` (in a trial the caller started); on a refusal rolls the trial back and returns
    * the problems, located.
    */
-  private tryPlans(plans: Plan[]): Problem[] | null {
+  private tryPlans(plans: Plan[], progress?: Progress): Problem[] | null {
     const b = this.builder;
     let broken: string[] | null = null;
+    const told = changesTold(plans, progress);
     for (const [i, plan] of plans.entries()) {
-      const problems = applyPlan(b, plan, (violations) => {
-        broken = violations;
-        return [];
-      });
+      const problems = applyPlan(
+        b,
+        plan,
+        (violations) => {
+          broken = violations;
+          return [];
+        },
+        told.within,
+      );
+      told.planDone(plan);
       if (!problems) continue;
       b.rollback();
       return broken ? this.locate(plans.slice(0, i), plan, broken) : problems;
@@ -736,4 +752,22 @@ function businessesOf(b: OrgBuilder, ids: Set<string>): Map<string, BusinessFact
     out.set(id, v ? { name: v.name, unit: v.unit, prov: { plan: v.prov.plan } } : undefined);
   }
   return out;
+}
+
+/** Tells `progress` how many of the plans' changes are applied: within a plan, and after each. */
+function changesTold(
+  plans: Plan[],
+  progress: Progress | undefined,
+): { within: ((applied: number) => void) | undefined; planDone(plan: Plan): void } {
+  let total = 0;
+  for (const plan of plans) total += plan.changes.length;
+  let before = 0;
+  const stage = `checking ${plans.length} plan${plans.length === 1 ? '' : 's'}`;
+  return {
+    within: progress && ((applied) => progress(stage, before + applied, total)),
+    planDone(plan) {
+      before += plan.changes.length;
+      progress?.(stage, before, total);
+    },
+  };
 }

@@ -2,6 +2,9 @@ import type { SourceLocation } from './errors.ts';
 import type { Day } from './time.ts';
 
 /** Where a fact came from: the plan that made it, and whether it rests on knowledge outside the plan's sources. */
+/** How far a long piece of work has got: `done` of `total` (operations, rows), in its current stage. */
+export type Progress = (stage: string, done: number, total: number) => void;
+
 export interface Provenance {
   plan: string;
   inferred: boolean;

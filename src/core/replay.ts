@@ -81,6 +81,9 @@ export function summarize(plan: Plan, seq: number): PlanSummary {
   };
 }
 
+/** Operations applied between two reports of progress. */
+const PROGRESS_EVERY = 50_000;
+
 /**
  * Applies one plan's operations to `builder`, then checks the invariants on its date: first only
  * around what the plan touched (`mayViolate`), and the whole organization only when that finds a
@@ -91,11 +94,15 @@ export function applyPlan(
   builder: OrgBuilder,
   plan: Plan,
   locate: (violations: string[]) => Problem[],
+  /** Told how many of the plan's operations are applied, every so many (an import's plans hold millions). */
+  onApplied?: (operations: number) => void,
 ): Problem[] | null {
   builder.markTouched();
-  for (const op of plan.changes) {
-    const problem = applyOperation(builder, plan, op);
+  const changes = plan.changes;
+  for (let i = 0; i < changes.length; i++) {
+    const problem = applyOperation(builder, plan, changes[i]!);
     if (problem) return [problem];
+    if (onApplied && (i + 1) % PROGRESS_EVERY === 0) onApplied(i + 1);
   }
   if (!mayViolate(builder)) return null;
   const violations = checkInvariants(builder.history, plan.effective);

@@ -2,7 +2,7 @@ import { headcountOverTime, type StatsOptions, stats } from '../core/analytics.t
 import { OrgshiftError } from '../core/errors.ts';
 import { type Impact, impact } from '../core/impact.ts';
 import { LiveOrg, type Verdict } from '../core/live-plan.ts';
-import { emptyHistory, type History, type Plan, type PlanSummary } from '../core/model.ts';
+import { emptyHistory, type History, type Plan, type PlanSummary, type Progress } from '../core/model.ts';
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
@@ -296,12 +296,18 @@ export class OrgEngine {
    * Applies several plans in one transaction, in the order given: all of them or none.
    * A concurrent writer makes it check again against the newer organization.
    */
-  async applyAll(orgName: string, inputs: PlanInput[], expectedPlans?: string[]): Promise<AppliedPlan[]> {
+  async applyAll(
+    orgName: string,
+    inputs: PlanInput[],
+    expectedPlans?: string[],
+    /** Told how far checking the plans' changes and writing their facts have got (an import's are millions). */
+    progress?: Progress,
+  ): Promise<AppliedPlan[]> {
     let stale = 0;
     for (let attempt = 0; ; attempt++) {
       const org = await this.store.ensureOrg(orgName, this.now());
       if (expectedPlans === undefined) {
-        const done = await this.applyOnKept(org, inputs);
+        const done = await this.applyOnKept(org, inputs, progress);
         // Another writer committed since `org` was read: read it again (that writer made progress).
         // Should the kept organization stay ahead of the store (a store restored under a running
         // server, which operations.md says not to do), it is dropped and built again.
@@ -332,7 +338,7 @@ export class OrgEngine {
       let seq = applied.reduce((max, a) => Math.max(max, a.seq), 0);
       const entries = inputs.map((i) => ({ summary: summarize(i.plan, ++seq), source: i.source }));
       try {
-        const version = await this.store.commit(org, entries, result.history, this.now());
+        const version = await this.store.commit(org, entries, result.history, this.now(), progress);
         // The facts are read again on the next read (once per version), not here; the kept
         // organization is built again from them when next needed.
         this.cache.delete(org.id);
@@ -354,13 +360,14 @@ export class OrgEngine {
   private async applyOnKept(
     org: OrgRef,
     inputs: PlanInput[],
+    progress?: Progress,
   ): Promise<AppliedPlan[] | 'not kept' | 'conflict' | 'stale'> {
     const plans = inputs.map((i) => i.plan);
     let release = () => {};
     const started = await this.withLive(org, (live, version) => {
       if (version > org.version) return 'stale' as const;
       if (!live?.covers(plans)) return null;
-      const trial = live.begin(plans);
+      const trial = live.begin(plans, progress);
       // The trial stays open while the facts are written: other users of the kept organization wait.
       if (trial.ok)
         this.writing.set(
@@ -390,7 +397,14 @@ export class OrgEngine {
     let seq = live.lastSeq;
     const entries = inputs.map((i) => ({ summary: summarize(i.plan, ++seq), source: i.source }));
     try {
-      const version = await this.store.commitChanges(org, entries, trial.before, trial.after, this.now());
+      const version = await this.store.commitChanges(
+        org,
+        entries,
+        trial.before,
+        trial.after,
+        this.now(),
+        progress,
+      );
       trial.keep(entries.map((e) => ({ ...e.summary, sources: [] })));
       this.live.set(org.id, { version, live });
       // The next read takes the kept organization's facts, put in store order (`current`).

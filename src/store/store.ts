@@ -1,6 +1,6 @@
 import { type Kysely, Migrator, type Transaction } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
-import type { History, PlanSummary } from '../core/model.ts';
+import type { History, PlanSummary, Progress } from '../core/model.ts';
 import {
   FACT_COLUMNS,
   HistoryReader,
@@ -94,8 +94,8 @@ export class OrgStore {
   /** Rows below which a first write keeps the table's index up to date row by row (see `bulkInsert`). */
   bulkRows = 50_000;
 
-  private writer(): FactWriter {
-    return { capabilities: this.capabilities, bulkRows: this.bulkRows };
+  private writer(history: History, progress: Progress | undefined): FactWriter {
+    return { capabilities: this.capabilities, bulkRows: this.bulkRows, told: rowsTold(history, progress) };
   }
 
   /** Brings the schema to `target` (a migration name; default: the latest). Returns the migrations applied. */
@@ -300,10 +300,13 @@ export class OrgStore {
     plans: Array<{ summary: PlanSummary; source: string }>,
     history: History,
     now: string,
+    progress?: Progress,
   ): Promise<number> {
     const next = org.version + 1;
     await this.exclusive(() =>
-      this.writeCommit(org, next, plans, now, (trx) => writeFacts(trx, org.id, history, now, this.writer())),
+      this.writeCommit(org, next, plans, now, (trx) =>
+        writeFacts(trx, org.id, history, now, this.writer(history, progress)),
+      ),
     );
     return next;
   }
@@ -319,11 +322,12 @@ export class OrgStore {
     before: History,
     after: History,
     now: string,
+    progress?: Progress,
   ): Promise<number> {
     const next = org.version + 1;
     await this.exclusive(() =>
       this.writeCommit(org, next, plans, now, (trx) =>
-        writeChanges(trx, org.id, before, after, now, this.writer()),
+        writeChanges(trx, org.id, before, after, now, this.writer(after, progress)),
       ),
     );
     return next;
@@ -400,6 +404,26 @@ export class StaleFactsError extends Error {
 interface FactWriter {
   capabilities: DialectCapabilities;
   bulkRows: number;
+  told: RowsTold;
+}
+
+/** Tells `progress` how many of a history's fact rows are written, out of all its rows. */
+interface RowsTold {
+  /** `rows` more were written (or found already stored). */
+  written(rows: number): void;
+}
+
+function rowsTold(history: History, progress: Progress | undefined): RowsTold {
+  if (!progress) return { written() {} };
+  let total = 0;
+  for (const table of FACT_TABLES) total += tableRowCount(history, table);
+  let done = 0;
+  return {
+    written(rows) {
+      done = Math.min(total, done + rows);
+      progress('writing facts', done, total);
+    },
+  };
 }
 
 /** Rows written at a time when an organization's first facts stream in (an import's are millions). */
@@ -447,6 +471,7 @@ async function writeChanges(
       if (present.length > 0) throw new StaleFactsError(table);
     }
     await insertFacts(trx, table, orgId, fresh, now, insertRows);
+    writer.told.written(will.size);
   }
 }
 
@@ -460,12 +485,12 @@ async function streamFacts(
   orgId: number,
   history: History,
   now: string,
-  { capabilities, bulkRows }: FactWriter,
+  { capabilities, bulkRows, told }: FactWriter,
 ): Promise<void> {
   const rows = tableRowCount(history, table);
   if (rows === 0) return;
   const insert = () =>
-    writeStream(trx, table, orgId, history, now, capabilities.insertRows?.bind(capabilities));
+    writeStream(trx, table, orgId, history, now, capabilities.insertRows?.bind(capabilities), told);
   await (capabilities.bulkInsert && rows >= bulkRows
     ? capabilities.bulkInsert(table, rows, insert)
     : insert());
@@ -479,6 +504,7 @@ async function writeStream(
   history: History,
   now: string,
   insertRows: DialectCapabilities['insertRows'],
+  told: RowsTold,
 ): Promise<void> {
   const keyer = new RowKeyer();
   let chunk: Array<[string, object]> = [];
@@ -486,9 +512,11 @@ async function writeStream(
     chunk.push([keyer.key(row), row]);
     if (chunk.length < STREAM_CHUNK) continue;
     await insertFacts(trx, table, orgId, chunk, now, insertRows);
+    told.written(chunk.length);
     chunk = [];
   }
   await insertFacts(trx, table, orgId, chunk, now, insertRows);
+  told.written(chunk.length);
 }
 
 /** Marks the live rows with these keys superseded; returns how many it found. */
@@ -568,5 +596,6 @@ async function writeFacts(
     await supersede(trx, table, orgId, stale, now);
     const fresh = [...wanted].filter(([key]) => !currentKeys.has(key));
     await insertFacts(trx, table, orgId, fresh, now, insertRows);
+    writer.told.written(wanted.size);
   }
 }

@@ -213,9 +213,11 @@ describe('progress on a terminal', () => {
     expect(lines[0]).toMatch(new RegExp(`^import \\[\\.{24}\\]   0% reading ${paths.units}$`));
     expect(lines).toContainEqual(expect.stringMatching(/read .*units\.csv: 6 rows$/));
     expect(lines).toContainEqual(expect.stringMatching(/read .*people\.csv: 6 rows$/));
+    // Then the plans' changes are checked and their facts written, on the same bar, to its end.
     expect(lines).toContainEqual(
-      expect.stringMatching(/^import \[#{24}\] 100% checking and writing \d+ dated plans$/),
+      expect.stringMatching(/^import \[[#.]{24}\] +\d+% checking \d+ plans: \d+ of \d+ changes$/),
     );
+    expect(lines.at(-1)).toMatch(/^import \[#{24}\] 100% writing facts: (\d+) of \1 rows$/);
     // The bar never goes backwards, and it is cleared before the summary is printed.
     const shares = lines.map((l) => Number(/(\d+)%/.exec(l)![1]));
     expect(shares).toEqual([...shares].sort((a, b) => a - b));
