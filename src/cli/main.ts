@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { formatProblem, OrgshiftError, type Problem } from '../core/errors.ts';
-import type { Plan } from '../core/model.ts';
+import type { Plan, Progress } from '../core/model.ts';
 import { parseDay } from '../core/time.ts';
 import { exampleFiles, seedExamples } from '../engine/examples.ts';
 import { OrgEngine } from '../engine/org-engine.ts';
@@ -491,14 +491,17 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         for (const problem of result.rejected) io.err(formatProblem(problem));
         const applied = await (async () => {
           try {
+            // Told only when there is a bar to draw (a terminal).
+            const progress: Progress | undefined =
+              io.progress &&
+              ((stage, done, total) =>
+                (stage === 'writing facts' ? writing : checking)(
+                  `${stage}: ${done} of ${total} ${stage === 'writing facts' ? 'rows' : 'changes'}`,
+                  done,
+                  total,
+                ));
             return result.plans.length > 0
-              ? await (await open()).applyAll(org, result.plans, undefined, (stage, done, total) =>
-                  (stage === 'writing facts' ? writing : checking)(
-                    `${stage}: ${done} of ${total} ${stage === 'writing facts' ? 'rows' : 'changes'}`,
-                    done,
-                    total,
-                  ),
-                )
+              ? await (await open()).applyAll(org, result.plans, undefined, progress)
               : [];
           } finally {
             io.progress?.(null);
