@@ -414,7 +414,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         const { org } = globals(cmd);
         if (!o.units && !o.people && !o.posts)
           throw new UsageError('give at least one of --units, --people, --posts');
-        const { decodeUtf8Chunks } = await import('../formats/csv.ts');
+        const { decodeUtf8Chunks, PIECE_BYTES } = await import('../formats/csv.ts');
         const { planImport } = await import('../formats/hris-import.ts');
         // Each file is read 8 MB at a time as the import goes through it, never held whole: a file
         // can be larger than the longest string JavaScript holds.
@@ -433,7 +433,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           }
           opened.push(fd);
           function* chunks(): Generator<Uint8Array> {
-            const buffer = Buffer.allocUnsafe(8 * 2 ** 20);
+            const buffer = Buffer.allocUnsafe(PIECE_BYTES);
             for (;;) {
               let n: number;
               try {

@@ -11,6 +11,9 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
   return [...decodeUtf8Chunks([bytes], file)].join('');
 }
 
+/** Bytes of a file read (or decoded) at a time when it is read in pieces: never the whole file at once. */
+export const PIECE_BYTES = 8 * 2 ** 20;
+
 /**
  * Decodes a file read in chunks of bytes, a piece of whole lines at a time (a newline byte never sits
  * inside a UTF-8 sequence, so a cut after one is always between characters): files larger than the

@@ -9,7 +9,7 @@ import * as queries from '../core/queries.ts';
 import { type Snapshot, snapshotAt } from '../core/snapshot.ts';
 import type { DraftRow, OrgEngine } from '../engine/org-engine.ts';
 import { ScenarioService } from '../engine/scenarios.ts';
-import { decodeUtf8Chunks } from '../formats/csv.ts';
+import { decodeUtf8Chunks, PIECE_BYTES } from '../formats/csv.ts';
 import {
   exportCsv,
   exportDot,
@@ -91,9 +91,9 @@ export interface AppOptions {
 /** Files uploaded for an import: at most this many bytes each. */
 const MAX_UPLOAD_BYTES = 2 ** 31;
 
-/** A file's bytes as pieces of 8 MB (views, not copies). */
+/** A file's bytes as pieces of `PIECE_BYTES` (views, not copies). */
 function* piecesOf(bytes: Uint8Array): Generator<Uint8Array> {
-  for (let at = 0; at < bytes.length; at += 8 * 2 ** 20) yield bytes.subarray(at, at + 8 * 2 ** 20);
+  for (let at = 0; at < bytes.length; at += PIECE_BYTES) yield bytes.subarray(at, at + PIECE_BYTES);
 }
 
 /**
@@ -944,6 +944,11 @@ export function createApp(
 
   // ---- imports, exports and SCIM ---------------------------------------------------------
 
+  const importResponses = {
+    200: json(S.ImportResultSchema, 'imported'),
+    422: json(S.ErrorSchema, 'refused, with every row at fault'),
+    ...errors,
+  };
   const mayImport = (c: Context<Env>) =>
     guard(c, 'import', '', () => {
       access.requireRole(c.get('principal'), 'approver');
@@ -985,11 +990,7 @@ export function createApp(
       summary: 'Import HRIS CSVs (units, people, posts) as dated plans, all or nothing (approver)',
       security: secured,
       request: body(S.ImportInput),
-      responses: {
-        200: json(S.ImportResultSchema, 'imported'),
-        422: json(S.ErrorSchema, 'refused, with every row at fault'),
-        ...errors,
-      },
+      responses: importResponses,
     }),
     async (c) => {
       await mayImport(c);
@@ -1020,16 +1021,12 @@ export function createApp(
       request: {
         body: { content: { 'multipart/form-data': { schema: S.ImportFiles } }, required: true },
       },
-      responses: {
-        200: json(S.ImportResultSchema, 'imported'),
-        422: json(S.ErrorSchema, 'refused, with every row at fault'),
-        ...errors,
-      },
+      responses: importResponses,
     }),
     async (c) => {
       await mayImport(c);
       const form = c.req.valid('form');
-      // Each file is decoded 8 MB at a time as the import reads it: never one string.
+      // Each file is decoded a piece at a time as the import reads it: never one string.
       const upload = async (name: string, part: File | undefined) => {
         if (!part) return {};
         if (part.size > MAX_UPLOAD_BYTES)

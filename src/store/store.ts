@@ -95,7 +95,13 @@ export class OrgStore {
   bulkRows = 50_000;
 
   private writer(history: History, progress: Progress | undefined): FactWriter {
-    return { capabilities: this.capabilities, bulkRows: this.bulkRows, told: rowsTold(history, progress) };
+    const { insertRows, bulkInsert } = this.capabilities;
+    return {
+      insertRows: insertRows?.bind(this.capabilities),
+      bulkInsert: bulkInsert?.bind(this.capabilities),
+      bulkRows: this.bulkRows,
+      told: rowsTold(history, progress),
+    };
   }
 
   /** Brings the schema to `target` (a migration name; default: the latest). Returns the migrations applied. */
@@ -402,7 +408,8 @@ export class StaleFactsError extends Error {
 
 /** What writing facts uses of the store. */
 interface FactWriter {
-  capabilities: DialectCapabilities;
+  insertRows: DialectCapabilities['insertRows'];
+  bulkInsert: DialectCapabilities['bulkInsert'];
   bulkRows: number;
   told: RowsTold;
 }
@@ -438,7 +445,7 @@ async function writeChanges(
   now: string,
   writer: FactWriter,
 ): Promise<void> {
-  const insertRows = writer.capabilities.insertRows?.bind(writer.capabilities);
+  const { insertRows } = writer;
   for (const table of FACT_TABLES) {
     const was = keyRows(tableRows(before, table));
     // Nothing stored for the organization in this table (its first plans): nothing can be there already.
@@ -485,15 +492,12 @@ async function streamFacts(
   orgId: number,
   history: History,
   now: string,
-  { capabilities, bulkRows, told }: FactWriter,
+  { insertRows, bulkInsert, bulkRows, told }: FactWriter,
 ): Promise<void> {
   const rows = tableRowCount(history, table);
   if (rows === 0) return;
-  const insert = () =>
-    writeStream(trx, table, orgId, history, now, capabilities.insertRows?.bind(capabilities), told);
-  await (capabilities.bulkInsert && rows >= bulkRows
-    ? capabilities.bulkInsert(table, rows, insert)
-    : insert());
+  const insert = () => writeStream(trx, table, orgId, history, now, insertRows, told);
+  await (bulkInsert && rows >= bulkRows ? bulkInsert(table, rows, insert) : insert());
 }
 
 /** Inserts a table's rows of `history`, keyed and written as they are made, never all held at once. */
@@ -578,7 +582,7 @@ async function writeFacts(
   now: string,
   writer: FactWriter,
 ): Promise<void> {
-  const insertRows = writer.capabilities.insertRows?.bind(writer.capabilities);
+  const { insertRows } = writer;
   for (const table of FACT_TABLES) {
     const current = await trx
       .selectFrom(table)

@@ -38,19 +38,25 @@ function indexes(path: string): Array<{ name: string; sql: string | null }> {
   }
 }
 
+/** Whether the people table is indexed as each bulk write into it runs, in order. */
+function whetherPeopleIndexed(s: OrgStore, indexed: (table: string) => boolean): boolean[] {
+  const seen: boolean[] = [];
+  const bulkInsert = s.capabilities.bulkInsert!.bind(s.capabilities);
+  s.capabilities.bulkInsert = (table, rows, work) =>
+    bulkInsert(table, rows, async () => {
+      if (table === 'people') seen.push(indexed(table));
+      return work();
+    });
+  return seen;
+}
+
 describe('SQLite: first facts written in bulk', () => {
   it('drops the table index while many rows come into a table that holds fewer, and builds it again', async () => {
     const { store: s, path, indexed } = await store();
     const before = indexes(path);
     const e = new OrgEngine(s);
     s.bulkRows = 1;
-    const seen: boolean[] = [];
-    const bulkInsert = s.capabilities.bulkInsert!.bind(s.capabilities);
-    s.capabilities.bulkInsert = (table, rows, work) =>
-      bulkInsert(table, rows, async () => {
-        if (table === 'people') seen.push(indexed(table));
-        return work();
-      });
+    const seen = whetherPeopleIndexed(s, indexed);
     for (const p of examplePlans()) await e.apply('default', { plan: p.plan, source: p.source });
     // The first plan brings people into an empty table: no index while they are written.
     expect(seen[0]).toBe(false);
@@ -64,13 +70,7 @@ describe('SQLite: first facts written in bulk', () => {
     const e = new OrgEngine(s);
     for (const p of examplePlans()) await e.apply('large', { plan: p.plan, source: p.source });
     s.bulkRows = 1;
-    const seen: boolean[] = [];
-    const bulkInsert = s.capabilities.bulkInsert!.bind(s.capabilities);
-    s.capabilities.bulkInsert = (table, rows, work) =>
-      bulkInsert(table, rows, async () => {
-        if (table === 'people') seen.push(indexed(table));
-        return work();
-      });
+    const seen = whetherPeopleIndexed(s, indexed);
     const [first] = examplePlans();
     await e.apply('small', { plan: first!.plan, source: first!.source });
     expect(seen).toEqual([true]);
