@@ -501,7 +501,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
                   total,
                 ));
             return result.plans.length > 0
-              ? await (await open()).applyAll(org, result.plans, undefined, progress)
+              ? await (await open()).applyFirst(org, result.plans, progress)
               : [];
           } finally {
             io.progress?.(null);

@@ -1,5 +1,6 @@
 import { headcountOverTime, type StatsOptions, stats } from '../core/analytics.ts';
 import { OrgshiftError } from '../core/errors.ts';
+import { applyFirstPlans } from '../core/first-plans.ts';
 import { type Impact, impact } from '../core/impact.ts';
 import { LiveOrg, type Verdict } from '../core/live-plan.ts';
 import { emptyHistory, type History, type Plan, type PlanSummary, type Progress } from '../core/model.ts';
@@ -349,6 +350,35 @@ export class OrgEngine {
         throw error;
       }
     }
+  }
+
+  /**
+   * Like `applyAll`, for plans that may be an organization's first (an import): into an organization
+   * that holds no plan yet, they are applied the short way when it is sure of them (`applyFirstPlans`:
+   * the facts `applyAll` would store, without the kept organization's indexes and undo journal) and
+   * stored in one transaction. Otherwise, and whenever it is not sure, `applyAll` decides.
+   */
+  async applyFirst(orgName: string, inputs: PlanInput[], progress?: Progress): Promise<AppliedPlan[]> {
+    const org = await this.store.ensureOrg(orgName, this.now());
+    if (org.version === 0) {
+      const first = applyFirstPlans(
+        inputs.map((i) => i.plan),
+        progress,
+      );
+      if (first.ok) {
+        const entries = first.history.plans.map((summary, i) => ({ summary, source: inputs[i]!.source }));
+        try {
+          const version = await this.store.commit(org, entries, first.history, this.now(), progress);
+          this.cache.delete(org.id);
+          this.live.delete(org.id);
+          return appliedOf(entries, version);
+        } catch (error) {
+          // Another writer applied plans first: the usual way checks these against them.
+          if (!(error instanceof OrgshiftError && error.id === 'conflict')) throw error;
+        }
+      }
+    }
+    return this.applyAll(orgName, inputs, undefined, progress);
   }
 
   /**

@@ -964,7 +964,7 @@ export function createApp(
         result.rejected,
       );
     }
-    const applied = result.plans.length > 0 ? await engine.applyAll(org, result.plans) : [];
+    const applied = result.plans.length > 0 ? await engine.applyFirst(org, result.plans) : [];
     await access.audit({
       actor: c.get('principal').name,
       requestId: c.get('requestId'),
