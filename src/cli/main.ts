@@ -415,7 +415,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         if (!o.units && !o.people && !o.posts)
           throw new UsageError('give at least one of --units, --people, --posts');
         const { decodeUtf8Chunks, PIECE_BYTES } = await import('../formats/csv.ts');
-        const { planImport } = await import('../formats/hris-import.ts');
+        const { readImport } = await import('../formats/hris-import.ts');
         // Each file is read 8 MB at a time as the import goes through it, never held whole: a file
         // can be larger than the longest string JavaScript holds.
         const opened: number[] = [];
@@ -460,13 +460,13 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         const show = at(0, 0.2);
         const checking = at(0.2, 0.35);
         const writing = at(0.55, 0.45);
-        let result: ReturnType<typeof planImport>;
+        let result: ReturnType<typeof readImport>;
         try {
           const units = load(o.units);
           const people = load(o.people);
           const posts = load(o.posts);
           const lineage = load(o.lineage);
-          result = planImport(
+          result = readImport(
             {
               ...(lineage ? { lineage } : {}),
               ...(units ? { units } : {}),
@@ -500,9 +500,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
                   done,
                   total,
                 ));
-            return result.plans.length > 0
-              ? await (await open()).applyFirst(org, result.plans, progress)
-              : [];
+            return result.days.length > 0 ? await (await open()).applyFirst(org, result, progress) : [];
           } finally {
             io.progress?.(null);
           }

@@ -6,18 +6,19 @@ import {
   type History,
   type LineageEvent,
   type Operation,
+  type PersonRecord,
   type PersonVersion,
   type Plan,
   type PostVersion,
   type Progress,
   type Provenance,
   type ReportLineVersion,
+  type UnitRecord,
   type UnitVersion,
   type Versioned,
 } from './model.ts';
 import { nameKey } from './names.ts';
 import { compact, summarize } from './replay.ts';
-import { headShadow, managerOf, type ReportingTree } from './reporting.ts';
 import type { Day } from './time.ts';
 
 /**
@@ -31,34 +32,38 @@ import type { Day } from './time.ts';
  */
 export type FirstPlansResult = { ok: true; history: History } | { ok: false; reason: string };
 
+/** A plan whose changes may be made as they are walked (an import's are millions: never all held). */
+export interface FirstPlan {
+  plan: Omit<Plan, 'changes'> & { changes: Iterable<Operation> };
+  /** How many changes it has. */
+  size: number;
+}
+
 /** Why the short way gives up: the usual way decides. */
 class NotSure extends Error {}
-
-const EMPTY: ReadonlySet<never> = new Set();
-const NO_POSTS: readonly PostVersion[] = Object.freeze([]);
-const NO_LINES: readonly ReportLineVersion[] = Object.freeze([]);
 
 /** Operations between two reports of progress (as `applyPlan` tells them). */
 const PROGRESS_EVERY = 50_000;
 
-export function applyFirstPlans(plans: Plan[], progress?: Progress): FirstPlansResult {
-  const total = plans.reduce((n, p) => n + p.changes.length, 0);
+export function applyFirstPlans(plans: readonly FirstPlan[], progress?: Progress): FirstPlansResult {
+  const total = plans.reduce((n, p) => n + p.size, 0);
   const stage = `checking ${plans.length} plan${plans.length === 1 ? '' : 's'}`;
   const builder = new FirstBuilder();
   let done = 0;
   let previous: Day = '0000-01-01';
   try {
-    for (const plan of plans) {
+    for (const { plan, size } of plans) {
       if (plan.effective < previous) throw new NotSure('plans out of date order');
       previous = plan.effective;
       if (plan.snapshot !== true) throw new NotSure('not a snapshot plan');
       builder.startDay(plan.effective, plan.id);
-      const changes = plan.changes;
-      for (let i = 0; i < changes.length; i++) {
-        builder.apply(changes[i]!);
-        if (progress && (done + i + 1) % PROGRESS_EVERY === 0) progress(stage, done + i + 1, total);
+      let i = 0;
+      for (const change of plan.changes) {
+        builder.apply(change);
+        i += 1;
+        if (progress && (done + i) % PROGRESS_EVERY === 0) progress(stage, done + i, total);
       }
-      done += changes.length;
+      done += size;
       builder.endDay();
       progress?.(stage, done, total);
     }
@@ -66,41 +71,90 @@ export function applyFirstPlans(plans: Plan[], progress?: Progress): FirstPlansR
     if (error instanceof NotSure) return { ok: false, reason: error.message };
     throw error;
   }
-  const history = builder.history;
-  history.plans = plans.map((plan, i) => summarize(plan, i + 1));
+  const history = builder.history();
+  history.plans = plans.map(({ plan }, i) => summarize(plan, i + 1));
   compact(history);
   return { ok: true, history };
 }
 
+/** A person as the builder keeps them: the record and everything open about them, found in one lookup. */
+interface PersonState {
+  record: PersonRecord;
+  open: PersonVersion | null;
+  unit: UnitState | null;
+  /** The open explicit solid line (imports make no dotted ones), and its manager. */
+  solid: ReportLineVersion | null;
+  manager: PersonState | null;
+  /** Who holds an open solid line to this person. */
+  reports: Set<PersonState> | null;
+  posts: OpenPost[] | null;
+  /** The day (its number) on which it was last touched, counted among candidates, walked. */
+  touched: number;
+  lineTouched: number;
+  candidate: number;
+  walk: number;
+}
+
+interface UnitState {
+  record: UnitRecord;
+  open: UnitVersion | null;
+  parent: UnitState | null;
+  children: Set<UnitState> | null;
+  members: Set<PersonState> | null;
+  /** Open posts by name key. */
+  posts: Map<string, OpenPost> | null;
+  touched: number;
+  postTouched: number;
+  shadow: number;
+}
+
+interface OpenPost {
+  version: PostVersion;
+  unit: UnitState;
+  holder: PersonState | null;
+}
+
+const HEAD_KEY = nameKey(HEAD_POST);
+
 class FirstBuilder {
-  readonly history: History = emptyHistory();
   private date: Day = '0000-01-01';
   private prov: Provenance = { plan: '', inferred: false };
-  private readonly children = new Map<string, Set<string>>();
-  private readonly members = new Map<string, Set<string>>();
+  /** Numbers the days, for the states' marks. */
+  private day = 0;
+  private marks = 0;
+  private readonly units = new Map<string, UnitState>();
+  private readonly people = new Map<string, PersonState>();
+  private readonly posts: PostVersion[] = [];
+  private readonly lines: ReportLineVersion[] = [];
+  private readonly events: LineageEvent[] = [];
   /** Live units by parent and name key, counted: sibling names are checked at the end of each day. */
   private readonly siblingNames = new Map<string, number>();
-  private readonly liveRoots = new Set<string>();
-  private readonly openPosts = new Map<string, PostVersion>();
-  private readonly postsHeld = new Map<string, PostVersion[]>();
-  private readonly postsInUnit = new Map<string, PostVersion[]>();
-  private readonly openLines = new Map<string, readonly ReportLineVersion[]>();
-  private readonly openLinesTo = new Map<string, Set<ReportLineVersion>>();
+  private readonly liveRoots = new Set<UnitState>();
   // What the day's operations touched, as `Touched` (for the end-of-day check).
-  private touchedUnits = new Set<string>();
-  private touchedPeople = new Set<string>();
-  private touchedPostUnits = new Set<string>();
-  private touchedPostHolders = new Set<string>();
-  private touchedLinePeople = new Set<string>();
+  private touchedUnits: UnitState[] = [];
+  private touchedPeople: PersonState[] = [];
+  private touchedPostUnits: UnitState[] = [];
+  private touchedLinePeople: PersonState[] = [];
+
+  /** The facts: records in the order they were made (as `OrgBuilder` makes them). */
+  history(): History {
+    const history = emptyHistory();
+    for (const [id, unit] of this.units) history.units.set(id, unit.record);
+    for (const [id, person] of this.people) history.people.set(id, person.record);
+    history.posts = this.posts;
+    history.lines = this.lines;
+    history.events = this.events;
+    return history;
+  }
 
   startDay(date: Day, planId: string): void {
     this.date = date;
     this.prov = { plan: planId, inferred: false };
-    this.touchedUnits = new Set();
-    this.touchedPeople = new Set();
-    this.touchedPostUnits = new Set();
-    this.touchedPostHolders = new Set();
-    this.touchedLinePeople = new Set();
+    this.day += 1;
+    this.touchedUnits = [];
+    this.touchedPeople = [];
+    this.touchedPostUnits = [];
+    this.touchedLinePeople = [];
   }
 
   apply(op: Operation): void {
@@ -144,7 +198,8 @@ class FirstBuilder {
         this.leave(op.person);
         return;
       case 'report':
-        this.report(op.person, op.to, op.reportKind);
+        if (op.reportKind === 'dotted') throw new NotSure('a dotted line');
+        this.report(op.person, op.to, op.reportKind === 'none');
         return;
       case 'appoint':
         this.appoint(this.personRef(op.person), this.unitRef(op.unit), op.post, op.concurrent);
@@ -159,83 +214,99 @@ class FirstBuilder {
 
   // ---- what is live ----------------------------------------------------------------------
 
-  private openVersion<V extends Versioned>(versions: V[]): V | undefined {
-    const last = versions[versions.length - 1];
-    return last !== undefined && last.to === null ? last : undefined;
-  }
-
-  private liveUnit(id: string): UnitVersion | undefined {
-    const record = this.history.units.get(id);
-    return record ? this.openVersion(record.versions) : undefined;
-  }
-
-  private livePerson(id: string): PersonVersion | undefined {
-    const record = this.history.people.get(id);
-    return record ? this.openVersion(record.versions) : undefined;
-  }
-
-  private liveHead(unit: string): string | null {
-    return this.openPosts.get(postKey(unit, HEAD_POST))?.holder ?? null;
-  }
-
   /** A live record by `#id`; anything else (a name, a record gone) is for the usual way to word. */
-  private unitRef(ref: string): string {
+  private unitRef(ref: string): UnitState {
     if (ref.charCodeAt(0) !== 35) throw new NotSure('a unit named, not given by id');
-    const record = this.history.units.get(ref.slice(1));
-    if (record === undefined || this.openVersion(record.versions) === undefined)
-      throw new NotSure('a unit that is not there');
-    return record.id;
+    const unit = this.units.get(ref.slice(1));
+    if (unit?.open == null) throw new NotSure('a unit that is not there');
+    return unit;
   }
 
-  private personRef(ref: string): string {
+  private personRef(ref: string): PersonState {
     if (ref.charCodeAt(0) !== 35) throw new NotSure('a person named, not given by id');
-    const record = this.history.people.get(ref.slice(1));
-    if (record === undefined || this.openVersion(record.versions) === undefined)
-      throw new NotSure('a person who is not there');
-    return record.id;
+    const person = this.people.get(ref.slice(1));
+    if (person?.open == null) throw new NotSure('a person who is not there');
+    return person;
   }
 
   private unitLabel(id: string): string {
-    const versions = this.history.units.get(id)?.versions;
-    return this.liveUnit(id)?.name ?? (versions && lastLived(versions)?.name) ?? id;
+    const unit = this.units.get(id);
+    if (!unit) return id;
+    return unit.open?.name ?? lastLived(unit.record.versions)?.name ?? id;
   }
 
-  private readonly live: ReportingTree = {
-    solidManager: (person) => {
-      for (const line of this.openLines.get(person) ?? NO_LINES)
-        if (line.kind === 'solid' && this.livePerson(line.manager)) return line.manager;
-      return null;
-    },
-    unitOf: (person) => this.livePerson(person)?.unit,
-    headOf: (unit) => this.liveHead(unit),
-    parentOf: (unit) => this.liveUnit(unit)?.parent ?? null,
-    children: (unit) => this.children.get(unit) ?? EMPTY,
-  };
+  private headOf(unit: UnitState): PersonState | null {
+    return unit.posts?.get(HEAD_KEY)?.holder ?? null;
+  }
+
+  /** The person's manager now, by the rules of `reporting.ts` (`managerOf`), on the states. */
+  private managerOf(person: PersonState): PersonState | null {
+    if (person.solid !== null && person.manager?.open != null) return person.manager;
+    const unit = person.unit;
+    if (unit === null) return null;
+    const head = this.headOf(unit);
+    if (head !== null && head !== person) return head;
+    let current = unit.parent;
+    for (let steps = this.units.size; current !== null && steps > 0; steps--) {
+      const above = this.headOf(current);
+      if (above !== null && above !== person) return above;
+      current = current.parent;
+    }
+    return null;
+  }
 
   // ---- versioned writes (as OrgBuilder's) ------------------------------------------------
 
-  private advance<V extends Versioned>(versions: V[], next: Omit<V, 'from' | 'to' | 'prov'> | null): void {
-    const open = this.openVersion(versions);
-    if (open) open.to = this.date;
-    if (next === null) return;
-    versions.push({ from: this.date, to: null, ...next, prov: this.prov } as unknown as V);
+  private touchUnit(unit: UnitState): void {
+    if (unit.touched === this.day) return;
+    unit.touched = this.day;
+    this.touchedUnits.push(unit);
   }
 
-  private setUnit(id: string, next: { name: string; type: string; parent: string | null } | null): void {
-    const record = this.history.units.get(id)!;
-    const open = this.openVersion(record.versions);
-    this.touchedUnits.add(id);
+  private touchPerson(person: PersonState): void {
+    if (person.touched === this.day) return;
+    person.touched = this.day;
+    this.touchedPeople.push(person);
+  }
+
+  private touchLine(person: PersonState): void {
+    if (person.lineTouched === this.day) return;
+    person.lineTouched = this.day;
+    this.touchedLinePeople.push(person);
+  }
+
+  private setUnit(
+    unit: UnitState,
+    next: { name: string; type: string; parent: UnitState | null } | null,
+  ): void {
+    const open = unit.open;
+    this.touchUnit(unit);
     if (open) {
       this.countName(open.parent, open.name, -1);
-      if (open.parent !== null) this.children.get(open.parent)?.delete(id);
-      else this.liveRoots.delete(id);
+      if (unit.parent !== null) unit.parent.children?.delete(unit);
+      else this.liveRoots.delete(unit);
     }
-    this.advance(record.versions, next);
-    if (next) {
-      this.countName(next.parent, next.name, 1);
-      if (next.parent !== null) addTo(this.children, next.parent, id);
-      else this.liveRoots.add(id);
+    if (open) open.to = this.date;
+    if (next === null) {
+      unit.open = null;
+      unit.parent = null;
+      return;
     }
+    const parent = next.parent;
+    const version: UnitVersion = {
+      from: this.date,
+      to: null,
+      name: next.name,
+      type: next.type,
+      parent: parent === null ? null : parent.record.id,
+      prov: this.prov,
+    };
+    unit.record.versions.push(version);
+    unit.open = version;
+    unit.parent = parent;
+    this.countName(version.parent, version.name, 1);
+    if (parent !== null) parent.children = added(parent.children, unit);
+    else this.liveRoots.add(unit);
   }
 
   private countName(parent: string | null, name: string, delta: number): void {
@@ -246,53 +317,79 @@ class FirstBuilder {
     else this.siblingNames.set(key, n);
   }
 
-  private setPerson(id: string, next: Omit<PersonVersion, 'from' | 'to' | 'prov'> | null): void {
-    const record = this.history.people.get(id)!;
-    const open = this.openVersion(record.versions);
-    this.touchedPeople.add(id);
-    if (open) this.members.get(open.unit)?.delete(id);
-    this.advance(
-      record.versions,
-      next && { name: next.name, level: next.level, title: next.title, unit: next.unit },
-    );
-    if (next) addTo(this.members, next.unit, id);
+  private setPerson(
+    person: PersonState,
+    next: { name: string; level: string | null; title: string | null; unit: UnitState } | null,
+  ): void {
+    const open = person.open;
+    this.touchPerson(person);
+    if (open) {
+      open.to = this.date;
+      person.unit?.members?.delete(person);
+    }
+    if (next === null) {
+      person.open = null;
+      person.unit = null;
+      return;
+    }
+    const version: PersonVersion = {
+      from: this.date,
+      to: null,
+      name: next.name,
+      level: next.level,
+      title: next.title,
+      unit: next.unit.record.id,
+      prov: this.prov,
+    };
+    person.record.versions.push(version);
+    person.open = version;
+    person.unit = next.unit;
+    next.unit.members = added(next.unit.members, person);
   }
 
-  private endPost(version: PostVersion): void {
-    version.to = this.date;
-    this.openPosts.delete(postKey(version.unit, version.post));
-    if (version.holder) removeFrom(this.postsHeld, version.holder, version);
-    removeFrom(this.postsInUnit, version.unit, version);
-    this.touchPost(version);
+  private endPost(post: OpenPost): void {
+    post.version.to = this.date;
+    post.unit.posts?.delete(nameKey(post.version.post));
+    const held = post.holder?.posts;
+    if (held) held.splice(held.indexOf(post), 1);
+    this.touchPost(post);
   }
 
-  private openPost(unit: string, post: string, holder: string | null, concurrent: boolean): void {
+  private openPost(unit: UnitState, name: string, holder: PersonState | null, concurrent: boolean): void {
+    const key = nameKey(name);
+    if (unit.posts?.has(key)) throw new NotSure('a post opened twice');
     const version: PostVersion = {
-      unit,
-      post,
-      holder,
+      unit: unit.record.id,
+      post: name,
+      holder: holder === null ? null : holder.record.id,
       concurrent,
       from: this.date,
       to: null,
       prov: this.prov,
     };
-    const key = postKey(unit, post);
-    if (this.openPosts.has(key)) throw new NotSure('a post opened twice');
-    this.history.posts.push(version);
-    this.openPosts.set(key, version);
-    if (holder) pushTo(this.postsHeld, holder, version);
-    pushTo(this.postsInUnit, unit, version);
-    this.touchPost(version);
+    this.posts.push(version);
+    const post: OpenPost = { version, unit, holder };
+    unit.posts ??= new Map();
+    unit.posts.set(key, post);
+    if (holder !== null) {
+      holder.posts ??= [];
+      holder.posts.push(post);
+    }
+    this.touchPost(post);
   }
 
-  private touchPost(version: PostVersion): void {
-    this.touchedPostUnits.add(version.unit);
-    if (version.holder) this.touchedPostHolders.add(version.holder);
+  private touchPost(post: OpenPost): void {
+    if (post.unit.postTouched !== this.day) {
+      post.unit.postTouched = this.day;
+      this.touchedPostUnits.push(post.unit);
+    }
+    // A post holder is a candidate for a new manager, as a line end is.
+    if (post.holder !== null) this.touchLine(post.holder);
   }
 
-  private vacatePost(post: PostVersion): void {
+  private vacatePost(post: OpenPost): void {
     this.endPost(post);
-    if (post.post !== HEAD_POST) this.openPost(post.unit, post.post, null, false);
+    if (post.version.post !== HEAD_POST) this.openPost(post.unit, post.version.post, null, false);
   }
 
   private event(kind: LineageEvent['kind'], unit: string | null, from: string[], to: string[]): LineageEvent {
@@ -306,77 +403,88 @@ class FirstBuilder {
       toNames: to.map((id) => this.unitLabel(id)),
       prov: this.prov,
     };
-    this.history.events.push(event);
+    this.events.push(event);
     return event;
   }
 
-  private addLine(line: ReportLineVersion): void {
-    const had = this.openLines.get(line.person);
-    this.openLines.set(line.person, had ? [...had, line] : [line]);
-  }
-
-  private endLine(line: ReportLineVersion): void {
+  private endLine(person: PersonState): void {
+    const line = person.solid!;
+    const manager = person.manager!;
     line.to = this.date;
-    const rest = (this.openLines.get(line.person) ?? NO_LINES).filter((open) => open !== line);
-    if (rest.length > 0) this.openLines.set(line.person, rest);
-    else this.openLines.delete(line.person);
-    this.openLinesTo.get(line.manager)?.delete(line);
-    this.touchedLinePeople.add(line.person);
-    this.touchedLinePeople.add(line.manager);
+    manager.reports?.delete(person);
+    person.solid = null;
+    person.manager = null;
+    this.touchLine(person);
+    this.touchLine(manager);
   }
 
   // ---- operations (as OrgBuilder's; where it would refuse, not sure) ----------------------
 
   private create(id: string, name: string, type: string, parentRef: string | null): void {
-    const earlier = this.history.units.get(id);
-    if (earlier) {
-      const last = lastLived(earlier.versions);
+    let unit = this.units.get(id);
+    if (unit) {
+      const last = lastLived(unit.record.versions);
       if (last && (last.to === null || last.to > this.date)) throw new NotSure('a unit id in use');
     }
-    let parent: string | null = null;
+    let parent: UnitState | null = null;
     if (parentRef === null) {
       if (this.liveRoots.size > 0) throw new NotSure('a second root');
     } else parent = this.unitRef(parentRef);
-    if (!earlier) this.history.units.set(id, { id, aliases: [], versions: [] });
-    this.setUnit(id, { name, type, parent });
+    if (!unit) {
+      unit = {
+        record: { id, aliases: [], versions: [] },
+        open: null,
+        parent: null,
+        children: null,
+        members: null,
+        posts: null,
+        touched: 0,
+        postTouched: 0,
+        shadow: 0,
+      };
+      this.units.set(id, unit);
+    }
+    this.setUnit(unit, { name, type, parent });
     this.event('create', id, [], [id]);
   }
 
   private renameUnit(ref: string, to: string): void {
-    const id = this.unitRef(ref);
-    const open = this.liveUnit(id)!;
+    const unit = this.unitRef(ref);
+    const open = unit.open!;
     if (open.name === to) throw new NotSure('a rename to the same name');
-    this.setUnit(id, { name: to, type: open.type, parent: open.parent });
+    this.setUnit(unit, { name: to, type: open.type, parent: unit.parent });
+    const id = unit.record.id;
     this.event('rename', id, [id], [id]).fromNames = [open.name];
   }
 
   private move(ref: string, toRef: string): void {
-    const id = this.unitRef(ref);
+    const unit = this.unitRef(ref);
     const to = this.unitRef(toRef);
-    const open = this.liveUnit(id)!;
-    if (open.parent === to || this.isWithin(to, id)) throw new NotSure('a move in place or into itself');
+    const open = unit.open!;
+    if (unit.parent === to || this.isWithin(to, unit)) throw new NotSure('a move in place or into itself');
     const from = open.parent;
-    this.setUnit(id, { name: open.name, type: open.type, parent: to });
-    this.event('move', id, from === null ? [] : [from], [to]);
+    this.setUnit(unit, { name: open.name, type: open.type, parent: to });
+    this.event('move', unit.record.id, from === null ? [] : [from], [to.record.id]);
   }
 
-  private isWithin(unit: string, ancestor: string): boolean {
-    const seen = new Set<string>();
-    let current: string | null = unit;
-    while (current !== null && !seen.has(current)) {
+  /** Whether `ancestor` is `unit` or above it (a walk no longer than there are units). */
+  private isWithin(unit: UnitState, ancestor: UnitState): boolean {
+    let current: UnitState | null = unit;
+    for (let steps = this.units.size + 1; current !== null; steps--) {
       if (current === ancestor) return true;
-      seen.add(current);
-      current = this.liveUnit(current)?.parent ?? null;
+      if (steps === 0) throw new NotSure('a cycle of units');
+      current = current.parent;
     }
     return false;
   }
 
   private update(ref: string, type: string | undefined): void {
-    const id = this.unitRef(ref);
-    const open = this.liveUnit(id)!;
+    const unit = this.unitRef(ref);
+    const open = unit.open!;
     if (type === undefined || type === open.type) throw new NotSure('an update that changes nothing');
-    this.setUnit(id, { name: open.name, type, parent: open.parent });
-    this.history.events.push({
+    this.setUnit(unit, { name: open.name, type, parent: unit.parent });
+    const id = unit.record.id;
+    this.events.push({
       date: this.date,
       kind: 'update',
       unit: id,
@@ -389,103 +497,124 @@ class FirstBuilder {
   }
 
   private dissolve(ref: string): void {
-    const id = this.unitRef(ref);
-    if ((this.children.get(id)?.size ?? 0) > 0 || (this.members.get(id)?.size ?? 0) > 0)
+    const unit = this.unitRef(ref);
+    if ((unit.children?.size ?? 0) > 0 || (unit.members?.size ?? 0) > 0)
       throw new NotSure('a dissolve that would orphan');
-    if (this.liveUnit(id)!.parent === null) throw new NotSure('the root dissolved');
-    for (const post of [...(this.postsInUnit.get(id) ?? NO_POSTS)]) this.endPost(post);
-    this.setUnit(id, null);
+    if (unit.parent === null) throw new NotSure('the root dissolved');
+    for (const post of [...(unit.posts?.values() ?? [])]) this.endPost(post);
+    this.setUnit(unit, null);
+    const id = unit.record.id;
     this.event('dissolve', id, [id], []);
   }
 
   private hire(id: string, name: string, unitRef: string, level?: string, title?: string): void {
-    if (this.livePerson(id)) throw new NotSure('a person id in use');
+    let person = this.people.get(id);
+    if (person?.open) throw new NotSure('a person id in use');
     const unit = this.unitRef(unitRef);
-    if (!this.history.people.has(id))
-      this.history.people.set(id, { id, aliases: [], unnamed: false, versions: [] });
-    else if (this.history.people.get(id)!.unnamed) throw new NotSure('an unnamed person rehired');
-    this.setPerson(id, { name, level: level ?? null, title: title ?? null, unit });
+    if (!person) {
+      person = {
+        record: { id, aliases: [], unnamed: false, versions: [] },
+        open: null,
+        unit: null,
+        solid: null,
+        manager: null,
+        reports: null,
+        posts: null,
+        touched: 0,
+        lineTouched: 0,
+        candidate: 0,
+        walk: 0,
+      };
+      this.people.set(id, person);
+    } else if (person.record.unnamed) throw new NotSure('an unnamed person rehired');
+    this.setPerson(person, { name, level: level ?? null, title: title ?? null, unit });
   }
 
   private transfer(ref: string, toRef: string): void {
-    const id = this.personRef(ref);
+    const person = this.personRef(ref);
     const to = this.unitRef(toRef);
-    const open = this.livePerson(id)!;
-    if (open.unit === to) throw new NotSure('a transfer in place');
-    for (const post of [...(this.postsHeld.get(id) ?? NO_POSTS)]) {
-      if (post.unit === open.unit) this.vacatePost(post);
+    const open = person.open!;
+    if (person.unit === to) throw new NotSure('a transfer in place');
+    for (const post of [...(person.posts ?? [])]) {
+      if (post.unit === person.unit) this.vacatePost(post);
     }
-    this.setPerson(id, { name: open.name, level: open.level, title: open.title, unit: to });
+    this.setPerson(person, { name: open.name, level: open.level, title: open.title, unit: to });
   }
 
   private promote(ref: string, level: string | null | undefined, title: string | null | undefined): void {
-    const id = this.personRef(ref);
-    const open = this.livePerson(id)!;
-    const next = { name: open.name, level: open.level, title: open.title, unit: open.unit };
+    const person = this.personRef(ref);
+    const open = person.open!;
+    const next = { name: open.name, level: open.level, title: open.title, unit: person.unit! };
     if (level !== undefined) next.level = level;
     if (title !== undefined) next.title = title;
     if (next.level === open.level && next.title === open.title) throw new NotSure('a promotion to the same');
-    this.setPerson(id, next);
+    this.setPerson(person, next);
   }
 
   private renamePerson(ref: string, to: string): void {
-    const id = this.personRef(ref);
-    const open = this.livePerson(id)!;
+    const person = this.personRef(ref);
+    const open = person.open!;
     if (open.name === to) throw new NotSure('a rename to the same name');
-    this.setPerson(id, { name: to, level: open.level, title: open.title, unit: open.unit });
+    this.setPerson(person, { name: to, level: open.level, title: open.title, unit: person.unit! });
   }
 
   private leave(ref: string): void {
-    const id = this.personRef(ref);
-    for (const post of [...(this.postsHeld.get(id) ?? NO_POSTS)]) this.vacatePost(post);
-    for (const line of this.openLines.get(id) ?? NO_LINES) this.endLine(line);
-    for (const line of [...(this.openLinesTo.get(id) ?? EMPTY)])
-      if (this.openLines.has(line.person)) this.endLine(line);
-    this.setPerson(id, null);
+    const person = this.personRef(ref);
+    for (const post of [...(person.posts ?? [])]) this.vacatePost(post);
+    if (person.solid !== null) this.endLine(person);
+    for (const report of [...(person.reports ?? [])]) if (report.solid !== null) this.endLine(report);
+    this.setPerson(person, null);
   }
 
-  private report(ref: string, toRef: string | null, kind: 'solid' | 'dotted' | 'none'): void {
-    const id = this.personRef(ref);
+  private report(ref: string, toRef: string | null, end: boolean): void {
+    const person = this.personRef(ref);
     const manager = toRef === null ? null : this.personRef(toRef);
-    if (manager === id) throw new NotSure('a line to oneself');
-    const lines = this.openLines.get(id) ?? NO_LINES;
-    if (kind === 'none') {
-      const ending = lines.filter((line) => manager === null || line.manager === manager);
-      if (ending.length === 0) throw new NotSure('no line to end');
-      for (const line of ending) this.endLine(line);
+    if (manager === person) throw new NotSure('a line to oneself');
+    if (end) {
+      if (person.solid === null || (manager !== null && person.manager !== manager))
+        throw new NotSure('no line to end');
+      this.endLine(person);
       return;
     }
     if (manager === null) throw new NotSure('a line without a manager');
-    if (lines.some((line) => line.manager === manager && line.kind === kind))
-      throw new NotSure('a line held');
-    for (const line of lines)
-      if (kind === 'solid' ? line.kind === 'solid' : line.manager === manager) this.endLine(line);
-    const line: ReportLineVersion = { person: id, manager, kind, from: this.date, to: null, prov: this.prov };
-    this.history.lines.push(line);
-    this.addLine(line);
-    addTo(this.openLinesTo, manager, line);
-    this.touchedLinePeople.add(id);
-    this.touchedLinePeople.add(manager);
+    if (person.solid !== null) {
+      if (person.manager === manager) throw new NotSure('a line held');
+      this.endLine(person);
+    }
+    const line: ReportLineVersion = {
+      person: person.record.id,
+      manager: manager.record.id,
+      kind: 'solid',
+      from: this.date,
+      to: null,
+      prov: this.prov,
+    };
+    this.lines.push(line);
+    person.solid = line;
+    person.manager = manager;
+    manager.reports = added(manager.reports, person);
+    this.touchLine(person);
+    this.touchLine(manager);
   }
 
-  private appoint(person: string, unit: string, postName: string, concurrent: boolean): void {
+  private appoint(person: PersonState, unit: UnitState, postName: string, concurrent: boolean): void {
     const post = normalizePost(postName);
-    const current = this.openPosts.get(postKey(unit, post));
-    if (current && current.holder === person && current.concurrent === concurrent)
+    const current = unit.posts?.get(nameKey(post));
+    if (current && current.holder === person && current.version.concurrent === concurrent)
       throw new NotSure('a post held already');
     if (current) this.endPost(current);
     if (!concurrent) {
-      for (const other of [...(this.postsHeld.get(person) ?? NO_POSTS)]) this.vacatePost(other);
-      const open = this.livePerson(person)!;
-      if (open.unit !== unit)
+      for (const other of [...(person.posts ?? [])]) this.vacatePost(other);
+      const open = person.open!;
+      if (person.unit !== unit)
         this.setPerson(person, { name: open.name, level: open.level, title: open.title, unit });
     }
-    this.openPost(unit, current?.post ?? post, person, concurrent);
+    this.openPost(unit, current?.version.post ?? post, person, concurrent);
   }
 
   private vacate(unitRef: string, postName: string): void {
     const unit = this.unitRef(unitRef);
-    const current = this.openPosts.get(postKey(unit, normalizePost(postName)));
+    const current = unit.posts?.get(nameKey(normalizePost(postName)));
     if (!current || current.holder === null) throw new NotSure('a post already vacant');
     this.vacatePost(current);
   }
@@ -494,114 +623,100 @@ class FirstBuilder {
 
   endDay(): void {
     if (this.liveRoots.size > 1) throw new NotSure('several roots');
-    if (this.liveRoots.size === 0 && this.touchedUnits.size > 0) {
-      for (const id of this.history.units.keys()) if (this.liveUnit(id)) throw new NotSure('no root');
+    if (this.liveRoots.size === 0 && this.touchedUnits.length > 0) {
+      for (const unit of this.units.values()) if (unit.open) throw new NotSure('no root');
     }
     for (const unit of this.touchedUnits) {
-      const version = this.liveUnit(unit);
+      const version = unit.open;
       if (!version) {
-        if ((this.children.get(unit)?.size ?? 0) > 0 || (this.members.get(unit)?.size ?? 0) > 0)
+        if ((unit.children?.size ?? 0) > 0 || (unit.members?.size ?? 0) > 0 || (unit.posts?.size ?? 0) > 0)
           throw new NotSure('a unit gone with something in it');
-        if ((this.postsInUnit.get(unit)?.length ?? 0) > 0) throw new NotSure('a unit gone with posts');
         continue;
       }
-      if (version.parent === null) continue;
-      if (!this.liveUnit(version.parent)) throw new NotSure('a unit under one gone');
-      if (this.climbsIntoCycle(unit)) throw new NotSure('a cycle of units');
+      const parent = unit.parent;
+      if (parent === null) continue;
+      if (!parent.open) throw new NotSure('a unit under one gone');
+      this.isWithin(parent, unit) && throwNotSure('a cycle of units');
       if ((this.siblingNames.get(`${version.parent}\u0000${nameKey(version.name)}`) ?? 0) > 1)
         throw new NotSure('two sibling units of one name');
     }
     for (const person of this.touchedPeople) {
-      const version = this.livePerson(person);
-      if (!version) {
-        if ((this.postsHeld.get(person)?.length ?? 0) > 0) throw new NotSure('a leaver holding a post');
-      } else if (!this.liveUnit(version.unit)) throw new NotSure('a person in a unit gone');
+      if (!person.open) {
+        if ((person.posts?.length ?? 0) > 0) throw new NotSure('a leaver holding a post');
+      } else if (!person.unit?.open) throw new NotSure('a person in a unit gone');
     }
     for (const unit of this.touchedPostUnits) {
-      const keys = new Set<string>();
-      for (const post of this.postsInUnit.get(unit) ?? NO_POSTS) {
-        const key = nameKey(post.post);
-        if (keys.has(key)) throw new NotSure('two posts of one name');
-        keys.add(key);
-        if (!this.liveUnit(post.unit)) throw new NotSure('a post of a unit gone');
-        if (post.holder !== null && !this.livePerson(post.holder))
-          throw new NotSure('a post held by a leaver');
+      for (const post of unit.posts?.values() ?? []) {
+        if (!unit.open) throw new NotSure('a post of a unit gone');
+        if (post.holder !== null && !post.holder.open) throw new NotSure('a post held by a leaver');
       }
     }
     this.checkReporting();
   }
 
-  private climbsIntoCycle(unit: string): boolean {
-    const seen = new Set<string>();
-    let current: string | null = unit;
-    while (current !== null) {
-      if (seen.has(current)) return true;
-      seen.add(current);
-      current = this.liveUnit(current)?.parent ?? null;
-    }
-    return false;
-  }
-
   /** No reporting cycle through anyone whose manager may have changed today (`managerCandidates`). */
   private checkReporting(): void {
-    const candidates = new Set<string>();
-    const addLive = (person: string) => {
-      if (this.livePerson(person)) candidates.add(person);
-    };
-    for (const p of this.touchedPeople) addLive(p);
-    for (const p of this.touchedLinePeople) addLive(p);
-    for (const p of this.touchedPostHolders) addLive(p);
-    const visit = (unit: string) => {
-      for (const m of this.members.get(unit) ?? EMPTY) candidates.add(m);
-      const head = this.liveHead(unit);
-      if (head !== null) addLive(head);
-    };
-    const shadowed = new Set<string>();
-    for (const unit of this.touchedUnits) if (this.liveUnit(unit)) shadowed.add(unit);
-    for (const unit of this.touchedPostUnits) if (this.liveUnit(unit)) shadowed.add(unit);
-    // A unit already in another's shadow adds nobody new: skip what an ancestor's walk covered.
-    for (const unit of shadowed) headShadow(this.live, unit, visit);
-    // 1: on the path being walked; 2: known to reach the top.
-    const state = new Map<string, 1 | 2>();
-    const path: string[] = [];
-    for (const person of candidates) {
-      let current: string | null = person;
-      while (current !== null) {
-        const seen = state.get(current);
-        if (seen === 2) break;
-        if (seen === 1) throw new NotSure('a reporting cycle');
-        state.set(current, 1);
-        path.push(current);
-        current = managerOf(this.live, current);
+    const day = this.day;
+    const candidates: PersonState[] = [];
+    const add = (person: PersonState | null) => {
+      if (person?.open != null && person.candidate !== day) {
+        person.candidate = day;
+        candidates.push(person);
       }
-      for (const p of path) state.set(p, 2);
+    };
+    for (const p of this.touchedPeople) add(p);
+    for (const p of this.touchedLinePeople) add(p);
+    // The head shadow of every unit touched or whose posts changed (`headShadow`): its members and
+    // head, and below it, through units without a head, theirs.
+    const stack: UnitState[] = [];
+    const shadow = (start: UnitState) => {
+      if (!start.open) return;
+      const mark = ++this.marks;
+      stack.push(start);
+      start.shadow = mark;
+      while (stack.length > 0) {
+        const unit = stack.pop()!;
+        for (const member of unit.members ?? []) add(member);
+        add(this.headOf(unit));
+        for (const child of unit.children ?? []) {
+          if (child.shadow === mark) continue;
+          child.shadow = mark;
+          if (this.headOf(child) === null) stack.push(child);
+          else {
+            for (const member of child.members ?? []) add(member);
+            add(this.headOf(child));
+          }
+        }
+      }
+    };
+    for (const unit of this.touchedUnits) shadow(unit);
+    for (const unit of this.touchedPostUnits) shadow(unit);
+    // On the walk: 2 × day on the path being walked, 2 × day + 1 known to reach the top.
+    const onPath = 2 * day;
+    const clear = onPath + 1;
+    const path: PersonState[] = [];
+    for (const person of candidates) {
+      let current: PersonState | null = person;
+      while (current !== null && current.walk !== clear) {
+        if (current.walk === onPath) throw new NotSure('a reporting cycle');
+        current.walk = onPath;
+        path.push(current);
+        current = this.managerOf(current);
+      }
+      for (const p of path) p.walk = clear;
       path.length = 0;
     }
   }
 }
 
-function postKey(unit: string, post: string): string {
-  return `${unit}\u0000${nameKey(post)}`;
+function added<T>(set: Set<T> | null, item: T): Set<T> {
+  if (set === null) return new Set<T>().add(item);
+  set.add(item);
+  return set;
 }
 
-function addTo<V>(map: Map<string, Set<V>>, key: string, value: V): void {
-  const set = map.get(key);
-  if (set) set.add(value);
-  else map.set(key, new Set([value]));
-}
-
-function pushTo<V>(map: Map<string, V[]>, key: string, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
-
-function removeFrom<V>(map: Map<string, V[]>, key: string, value: V): void {
-  const list = map.get(key);
-  if (!list) return;
-  const at = list.indexOf(value);
-  if (at >= 0) list.splice(at, 1);
-  if (list.length === 0) map.delete(key);
+function throwNotSure(reason: string): never {
+  throw new NotSure(reason);
 }
 
 function lived(v: Versioned): boolean {

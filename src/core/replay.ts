@@ -69,7 +69,7 @@ export function replay(plans: SequencedPlan[]): ReplayResult {
   return { ok: true, history };
 }
 
-export function summarize(plan: Plan, seq: number): PlanSummary {
+export function summarize(plan: Omit<Plan, 'changes'>, seq: number): PlanSummary {
   return {
     id: plan.id,
     title: plan.title,

@@ -7,6 +7,7 @@ import { emptyHistory, type History, type Plan, type PlanSummary, type Progress 
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
+import type { ImportDay } from '../formats/hris-import.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 import { AccessStore } from '../store/access-store.ts';
 import { openStore } from '../store/open.ts';
@@ -358,27 +359,35 @@ export class OrgEngine {
    * the facts `applyAll` would store, without the kept organization's indexes and undo journal) and
    * stored in one transaction. Otherwise, and whenever it is not sure, `applyAll` decides.
    */
-  async applyFirst(orgName: string, inputs: PlanInput[], progress?: Progress): Promise<AppliedPlan[]> {
+  async applyFirst(
+    orgName: string,
+    imported: { days: ImportDay[]; plans(): PlanInput[] },
+    progress?: Progress,
+  ): Promise<AppliedPlan[]> {
     const org = await this.store.ensureOrg(orgName, this.now());
-    if (org.version === 0) {
-      const first = applyFirstPlans(
-        inputs.map((i) => i.plan),
-        progress,
-      );
-      if (first.ok) {
-        const entries = first.history.plans.map((summary, i) => ({ summary, source: inputs[i]!.source }));
-        try {
-          const version = await this.store.commit(org, entries, first.history, this.now(), progress);
-          this.cache.delete(org.id);
-          this.live.delete(org.id);
-          return appliedOf(entries, version);
-        } catch (error) {
-          // Another writer applied plans first: the usual way checks these against them.
-          if (!(error instanceof OrgshiftError && error.id === 'conflict')) throw error;
-        }
-      }
+    const applied = org.version === 0 ? await this.commitFirst(org, imported.days, progress) : null;
+    return applied ?? this.applyAll(orgName, imported.plans(), undefined, progress);
+  }
+
+  /** `applyFirst`'s short way; null when it is not sure (its facts are let go before the usual way runs). */
+  private async commitFirst(
+    org: OrgRef,
+    days: ImportDay[],
+    progress?: Progress,
+  ): Promise<AppliedPlan[] | null> {
+    const first = applyFirstPlans(days, progress);
+    if (!first.ok) return null;
+    const entries = first.history.plans.map((summary, i) => ({ summary, source: days[i]!.source() }));
+    try {
+      const version = await this.store.commit(org, entries, first.history, this.now(), progress);
+      this.cache.delete(org.id);
+      this.live.delete(org.id);
+      return appliedOf(entries, version);
+    } catch (error) {
+      // Another writer applied plans first: the usual way checks these against them.
+      if (error instanceof OrgshiftError && error.id === 'conflict') return null;
+      throw error;
     }
-    return this.applyAll(orgName, inputs, undefined, progress);
   }
 
   /**

@@ -73,12 +73,36 @@ interface PostPeriod extends Period {
 }
 
 type OpBody = Record<string, unknown>;
-/** A change of an import: its operation, and its line in the plan's text. */
+/** A change of an import: what its operation and its line of the plan's text are made from. */
 interface Step {
   date: Day;
   order: number;
-  op: Operation;
-  line: string;
+  kind: Operation['kind'];
+  body: OpBody;
+  where: SourceLocation;
+}
+
+/** One dated plan of an import: its changes made when asked for, one at a time. */
+export interface ImportDay {
+  /** The plan; its `changes` are made anew, one at a time, each time they are walked. */
+  plan: Omit<Plan, 'changes'> & { changes: Iterable<Operation> };
+  /** How many changes it has. */
+  size: number;
+  /** The plan file's text (made when asked: an import's first plan may be a hundred megabytes). */
+  source(): string;
+}
+
+/**
+ * An import read and turned into dated plans, held as the changes they are made of: each plan's
+ * operations and text are made when asked for (`days`), or all at once (`plans()`).
+ */
+export interface ImportDays {
+  days: ImportDay[];
+  /** Every plan with its operations and text, for applying the usual way. */
+  plans(): ImportPlan[];
+  read: number;
+  accepted: number;
+  rejected: Problem[];
 }
 
 const ROOT_ID = '__root__';
@@ -209,6 +233,12 @@ export function planImport(
   input: ImportInput,
   onProgress?: (progress: ImportProgress) => void,
 ): ImportResult {
+  const { plans, read, accepted, rejected } = readImport(input, onProgress);
+  return { plans: plans(), read, accepted, rejected };
+}
+
+/** `planImport`, with each plan's operations and text made only when asked for (see `ImportDays`). */
+export function readImport(input: ImportInput, onProgress?: (progress: ImportProgress) => void): ImportDays {
   const rejected: Problem[] = [];
   let read = 0;
   const inputs = [input.units, input.people, input.posts, input.lineage];
@@ -332,9 +362,9 @@ export function planImport(
   );
 
   const steps: Step[] = [];
-  // The operation and its line of text are made at once: the body is not kept.
+  // The operation and its line of text are made from the body when asked for.
   const add = (date: Day, order: number, kind: Operation['kind'], body: OpBody, where: SourceLocation) =>
-    steps.push({ date, order, op: operationOf(kind, body, where), line: JSON.stringify({ [kind]: body }) });
+    steps.push({ date, order, kind, body, where });
   const ref = (id: string) => `#${id}`;
   const dates = [...units.values(), ...people.values()].flat().map((p) => p.from);
   const earliest = dates.sort()[0];
@@ -492,52 +522,71 @@ export function planImport(
   }
   steps.length = 0;
   const files = [input.units?.file, input.people?.file, input.posts?.file].filter(Boolean).join(', ');
-  const plans = [...byDate.keys()].sort().map((date) => {
+  const days = [...byDate.keys()].sort().map((date): ImportDay => {
     const ordered = byDate.get(date)!.sort((a, b) => a.order - b.order);
     byDate.delete(date);
     const id = `import-${filesHash}-${date}`;
-    const source = planSource(
-      id,
-      `Import of ${files}: changes effective ${date}`,
-      date,
-      ordered.map((s) => s.line),
-    );
-    const plan: Plan = {
-      id,
-      title: `Import of ${files}: changes effective ${date}`,
-      effective: date,
-      announcedBy: null,
-      sources: [],
-      file: `${id}.yaml`,
-      location: ordered[0]!.op.location,
-      changes: ordered.map((s, index) => {
-        (s.op as { index: number }).index = index;
-        return s.op;
-      }),
-      snapshot: true,
+    const title = `Import of ${files}: changes effective ${date}`;
+    return {
+      plan: {
+        id,
+        title,
+        effective: date,
+        announcedBy: null,
+        sources: [],
+        file: `${id}.yaml`,
+        location: ordered[0]!.where,
+        changes: {
+          *[Symbol.iterator]() {
+            for (let index = 0; index < ordered.length; index++) {
+              const step = ordered[index]!;
+              const op = operationOf(step.kind, step.body, step.where);
+              (op as { index: number }).index = index;
+              yield op;
+            }
+          },
+        },
+        snapshot: true,
+      },
+      size: ordered.length,
+      source: () => planSource(id, title, date, ordered),
     };
-    return { plan, source };
   });
-  return { plans, read, accepted: read - rejected.length, rejected };
+  return {
+    days,
+    plans: () =>
+      days.map((day) => ({ plan: { ...day.plan, changes: [...day.plan.changes] }, source: day.source() })),
+    read,
+    accepted: read - rejected.length,
+    rejected,
+  };
 }
 
 /**
  * The plan file's text: YAML whose values are written as JSON (YAML 1.2 reads JSON), one operation
  * per line — the YAML library's stringify cost seconds per hundred thousand operations.
  */
-function planSource(id: string, title: string, effective: Day, changes: string[]): string {
-  const lines = [
+function planSource(id: string, title: string, effective: Day, changes: Step[]): string {
+  const head = [
     `plan: ${JSON.stringify(id)}`,
     `title: ${JSON.stringify(title)}`,
     `effective: ${effective}`,
     'snapshot: true',
+    changes.length === 0 ? 'changes: []' : 'changes:',
   ];
-  if (changes.length === 0) lines.push('changes: []');
-  else {
-    lines.push('changes:');
-    for (const change of changes) lines.push(`  - ${change}`);
+  // In pieces of some thousand lines, joined at the end: no array of millions of line strings.
+  const pieces = [`${head.join('\n')}\n`];
+  let piece = '';
+  for (let i = 0; i < changes.length; i++) {
+    const { kind, body } = changes[i]!;
+    piece += `  - ${JSON.stringify({ [kind]: body })}\n`;
+    if (i % 4096 === 4095) {
+      pieces.push(piece);
+      piece = '';
+    }
   }
-  return `${lines.join('\n')}\n`;
+  pieces.push(piece);
+  return pieces.join('');
 }
 
 /** The lineage rows, checked against the units' periods: successors of each unit that ends. */

@@ -18,7 +18,7 @@ import {
   exportMermaid,
   exportTurtle,
 } from '../formats/export.ts';
-import { type ImportInput, planImport } from '../formats/hris-import.ts';
+import { type ImportInput, readImport } from '../formats/hris-import.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 import { scimGroup, scimList, scimUser } from '../formats/scim.ts';
 
@@ -956,7 +956,7 @@ export function createApp(
     });
   /** Plans the files as dated plans and applies them all (or, with `allowPartial`, the valid rows). */
   const importFiles = async (c: Context<Env>, input: ImportInput, allowPartial: boolean) => {
-    const result = planImport(input);
+    const result = readImport(input);
     if (result.rejected.length > 0 && !allowPartial) {
       throw new OrgshiftError(
         'plan_invalid',
@@ -964,7 +964,7 @@ export function createApp(
         result.rejected,
       );
     }
-    const applied = result.plans.length > 0 ? await engine.applyFirst(org, result.plans) : [];
+    const applied = result.days.length > 0 ? await engine.applyFirst(org, result) : [];
     await access.audit({
       actor: c.get('principal').name,
       requestId: c.get('requestId'),

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { OrgshiftError } from '../../src/core/errors.ts';
 import { applyFirstPlans } from '../../src/core/first-plans.ts';
 import { OrgEngine, type PlanInput } from '../../src/engine/org-engine.ts';
-import { planImport } from '../../src/formats/hris-import.ts';
+import { readImport } from '../../src/formats/hris-import.ts';
 import { parsePlan } from '../../src/formats/plan-file.ts';
 import { openStore } from '../../src/store/open.ts';
 
@@ -144,21 +144,21 @@ describe("an organization's first plans applied the short way", () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (seed) => {
         const files = hrisFiles(seed);
-        const result = planImport({
+        const result = readImport({
           units: { file: 'units.csv', text: files.units },
           people: { file: 'people.csv', text: files.people },
           posts: { file: 'posts.csv', text: files.posts },
         });
-        if (result.plans.length === 0) return;
+        if (result.days.length === 0) return;
         runs += 1;
-        const inputs: PlanInput[] = result.plans;
+        const inputs: PlanInput[] = result.plans();
         const usual = await engine('usual');
         const short = await engine('short');
         try {
           const expected = await outcome(() => usual.applyAll('default', inputs), usual);
-          const got = await outcome(() => short.applyFirst('default', inputs), short);
+          const got = await outcome(() => short.applyFirst('default', result), short);
           expect(got).toBe(expected);
-          const first = applyFirstPlans(inputs.map((i) => i.plan));
+          const first = applyFirstPlans(result.days);
           // Sure only of what the usual way accepts.
           if (first.ok) {
             expect(expected.startsWith('stored')).toBe(true);
@@ -178,7 +178,7 @@ describe("an organization's first plans applied the short way", () => {
   });
 
   it('go on like any other: a later plan is checked and applied against them', async () => {
-    const result = planImport({
+    const result = readImport({
       units: {
         file: 'units.csv',
         text: 'unit_id,name,type,parent_id,valid_from,valid_to\nC,Co,company,,2020-01-01,\nS,Sales,team,C,2020-01-01,\n',
@@ -188,10 +188,10 @@ describe("an organization's first plans applied the short way", () => {
         text: 'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\n1,Ann,C,,,,2020-01-01,\n2,Bob,S,1,,,2020-01-01,\n',
       },
     });
-    expect(applyFirstPlans(result.plans.map((p) => p.plan)).ok).toBe(true);
+    expect(applyFirstPlans(result.days).ok).toBe(true);
     const e = await engine('later');
     try {
-      await e.applyFirst('default', result.plans);
+      await e.applyFirst('default', result);
       const source =
         'plan: p\ntitle: t\neffective: 2021-01-01\nchanges:\n  - transfer: { person: Bob, to: Co }\n';
       await e.apply('default', { plan: parsePlan(source, 'p.yaml'), source });
