@@ -205,13 +205,16 @@ function periods<P extends Period>(
     if (list) list.push(period);
     else byKey.set(key, [period]);
   });
-  for (const list of byKey.values()) list.sort((a, b) => a.from.localeCompare(b.from));
-  // A gap between two periods of one record would need the record to vanish and come back.
+  // Most records have one period: only the others are sorted and looked at for gaps (no closure or
+  // array made per record: a million of them show).
   for (const [key, list] of byKey) {
+    if (list.length === 1) continue;
+    list.sort(byStart);
     if (gaps === 'allow') continue;
     const kept = [list[0]!];
-    for (const p of list.slice(1)) {
-      const previous = kept.at(-1)!;
+    for (let i = 1; i < list.length; i++) {
+      const p = list[i]!;
+      const previous = kept[kept.length - 1]!;
       if (previous.to !== p.from) {
         rejected.push({
           message: `starts after a gap: the period before it (line ${previous.where.line}) ended ${previous.to}`,
@@ -219,9 +222,13 @@ function periods<P extends Period>(
         });
       } else kept.push(p);
     }
-    byKey.set(key, kept);
+    if (kept.length !== list.length) byKey.set(key, kept);
   }
   return byKey;
+}
+
+function byStart(a: Period, b: Period): number {
+  return a.from < b.from ? -1 : a.from > b.from ? 1 : 0;
 }
 
 /**
@@ -308,13 +315,14 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
         .split(';')
         .map((id) => id.trim())
         .filter((id, i, all) => id !== '' && id !== parent && all.indexOf(id) === i);
-      return Object.assign(base, {
+      return {
+        ...base,
         name: row.values.name!,
         type: repeated.type(row.values.type!),
         parent: repeated.parent(parent),
         status: repeated.status((row.values.status ?? '').trim()),
         alsoUnder: further,
-      });
+      };
     },
     rejected,
     (p) => p.id,
@@ -334,14 +342,17 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     ]),
     'person_id',
     ['person_id', 'name', 'unit_id'],
-    (row, base) =>
-      Object.assign(base, {
-        name: row.values.name!,
-        unit: repeated.unit(row.values.unit_id!),
-        manager: repeated.manager(row.values.manager_id ?? ''),
-        title: repeated.title(row.values.title ?? ''),
-        level: repeated.level(row.values.level ?? ''),
-      }),
+    (row, base) => ({
+      id: base.id,
+      from: base.from,
+      to: base.to,
+      where: base.where,
+      name: row.values.name!,
+      unit: repeated.unit(row.values.unit_id!),
+      manager: repeated.manager(row.values.manager_id ?? ''),
+      title: repeated.title(row.values.title ?? ''),
+      level: repeated.level(row.values.level ?? ''),
+    }),
     rejected,
   );
   const { successors, supersessions } = readLineage(lineage, readOnly, units, rejected);
@@ -351,23 +362,32 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     read_(input.posts, ['person_id', 'unit_id', 'post', 'valid_from', 'valid_to']),
     'person_id',
     ['person_id', 'unit_id', 'post'],
-    (row, base) =>
-      Object.assign(base, {
-        person: row.values.person_id!,
-        unit: repeated.postUnit(row.values.unit_id!),
-        post: repeated.post(row.values.post!),
-      }),
+    (row, base) => ({
+      id: base.id,
+      from: base.from,
+      to: base.to,
+      where: base.where,
+      person: row.values.person_id!,
+      unit: repeated.postUnit(row.values.unit_id!),
+      post: repeated.post(row.values.post!),
+    }),
     rejected,
     (p) => `${p.unit}\u0000${p.post}`,
   );
 
-  const steps: Step[] = [];
-  // The operation and its line of text are made from the body when asked for.
-  const add = (date: Day, order: number, kind: Operation['kind'], body: OpBody, where: SourceLocation) =>
-    steps.push({ date, order, kind, body, where });
+  // Each day's changes; the operation and its line of text are made from the body when asked for.
+  const byDate = new Map<Day, Step[]>();
+  const add = (date: Day, order: number, kind: Operation['kind'], body: OpBody, where: SourceLocation) => {
+    const step = { date, order, kind, body, where };
+    const list = byDate.get(date);
+    if (list) list.push(step);
+    else byDate.set(date, [step]);
+  };
   const ref = (id: string) => `#${id}`;
-  const dates = [...units.values(), ...people.values()].flat().map((p) => p.from);
-  const earliest = dates.sort()[0];
+  let earliest: Day | undefined;
+  for (const records of [units, people])
+    for (const list of records.values())
+      for (const p of list) if (earliest === undefined || p.from < earliest) earliest = p.from;
   if (input.root !== undefined && earliest !== undefined) {
     add(
       earliest,
@@ -514,13 +534,6 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
 
   stamp.update(lineage?.text ?? '');
   const filesHash = stamp.digest('hex').slice(0, 8);
-  const byDate = new Map<Day, Step[]>();
-  for (const step of steps) {
-    const list = byDate.get(step.date);
-    if (list) list.push(step);
-    else byDate.set(step.date, [step]);
-  }
-  steps.length = 0;
   const files = [input.units?.file, input.people?.file, input.posts?.file].filter(Boolean).join(', ');
   const days = [...byDate.keys()].sort().map((date): ImportDay => {
     const ordered = byDate.get(date)!.sort((a, b) => a.order - b.order);
@@ -579,7 +592,7 @@ function planSource(id: string, title: string, effective: Day, changes: Step[]):
   let piece = '';
   for (let i = 0; i < changes.length; i++) {
     const { kind, body } = changes[i]!;
-    piece += `  - ${JSON.stringify({ [kind]: body })}\n`;
+    piece += `  - {"${kind}":${JSON.stringify(body)}}\n`;
     if (i % 4096 === 4095) {
       pieces.push(piece);
       piece = '';

@@ -187,6 +187,158 @@ export function* tableRows(history: History, table: FactTable): Generator<object
   }
 }
 
+/**
+ * One table's rows of the organization's facts as their cells, in `FACT_COLUMNS` order: the rows
+ * `tableRows` gives, made straight from the records (no row object each; an import's are millions).
+ */
+export function* tableCells(history: History, table: FactTable): Generator<unknown[]> {
+  switch (table) {
+    case 'units':
+      for (const unit of history.units.values()) yield [unit.id, aliasesText(unit.aliases)];
+      return;
+    case 'unit_versions':
+      for (const unit of history.units.values()) {
+        for (const v of unit.versions) {
+          const prov = v.prov;
+          yield [
+            unit.id,
+            v.from,
+            v.to,
+            v.name,
+            v.type,
+            v.parent,
+            prov.plan,
+            prov.inferred ? 1 : 0,
+            prov.quote ?? null,
+            v.status ?? null,
+            v.alsoUnder === undefined ? null : JSON.stringify(v.alsoUnder),
+          ];
+        }
+      }
+      return;
+    case 'people':
+      for (const person of history.people.values())
+        yield [person.id, aliasesText(person.aliases), person.unnamed ? 1 : 0];
+      return;
+    case 'person_versions':
+      for (const person of history.people.values()) {
+        for (const v of person.versions) {
+          const prov = v.prov;
+          yield [
+            person.id,
+            v.from,
+            v.to,
+            v.name,
+            v.level,
+            v.title,
+            v.unit,
+            prov.plan,
+            prov.inferred ? 1 : 0,
+            prov.quote ?? null,
+          ];
+        }
+      }
+      return;
+    case 'businesses':
+      for (const business of history.businesses.values()) yield [business.id, aliasesText(business.aliases)];
+      return;
+    case 'business_versions':
+      for (const business of history.businesses.values()) {
+        for (const v of business.versions) {
+          const prov = v.prov;
+          yield [
+            business.id,
+            v.from,
+            v.to,
+            v.name,
+            v.unit,
+            prov.plan,
+            prov.inferred ? 1 : 0,
+            prov.quote ?? null,
+          ];
+        }
+      }
+      return;
+    case 'posts':
+      for (const p of history.posts) {
+        const prov = p.prov;
+        yield [
+          p.unit,
+          p.post,
+          p.holder,
+          p.concurrent ? 1 : 0,
+          p.from,
+          p.to,
+          prov.plan,
+          prov.inferred ? 1 : 0,
+          prov.quote ?? null,
+        ];
+      }
+      return;
+    case 'report_lines':
+      for (const l of history.lines) {
+        const prov = l.prov;
+        yield [
+          l.person,
+          l.manager,
+          l.kind,
+          l.from,
+          l.to,
+          prov.plan,
+          prov.inferred ? 1 : 0,
+          prov.quote ?? null,
+        ];
+      }
+      return;
+    case 'lineage_events':
+      // The events' own rows, numbered within their day: as `tableRows`.
+      for (const row of tableRows(history, table)) {
+        const cells = row as Record<string, unknown>;
+        yield FACT_COLUMNS.lineage_events.map((c) => cells[c] ?? null);
+      }
+      return;
+  }
+}
+
+function aliasesText(aliases: string[]): string {
+  return aliases.length === 0 ? '[]' : JSON.stringify(aliases);
+}
+
+/** A text as JSON writes it: most need no escape, and one test is cheaper than `JSON.stringify`. */
+function jsonText(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+// Quotes, backslashes and control characters are escaped; lone surrogates too (any surrogate is left
+// to JSON.stringify).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * The text a row's key is the hash of: the row's JSON as `JSON.stringify` writes the object
+ * `tableRows` gives, from its cells (`tableCells`), with the columns added later left out while null
+ * (see `RowKeyer`).
+ */
+export function rowText(table: FactTable, cells: readonly unknown[]): string {
+  const columns = COLUMN_KEYS[table];
+  let n = cells.length;
+  if (table === 'unit_versions' && cells[n - 1] === null && cells[n - 2] === null) n -= 2;
+  let text = '{';
+  for (let i = 0; i < n; i++) {
+    const value = cells[i];
+    text += `${columns[i]}${value === null ? 'null' : typeof value === 'number' ? String(value) : jsonText(value as string)}`;
+  }
+  return `${text}}`;
+}
+
+/** Each column's `"name":`, with the comma before it from the second on. */
+const COLUMN_KEYS = Object.fromEntries(
+  FACT_TABLES.map((table) => [
+    table,
+    FACT_COLUMNS[table].map((column, i) => `${i === 0 ? '' : ','}${JSON.stringify(column)}:`),
+  ]),
+) as Record<FactTable, string[]>;
+
 /** How many rows `tableRows` gives for a table, without making them. */
 export function tableRowCount(history: History, table: FactTable): number {
   const versions = (records: Iterable<{ versions: unknown[] }>) => {
@@ -452,19 +604,99 @@ const NULL_LATER_COLUMNS = ',"status":null,"also_under":null}';
  * counter (`KEY#2`), in the order the rows come.
  */
 export class RowKeyer {
-  private readonly issued = new Set<string>();
+  // How many times each key was issued, by the key's 160 bits in an open-addressed table: a Set of
+  // millions of key strings cost seconds (and the collector's time) in an import.
+  private words = new Int32Array(5 * 1024);
+  private counts = new Int32Array(1024);
+  private size = 0;
 
   key(row: object): string {
     let text = JSON.stringify(row);
     // Columns added after rows were first stored are left out of the key while null, so that the
     // keys of rows stored before them do not change.
     if (text.endsWith(NULL_LATER_COLUMNS)) text = `${text.slice(0, -NULL_LATER_COLUMNS.length)}}`;
-    const base = hash('sha1', text, 'hex');
-    let key = base;
-    for (let n = 2; this.issued.has(key); n++) key = `${base}#${n}`;
-    this.issued.add(key);
-    return key;
+    return this.keyOfText(text);
   }
+
+  /**
+   * The key of a row whose text (`rowText`) is given: the hash of the text, or for the n-th row of
+   * the same text, the hash and `#n`.
+   */
+  keyOfText(text: string): string {
+    const base = hash('sha1', text, 'hex');
+    const n = this.issue(base);
+    return n === 1 ? base : `${base}#${n}`;
+  }
+
+  /** Counts one more issue of this key (40 hex digits); returns how many there have been. */
+  private issue(key: string): number {
+    if (this.size * 2 >= this.counts.length) this.grow();
+    const a = hexWord(key, 0);
+    const b = hexWord(key, 8);
+    const c = hexWord(key, 16);
+    const d = hexWord(key, 24);
+    const e = hexWord(key, 32);
+    const mask = this.counts.length - 1;
+    const words = this.words;
+    for (let slot = a & mask; ; slot = (slot + 1) & mask) {
+      const count = this.counts[slot]!;
+      const at = slot * 5;
+      if (count === 0) {
+        words[at] = a;
+        words[at + 1] = b;
+        words[at + 2] = c;
+        words[at + 3] = d;
+        words[at + 4] = e;
+        this.counts[slot] = 1;
+        this.size += 1;
+        return 1;
+      }
+      if (
+        words[at] === a &&
+        words[at + 1] === b &&
+        words[at + 2] === c &&
+        words[at + 3] === d &&
+        words[at + 4] === e
+      ) {
+        this.counts[slot] = count + 1;
+        return count + 1;
+      }
+    }
+  }
+
+  private grow(): void {
+    const { words, counts } = this;
+    const capacity = counts.length * 2;
+    this.words = new Int32Array(5 * capacity);
+    this.counts = new Int32Array(capacity);
+    const mask = capacity - 1;
+    for (let old = 0; old < counts.length; old++) {
+      const count = counts[old]!;
+      if (count === 0) continue;
+      let slot = words[old * 5]! & mask;
+      while (this.counts[slot] !== 0) slot = (slot + 1) & mask;
+      this.words.set(words.subarray(old * 5, old * 5 + 5), slot * 5);
+      this.counts[slot] = count;
+    }
+  }
+}
+
+/** Eight hex digits of `text` from `at`, as a 32-bit integer. */
+function hexWord(text: string, at: number): number {
+  let word = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = text.charCodeAt(i);
+    word = (word << 4) | (c <= 57 ? c - 48 : c - 87);
+  }
+  return word;
+}
+
+/** Keys a table's rows given as cells (`tableCells`), as `keyRows` keys the same rows as objects. */
+export function keyCells(table: FactTable, rows: Iterable<unknown[]>): Map<string, unknown[]> {
+  const keyer = new RowKeyer();
+  const keyed = new Map<string, unknown[]>();
+  for (const cells of rows) keyed.set(keyer.keyOfText(rowText(table, cells)), cells);
+  return keyed;
 }
 
 /** Keys rows by a hash of their content; a row repeated within one table gets a counter. */

@@ -2,6 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
+import { FACT_COLUMNS } from './facts.ts';
 import type { Database } from './schema.ts';
 import { OrgStore } from './store.ts';
 
@@ -76,9 +77,7 @@ export function sqliteStore(database: BetterSqlite3.Database, path: string): Org
     exclusive: queueFor(path),
     // Kysely's transaction holds this same connection: a prepared statement per row runs inside it.
     insertRows(table, orgId, now, keyed) {
-      const first = keyed[0];
-      if (!first) return;
-      const columns = Object.keys(first[1]);
+      const columns = FACT_COLUMNS[table];
       const all = [...columns, 'org_id', 'fact_key', 'recorded_at', 'superseded_at'];
       const insert = statement(
         `insert into ${table} (${all.join(', ')}) values (${all.map(() => '?').join(', ')})`,
@@ -88,9 +87,8 @@ export function sqliteStore(database: BetterSqlite3.Database, path: string): Org
       values[n] = orgId;
       values[n + 2] = now;
       values[n + 3] = null;
-      for (const [factKey, row] of keyed) {
-        const cells = row as Record<string, unknown>;
-        for (let i = 0; i < n; i++) values[i] = cells[columns[i]!] ?? null;
+      for (const [factKey, cells] of keyed) {
+        for (let i = 0; i < n; i++) values[i] = cells[i];
         values[n + 1] = factKey;
         insert.run(values);
       }

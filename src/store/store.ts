@@ -4,11 +4,12 @@ import type { History, PlanSummary, Progress } from '../core/model.ts';
 import {
   FACT_COLUMNS,
   HistoryReader,
-  keyRows,
+  keyCells,
   type RawRow,
   RowKeyer,
+  rowText,
+  tableCells,
   tableRowCount,
-  tableRows,
 } from './facts.ts';
 import { migrationProvider } from './migrations.ts';
 import { type Database, FACT_TABLES, type FactTable } from './schema.ts';
@@ -59,7 +60,7 @@ export interface DialectCapabilities {
    * transaction that is running, faster than generic multi-row INSERTs (an embedded engine runs one
    * prepared statement per row).
    */
-  insertRows?(table: FactTable, orgId: number, now: string, keyed: Array<[string, object]>): void;
+  insertRows?(table: FactTable, orgId: number, now: string, keyed: Array<[string, readonly unknown[]]>): void;
   /**
    * Runs `work`, which inserts `rows` rows into `table` inside the running write transaction, with the
    * table's indexes dropped while it runs and built once after, when that is faster than keeping them
@@ -447,7 +448,7 @@ async function writeChanges(
 ): Promise<void> {
   const { insertRows } = writer;
   for (const table of FACT_TABLES) {
-    const was = keyRows(tableRows(before, table));
+    const was = keyCells(table, tableCells(before, table));
     // Nothing stored for the organization in this table (its first plans): nothing can be there already.
     const empty =
       was.size === 0 &&
@@ -462,7 +463,7 @@ async function writeChanges(
       await streamFacts(trx, table, orgId, after, now, writer);
       continue;
     }
-    const will = keyRows(tableRows(after, table));
+    const will = keyCells(table, tableCells(after, table));
     const stale = [...was.keys()].filter((key) => !will.has(key));
     const fresh = [...will].filter(([key]) => !was.has(key));
     if ((await supersede(trx, table, orgId, stale, now)) !== stale.length) throw new StaleFactsError(table);
@@ -511,9 +512,9 @@ async function writeStream(
   told: RowsTold,
 ): Promise<void> {
   const keyer = new RowKeyer();
-  let chunk: Array<[string, object]> = [];
-  for (const row of tableRows(history, table)) {
-    chunk.push([keyer.key(row), row]);
+  let chunk: Array<[string, unknown[]]> = [];
+  for (const cells of tableCells(history, table)) {
+    chunk.push([keyer.keyOfText(rowText(table, cells)), cells]);
     if (chunk.length < STREAM_CHUNK) continue;
     await insertFacts(trx, table, orgId, chunk, now, insertRows);
     told.written(chunk.length);
@@ -550,7 +551,7 @@ async function insertFacts(
   trx: Transaction<Database>,
   table: FactTable,
   orgId: number,
-  fresh: Array<[string, object]>,
+  fresh: Array<[string, readonly unknown[]]>,
   now: string,
   insertRows: DialectCapabilities['insertRows'],
 ): Promise<void> {
@@ -558,14 +559,17 @@ async function insertFacts(
     insertRows(table, orgId, now, fresh);
     return;
   }
-  const values = (slice: Array<[string, object]>) =>
-    slice.map(([key, row]) => ({
-      ...row,
-      org_id: orgId,
-      fact_key: key,
-      recorded_at: now,
-      superseded_at: null,
-    }));
+  const columns = FACT_COLUMNS[table] as readonly string[];
+  const values = (slice: Array<[string, readonly unknown[]]>) =>
+    slice.map(([key, cells]) => {
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < columns.length; i++) row[columns[i]!] = cells[i];
+      row.org_id = orgId;
+      row.fact_key = key;
+      row.recorded_at = now;
+      row.superseded_at = null;
+      return row;
+    });
   for (let i = 0; i < fresh.length; i += CHUNK) {
     await trx
       .insertInto(table)
@@ -594,7 +598,7 @@ async function writeFacts(
       await streamFacts(trx, table, orgId, history, now, writer);
       continue;
     }
-    const wanted = keyRows(tableRows(history, table));
+    const wanted = keyCells(table, tableCells(history, table));
     const currentKeys = new Set(current.map((r) => r.fact_key));
     const stale = [...currentKeys].filter((key) => !wanted.has(key));
     await supersede(trx, table, orgId, stale, now);

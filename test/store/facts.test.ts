@@ -1,11 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { History } from '../../src/core/model.ts';
 import {
   FACT_COLUMNS,
   HistoryReader,
   historyToRows,
+  keyCells,
+  keyRows,
   rowsToHistory,
+  tableCells,
   tableRowCount,
+  tableRows,
 } from '../../src/store/facts.ts';
 import { FACT_TABLES } from '../../src/store/schema.ts';
 import { printHistory as print } from '../helpers.ts';
@@ -74,5 +79,101 @@ describe('counting the rows of a history', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+/** Every table's rows keyed both ways: as objects (`tableRows`, `keyRows`) and as cells (`tableCells`, `keyCells`). */
+function bothWays(history: History) {
+  for (const table of FACT_TABLES) {
+    const columns = FACT_COLUMNS[table] as readonly string[];
+    const fromObjects = [...keyRows(tableRows(history, table))].map(([key, row]) => [
+      key,
+      columns.map((c) => (row as Record<string, unknown>)[c] ?? null),
+    ]);
+    expect([...keyCells(table, tableCells(history, table))]).toEqual(fromObjects);
+  }
+}
+
+describe('rows made straight from the records', () => {
+  it('are the rows, and have the keys, that the row objects have', () => {
+    fc.assert(
+      fc.property(histories, ([org, plans]) => {
+        bothWays(acceptedHistory([org.source, ...plans]).history);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('write texts as JSON does: quotes, backslashes, control characters, other scripts, lone surrogates', () => {
+    const names = [
+      'Plain',
+      'A "quoted" unit',
+      'back\\slash',
+      'tab\there',
+      'nul\u0000',
+      'Café 市场',
+      'emoji 🙂',
+      'lone \ud800',
+    ];
+    const prov = { plan: 'p "1"', inferred: true, quote: 'said "so"\n' };
+    const history = {
+      units: new Map(
+        names.map((name, i) => [
+          `u${i}`,
+          {
+            id: `u${i}`,
+            aliases: i % 2 === 0 ? [] : [name],
+            versions: [
+              {
+                from: '2020-01-01',
+                to: null,
+                name,
+                type: 't',
+                parent: null,
+                prov,
+                ...(i % 3 === 0 ? { status: name } : {}),
+                ...(i % 4 === 1 ? { alsoUnder: ['u0', name] } : {}),
+              },
+            ],
+          },
+        ]),
+      ),
+      people: new Map(
+        names.map((name, i) => [
+          `p${i}`,
+          {
+            id: `p${i}`,
+            aliases: [],
+            unnamed: i === 1,
+            versions: [
+              { from: '2020-01-01', to: '2021-01-01', name, level: null, title: name, unit: 'u0', prov },
+            ],
+          },
+        ]),
+      ),
+      businesses: new Map(),
+      posts: names.map((post, i) => ({
+        unit: 'u0',
+        post,
+        holder: i % 2 === 0 ? null : `p${i}`,
+        concurrent: i % 2 === 1,
+        from: '2020-01-01',
+        to: null,
+        prov,
+      })),
+      lines: [{ person: 'p1', manager: 'p0', kind: 'solid' as const, from: '2020-01-01', to: null, prov }],
+      events: names.map((name) => ({
+        date: '2020-01-01',
+        kind: 'rename' as const,
+        unit: 'u0',
+        from: ['u0'],
+        to: ['u0'],
+        fromNames: [name],
+        toNames: ['x'],
+        prov,
+      })),
+      plans: [],
+    } as History;
+    bothWays(history);
   });
 });
