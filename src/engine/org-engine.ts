@@ -377,7 +377,14 @@ export class OrgEngine {
   ): Promise<AppliedPlan[] | null> {
     const first = applyFirstPlans(days, progress);
     if (!first.ok) return null;
-    const entries = first.history.plans.map((summary, i) => ({ summary, source: days[i]!.source() }));
+    // Each plan's text is made when the store takes it: after the facts, when they are written on
+    // another thread (an import's first plan may be a hundred megabytes of text).
+    const entries = first.history.plans.map((summary, i) => ({
+      summary,
+      get source() {
+        return days[i]!.source();
+      },
+    }));
     try {
       const version = await this.store.commit(org, entries, first.history, this.now(), progress);
       this.cache.delete(org.id);

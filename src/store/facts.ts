@@ -606,9 +606,17 @@ const NULL_LATER_COLUMNS = ',"status":null,"also_under":null}';
 export class RowKeyer {
   // How many times each key was issued, by the key's 160 bits in an open-addressed table: a Set of
   // millions of key strings cost seconds (and the collector's time) in an import.
-  private words = new Int32Array(5 * 1024);
-  private counts = new Int32Array(1024);
+  private words: Int32Array;
+  private counts: Int32Array;
   private size = 0;
+
+  /** `rows`: how many rows are coming, if known (the table is then made large enough at once). */
+  constructor(rows = 0) {
+    let capacity = 1024;
+    while (capacity < rows * 2) capacity *= 2;
+    this.words = new Int32Array(5 * capacity);
+    this.counts = new Int32Array(capacity);
+  }
 
   key(row: object): string {
     let text = JSON.stringify(row);
@@ -675,7 +683,7 @@ export class RowKeyer {
       if (count === 0) continue;
       let slot = words[old * 5]! & mask;
       while (this.counts[slot] !== 0) slot = (slot + 1) & mask;
-      this.words.set(words.subarray(old * 5, old * 5 + 5), slot * 5);
+      for (let w = 0; w < 5; w++) this.words[slot * 5 + w] = words[old * 5 + w]!;
       this.counts[slot] = count;
     }
   }

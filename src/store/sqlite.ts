@@ -1,10 +1,12 @@
 import { existsSync, realpathSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
 import { FACT_COLUMNS } from './facts.ts';
 import type { Database } from './schema.ts';
-import { OrgStore } from './store.ts';
+import type { WriterReply, WriterRequest } from './sqlite-writer.ts';
+import { type FirstCommitWriter, OrgStore } from './store.ts';
 
 /** One queue of write transactions per database file in this process. */
 const writeQueues = new Map<string, Promise<unknown>>();
@@ -44,6 +46,51 @@ function checkBackupFile(file: string): void {
   } finally {
     source?.close();
   }
+}
+
+/** A writer thread on the store's file (`sqlite-writer.ts`), its requests answered in order. */
+function workerWriter(path: string): FirstCommitWriter {
+  const worker = new Worker(new URL('./sqlite-writer-entry.mjs', import.meta.url), { workerData: { path } });
+  let sent = 0;
+  let answered = 0;
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const fail = (error: Error) => {
+    failure ??= error;
+    wake?.();
+  };
+  worker.on('message', (reply: WriterReply) => {
+    if (reply.type === 'done') answered += 1;
+    else fail(reply.conflict ? new OrgshiftError('conflict', reply.message) : new Error(reply.message));
+    wake?.();
+  });
+  worker.on('error', fail);
+  const exited = new Promise<void>((resolve) =>
+    worker.on('exit', () => {
+      fail(new Error('the writer thread ended'));
+      resolve();
+    }),
+  );
+  return {
+    send(request: WriterRequest) {
+      if (failure) throw failure;
+      worker.postMessage(request);
+      sent += 1;
+    },
+    async settle(pending: number) {
+      while (!failure && sent - answered > pending) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+      }
+      if (failure && sent - answered > pending) throw failure;
+    },
+    async close() {
+      worker.postMessage({ type: 'close' });
+      await exited;
+    },
+  };
 }
 
 /**
@@ -124,6 +171,9 @@ export function sqliteStore(database: BetterSqlite3.Database, path: string): Org
         `select ${columns.join(', ')} from ${table} ${how} where org_id = @orgId and ${when}`,
       ).raw(true);
       return scan.iterate(knownAt === undefined ? { orgId } : { orgId, knownAt }) as Iterable<unknown[]>;
+    },
+    firstCommitWriter() {
+      return workerWriter(path);
     },
     async backup(file) {
       await database.backup(file);

@@ -13,6 +13,7 @@ import {
 } from './facts.ts';
 import { migrationProvider } from './migrations.ts';
 import { type Database, FACT_TABLES, type FactTable } from './schema.ts';
+import type { WriterRequest } from './sqlite-writer.ts';
 
 export interface StoredPlan {
   summary: PlanSummary;
@@ -68,6 +69,12 @@ export interface DialectCapabilities {
    * store). Called only for an organization's first rows in a table, at least `OrgStore.bulkRows` of them.
    */
   bulkInsert?<T>(table: FactTable, rows: number, work: () => Promise<T>): Promise<T>;
+  /**
+   * A writer on another thread with its own connection, for an organization's first commit when it is
+   * large (an import): it inserts rows and builds indexes while this thread keys the next rows. Its
+   * requests run in order in one transaction; the first failure rolls it back.
+   */
+  firstCommitWriter?(): FirstCommitWriter;
   /**
    * The content columns of one organization's rows in `table` — current ones, or those known at
    * `knownAt` — a row at a time, each as an array in `columns` order, inside the read transaction that is
@@ -310,6 +317,28 @@ export class OrgStore {
     progress?: Progress,
   ): Promise<number> {
     const next = org.version + 1;
+    const parallel = this.capabilities.firstCommitWriter;
+    // An organization's first commit (nothing of it is stored), when large: written on another thread.
+    if (parallel && org.version === 0 && historyRows(history) >= this.bulkRows) {
+      await this.exclusive(async () => {
+        const writer = parallel.call(this.capabilities);
+        try {
+          await commitFirst(
+            writer,
+            org,
+            next,
+            plans,
+            history,
+            now,
+            rowsTold(history, progress),
+            this.bulkRows,
+          );
+        } finally {
+          await writer.close();
+        }
+      });
+      return next;
+    }
     await this.exclusive(() =>
       this.writeCommit(org, next, plans, now, (trx) =>
         writeFacts(trx, org.id, history, now, this.writer(history, progress)),
@@ -399,6 +428,16 @@ export class OrgStore {
   }
 }
 
+/** See `DialectCapabilities.firstCommitWriter`. */
+export interface FirstCommitWriter {
+  /** Sends a request; throws the failure of an earlier one, if any came back. */
+  send(request: WriterRequest): void;
+  /** Waits until at most `pending` requests are unanswered; throws the first failure. */
+  settle(pending: number): Promise<void>;
+  /** Rolls back what is not committed and ends the writer. */
+  close(): Promise<void>;
+}
+
 /** The facts a commit was given as its starting point are not those stored: nothing was written. */
 export class StaleFactsError extends Error {
   constructor(table: string) {
@@ -436,6 +475,69 @@ function rowsTold(history: History, progress: Progress | undefined): RowsTold {
 
 /** Rows written at a time when an organization's first facts stream in (an import's are millions). */
 const STREAM_CHUNK = 10_000;
+
+function historyRows(history: History): number {
+  let total = 0;
+  for (const table of FACT_TABLES) total += tableRowCount(history, table);
+  return total;
+}
+
+/**
+ * An organization's first commit through a writer on another thread (`firstCommitWriter`): this
+ * thread keys the rows and sends them 10k at a time (no more than a few batches ahead), the writer
+ * inserts them; plans last, so that their text (an import's first plan may be a hundred megabytes)
+ * can be made while the facts are written.
+ */
+async function commitFirst(
+  writer: FirstCommitWriter,
+  org: OrgRef,
+  next: number,
+  plans: Array<{ summary: PlanSummary; source: string }>,
+  history: History,
+  now: string,
+  told: RowsTold,
+  bulkRows: number,
+): Promise<void> {
+  writer.send({ type: 'begin', orgId: org.id, orgName: org.name, version: org.version, next });
+  for (const table of FACT_TABLES) {
+    const rows = tableRowCount(history, table);
+    if (rows === 0) continue;
+    // Without its indexes (built once after) only when the rows are many, as `bulkInsert`.
+    writer.send({ type: 'table', table, rows: rows >= bulkRows ? rows : -1 });
+    const keyer = new RowKeyer(rows);
+    let chunk: unknown[][] = [];
+    const flush = async () => {
+      writer.send({ type: 'rows', table, data: JSON.stringify(chunk), now, orgId: org.id });
+      told.written(chunk.length);
+      chunk = [];
+      await writer.settle(4);
+    };
+    for (const cells of tableCells(history, table)) {
+      const key = keyer.keyOfText(rowText(table, cells));
+      cells.unshift(key);
+      chunk.push(cells);
+      if (chunk.length === STREAM_CHUNK) await flush();
+    }
+    if (chunk.length > 0) await flush();
+    writer.send({ type: 'end-table', table });
+  }
+  writer.send({
+    type: 'plans',
+    rows: plans.map(({ summary, source }) => ({
+      org_id: org.id,
+      plan_id: summary.id,
+      seq: summary.seq,
+      title: summary.title,
+      effective: summary.effective,
+      announced_by: summary.announcedBy,
+      file: summary.file,
+      source,
+      recorded_at: now,
+    })),
+  });
+  writer.send({ type: 'commit' });
+  await writer.settle(0);
+}
 
 /** Supersedes the rows of `before` that are not in `after` and inserts those of `after` that are new. */
 async function writeChanges(
@@ -497,7 +599,7 @@ async function streamFacts(
 ): Promise<void> {
   const rows = tableRowCount(history, table);
   if (rows === 0) return;
-  const insert = () => writeStream(trx, table, orgId, history, now, insertRows, told);
+  const insert = () => writeStream(trx, table, orgId, history, rows, now, insertRows, told);
   await (bulkInsert && rows >= bulkRows ? bulkInsert(table, rows, insert) : insert());
 }
 
@@ -507,11 +609,12 @@ async function writeStream(
   table: FactTable,
   orgId: number,
   history: History,
+  rows: number,
   now: string,
   insertRows: DialectCapabilities['insertRows'],
   told: RowsTold,
 ): Promise<void> {
-  const keyer = new RowKeyer();
+  const keyer = new RowKeyer(rows);
   let chunk: Array<[string, unknown[]]> = [];
   for (const cells of tableCells(history, table)) {
     chunk.push([keyer.keyOfText(rowText(table, cells)), cells]);

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { History } from '../../src/core/model.ts';
@@ -7,6 +8,7 @@ import {
   historyToRows,
   keyCells,
   keyRows,
+  RowKeyer,
   rowsToHistory,
   tableCells,
   tableRowCount,
@@ -175,5 +177,24 @@ describe('rows made straight from the records', () => {
       plans: [],
     } as History;
     bothWays(history);
+  });
+});
+
+describe('keying rows', () => {
+  it('keys a row by the hash of its text, and the n-th row of the same text with #n, however many rows come', () => {
+    for (const expected of [0, 100_000]) {
+      const keyer = new RowKeyer(expected);
+      const seen = new Map<string, number>();
+      // Enough distinct texts to make the table grow when it was not told how many come.
+      for (let i = 0; i < 5000; i++) {
+        const text = `row ${i % 3000}`;
+        const n = (seen.get(text) ?? 0) + 1;
+        seen.set(text, n);
+        const base = hash('sha1', text, 'hex');
+        expect(keyer.keyOfText(text)).toBe(n === 1 ? base : `${base}#${n}`);
+      }
+    }
+    const rows = [{ a: 1 }, { a: 2 }, { a: 1 }, { a: 1 }];
+    expect([...keyRows(rows).keys()].map((k) => k.slice(40))).toEqual(['', '', '#2', '#3']);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkPlans, summarize } from '../../src/core/replay.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { sqliteStore } from '../../src/store/sqlite.ts';
 import type { OrgStore } from '../../src/store/store.ts';
@@ -105,6 +106,83 @@ describe('SQLite: first facts written in bulk', () => {
       .select((eb) => eb.fn.countAll().as('n'))
       .executeTakeFirst();
     expect(Number(count?.n)).toBe(0);
+    await s.close();
+  });
+});
+
+/** The example organization, replayed: its history and its plans as a commit takes them. */
+function exampleCommit() {
+  const examples = examplePlans();
+  const result = checkPlans(
+    [],
+    examples.map((e) => e.plan),
+  );
+  if (!result.ok) throw new Error('the examples do not replay');
+  const plans = examples.map((e, i) => ({ summary: summarize(e.plan, i + 1), source: e.source }));
+  return { history: result.history, plans };
+}
+
+const NOW = '2026-01-01T00:00:00.000Z';
+
+describe("SQLite: an organization's first commit written on another thread", () => {
+  it('stores what the commit on this thread stores, row for row', async () => {
+    const { history, plans } = exampleCommit();
+    const { store: threaded } = await store();
+    const { store: here } = await store();
+    threaded.bulkRows = 1;
+    const writers = { made: 0 };
+    const make = threaded.capabilities.firstCommitWriter!.bind(threaded.capabilities);
+    threaded.capabilities.firstCommitWriter = () => {
+      writers.made += 1;
+      return make();
+    };
+    here.capabilities.firstCommitWriter = undefined;
+    for (const s of [threaded, here]) {
+      const org = await s.ensureOrg('default', NOW);
+      expect(await s.commit(org, plans, history, NOW)).toBe(1);
+    }
+    expect(writers.made).toBe(1);
+    expect(await threaded.dump()).toBe(await here.dump());
+    // The same store goes on as usual: its next commit is written on this thread.
+    const org = (await threaded.findOrg('default'))!;
+    expect(await threaded.commit(org, [], history, NOW)).toBe(2);
+    expect(writers.made).toBe(1);
+    await threaded.close();
+    await here.close();
+  });
+
+  it('stores nothing when another writer committed first, and the store stays writable', async () => {
+    const { history, plans } = exampleCommit();
+    const { store: s } = await store();
+    s.bulkRows = 1;
+    const org = await s.ensureOrg('default', NOW);
+    const before = await s.dump();
+    // Another writer bumped the version since `org` was read.
+    await s.db.updateTable('orgs').set({ version: 1 }).where('id', '=', org.id).execute();
+    const bumped = await s.dump();
+    expect(bumped).not.toBe(before);
+    await expect(s.commit(org, plans, history, NOW)).rejects.toMatchObject({ id: 'conflict' });
+    expect(await s.dump()).toBe(bumped);
+    expect(await s.commit((await s.findOrg('default'))!, plans, history, NOW)).toBe(2);
+    await s.close();
+  });
+
+  it('rolls back what it wrote when this thread fails half way, and the store stays writable', async () => {
+    const { history, plans } = exampleCommit();
+    const { store: s, path } = await store();
+    s.bulkRows = 1;
+    const org = await s.ensureOrg('default', NOW);
+    const before = await s.dump();
+    const indexesBefore = indexes(path);
+    let told = 0;
+    const failing = (stage: string) => {
+      if (stage === 'writing facts' && ++told === 3) throw new Error('stopped half way');
+    };
+    await expect(s.commit(org, plans, history, NOW, failing)).rejects.toThrow('stopped half way');
+    expect(told).toBe(3);
+    expect(await s.dump()).toBe(before);
+    expect(indexes(path)).toEqual(indexesBefore);
+    expect(await s.commit(org, plans, history, NOW)).toBe(1);
     await s.close();
   });
 });
