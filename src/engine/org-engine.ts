@@ -377,8 +377,7 @@ export class OrgEngine {
   ): Promise<AppliedPlan[] | null> {
     const first = applyFirstPlans(days, progress);
     if (!first.ok) return null;
-    // Each plan's text is made when the store takes it: after the facts, when they are written on
-    // another thread (an import's first plan may be a hundred megabytes of text).
+    // Each plan's text (an import's first plan may be a hundred megabytes) is made when the store takes it.
     const entries = first.history.plans.map((summary, i) => ({
       summary,
       get source() {

@@ -485,8 +485,8 @@ function historyRows(history: History): number {
 /**
  * An organization's first commit through a writer on another thread (`firstCommitWriter`): this
  * thread keys the rows and sends them 10k at a time (no more than a few batches ahead), the writer
- * inserts them; plans last, so that their text (an import's first plan may be a hundred megabytes)
- * can be made while the facts are written.
+ * inserts them. The plans go first: the writer inserts their text (an import's first plan may be a
+ * hundred megabytes) while this thread keys the first rows.
  */
 async function commitFirst(
   writer: FirstCommitWriter,
@@ -499,28 +499,6 @@ async function commitFirst(
   bulkRows: number,
 ): Promise<void> {
   writer.send({ type: 'begin', orgId: org.id, orgName: org.name, version: org.version, next });
-  for (const table of FACT_TABLES) {
-    const rows = tableRowCount(history, table);
-    if (rows === 0) continue;
-    // Without its indexes (built once after) only when the rows are many, as `bulkInsert`.
-    writer.send({ type: 'table', table, rows: rows >= bulkRows ? rows : -1 });
-    const keyer = new RowKeyer(rows);
-    let chunk: unknown[][] = [];
-    const flush = async () => {
-      writer.send({ type: 'rows', table, data: JSON.stringify(chunk), now, orgId: org.id });
-      told.written(chunk.length);
-      chunk = [];
-      await writer.settle(4);
-    };
-    for (const cells of tableCells(history, table)) {
-      const key = keyer.keyOfText(rowText(table, cells));
-      cells.unshift(key);
-      chunk.push(cells);
-      if (chunk.length === STREAM_CHUNK) await flush();
-    }
-    if (chunk.length > 0) await flush();
-    writer.send({ type: 'end-table', table });
-  }
   writer.send({
     type: 'plans',
     rows: plans.map(({ summary, source }) => ({
@@ -535,6 +513,30 @@ async function commitFirst(
       recorded_at: now,
     })),
   });
+  for (const table of FACT_TABLES) {
+    const rows = tableRowCount(history, table);
+    if (rows === 0) continue;
+    // Without its indexes (built once after) only when the rows are many, as `bulkInsert`.
+    writer.send({ type: 'table', table, rows: rows >= bulkRows ? rows : -1 });
+    const keyer = new RowKeyer(rows);
+    // Each row as JSON `["key",{row}]`: the text its key is the hash of is the row's JSON already.
+    let chunk = '';
+    let count = 0;
+    const flush = async () => {
+      writer.send({ type: 'rows', table, data: `[${chunk}]`, now, orgId: org.id });
+      told.written(count);
+      chunk = '';
+      count = 0;
+      await writer.settle(4);
+    };
+    for (const cells of tableCells(history, table)) {
+      const text = rowText(table, cells);
+      chunk += `${count === 0 ? '' : ','}["${keyer.keyOfText(text)}",${text}]`;
+      if (++count === STREAM_CHUNK) await flush();
+    }
+    if (count > 0) await flush();
+    writer.send({ type: 'end-table', table });
+  }
   writer.send({ type: 'commit' });
   await writer.settle(0);
 }
