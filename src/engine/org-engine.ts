@@ -361,37 +361,41 @@ export class OrgEngine {
    */
   async applyFirst(
     orgName: string,
-    imported: { days: ImportDay[]; plans(): PlanInput[] },
+    imported: { days: ImportDay[]; plans(): PlanInput[]; release?(): void },
     progress?: Progress,
   ): Promise<AppliedPlan[]> {
     const org = await this.store.ensureOrg(orgName, this.now());
-    const applied = org.version === 0 ? await this.commitFirst(org, imported.days, progress) : null;
+    const applied = org.version === 0 ? await this.commitFirst(org, imported, progress) : null;
     return applied ?? this.applyAll(orgName, imported.plans(), undefined, progress);
   }
 
   /** `applyFirst`'s short way; null when it is not sure (its facts are let go before the usual way runs). */
   private async commitFirst(
     org: OrgRef,
-    days: ImportDay[],
+    imported: { days: ImportDay[]; release?(): void },
     progress?: Progress,
   ): Promise<AppliedPlan[] | null> {
-    const first = applyFirstPlans(days, progress);
+    const first = applyFirstPlans(imported.days, progress);
     if (!first.ok) return null;
-    // Each plan's text (an import's first plan may be a hundred megabytes) is made when the store takes it.
     const entries = first.history.plans.map((summary, i) => ({
       summary,
-      get source() {
-        return days[i]!.source();
-      },
+      source: imported.days[i]!.source(),
     }));
+    // The changes are no longer needed once the texts are made: hundreds of megabytes for an import,
+    // let go before the facts are keyed and written.
+    imported.release?.();
     try {
       const version = await this.store.commit(org, entries, first.history, this.now(), progress);
       this.cache.delete(org.id);
       this.live.delete(org.id);
       return appliedOf(entries, version);
     } catch (error) {
-      // Another writer applied plans first: the usual way checks these against them.
-      if (error instanceof OrgshiftError && error.id === 'conflict') return null;
+      if (error instanceof OrgshiftError && error.id === 'conflict') {
+        throw new OrgshiftError(
+          'conflict',
+          `organization "${org.name}" got plans from another writer while this import was applied; import again`,
+        );
+      }
       throw error;
     }
   }

@@ -100,6 +100,11 @@ export interface ImportDays {
   days: ImportDay[];
   /** Every plan with its operations and text, for applying the usual way. */
   plans(): ImportPlan[];
+  /**
+   * Lets go of the changes (an import's are hundreds of megabytes) once the plans have been applied
+   * and their texts made: the days' changes and `plans()` are no longer there.
+   */
+  release(): void;
   read: number;
   accepted: number;
   rejected: Problem[];
@@ -535,8 +540,10 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
   stamp.update(lineage?.text ?? '');
   const filesHash = stamp.digest('hex').slice(0, 8);
   const files = [input.units?.file, input.people?.file, input.posts?.file].filter(Boolean).join(', ');
+  const dayChanges: Step[][] = [];
   const days = [...byDate.keys()].sort().map((date): ImportDay => {
     const ordered = byDate.get(date)!.sort((a, b) => a.order - b.order);
+    dayChanges.push(ordered);
     byDate.delete(date);
     const id = `import-${filesHash}-${date}`;
     const title = `Import of ${files}: changes effective ${date}`;
@@ -565,10 +572,20 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
       source: () => planSource(id, title, date, ordered),
     };
   });
+  let released = false;
   return {
     days,
-    plans: () =>
-      days.map((day) => ({ plan: { ...day.plan, changes: [...day.plan.changes] }, source: day.source() })),
+    plans: () => {
+      if (released) throw new Error("the import's changes were let go");
+      return days.map((day) => ({
+        plan: { ...day.plan, changes: [...day.plan.changes] },
+        source: day.source(),
+      }));
+    },
+    release: () => {
+      released = true;
+      for (const list of dayChanges) list.length = 0;
+    },
     read,
     accepted: read - rejected.length,
     rejected,

@@ -155,10 +155,10 @@ describe("an organization's first plans applied the short way", () => {
         const usual = await engine('usual');
         const short = await engine('short');
         try {
+          const first = applyFirstPlans(result.days);
           const expected = await outcome(() => usual.applyAll('default', inputs), usual);
           const got = await outcome(() => short.applyFirst('default', result), short);
           expect(got).toBe(expected);
-          const first = applyFirstPlans(result.days);
           // Sure only of what the usual way accepts.
           if (first.ok) {
             expect(expected.startsWith('stored')).toBe(true);
@@ -198,6 +198,37 @@ describe("an organization's first plans applied the short way", () => {
       const bob = await e.person('default', 'Bob', '2021-01-02');
       expect(bob.unit).toBe('Co');
       expect(bob.manager?.name).toBe('Ann');
+    } finally {
+      await e.store.close();
+    }
+  });
+
+  it('are refused as a conflict, nothing of them stored, when another writer applies plans meanwhile', async () => {
+    const result = readImport({
+      units: {
+        file: 'units.csv',
+        text: 'unit_id,name,type,parent_id,valid_from,valid_to\nC,Co,company,,2020-01-01,\n',
+      },
+      people: {
+        file: 'people.csv',
+        text: 'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\n1,Ann,C,,,,2020-01-01,\n',
+      },
+    });
+    const e = await engine('conflict');
+    try {
+      const source =
+        'plan: other\ntitle: t\neffective: 2019-01-01\nchanges:\n  - create: { unit: Other, type: company }\n';
+      const commit = e.store.commit.bind(e.store);
+      // The other writer's plan lands between the short way's check and its commit.
+      e.store.commit = async (...args) => {
+        e.store.commit = commit;
+        await e.applyAll('default', [{ plan: parsePlan(source, 'other.yaml'), source }]);
+        return commit(...args);
+      };
+      await expect(e.applyFirst('default', result)).rejects.toMatchObject({ id: 'conflict' });
+      expect((await e.store.plans((await e.store.findOrg('default'))!.id)).map((p) => p.summary.id)).toEqual([
+        'other',
+      ]);
     } finally {
       await e.store.close();
     }
