@@ -11,7 +11,7 @@ import type { FactTable } from './schema.ts';
 export type WriterRequest =
   | { type: 'begin'; orgId: number; orgName: string; version: number; next: number }
   | { type: 'table'; table: FactTable; rows: number }
-  /** `data`: JSON of rows, each `[fact_key, row]` with the row as `rowText` writes it (a column left out is null). */
+  /** `data`: JSON of rows, each `[fact_key, ...cells]` (cells in `FACT_COLUMNS` order). */
   | { type: 'rows'; table: FactTable; data: string; now: string; orgId: number }
   | { type: 'end-table'; table: FactTable }
   | { type: 'plans'; rows: Array<Record<string, unknown>> }
@@ -81,15 +81,14 @@ if (port) {
       }
       case 'rows': {
         const insert = insertFor(request.table);
-        const columns = FACT_COLUMNS[request.table];
-        const n = columns.length;
+        const n = FACT_COLUMNS[request.table].length;
         const values: unknown[] = new Array(n + 4);
         values[n] = request.orgId;
         values[n + 2] = request.now;
         values[n + 3] = null;
-        for (const [key, row] of JSON.parse(request.data) as Array<[string, Record<string, unknown>]>) {
-          for (let i = 0; i < n; i++) values[i] = row[columns[i]!] ?? null;
-          values[n + 1] = key;
+        for (const row of JSON.parse(request.data) as unknown[][]) {
+          for (let i = 0; i < n; i++) values[i] = row[i + 1];
+          values[n + 1] = row[0];
           insert.run(values);
         }
         return;
