@@ -636,7 +636,7 @@ class FirstBuilder {
       const parent = unit.parent;
       if (parent === null) continue;
       if (!parent.open) throw new NotSure('a unit under one gone');
-      this.isWithin(parent, unit) && throwNotSure('a cycle of units');
+      if (this.isWithin(parent, unit)) throw new NotSure('a cycle of units');
       if ((this.siblingNames.get(`${version.parent}\u0000${nameKey(version.name)}`) ?? 0) > 1)
         throw new NotSure('two sibling units of one name');
     }
@@ -713,10 +713,6 @@ function added<T>(set: Set<T> | null, item: T): Set<T> {
   if (set === null) return new Set<T>().add(item);
   set.add(item);
   return set;
-}
-
-function throwNotSure(reason: string): never {
-  throw new NotSure(reason);
 }
 
 function lived(v: Versioned): boolean {

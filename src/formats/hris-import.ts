@@ -75,7 +75,6 @@ interface PostPeriod extends Period {
 type OpBody = Record<string, unknown>;
 /** A change of an import: what its operation and its line of the plan's text are made from. */
 interface Step {
-  date: Day;
   order: number;
   kind: Operation['kind'];
   body: OpBody;
@@ -383,7 +382,7 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
   // Each day's changes; the operation and its line of text are made from the body when asked for.
   const byDate = new Map<Day, Step[]>();
   const add = (date: Day, order: number, kind: Operation['kind'], body: OpBody, where: SourceLocation) => {
-    const step = { date, order, kind, body, where };
+    const step = { order, kind, body, where };
     const list = byDate.get(date);
     if (list) list.push(step);
     else byDate.set(date, [step]);

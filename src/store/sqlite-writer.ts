@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { FACT_COLUMNS } from './facts.ts';
-import type { FactTable } from './schema.ts';
+import type { FactTable, PlansTable } from './schema.ts';
 
 /** What the main thread asks, in order. */
 export type WriterRequest =
@@ -14,7 +14,7 @@ export type WriterRequest =
   /** `data`: JSON of rows, each `[fact_key, ...cells]` (cells in `FACT_COLUMNS` order). */
   | { type: 'rows'; table: FactTable; data: string; now: string; orgId: number }
   | { type: 'end-table'; table: FactTable }
-  | { type: 'plans'; rows: Array<Record<string, unknown>> }
+  | { type: 'plans'; rows: PlansTable[] }
   | { type: 'commit' }
   /** Rolls back what is not committed, closes the connection and ends the thread. */
   | { type: 'close' };
@@ -99,7 +99,7 @@ if (port) {
         return;
       case 'plans': {
         for (const row of request.rows) {
-          const columns = Object.keys(row);
+          const columns = Object.keys(row) as Array<keyof PlansTable>;
           database
             .prepare(
               `insert into plans (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`,

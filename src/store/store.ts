@@ -12,7 +12,7 @@ import {
   tableRowCount,
 } from './facts.ts';
 import { migrationProvider } from './migrations.ts';
-import { type Database, FACT_TABLES, type FactTable } from './schema.ts';
+import { type Database, FACT_TABLES, type FactTable, type PlansTable } from './schema.ts';
 import type { WriterRequest } from './sqlite-writer.ts';
 
 export interface StoredPlan {
@@ -389,22 +389,11 @@ export class OrgStore {
           `organization "${org.name}" changed while the plan was checked; try again`,
         );
       }
-      for (const { summary, source } of plans) {
+      for (const { summary, source } of plans)
         await trx
           .insertInto('plans')
-          .values({
-            org_id: org.id,
-            plan_id: summary.id,
-            seq: summary.seq,
-            title: summary.title,
-            effective: summary.effective,
-            announced_by: summary.announcedBy,
-            file: summary.file,
-            source,
-            recorded_at: now,
-          })
+          .values(planRow(org.id, summary, source, now))
           .execute();
-      }
       await write(trx);
       await this.capabilities.notifyChange?.(trx, org.id, next);
     });
@@ -436,6 +425,21 @@ export interface FirstCommitWriter {
   settle(pending: number): Promise<void>;
   /** Rolls back what is not committed and ends the writer. */
   close(): Promise<void>;
+}
+
+/** An applied plan's row in `plans`. */
+function planRow(orgId: number, summary: PlanSummary, source: string, now: string): PlansTable {
+  return {
+    org_id: orgId,
+    plan_id: summary.id,
+    seq: summary.seq,
+    title: summary.title,
+    effective: summary.effective,
+    announced_by: summary.announcedBy,
+    file: summary.file,
+    source,
+    recorded_at: now,
+  };
 }
 
 /** The facts a commit was given as its starting point are not those stored: nothing was written. */
@@ -501,17 +505,7 @@ async function commitFirst(
   writer.send({ type: 'begin', orgId: org.id, orgName: org.name, version: org.version, next });
   writer.send({
     type: 'plans',
-    rows: plans.map(({ summary, source }) => ({
-      org_id: org.id,
-      plan_id: summary.id,
-      seq: summary.seq,
-      title: summary.title,
-      effective: summary.effective,
-      announced_by: summary.announcedBy,
-      file: summary.file,
-      source,
-      recorded_at: now,
-    })),
+    rows: plans.map(({ summary, source }) => planRow(org.id, summary, source, now)),
   });
   for (const table of FACT_TABLES) {
     const rows = tableRowCount(history, table);
