@@ -172,9 +172,8 @@ export function sqliteStore(database: BetterSqlite3.Database, path: string): Org
       ).raw(true);
       return scan.iterate(knownAt === undefined ? { orgId } : { orgId, knownAt }) as Iterable<unknown[]>;
     },
-    firstCommitWriter() {
-      return workerWriter(path);
-    },
+    // Another connection sees the same database only in a file (an in-memory one is its own).
+    ...(database.memory ? {} : { firstCommitWriter: () => workerWriter(path) }),
     async backup(file) {
       await database.backup(file);
     },

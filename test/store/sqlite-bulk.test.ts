@@ -185,4 +185,16 @@ describe("SQLite: an organization's first commit written on another thread", () 
     expect(await s.commit(org, plans, history, NOW)).toBe(1);
     await s.close();
   });
+
+  it('is not used for an in-memory database, which another connection would not see', async () => {
+    const { history, plans } = exampleCommit();
+    const s = sqliteStore(new BetterSqlite3(':memory:'), ':memory:');
+    await s.migrate();
+    s.bulkRows = 1;
+    expect(s.capabilities.firstCommitWriter).toBeUndefined();
+    const org = await s.ensureOrg('default', NOW);
+    expect(await s.commit(org, plans, history, NOW)).toBe(1);
+    expect((await s.plans(org.id)).length).toBe(plans.length);
+    await s.close();
+  });
 });
