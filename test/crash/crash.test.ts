@@ -75,14 +75,20 @@ interface ChildResult {
   spanMs: number;
 }
 
-/** Runs the apply in a child process and kills it with SIGKILL `delayMs` after it starts applying. */
-function runChild(target: string, delayMs: number): Promise<ChildResult> {
+/**
+ * Runs the apply (or with `args`, another child script) in a child process and kills it with SIGKILL
+ * `delayMs` after it starts applying.
+ */
+function runChild(
+  target: string,
+  delayMs: number,
+  args: string[] = [join(ROOT, 'test/crash/apply-child.ts'), target, planFile],
+): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'test/crash/apply-child.ts'), target, planFile],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let startedAt = 0;
@@ -187,4 +193,54 @@ describe('crash safety (SQLite, WAL, synchronous = FULL)', () => {
     }
     expect(seen.size).toBeGreaterThan(1);
   });
+
+  it('kill -9 at random moments of a large import written by a second thread: nothing or all of it', async () => {
+    const { writeImportFiles } = await import('../../bench/import-files.ts');
+    const files = await writeImportFiles(dir, 25_000);
+    const empty = join(dir, 'import-empty.db');
+    await (await OrgEngine.open(empty)).close();
+    // Nothing imported: the new store, or it with the organization made (before the import's transaction).
+    const withOrg = join(dir, 'import-org.db');
+    copyFileSync(empty, withOrg);
+    const store = openSqliteStore(withOrg);
+    await store.ensureOrg('default', new Date().toISOString());
+    await store.close();
+    const nothing = [(await contentOf(empty)).content, (await contentOf(withOrg)).content];
+    const args = (target: string) => [
+      join(ROOT, 'test/crash/import-child.ts'),
+      target,
+      files.units,
+      files.people,
+      files.posts,
+    ];
+    const whole = join(dir, 'import-whole.db');
+    copyFileSync(empty, whole);
+    const full = await runChild(whole, Number.POSITIVE_INFINITY, args(whole));
+    expect(full.acknowledged).toBe(true);
+    const all = (await contentOf(whole)).content;
+    // Enough rows for the second thread (OrgStore.bulkRows).
+    expect((JSON.parse(all) as { people: unknown[] }).people.length).toBeGreaterThan(20_000);
+    const RUNS = 12;
+    const shares = fc.sample(fc.double({ min: 0.05, max: 1.1, noNaN: true }), { numRuns: RUNS, seed: 13 });
+    const outcomes = { nothing: 0, all: 0 };
+    let next = 0;
+    const worker = async () => {
+      while (next < RUNS) {
+        const i = next++;
+        const target = join(dir, `import-run-${i}.db`);
+        copyFileSync(empty, target);
+        const delay = Math.round(shares[i]! * full.spanMs);
+        const result = await runChild(target, delay, args(target));
+        const state = await contentOf(target);
+        const context = `run ${i}, killed ${delay} ms after start, acknowledged: ${result.acknowledged}`;
+        expect(state.integrity, context).toBe('ok');
+        expect(nothing.includes(state.content) || state.content === all, context).toBe(true);
+        if (result.acknowledged) expect(state.content, context).toBe(all);
+        if (nothing.includes(state.content)) outcomes.nothing += 1;
+        else outcomes.all += 1;
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    expect(outcomes.nothing, JSON.stringify(outcomes)).toBeGreaterThan(0);
+  }, 600_000);
 });
