@@ -1525,7 +1525,7 @@ function lived(v: Versioned): boolean {
   return v.to === null || v.from < v.to;
 }
 
-function lastLived<V extends Versioned>(versions: V[] | undefined): V | undefined {
+export function lastLived<V extends Versioned>(versions: V[] | undefined): V | undefined {
   if (!versions) return undefined;
   for (let i = versions.length - 1; i >= 0; i--) if (lived(versions[i]!)) return versions[i];
   return undefined;

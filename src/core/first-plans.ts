@@ -1,4 +1,4 @@
-import { normalizePost } from './apply.ts';
+import { lastLived, normalizePost } from './apply.ts';
 import { updateNames } from './day-changes.ts';
 import {
   emptyHistory,
@@ -15,10 +15,9 @@ import {
   type ReportLineVersion,
   type UnitRecord,
   type UnitVersion,
-  type Versioned,
 } from './model.ts';
 import { nameKey } from './names.ts';
-import { compact, summarize } from './replay.ts';
+import { compact, PROGRESS_EVERY, summarize } from './replay.ts';
 import type { Day } from './time.ts';
 
 /**
@@ -41,9 +40,6 @@ export interface FirstPlan {
 
 /** Why the short way gives up: the usual way decides. */
 class NotSure extends Error {}
-
-/** Operations between two reports of progress (as `applyPlan` tells them). */
-const PROGRESS_EVERY = 50_000;
 
 export function applyFirstPlans(plans: readonly FirstPlan[], progress?: Progress): FirstPlansResult {
   const total = plans.reduce((n, p) => n + p.size, 0);
@@ -713,13 +709,4 @@ function added<T>(set: Set<T> | null, item: T): Set<T> {
   if (set === null) return new Set<T>().add(item);
   set.add(item);
   return set;
-}
-
-function lived(v: Versioned): boolean {
-  return v.to === null || v.from < v.to;
-}
-
-function lastLived<V extends Versioned>(versions: V[]): V | undefined {
-  for (let i = versions.length - 1; i >= 0; i--) if (lived(versions[i]!)) return versions[i];
-  return undefined;
 }

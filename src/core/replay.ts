@@ -82,7 +82,7 @@ export function summarize(plan: Omit<Plan, 'changes'>, seq: number): PlanSummary
 }
 
 /** Operations applied between two reports of progress. */
-const PROGRESS_EVERY = 50_000;
+export const PROGRESS_EVERY = 50_000;
 
 /**
  * Applies one plan's operations to `builder`, then checks the invariants on its date: first only

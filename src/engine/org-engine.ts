@@ -7,7 +7,7 @@ import { emptyHistory, type History, type Plan, type PlanSummary, type Progress 
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
-import type { ImportDay } from '../formats/hris-import.ts';
+import type { ImportDays } from '../formats/hris-import.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 import { AccessStore } from '../store/access-store.ts';
 import { openStore } from '../store/open.ts';
@@ -359,11 +359,7 @@ export class OrgEngine {
    * the facts `applyAll` would store, without the kept organization's indexes and undo journal) and
    * stored in one transaction. Otherwise, and whenever it is not sure, `applyAll` decides.
    */
-  async applyFirst(
-    orgName: string,
-    imported: { days: ImportDay[]; plans(): PlanInput[]; release?(): void },
-    progress?: Progress,
-  ): Promise<AppliedPlan[]> {
+  async applyFirst(orgName: string, imported: ImportDays, progress?: Progress): Promise<AppliedPlan[]> {
     const org = await this.store.ensureOrg(orgName, this.now());
     const applied = org.version === 0 ? await this.commitFirst(org, imported, progress) : null;
     return applied ?? this.applyAll(orgName, imported.plans(), undefined, progress);
@@ -372,7 +368,7 @@ export class OrgEngine {
   /** `applyFirst`'s short way; null when it is not sure (its facts are let go before the usual way runs). */
   private async commitFirst(
     org: OrgRef,
-    imported: { days: ImportDay[]; release?(): void },
+    imported: ImportDays,
     progress?: Progress,
   ): Promise<AppliedPlan[] | null> {
     const first = applyFirstPlans(imported.days, progress);
@@ -383,7 +379,7 @@ export class OrgEngine {
     }));
     // The changes are no longer needed once the texts are made: hundreds of megabytes for an import,
     // let go before the facts are keyed and written.
-    imported.release?.();
+    imported.release();
     try {
       const version = await this.store.commit(org, entries, first.history, this.now(), progress);
       this.cache.delete(org.id);

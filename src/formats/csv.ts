@@ -68,16 +68,16 @@ export function* decodeUtf8Chunks(chunks: Iterable<Uint8Array>, file: string): G
   if (carry.length > 0 || first) yield decode(carry);
 }
 
-/**
- * Reads CSV (RFC 4180: quoted fields, doubled quotes, CRLF or LF) with a header row from text given
- * in pieces cut anywhere, handing each row to `onRow` with the line it starts on. A header that lacks
- * a required column is refused.
- */
 const QUOTE = 34;
 const COMMA = 44;
 const LF = 10;
 const CR = 13;
 
+/**
+ * Reads CSV (RFC 4180: quoted fields, doubled quotes, CRLF or LF) with a header row from text given
+ * in pieces cut anywhere, handing each row to `onRow` with the line it starts on. A header that lacks
+ * a required column is refused.
+ */
 export class CsvReader {
   private fields: string[] = [];
   private field = '';
@@ -219,21 +219,10 @@ export class CsvReader {
       return;
     }
     const record: Record<string, string> = {};
-    for (let i = 0; i < header.length; i++) record[header[i]!] = trimmed(values[i] ?? '');
+    for (let i = 0; i < header.length; i++) record[header[i]!] = (values[i] ?? '').trim();
     if (values.length !== header.length) record.__width = String(values.length);
     this.onRow({ line, values: record });
   }
-}
-
-/** The text without surrounding white space; most cells have none, and `trim` copies. */
-function trimmed(text: string): string {
-  const n = text.length;
-  if (n === 0) return text;
-  const first = text.charCodeAt(0);
-  const last = text.charCodeAt(n - 1);
-  return first > 32 && last > 32 && first !== 160 && last !== 160 && first < 0x1680 && last < 0x1680
-    ? text
-    : text.trim();
 }
 
 /**

@@ -319,14 +319,13 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
         .split(';')
         .map((id) => id.trim())
         .filter((id, i, all) => id !== '' && id !== parent && all.indexOf(id) === i);
-      return {
-        ...base,
+      return Object.assign(base, {
         name: row.values.name!,
         type: repeated.type(row.values.type!),
         parent: repeated.parent(parent),
         status: repeated.status((row.values.status ?? '').trim()),
         alsoUnder: further,
-      };
+      });
     },
     rejected,
     (p) => p.id,
@@ -346,17 +345,14 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     ]),
     'person_id',
     ['person_id', 'name', 'unit_id'],
-    (row, base) => ({
-      id: base.id,
-      from: base.from,
-      to: base.to,
-      where: base.where,
-      name: row.values.name!,
-      unit: repeated.unit(row.values.unit_id!),
-      manager: repeated.manager(row.values.manager_id ?? ''),
-      title: repeated.title(row.values.title ?? ''),
-      level: repeated.level(row.values.level ?? ''),
-    }),
+    (row, base) =>
+      Object.assign(base, {
+        name: row.values.name!,
+        unit: repeated.unit(row.values.unit_id!),
+        manager: repeated.manager(row.values.manager_id ?? ''),
+        title: repeated.title(row.values.title ?? ''),
+        level: repeated.level(row.values.level ?? ''),
+      }),
     rejected,
   );
   const { successors, supersessions } = readLineage(lineage, readOnly, units, rejected);
@@ -366,15 +362,12 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     read_(input.posts, ['person_id', 'unit_id', 'post', 'valid_from', 'valid_to']),
     'person_id',
     ['person_id', 'unit_id', 'post'],
-    (row, base) => ({
-      id: base.id,
-      from: base.from,
-      to: base.to,
-      where: base.where,
-      person: row.values.person_id!,
-      unit: repeated.postUnit(row.values.unit_id!),
-      post: repeated.post(row.values.post!),
-    }),
+    (row, base) =>
+      Object.assign(base, {
+        person: row.values.person_id!,
+        unit: repeated.postUnit(row.values.unit_id!),
+        post: repeated.post(row.values.post!),
+      }),
     rejected,
     (p) => `${p.unit}\u0000${p.post}`,
   );

@@ -17,10 +17,6 @@ type Bookkeeping = 'org_id' | 'fact_key' | 'recorded_at' | 'superseded_at';
 export type FactRow<T extends FactTable> = Omit<Database[T], Bookkeeping>;
 export type FactRows = { [T in FactTable]: Array<FactRow<T>> };
 
-function provColumns(prov: Provenance) {
-  return { plan_id: prov.plan, inferred: prov.inferred ? 1 : 0, quote: prov.quote ?? null };
-}
-
 /** The organization's facts as table rows. */
 export function historyToRows(history: History): FactRows {
   const rows = {} as Record<FactTable, object[]>;
@@ -72,124 +68,19 @@ export const FACT_COLUMNS: { [T in FactTable]: ReadonlyArray<keyof FactRow<T> & 
   ],
 };
 
-/** One table's rows of the organization's facts, one at a time (an import's are millions). */
+/** One table's rows of the organization's facts as objects, column by column (`tableCells`). */
 export function* tableRows(history: History, table: FactTable): Generator<object> {
-  switch (table) {
-    case 'units':
-      for (const unit of history.units.values())
-        yield { unit_id: unit.id, aliases: JSON.stringify(unit.aliases) };
-      return;
-    case 'unit_versions':
-      for (const unit of history.units.values()) {
-        for (const v of unit.versions) {
-          yield {
-            unit_id: unit.id,
-            valid_from: v.from,
-            valid_to: v.to,
-            name: v.name,
-            type: v.type,
-            parent_id: v.parent,
-            ...provColumns(v.prov),
-            // Last, so that keyRows can leave them out of the key when null (see there).
-            status: v.status ?? null,
-            also_under: v.alsoUnder === undefined ? null : JSON.stringify(v.alsoUnder),
-          };
-        }
-      }
-      return;
-    case 'people':
-      for (const person of history.people.values()) {
-        yield {
-          person_id: person.id,
-          aliases: JSON.stringify(person.aliases),
-          unnamed: person.unnamed ? 1 : 0,
-        };
-      }
-      return;
-    case 'person_versions':
-      for (const person of history.people.values()) {
-        for (const v of person.versions) {
-          yield {
-            person_id: person.id,
-            valid_from: v.from,
-            valid_to: v.to,
-            name: v.name,
-            level: v.level,
-            title: v.title,
-            unit_id: v.unit,
-            ...provColumns(v.prov),
-          };
-        }
-      }
-      return;
-    case 'businesses':
-      for (const business of history.businesses.values())
-        yield { business_id: business.id, aliases: JSON.stringify(business.aliases) };
-      return;
-    case 'business_versions':
-      for (const business of history.businesses.values()) {
-        for (const v of business.versions) {
-          yield {
-            business_id: business.id,
-            valid_from: v.from,
-            valid_to: v.to,
-            name: v.name,
-            unit_id: v.unit,
-            ...provColumns(v.prov),
-          };
-        }
-      }
-      return;
-    case 'posts':
-      for (const p of history.posts) {
-        yield {
-          unit_id: p.unit,
-          post: p.post,
-          holder_id: p.holder,
-          concurrent: p.concurrent ? 1 : 0,
-          valid_from: p.from,
-          valid_to: p.to,
-          ...provColumns(p.prov),
-        };
-      }
-      return;
-    case 'report_lines':
-      for (const l of history.lines) {
-        yield {
-          person_id: l.person,
-          manager_id: l.manager,
-          kind: l.kind,
-          valid_from: l.from,
-          valid_to: l.to,
-          ...provColumns(l.prov),
-        };
-      }
-      return;
-    case 'lineage_events': {
-      const ordinals = new Map<string, number>();
-      for (const e of history.events) {
-        const ordinal = ordinals.get(e.date) ?? 0;
-        ordinals.set(e.date, ordinal + 1);
-        yield {
-          event_date: e.date,
-          ordinal,
-          kind: e.kind,
-          unit_id: e.unit,
-          from_ids: JSON.stringify(e.from),
-          to_ids: JSON.stringify(e.to),
-          from_names: JSON.stringify(e.fromNames),
-          to_names: JSON.stringify(e.toNames),
-          ...provColumns(e.prov),
-        };
-      }
-      return;
-    }
+  const columns = FACT_COLUMNS[table] as readonly string[];
+  for (const cells of tableCells(history, table)) {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < columns.length; i++) row[columns[i]!] = cells[i];
+    yield row;
   }
 }
 
 /**
- * One table's rows of the organization's facts as their cells, in `FACT_COLUMNS` order: the rows
- * `tableRows` gives, made straight from the records (no row object each; an import's are millions).
+ * One table's rows of the organization's facts as their cells, in `FACT_COLUMNS` order, made straight
+ * from the records, one at a time (an import's are millions: no row object each).
  */
 export function* tableCells(history: History, table: FactTable): Generator<unknown[]> {
   switch (table) {
@@ -290,13 +181,29 @@ export function* tableCells(history: History, table: FactTable): Generator<unkno
         ];
       }
       return;
-    case 'lineage_events':
-      // The events' own rows, numbered within their day: as `tableRows`.
-      for (const row of tableRows(history, table)) {
-        const cells = row as Record<string, unknown>;
-        yield FACT_COLUMNS.lineage_events.map((c) => cells[c] ?? null);
+    case 'lineage_events': {
+      // Numbered within their day, in the order they happened.
+      const ordinals = new Map<string, number>();
+      for (const e of history.events) {
+        const ordinal = ordinals.get(e.date) ?? 0;
+        ordinals.set(e.date, ordinal + 1);
+        const prov = e.prov;
+        yield [
+          e.date,
+          ordinal,
+          e.kind,
+          e.unit,
+          JSON.stringify(e.from),
+          JSON.stringify(e.to),
+          JSON.stringify(e.fromNames),
+          JSON.stringify(e.toNames),
+          prov.plan,
+          prov.inferred ? 1 : 0,
+          prov.quote ?? null,
+        ];
       }
       return;
+    }
   }
 }
 
@@ -317,7 +224,7 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 /**
  * The text a row's key is the hash of: the row's JSON as `JSON.stringify` writes the object
  * `tableRows` gives, from its cells (`tableCells`), with the columns added later left out while null
- * (see `RowKeyer`).
+ * (see `RowKeyer`) — without making the object.
  */
 export function rowText(table: FactTable, cells: readonly unknown[]): string {
   const columns = COLUMN_KEYS[table];
@@ -604,19 +511,7 @@ const NULL_LATER_COLUMNS = ',"status":null,"also_under":null}';
  * counter (`KEY#2`), in the order the rows come.
  */
 export class RowKeyer {
-  // How many times each key was issued, by the key's 160 bits in an open-addressed table: a Set of
-  // millions of key strings cost seconds (and the collector's time) in an import.
-  private words: Int32Array;
-  private counts: Int32Array;
-  private size = 0;
-
-  /** `rows`: how many rows are coming, if known (the table is then made large enough at once). */
-  constructor(rows = 0) {
-    let capacity = 1024;
-    while (capacity < rows * 2) capacity *= 2;
-    this.words = new Int32Array(5 * capacity);
-    this.counts = new Int32Array(capacity);
-  }
+  private readonly issued = new Set<string>();
 
   key(row: object): string {
     let text = JSON.stringify(row);
@@ -626,77 +521,14 @@ export class RowKeyer {
     return this.keyOfText(text);
   }
 
-  /**
-   * The key of a row whose text (`rowText`) is given: the hash of the text, or for the n-th row of
-   * the same text, the hash and `#n`.
-   */
+  /** The key of a row whose text (`rowText`) is given. */
   keyOfText(text: string): string {
     const base = hash('sha1', text, 'hex');
-    const n = this.issue(base);
-    return n === 1 ? base : `${base}#${n}`;
+    let key = base;
+    for (let n = 2; this.issued.has(key); n++) key = `${base}#${n}`;
+    this.issued.add(key);
+    return key;
   }
-
-  /** Counts one more issue of this key (40 hex digits); returns how many there have been. */
-  private issue(key: string): number {
-    if (this.size * 2 >= this.counts.length) this.grow();
-    const a = hexWord(key, 0);
-    const b = hexWord(key, 8);
-    const c = hexWord(key, 16);
-    const d = hexWord(key, 24);
-    const e = hexWord(key, 32);
-    const mask = this.counts.length - 1;
-    const words = this.words;
-    for (let slot = a & mask; ; slot = (slot + 1) & mask) {
-      const count = this.counts[slot]!;
-      const at = slot * 5;
-      if (count === 0) {
-        words[at] = a;
-        words[at + 1] = b;
-        words[at + 2] = c;
-        words[at + 3] = d;
-        words[at + 4] = e;
-        this.counts[slot] = 1;
-        this.size += 1;
-        return 1;
-      }
-      if (
-        words[at] === a &&
-        words[at + 1] === b &&
-        words[at + 2] === c &&
-        words[at + 3] === d &&
-        words[at + 4] === e
-      ) {
-        this.counts[slot] = count + 1;
-        return count + 1;
-      }
-    }
-  }
-
-  private grow(): void {
-    const { words, counts } = this;
-    const capacity = counts.length * 2;
-    this.words = new Int32Array(5 * capacity);
-    this.counts = new Int32Array(capacity);
-    const mask = capacity - 1;
-    for (let old = 0; old < counts.length; old++) {
-      const count = counts[old]!;
-      if (count === 0) continue;
-      let slot = words[old * 5]! & mask;
-      while (this.counts[slot] !== 0) slot = (slot + 1) & mask;
-      for (let w = 0; w < 5; w++) this.words[slot * 5 + w] = words[old * 5 + w]!;
-      this.counts[slot] = count;
-    }
-  }
-}
-
-/** Eight hex digits of `text` from `at`, as a 32-bit integer. */
-function hexWord(text: string, at: number): number {
-  let word = 0;
-  for (let i = at; i < at + 8; i++) {
-    const c = text.charCodeAt(i);
-    word = (word << 4) | (c <= 57 ? c - 48 : c - 87);
-  }
-  return word;
 }
 
 /** Keys a table's rows given as cells (`tableCells`), as `keyRows` keys the same rows as objects. */

@@ -512,7 +512,7 @@ async function commitFirst(
     if (rows === 0) continue;
     // Without its indexes (built once after) only when the rows are many, as `bulkInsert`.
     writer.send({ type: 'table', table, rows: rows >= bulkRows ? rows : -1 });
-    const keyer = new RowKeyer(rows);
+    const keyer = new RowKeyer();
     // Each row as `[key, ...cells]`: the writer reads arrays faster than the rows' own JSON objects, and
     // it is the writer that is busy.
     let chunk: unknown[][] = [];
@@ -594,7 +594,7 @@ async function streamFacts(
 ): Promise<void> {
   const rows = tableRowCount(history, table);
   if (rows === 0) return;
-  const insert = () => writeStream(trx, table, orgId, history, rows, now, insertRows, told);
+  const insert = () => writeStream(trx, table, orgId, history, now, insertRows, told);
   await (bulkInsert && rows >= bulkRows ? bulkInsert(table, rows, insert) : insert());
 }
 
@@ -604,12 +604,11 @@ async function writeStream(
   table: FactTable,
   orgId: number,
   history: History,
-  rows: number,
   now: string,
   insertRows: DialectCapabilities['insertRows'],
   told: RowsTold,
 ): Promise<void> {
-  const keyer = new RowKeyer(rows);
+  const keyer = new RowKeyer();
   let chunk: Array<[string, unknown[]]> = [];
   for (const cells of tableCells(history, table)) {
     chunk.push([keyer.keyOfText(rowText(table, cells)), cells]);

@@ -181,18 +181,15 @@ describe('rows made straight from the records', () => {
 });
 
 describe('keying rows', () => {
-  it('keys a row by the hash of its text, and the n-th row of the same text with #n, however many rows come', () => {
-    for (const expected of [0, 100_000]) {
-      const keyer = new RowKeyer(expected);
-      const seen = new Map<string, number>();
-      // Enough distinct texts to make the table grow when it was not told how many come.
-      for (let i = 0; i < 5000; i++) {
-        const text = `row ${i % 3000}`;
-        const n = (seen.get(text) ?? 0) + 1;
-        seen.set(text, n);
-        const base = hash('sha1', text, 'hex');
-        expect(keyer.keyOfText(text)).toBe(n === 1 ? base : `${base}#${n}`);
-      }
+  it('keys a row by the hash of its text, and the n-th row of the same text with #n', () => {
+    const keyer = new RowKeyer();
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 5000; i++) {
+      const text = `row ${i % 3000}`;
+      const n = (seen.get(text) ?? 0) + 1;
+      seen.set(text, n);
+      const base = hash('sha1', text, 'hex');
+      expect(keyer.keyOfText(text)).toBe(n === 1 ? base : `${base}#${n}`);
     }
     const rows = [{ a: 1 }, { a: 2 }, { a: 1 }, { a: 1 }];
     expect([...keyRows(rows).keys()].map((k) => k.slice(40))).toEqual(['', '', '#2', '#3']);
