@@ -11,7 +11,7 @@ import type { ImportDays } from '../formats/hris-import.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 import { AccessStore } from '../store/access-store.ts';
 import { openStore } from '../store/open.ts';
-import { type OrgRef, type OrgStore, StaleFactsError } from '../store/store.ts';
+import { type FirstCommit, type OrgRef, type OrgStore, StaleFactsError } from '../store/store.ts';
 
 export type { AccessStore } from '../store/access-store.ts';
 export type { AuditRow, DraftRow, ScenarioRow } from '../store/schema.ts';
@@ -365,26 +365,37 @@ export class OrgEngine {
     return applied ?? this.applyAll(orgName, imported.plans(), undefined, progress);
   }
 
-  /** `applyFirst`'s short way; null when it is not sure (its facts are let go before the usual way runs). */
+  /**
+   * `applyFirst`'s short way; null when it is not sure (nothing is stored, and its facts are let go
+   * before the usual way runs). The plans' texts are made first: a store with a writer thread stores
+   * them while the facts are made.
+   */
   private async commitFirst(
     org: OrgRef,
     imported: ImportDays,
     progress?: Progress,
   ): Promise<AppliedPlan[] | null> {
-    const first = applyFirstPlans(imported.days, progress);
-    if (!first.ok) return null;
-    const entries = first.history.plans.map((summary, i) => ({
-      summary,
-      source: imported.days[i]!.source(),
-    }));
-    // The changes are no longer needed once the texts are made: hundreds of megabytes for an import,
-    // let go before the facts are keyed and written.
-    imported.release();
+    const summaries = imported.days.map((day, i) => summarize(day.plan, i + 1));
+    const first: FirstCommit = {
+      expectedRows: imported.accepted,
+      plans: () => imported.days.map((day, i) => ({ summary: summaries[i]!, source: day.source() })),
+      facts: () => {
+        const made = applyFirstPlans(imported.days, progress);
+        return made.ok ? made.history : null;
+      },
+      // The changes are no longer needed once the texts and facts are made: hundreds of megabytes
+      // for an import, let go before the facts are keyed and written.
+      made: () => imported.release(),
+    };
     try {
-      const version = await this.store.commit(org, entries, first.history, this.now(), progress);
+      const version = await this.store.commitMade(org, first, this.now(), progress);
+      if (version === null) return null;
       this.cache.delete(org.id);
       this.live.delete(org.id);
-      return appliedOf(entries, version);
+      return appliedOf(
+        summaries.map((summary) => ({ summary })),
+        version,
+      );
     } catch (error) {
       if (error instanceof OrgshiftError && error.id === 'conflict') {
         throw new OrgshiftError(

@@ -316,35 +316,73 @@ export class OrgStore {
     now: string,
     progress?: Progress,
   ): Promise<number> {
-    const next = org.version + 1;
     const parallel = this.capabilities.firstCommitWriter;
     // An organization's first commit (nothing of it is stored), when large: written on another thread.
     if (parallel && org.version === 0 && historyRows(history) >= this.bulkRows) {
-      await this.exclusive(async () => {
-        const writer = parallel.call(this.capabilities);
-        try {
-          await commitFirst(
-            writer,
-            org,
-            next,
-            plans,
-            history,
-            now,
-            rowsTold(history, progress),
-            this.bulkRows,
-          );
-        } finally {
-          await writer.close();
-        }
-      });
-      return next;
+      const given = { expectedRows: Number.POSITIVE_INFINITY, plans: () => plans, facts: () => history };
+      return (await this.commitOnWriter(parallel, org, given, now, progress)) as number;
     }
+    const next = org.version + 1;
     await this.exclusive(() =>
       this.writeCommit(org, next, plans, now, (trx) =>
         writeFacts(trx, org.id, history, now, this.writer(history, progress)),
       ),
     );
     return next;
+  }
+
+  /**
+   * An organization's first commit, its plans and facts made when the store asks (`FirstCommit`):
+   * where the dialect has a writer on another thread and at least `bulkRows` rows are expected, the
+   * writer begins and stores the plans' texts while this thread makes the facts, then inserts the
+   * rows as this thread keys them. Null (nothing written) when the facts cannot be made that way.
+   */
+  async commitMade(
+    org: OrgRef,
+    first: FirstCommit,
+    now: string,
+    progress?: Progress,
+  ): Promise<number | null> {
+    const parallel = this.capabilities.firstCommitWriter;
+    if (parallel && org.version === 0 && first.expectedRows >= this.bulkRows) {
+      return this.commitOnWriter(parallel, org, first, now, progress);
+    }
+    const history = first.facts();
+    if (!history) return null;
+    const plans = first.plans();
+    first.made?.();
+    return this.commit(org, plans, history, now, progress);
+  }
+
+  private commitOnWriter(
+    parallel: () => FirstCommitWriter,
+    org: OrgRef,
+    first: FirstCommit,
+    now: string,
+    progress: Progress | undefined,
+  ): Promise<number | null> {
+    const next = org.version + 1;
+    return this.exclusive(async () => {
+      const writer = parallel.call(this.capabilities);
+      try {
+        writer.send({ type: 'begin', orgId: org.id, orgName: org.name, version: org.version, next });
+        // The plans' texts go first: the writer stores them (an import's first plan may be a hundred
+        // megabytes) while this thread makes the facts.
+        writer.send({
+          type: 'plans',
+          rows: first.plans().map(({ summary, source }) => planRow(org.id, summary, source, now)),
+        });
+        const history = first.facts();
+        if (!history) return null;
+        first.made?.();
+        await writeFirstRows(writer, org.id, history, now, rowsTold(history, progress), this.bulkRows);
+        writer.send({ type: 'commit' });
+        await writer.settle(0);
+        return next;
+      } finally {
+        await writer.close();
+      }
+    });
   }
 
   /**
@@ -417,6 +455,21 @@ export class OrgStore {
   }
 }
 
+/**
+ * What an organization's first commit is made of, asked for by `OrgStore.commitMade` in the order
+ * that suits the store, each once.
+ */
+export interface FirstCommit {
+  /** About how many rows the facts will be. */
+  expectedRows: number;
+  /** The plans and their texts. */
+  plans(): Array<{ summary: PlanSummary; source: string }>;
+  /** The facts, or null when they cannot be made this way (then nothing is written). */
+  facts(): History | null;
+  /** Called once both were made, before the rows are written: lets go of what made them. */
+  made?(): void;
+}
+
 /** See `DialectCapabilities.firstCommitWriter`. */
 export interface FirstCommitWriter {
   /** Sends a request; throws the failure of an earlier one, if any came back. */
@@ -487,26 +540,18 @@ function historyRows(history: History): number {
 }
 
 /**
- * An organization's first commit through a writer on another thread (`firstCommitWriter`): this
+ * An organization's first rows, sent to a writer on another thread (`firstCommitWriter`): this
  * thread keys the rows and sends them 10k at a time (no more than a few batches ahead), the writer
- * inserts them. The plans go first: the writer inserts their text (an import's first plan may be a
- * hundred megabytes) while this thread keys the first rows.
+ * inserts them.
  */
-async function commitFirst(
+async function writeFirstRows(
   writer: FirstCommitWriter,
-  org: OrgRef,
-  next: number,
-  plans: Array<{ summary: PlanSummary; source: string }>,
+  orgId: number,
   history: History,
   now: string,
   told: RowsTold,
   bulkRows: number,
 ): Promise<void> {
-  writer.send({ type: 'begin', orgId: org.id, orgName: org.name, version: org.version, next });
-  writer.send({
-    type: 'plans',
-    rows: plans.map(({ summary, source }) => planRow(org.id, summary, source, now)),
-  });
   for (const table of FACT_TABLES) {
     const rows = tableRowCount(history, table);
     if (rows === 0) continue;
@@ -517,7 +562,7 @@ async function commitFirst(
     // it is the writer that is busy.
     let chunk: unknown[][] = [];
     const flush = async () => {
-      writer.send({ type: 'rows', table, data: JSON.stringify(chunk), now, orgId: org.id });
+      writer.send({ type: 'rows', table, data: JSON.stringify(chunk), now, orgId });
       told.written(chunk.length);
       chunk = [];
       await writer.settle(4);
@@ -530,8 +575,6 @@ async function commitFirst(
     if (chunk.length > 0) await flush();
     writer.send({ type: 'end-table', table });
   }
-  writer.send({ type: 'commit' });
-  await writer.settle(0);
 }
 
 /** Supersedes the rows of `before` that are not in `after` and inserts those of `after` that are new. */

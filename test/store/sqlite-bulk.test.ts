@@ -186,6 +186,91 @@ describe("SQLite: an organization's first commit written on another thread", () 
     await s.close();
   });
 
+  it('stores the plans while the facts are made, then their rows: what a commit of both stores', async () => {
+    const { history, plans } = exampleCommit();
+    const { store: made } = await store();
+    const { store: given } = await store();
+    for (const s of [made, given]) s.bulkRows = 1;
+    const asked: string[] = [];
+    const org = await made.ensureOrg('default', NOW);
+    const version = await made.commitMade(
+      org,
+      {
+        expectedRows: 1,
+        plans: () => {
+          asked.push('plans');
+          return plans;
+        },
+        facts: () => {
+          asked.push('facts');
+          return history;
+        },
+        made: () => asked.push('made'),
+      },
+      NOW,
+    );
+    expect(version).toBe(1);
+    expect(asked).toEqual(['plans', 'facts', 'made']);
+    expect(await given.commit(await given.ensureOrg('default', NOW), plans, history, NOW)).toBe(1);
+    expect(await made.dump()).toBe(await given.dump());
+    await made.close();
+    await given.close();
+  });
+
+  it('rolls the plans back and stores nothing when the facts cannot be made that way', async () => {
+    const { history, plans } = exampleCommit();
+    const { store: s } = await store();
+    s.bulkRows = 1;
+    const org = await s.ensureOrg('default', NOW);
+    const before = await s.dump();
+    const asked: string[] = [];
+    const first = {
+      expectedRows: 1,
+      plans: () => {
+        asked.push('plans');
+        return plans;
+      },
+      facts: () => null,
+      made: () => asked.push('made'),
+    };
+    expect(await s.commitMade(org, first, NOW)).toBeNull();
+    expect(asked).toEqual(['plans']);
+    expect(await s.dump()).toBe(before);
+    const failing = {
+      ...first,
+      facts: () => {
+        throw new Error('the facts failed');
+      },
+    };
+    await expect(s.commitMade(org, failing, NOW)).rejects.toThrow('the facts failed');
+    expect(await s.dump()).toBe(before);
+    // The store stays writable: the writer's transaction was rolled back and its thread ended.
+    expect(await s.commit(org, plans, history, NOW)).toBe(1);
+    await s.close();
+  });
+
+  it('makes the facts first where it writes on this thread: no texts made for facts that cannot be', async () => {
+    const { history, plans } = exampleCommit();
+    const { store: s } = await store();
+    const asked: string[] = [];
+    const first = {
+      plans: () => {
+        asked.push('plans');
+        return plans;
+      },
+      made: () => asked.push('made'),
+    };
+    const org = await s.ensureOrg('default', NOW);
+    // Fewer rows expected than bulkRows: no writer thread.
+    expect(await s.commitMade(org, { ...first, expectedRows: 10, facts: () => null }, NOW)).toBeNull();
+    expect(asked).toEqual([]);
+    const version = await s.commitMade(org, { ...first, expectedRows: 10, facts: () => history }, NOW);
+    expect(version).toBe(1);
+    expect(asked).toEqual(['plans', 'made']);
+    expect((await s.plans(org.id)).length).toBe(plans.length);
+    await s.close();
+  });
+
   it('is not used for an in-memory database, which another connection would not see', async () => {
     const { history, plans } = exampleCommit();
     const s = sqliteStore(new BetterSqlite3(':memory:'), ':memory:');
