@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { formatProblem, OrgshiftError, type Problem } from '../core/errors.ts';
 import type { Plan, Progress } from '../core/model.ts';
@@ -414,42 +414,10 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         const { org } = globals(cmd);
         if (!o.units && !o.people && !o.posts)
           throw new UsageError('give at least one of --units, --people, --posts');
-        const { decodeUtf8Chunks, PIECE_BYTES } = await import('../formats/csv.ts');
+        const { OpenedFiles } = await import('../formats/csv-files.ts');
         const { readImport } = await import('../formats/hris-import.ts');
-        // Each file is read 8 MB at a time as the import goes through it, never held whole: a file
-        // can be larger than the longest string JavaScript holds.
-        const opened: number[] = [];
-        const load = (file: string | undefined) => {
-          if (file === undefined) return undefined;
-          const cannot = (error: unknown) =>
-            new OrgshiftError('invalid_input', `cannot read ${file}: ${(error as Error).message}`);
-          let fd: number;
-          let size: number;
-          try {
-            fd = openSync(file, 'r');
-            size = fstatSync(fd).size;
-          } catch (error) {
-            throw cannot(error);
-          }
-          opened.push(fd);
-          function* chunks(): Generator<Uint8Array> {
-            const buffer = Buffer.allocUnsafe(PIECE_BYTES);
-            for (;;) {
-              let n: number;
-              try {
-                n = readSync(fd, buffer, 0, buffer.length, null);
-              } catch (error) {
-                throw cannot(error);
-              }
-              if (n === 0) return;
-              yield buffer.subarray(0, n);
-            }
-          }
-          return { file, pieces: decodeUtf8Chunks(chunks(), file), size };
-        };
-        const closeFiles = () => {
-          for (const fd of opened.splice(0)) closeSync(fd);
-        };
+        const files = new OpenedFiles();
+        const load = (file: string | undefined) => (file === undefined ? undefined : files.open(file));
         const { progressBar } = await import('./output.ts');
         // One bar through the whole import: reading the files is its first fifth, checking the plans'
         // changes the next third or so, writing the facts the rest (about their shares of the time).
@@ -477,7 +445,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
             (p) => show(p.stage, p.done, p.total),
           );
         } finally {
-          closeFiles();
+          files.close();
         }
         io.progress?.(null);
         const summary = `read ${result.read} rows: ${result.accepted} accepted, ${result.rejected.length} rejected`;

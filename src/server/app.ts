@@ -9,7 +9,7 @@ import * as queries from '../core/queries.ts';
 import { type Snapshot, snapshotAt } from '../core/snapshot.ts';
 import type { DraftRow, OrgEngine } from '../engine/org-engine.ts';
 import { ScenarioService } from '../engine/scenarios.ts';
-import { decodeUtf8Chunks, PIECE_BYTES } from '../formats/csv.ts';
+import { OpenedFiles } from '../formats/csv-files.ts';
 import {
   exportCsv,
   exportDot,
@@ -27,6 +27,7 @@ import { verifyAuditChain } from './audit.ts';
 import { atLeast, randomSecret, sameSecret } from './auth.ts';
 import { loadPage } from './page.ts';
 import * as S from './schemas.ts';
+import { receiveUploads } from './uploads.ts';
 
 /** The one place where error ids become HTTP statuses. */
 export const STATUS: Record<ErrorId, 400 | 401 | 403 | 404 | 409 | 422 | 429> = {
@@ -91,10 +92,8 @@ export interface AppOptions {
 /** Files uploaded for an import: at most this many bytes each. */
 const MAX_UPLOAD_BYTES = 2 ** 31;
 
-/** A file's bytes as pieces of `PIECE_BYTES` (views, not copies). */
-function* piecesOf(bytes: Uint8Array): Generator<Uint8Array> {
-  for (let at = 0; at < bytes.length; at += PIECE_BYTES) yield bytes.subarray(at, at + PIECE_BYTES);
-}
+/** The files an import takes, in the order they are read. */
+const IMPORT_FILES = ['units', 'people', 'posts', 'lineage'] as const;
 
 /**
  * The JSON API and the page. Every route but login and the OpenAPI document needs a session
@@ -127,6 +126,8 @@ export function createApp(
     name: SESSION_COOKIE,
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  // Referred to by the upload route, which reads its body itself.
+  app.openAPIRegistry.register('ImportFiles', S.ImportFiles);
 
   app.onError((error, c) => {
     if (error instanceof OrgshiftError) return c.json(errorBody(error), STATUS[error.id]);
@@ -1018,34 +1019,42 @@ export function createApp(
       summary:
         'Import HRIS CSV files uploaded as multipart/form-data (units, people, posts, lineage; root, allowPartial), all or nothing (approver)',
       security: secured,
+      // Documented, not validated here: a validator would read the whole upload into memory first.
       request: {
-        body: { content: { 'multipart/form-data': { schema: S.ImportFiles } }, required: true },
+        body: {
+          content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/ImportFiles' } } },
+          required: true,
+        },
       },
       responses: importResponses,
     }),
     async (c) => {
       await mayImport(c);
-      const form = c.req.valid('form');
-      // Each file is decoded a piece at a time as the import reads it: never one string.
-      const upload = async (name: string, part: File | undefined) => {
-        if (!part) return {};
-        if (part.size > MAX_UPLOAD_BYTES)
-          throw new OrgshiftError('invalid_input', `${name}: a file of at most ${MAX_UPLOAD_BYTES} bytes`);
-        const bytes = new Uint8Array(await part.arrayBuffer());
-        const file = part.name || `${name}.csv`;
-        return { [name]: { file, pieces: decodeUtf8Chunks(piecesOf(bytes), file), size: bytes.length } };
-      };
-      return importFiles(
-        c,
-        {
-          ...(await upload('units', form.units)),
-          ...(await upload('people', form.people)),
-          ...(await upload('posts', form.posts)),
-          ...(await upload('lineage', form.lineage)),
-          ...(form.root ? { root: form.root } : {}),
-        },
-        form.allowPartial === 'true',
-      );
+      const uploads = await receiveUploads(c.req.raw, {
+        files: IMPORT_FILES,
+        fields: ['root', 'allowPartial'],
+        maxFileBytes: MAX_UPLOAD_BYTES,
+      });
+      const opened = new OpenedFiles();
+      try {
+        const fields = S.ImportFields.safeParse(Object.fromEntries(uploads.fields));
+        if (!fields.success) {
+          throw new OrgshiftError(
+            'invalid_input',
+            'the request is not valid',
+            fields.error.issues.map((issue) => ({ message: `${issue.path.join('.')}: ${issue.message}` })),
+          );
+        }
+        const input: ImportInput = fields.data.root ? { root: fields.data.root } : {};
+        for (const name of IMPORT_FILES) {
+          const upload = uploads.files.get(name);
+          if (upload) input[name] = opened.open(upload.path, upload.name);
+        }
+        return await importFiles(c, input, fields.data.allowPartial === 'true');
+      } finally {
+        opened.close();
+        await uploads.remove();
+      }
     },
   );
 

@@ -429,6 +429,9 @@ export const ImportFiles = z
   })
   .openapi('ImportFiles');
 
+/** The plain fields of an import's upload (the files are streamed to disk, not validated as a schema). */
+export const ImportFields = ImportFiles.pick({ root: true, allowPartial: true });
+
 export const ImportResultSchema = z
   .object({
     read: z.number(),

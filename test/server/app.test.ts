@@ -551,6 +551,47 @@ describe('imports, exports and SCIM', () => {
     );
     expect(partial.status).toBe(200);
     expect(await json(partial)).toMatchObject({ read: 2, accepted: 1 });
+    // The files in any order: each is written to disk as it arrives and read from there in turn.
+    const anyOrder = new FormData();
+    anyOrder.append(
+      'people',
+      new File(
+        [
+          'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\nupl-3,Third Upload,UP3,,,,2024-07-01,\n',
+        ],
+        'p3.csv',
+      ),
+    );
+    anyOrder.append(
+      'units',
+      new File(
+        ['unit_id,name,type,parent_id,valid_from,valid_to\nUP3,Third Team,team,big-taobao,2024-07-01,\n'],
+        'u3.csv',
+      ),
+    );
+    expect((await post(anyOrder, 'approver')).status).toBe(200);
+    const third = await json<PersonResult>(
+      f.request('/api/person/Third%20Upload?asOf=2024-07-02', { as: 'viewer' }),
+    );
+    expect(third.unit).toBe('Third Team');
+    // A part it does not take, or a field that is not valid: refused before anything is read.
+    const extra = form({
+      units: 'unit_id,name,type,parent_id,valid_from,valid_to\nUP4,Fourth,team,,2024-07-01,\n',
+      budget: 'x',
+    });
+    const refusedExtra = await post(extra, 'approver');
+    expect(refusedExtra.status).toBe(400);
+    expect((await json<ErrorBody>(refusedExtra)).error.message).toBe(
+      'unknown part "budget"; expected units, people, posts, lineage, root, allowPartial',
+    );
+    const badField = await post(form({ units: 'unit_id\n' }, { allowPartial: 'yes' }), 'approver');
+    expect(badField.status).toBe(400);
+    expect((await json<ErrorBody>(badField)).error.details?.problems?.[0]?.message).toMatch(
+      /^allowPartial: /,
+    );
+    const tree = await (await f.request('/api/tree?asOf=2024-07-02', { as: 'viewer' })).text();
+    expect(tree).toContain('Third Team');
+    expect(tree).not.toContain('Fourth');
   });
 
   it('exports the organization in each format', async () => {
