@@ -367,8 +367,8 @@ export class OrgEngine {
 
   /**
    * `applyFirst`'s short way; null when it is not sure (nothing is stored, and its facts are let go
-   * before the usual way runs). The plans' texts are made first: a store with a writer thread stores
-   * them while the facts are made.
+   * before the usual way runs). The store asks for the plans' texts and the facts in the order that
+   * suits it: a store with a writer thread takes the texts first and stores them while the facts are made.
    */
   private async commitFirst(
     org: OrgRef,
