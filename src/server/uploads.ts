@@ -74,7 +74,8 @@ export async function receiveUploads(request: Request, rules: UploadRules): Prom
     });
     parser.on('field', (name, value, info) => {
       if (refusal) return;
-      if (!rules.fields.includes(name)) refuse(`unknown part "${name}"; expected ${expected}`);
+      if (rules.files.includes(name)) refuse(`"${name}" was sent as text; expected a file`);
+      else if (!rules.fields.includes(name)) refuse(`unknown part "${name}"; expected ${expected}`);
       else if (fields.has(name)) refuse(`the field "${name}" was sent twice`);
       else if (info.valueTruncated) refuse(`the field "${name}" is too long`);
       else fields.set(name, value);

@@ -119,6 +119,9 @@ describe('uploads of an import', () => {
         ]),
       ),
     ).toBe('the field "root" was sent twice');
+    expect(await refused(form([['units', 'unit_id\nu\n']]))).toBe(
+      '"units" was sent as text; expected a file',
+    );
     expect(await refused(form([['units', csv('big.csv', 'x'.repeat(1001))]]))).toBe(
       'units: a file of at most 1000 bytes',
     );
