@@ -199,8 +199,10 @@ describe("an organization's first plans applied the short way", () => {
         return make();
       };
     });
-    // Every import began on the writer: those the short way was not sure of were rolled back there.
-    expect(writers).toBe(runs);
+    // Every import began on the writer (those the short way was not sure of were rolled back there, and
+    // the usual way's commit took a writer of its own when it stored them). Refused imports store
+    // nothing, so without the writer starting early there would be fewer writers than runs.
+    expect(writers).toBeGreaterThanOrEqual(runs);
     expect(sure).toBeGreaterThan(0);
     expect(refused).toBeGreaterThan(0);
   });

@@ -58,7 +58,7 @@ describe('uploads of an import', () => {
       async pull(controller) {
         if (sent === pieces.length - 1) {
           // Before the last bytes are given, what came so far reaches the disk (a receiver that held
-          // the upload until its end would never write it, and this waits two seconds in vain).
+          // the upload until its end would never write it, and this waits five seconds in vain).
           const onDisk = () =>
             Math.max(
               0,
@@ -66,7 +66,7 @@ describe('uploads of an import', () => {
                 .map((d) => join(under, d, 'units.csv'))
                 .map((path) => (existsSync(path) ? statSync(path).size : 0)),
             );
-          for (let waited = 0; waited < 2000 && onDisk() < firstHalf.length; waited += 20)
+          for (let waited = 0; waited < 5000 && onDisk() < firstHalf.length; waited += 20)
             await new Promise((resolve) => setTimeout(resolve, 20));
           seenOnDisk = onDisk();
         }
