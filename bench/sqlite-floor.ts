@@ -1,11 +1,12 @@
 // The least time SQLite itself takes to store what an import stored: the same rows, read back from the
 // imported file into memory first, written into a new file by one thread with nothing else to do, as
-// the writer thread writes an organization's first commit (same pragmas, one transaction, each large
+// the writer thread writes an organization's first commit (same connection settings, one transaction, each large
 // table's indexes dropped and built after, the commit with its WAL checkpoint). No parsing, planning,
 // checking or keying: what is left when all of that costs nothing.
 import { rmSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { FACT_TABLES } from '../src/store/schema.ts';
+import { configureConnection } from '../src/store/sqlite-connection.ts';
 
 /** `OrgStore.bulkRows`: tables getting at least this many rows are written without their indexes. */
 const BULK_ROWS = 50_000;
@@ -37,7 +38,7 @@ export function sqliteFloor(stored: string, scratch: string): SqliteFloor {
 
   for (const suffix of ['', '-wal', '-shm']) rmSync(scratch + suffix, { force: true });
   const db = new BetterSqlite3(scratch);
-  for (const pragma of ['journal_mode = WAL', 'synchronous = FULL', 'cache_size = -65536']) db.pragma(pragma);
+  configureConnection(db);
   for (const s of schema.filter((s) => s.type === 'table')) db.exec(s.sql);
   for (const s of schema.filter((s) => s.type === 'index')) db.exec(s.sql);
   const insert = (table: string, columns: string[]) =>

@@ -70,12 +70,15 @@ export const FACT_COLUMNS: { [T in FactTable]: ReadonlyArray<keyof FactRow<T> & 
 
 /** One table's rows of the organization's facts as objects, column by column (`tableCells`). */
 export function* tableRows(history: History, table: FactTable): Generator<object> {
-  const columns = FACT_COLUMNS[table] as readonly string[];
-  for (const cells of tableCells(history, table)) {
-    const row: Record<string, unknown> = {};
-    for (let i = 0; i < columns.length; i++) row[columns[i]!] = cells[i];
-    yield row;
-  }
+  for (const cells of tableCells(history, table)) yield rowOf(table, cells);
+}
+
+/** A row of `table` as an object, from its cells in `FACT_COLUMNS` order. */
+export function rowOf(table: FactTable, cells: readonly unknown[]): Record<string, unknown> {
+  const columns = FACT_COLUMNS[table];
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) row[columns[i]!] = cells[i];
+  return row;
 }
 
 /**

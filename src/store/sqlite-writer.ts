@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { FACT_COLUMNS } from './facts.ts';
 import type { FactTable, PlansTable } from './schema.ts';
+import { configureConnection, factInsertSql } from './sqlite-connection.ts';
 
 /** What the main thread asks, in order. */
 export type WriterRequest =
@@ -27,21 +28,14 @@ export type WriterReply =
 const port = parentPort;
 if (port) {
   const database = new BetterSqlite3((workerData as { path: string }).path);
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = FULL');
-  database.pragma('busy_timeout = 5000');
-  database.pragma('cache_size = -65536');
-  database.pragma('foreign_keys = ON');
+  configureConnection(database);
   let failed = false;
   let dropped: string[] = [];
   const inserts = new Map<FactTable, BetterSqlite3.Statement>();
   const insertFor = (table: FactTable) => {
     let found = inserts.get(table);
     if (!found) {
-      const all = [...FACT_COLUMNS[table], 'org_id', 'fact_key', 'recorded_at', 'superseded_at'];
-      found = database.prepare(
-        `insert into ${table} (${all.join(', ')}) values (${all.map(() => '?').join(', ')})`,
-      );
+      found = database.prepare(factInsertSql(table));
       inserts.set(table, found);
     }
     return found;

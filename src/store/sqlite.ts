@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
 import { FACT_COLUMNS } from './facts.ts';
 import type { Database } from './schema.ts';
+import { configureConnection, factInsertSql } from './sqlite-connection.ts';
 import type { WriterReply, WriterRequest } from './sqlite-writer.ts';
 import { type FirstCommitWriter, OrgStore } from './store.ts';
 
@@ -103,13 +104,7 @@ export function openSqliteStore(path: string): OrgStore {
 
 /** The store on a connection already open to the file at `path` (tests look at the connection itself). */
 export function sqliteStore(database: BetterSqlite3.Database, path: string): OrgStore {
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = FULL');
-  database.pragma('busy_timeout = 5000');
-  // 64 MB of page cache (the default is 2 MB): large imports insert into indexes keyed by hashes,
-  // whose pages a small cache keeps evicting.
-  database.pragma('cache_size = -65536');
-  database.pragma('foreign_keys = ON');
+  configureConnection(database);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   const statements = new Map<string, BetterSqlite3.Statement>();
   const statement = (sql: string) => {
@@ -124,12 +119,8 @@ export function sqliteStore(database: BetterSqlite3.Database, path: string): Org
     exclusive: queueFor(path),
     // Kysely's transaction holds this same connection: a prepared statement per row runs inside it.
     insertRows(table, orgId, now, keyed) {
-      const columns = FACT_COLUMNS[table];
-      const all = [...columns, 'org_id', 'fact_key', 'recorded_at', 'superseded_at'];
-      const insert = statement(
-        `insert into ${table} (${all.join(', ')}) values (${all.map(() => '?').join(', ')})`,
-      );
-      const n = columns.length;
+      const insert = statement(factInsertSql(table));
+      const n = FACT_COLUMNS[table].length;
       const values: unknown[] = new Array(n + 4);
       values[n] = orgId;
       values[n + 2] = now;

@@ -7,6 +7,7 @@ import {
   keyCells,
   type RawRow,
   RowKeyer,
+  rowOf,
   rowText,
   tableCells,
   tableRowCount,
@@ -519,8 +520,7 @@ interface RowsTold {
 
 function rowsTold(history: History, progress: Progress | undefined): RowsTold {
   if (!progress) return { written() {} };
-  let total = 0;
-  for (const table of FACT_TABLES) total += tableRowCount(history, table);
+  const total = historyRows(history);
   let done = 0;
   return {
     written(rows) {
@@ -699,17 +699,15 @@ async function insertFacts(
     insertRows(table, orgId, now, fresh);
     return;
   }
-  const columns = FACT_COLUMNS[table] as readonly string[];
   const values = (slice: Array<[string, readonly unknown[]]>) =>
-    slice.map(([key, cells]) => {
-      const row: Record<string, unknown> = {};
-      for (let i = 0; i < columns.length; i++) row[columns[i]!] = cells[i];
-      row.org_id = orgId;
-      row.fact_key = key;
-      row.recorded_at = now;
-      row.superseded_at = null;
-      return row;
-    });
+    slice.map(([key, cells]) =>
+      Object.assign(rowOf(table, cells), {
+        org_id: orgId,
+        fact_key: key,
+        recorded_at: now,
+        superseded_at: null,
+      }),
+    );
   for (let i = 0; i < fresh.length; i += CHUNK) {
     await trx
       .insertInto(table)
