@@ -107,6 +107,9 @@ export async function runCli(
     out: (t) => {
       stdout += line(t);
     },
+    write: async (pieces) => {
+      for (const piece of pieces) stdout += piece;
+    },
     err: (t) => {
       stderr += line(t);
     },

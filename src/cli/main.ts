@@ -524,18 +524,22 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           if (!root) throw new OrgshiftError('not_found', `no organization on ${asOfDay}`);
           return root;
         };
-        const csvs = () => formats.exportCsv(history, o.full ? undefined : asOfDay);
-        const text: Record<string, () => string> = {
-          'csv-units': () => csvs().units,
-          'csv-people': () => csvs().people,
-          'csv-posts': () => csvs().posts,
-          json: () => JSON.stringify(formats.exportJson(history), null, 2),
-          turtle: () => formats.exportTurtle(history, asOfDay),
-          jsonld: () => JSON.stringify(formats.exportJsonLd(history, asOfDay), null, 2),
-          mermaid: () => formats.exportMermaid(subtree()),
-          dot: () => formats.exportDot(subtree()),
+        const csvAsOf = o.full ? undefined : asOfDay;
+        const withNewline = function* (pieces: Iterable<string>) {
+          yield* pieces;
+          yield '\n';
         };
-        io.out(text[o.format]!());
+        const pieces: Record<string, () => Iterable<string>> = {
+          'csv-units': () => formats.csvUnits(history, csvAsOf),
+          'csv-people': () => formats.csvPeople(history, csvAsOf),
+          'csv-posts': () => formats.csvPosts(history, csvAsOf),
+          json: () => withNewline(formats.exportJson(history, 2)),
+          turtle: () => formats.exportTurtle(history, asOfDay),
+          jsonld: () => withNewline(formats.exportJsonLd(history, asOfDay, undefined, 2)),
+          mermaid: () => [formats.exportMermaid(subtree())],
+          dot: () => [formats.exportDot(subtree())],
+        };
+        await io.write(pieces[o.format]!());
       },
     );
 

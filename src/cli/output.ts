@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { formatProblem, OrgshiftError } from '../core/errors.ts';
+import { chunked } from '../formats/pieces.ts';
 
 /** The one place that turns errors into exit codes: 1 refused or failed, 2 usage. */
 export function exitCodeFor(error: unknown): number {
@@ -13,6 +15,8 @@ export class UsageError extends OrgshiftError {
 
 export interface Io {
   out(text: string): void;
+  /** Text in pieces (an export may be gigabytes), written as they come, waiting while the reader lags. */
+  write(pieces: Iterable<string>): Promise<void>;
   err(text: string): void;
   /** Everything on standard input (passwords are read from it, never from arguments). */
   stdin?(): Promise<string>;
@@ -25,6 +29,11 @@ export interface Io {
 
 export const processIo: Io = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  write: async (pieces) => {
+    for (const chunk of chunked(pieces)) {
+      if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+    }
+  },
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   stdin: async () => {
     const chunks: Buffer[] = [];

@@ -82,6 +82,8 @@ export class Snapshot implements ReportingTree {
   private readonly postsByUnit = new Map<string, PostState[]>();
   private readonly postsByPerson = new Map<string, PostState[]>();
   private readonly managerCache = new Map<string, string | null>();
+  /** Each person's first solid line of the day (the one `solidManager` reads), by person. */
+  private readonly solidLines = new Map<string, LineState>();
 
   constructor(
     readonly history: History,
@@ -105,7 +107,15 @@ export class Snapshot implements ReportingTree {
     }
     for (const line of history.lines) {
       if (within(date, line.from, line.to)) {
-        this.lines.push({ person: line.person, manager: line.manager, kind: line.kind, prov: line.prov });
+        const state: LineState = {
+          person: line.person,
+          manager: line.manager,
+          kind: line.kind,
+          prov: line.prov,
+        };
+        this.lines.push(state);
+        if (line.kind === 'solid' && !this.solidLines.has(line.person))
+          this.solidLines.set(line.person, state);
       }
     }
     for (const unit of this.units.values()) {
@@ -189,7 +199,7 @@ export class Snapshot implements ReportingTree {
   }
 
   solidManager(person: string): string | null {
-    const solid = this.lines.find((l) => l.person === person && l.kind === 'solid');
+    const solid = this.solidLines.get(person);
     return solid && this.people.has(solid.manager) ? solid.manager : null;
   }
 

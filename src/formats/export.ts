@@ -1,6 +1,7 @@
-import { changeDays, HEAD_POST, type History, isSuccession } from '../core/model.ts';
+import { ChangeIndex, DayView } from '../core/day-diff.ts';
+import { HEAD_POST, type History, isSuccession } from '../core/model.ts';
 import type { TreeNode } from '../core/queries.ts';
-import { Snapshot, snapshotAt, versionAt } from '../core/snapshot.ts';
+import { snapshotAt, versionAt } from '../core/snapshot.ts';
 import type { Day } from '../core/time.ts';
 
 /** A CSV field, quoted when it needs to be (RFC 4180). */
@@ -9,28 +10,38 @@ function field(value: string | null | undefined): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function csv(header: string[], rows: Array<Array<string | null | undefined>>): string {
-  return `${[header.join(','), ...rows.map((row) => row.map(field).join(','))].join('\n')}\n`;
+function csvLine(row: ReadonlyArray<string | null | undefined>): string {
+  return `${row.map(field).join(',')}\n`;
 }
 
-export interface CsvExport {
-  units: string;
-  people: string;
-  posts: string;
+/** A period is kept by an export as of `asOf` when it contains that day; every period without one. */
+function liveOn(asOf: Day | undefined): (v: { from: Day; to: Day | null }) => boolean {
+  return (v) => asOf === undefined || (v.from <= asOf && (v.to === null || asOf < v.to));
 }
+
+// `localeCompare`'s order, with one collator instead of one per comparison.
+const collator = new Intl.Collator();
 
 /**
- * The organization as the HRIS CSVs of the import format: one row per period. With `asOf`, only
- * what is true that day (each row keeps its period). People rows carry the manager, which is
- * derived, so a person's periods are cut wherever their manager changes.
+ * The units file of the import format, a line at a time: one row per period of a unit's name, type
+ * and parents; with `asOf`, only the periods true that day (each keeps its dates).
  */
-export function exportCsv(history: History, asOf?: Day): CsvExport {
-  const live = (v: { from: Day; to: Day | null }) =>
-    asOf === undefined || (v.from <= asOf && (v.to === null || asOf < v.to));
-  const units: string[][] = [];
-  for (const record of [...history.units.values()].sort((a, b) => a.id.localeCompare(b.id))) {
-    for (const v of record.versions.filter(live)) {
-      units.push([
+export function* csvUnits(history: History, asOf?: Day): Generator<string> {
+  const live = liveOn(asOf);
+  yield csvLine([
+    'unit_id',
+    'name',
+    'type',
+    'parent_id',
+    'other_parent_ids',
+    'status',
+    'valid_from',
+    'valid_to',
+  ]);
+  for (const record of [...history.units.values()].sort((a, b) => collator.compare(a.id, b.id))) {
+    for (const v of record.versions) {
+      if (!live(v)) continue;
+      yield csvLine([
         record.id,
         v.name,
         v.type,
@@ -42,54 +53,144 @@ export function exportCsv(history: History, asOf?: Day): CsvExport {
       ]);
     }
   }
-  const days = changeDays(history);
-  const segments = new Map<string, Array<{ from: Day; to: Day | null; key: string; row: string[] }>>();
-  days.forEach((day, i) => {
-    const snap = new Snapshot(history, day);
-    const to = days[i + 1] ?? null;
-    for (const person of snap.people.values()) {
-      const manager = snap.managerOf(person.id) ?? '';
-      const row = [person.id, person.name, person.unit, manager, person.title ?? '', person.level ?? ''];
-      const key = JSON.stringify(row);
-      const list = segments.get(person.id) ?? [];
-      const last = list.at(-1);
-      if (last && last.key === key && last.to === day) last.to = to;
-      else list.push({ from: day, to, key, row });
-      segments.set(person.id, list);
-    }
-  });
-  const people: string[][] = [];
-  for (const id of [...segments.keys()].sort()) {
-    for (const s of segments.get(id)!.filter(live)) people.push([...s.row, s.from, s.to ?? '']);
-  }
-  const posts = history.posts
-    .filter((p) => p.holder !== null && live(p))
-    .map((p) => [p.holder!, p.unit, p.post, p.from, p.to ?? ''])
-    .sort((a, b) => a.join().localeCompare(b.join()));
-  return {
-    units: csv(
-      ['unit_id', 'name', 'type', 'parent_id', 'other_parent_ids', 'status', 'valid_from', 'valid_to'],
-      units,
-    ),
-    people: csv(
-      ['person_id', 'name', 'unit_id', 'manager_id', 'title', 'level', 'valid_from', 'valid_to'],
-      people,
-    ),
-    posts: csv(['person_id', 'unit_id', 'post', 'valid_from', 'valid_to'], posts),
-  };
 }
 
-/** The whole history as JSON: every record with its versions, posts, lines, lineage events and plans. */
-export function exportJson(history: History): unknown {
-  return {
-    units: [...history.units.values()],
-    people: [...history.people.values()],
-    businesses: [...history.businesses.values()],
-    posts: history.posts,
-    lines: history.lines,
-    events: history.events,
-    plans: history.plans,
+/** A person's row between two days on which it changes: id, name, unit, manager, title, level. */
+interface PersonSegment {
+  from: Day;
+  to: Day | null;
+  row: string[];
+}
+
+/**
+ * Each person's rows over time. A row carries the manager, which is derived, so it is cut wherever the
+ * person's version or their manager changes. Read day by day from what begins or ends that day
+ * (`ChangeIndex`): only the people whose row may differ that day (`dayChanges`' candidates) are looked
+ * at, so the cost follows the changes, not the days times the organization.
+ */
+function personSegments(history: History): Map<string, PersonSegment[]> {
+  const index = ChangeIndex.of(history);
+  const segments = new Map<string, PersonSegment[]>();
+  const open = new Map<string, PersonSegment>();
+  let before: DayView | null = null;
+  for (const day of index.days) {
+    const after = new DayView(index, day);
+    const t = index.touchesOn(day);
+    if (!t) continue;
+    const candidates = new Set([...t.people, ...t.linePeople, ...t.postHolders]);
+    for (const unit of new Set([...t.units, ...t.postUnits])) {
+      if (after.unit(unit)) after.shadow(unit, candidates);
+      if (before?.unit(unit)) before.shadow(unit, candidates);
+    }
+    for (const id of candidates) {
+      const current = open.get(id);
+      const v = after.person(id);
+      if (!v) {
+        if (current) current.to = day;
+        open.delete(id);
+        continue;
+      }
+      const row = [id, v.name, v.unit, after.managerOf(id) ?? '', v.title ?? '', v.level ?? ''];
+      if (current && sameRow(current.row, row)) continue;
+      if (current) current.to = day;
+      const segment: PersonSegment = { from: day, to: null, row };
+      open.set(id, segment);
+      const list = segments.get(id);
+      if (list) list.push(segment);
+      else segments.set(id, [segment]);
+    }
+    before = after;
+  }
+  return segments;
+}
+
+function sameRow(a: readonly string[], b: readonly string[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return a.length === b.length;
+}
+
+/**
+ * The people file of the import format, a line at a time, with each person's manager (derived): a
+ * person's periods are cut wherever their manager changes. With `asOf`, only the rows true that day.
+ */
+export function* csvPeople(history: History, asOf?: Day): Generator<string> {
+  const live = liveOn(asOf);
+  yield csvLine(['person_id', 'name', 'unit_id', 'manager_id', 'title', 'level', 'valid_from', 'valid_to']);
+  const segments = personSegments(history);
+  for (const id of [...segments.keys()].sort()) {
+    for (const s of segments.get(id)!) if (live(s)) yield csvLine([...s.row, s.from, s.to ?? '']);
+  }
+}
+
+/** The posts file of the import format (held posts only), a line at a time. */
+export function* csvPosts(history: History, asOf?: Day): Generator<string> {
+  const live = liveOn(asOf);
+  yield csvLine(['person_id', 'unit_id', 'post', 'valid_from', 'valid_to']);
+  const rows = history.posts
+    .filter((p) => p.holder !== null && live(p))
+    .map((p) => {
+      const row = [p.holder!, p.unit, p.post, p.from, p.to ?? ''];
+      return { row, key: row.join() };
+    })
+    .sort((a, b) => collator.compare(a.key, b.key));
+  for (const { row } of rows) yield csvLine(row);
+}
+
+type JsonMember = { value: unknown } | { items: Iterable<unknown> };
+
+/**
+ * An object whose members are given in order, each a value or a list given as its items (walked
+ * once), as JSON text in pieces: the text `JSON.stringify(object, null, indent)` gives, without
+ * ever holding it whole.
+ */
+function* jsonObject(
+  members: ReadonlyArray<readonly [string, JsonMember]>,
+  indent: number,
+): Generator<string> {
+  const pad = indent > 0 ? `\n${' '.repeat(indent)}` : '';
+  const itemPad = indent > 0 ? `\n${' '.repeat(2 * indent)}` : '';
+  const colon = indent > 0 ? ': ' : ':';
+  const nested = (value: unknown, at: string) => {
+    const text = JSON.stringify(value, null, indent) ?? 'null';
+    // JSON text has no line break but those of its indentation.
+    return indent > 0 ? text.replace(/\n/g, at) : text;
   };
+  yield '{';
+  let firstMember = true;
+  for (const [key, member] of members) {
+    yield `${firstMember ? '' : ','}${pad}${JSON.stringify(key)}${colon}`;
+    firstMember = false;
+    if ('value' in member) {
+      yield nested(member.value, pad);
+      continue;
+    }
+    let first = true;
+    for (const item of member.items) {
+      yield `${first ? '[' : ','}${itemPad}${nested(item, itemPad)}`;
+      first = false;
+    }
+    yield first ? '[]' : `${pad}]`;
+  }
+  yield firstMember ? '}' : `${indent > 0 ? '\n' : ''}}`;
+}
+
+/**
+ * The whole history as JSON, in pieces: every record with its versions, posts, lines, lineage events
+ * and plans (`indent` spaces of indentation, none by default).
+ */
+export function exportJson(history: History, indent = 0): Generator<string> {
+  return jsonObject(
+    [
+      ['units', { items: history.units.values() }],
+      ['people', { items: history.people.values() }],
+      ['businesses', { items: history.businesses.values() }],
+      ['posts', { items: history.posts }],
+      ['lines', { items: history.lines }],
+      ['events', { items: history.events }],
+      ['plans', { items: history.plans }],
+    ],
+    indent,
+  );
 }
 
 function mermaidText(text: string): string {
@@ -150,76 +251,83 @@ type Term = { iri: string } | { literal: string; datatype?: string };
 type Triple = [string, string, Term];
 
 /**
- * The organization in the W3C Organization Ontology, as triples: units (org:Organization for the
- * root, org:OrganizationalUnit otherwise) with org:subOrganizationOf as of `asOf`, posts (org:Post,
- * org:postIn, org:heldBy), memberships over time (org:Membership, org:memberDuring), and every merge,
- * split and dissolution as an org:ChangeEvent with org:originalOrganization and org:resultingOrganization.
+ * The organization in the W3C Organization Ontology, as triples, one at a time: units
+ * (org:Organization for the root, org:OrganizationalUnit otherwise) with org:subOrganizationOf as of
+ * `asOf`, posts (org:Post, org:postIn, org:heldBy), memberships over time (org:Membership,
+ * org:memberDuring), and every merge, split and dissolution as an org:ChangeEvent with
+ * org:originalOrganization and org:resultingOrganization. A subject's triples come together (a
+ * person's posts with the person), so that JSON-LD nodes are made one at a time.
  */
-export function orgTriples(history: History, asOf: Day, base: string): Triple[] {
+export function* orgTriples(history: History, asOf: Day, base: string): Generator<Triple> {
   const snap = snapshotAt(history, asOf);
-  const t: Triple[] = [];
   const unitIri = (id: string) => `${base}unit/${encodeURIComponent(id)}`;
   const personIri = (id: string) => `${base}person/${encodeURIComponent(id)}`;
+  const postIri = (post: { unit: string; post: string }) =>
+    `${unitIri(post.unit)}/post/${encodeURIComponent(post.post)}`;
   const lit = (literal: string, datatype?: string): Term => (datatype ? { literal, datatype } : { literal });
   const a = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
+  function* held(post: { unit: string; post: string; holder: string | null }): Generator<Triple> {
+    if (post.holder === null) return;
+    yield [personIri(post.holder), `${PREFIXES.org}holds`, { iri: postIri(post) }];
+    if (post.post === HEAD_POST)
+      yield [personIri(post.holder), `${PREFIXES.org}headOf`, { iri: unitIri(post.unit) }];
+  }
   for (const record of history.units.values()) {
     const state = snap.units.get(record.id);
     const last = record.versions.at(-1);
     if (!last) continue;
     const iri = unitIri(record.id);
-    t.push([
+    yield [
       iri,
       a,
       { iri: `${PREFIXES.org}${state?.parent === null ? 'Organization' : 'OrganizationalUnit'}` },
-    ]);
-    t.push([iri, `${PREFIXES.skos}prefLabel`, lit((state ?? last).name)]);
-    t.push([iri, `${PREFIXES.org}classification`, lit((state ?? last).type)]);
-    for (const alias of record.aliases) t.push([iri, `${PREFIXES.skos}altLabel`, lit(alias)]);
-    if (state?.parent) t.push([iri, `${PREFIXES.org}subOrganizationOf`, { iri: unitIri(state.parent) }]);
+    ];
+    yield [iri, `${PREFIXES.skos}prefLabel`, lit((state ?? last).name)];
+    yield [iri, `${PREFIXES.org}classification`, lit((state ?? last).type)];
+    for (const alias of record.aliases) yield [iri, `${PREFIXES.skos}altLabel`, lit(alias)];
+    if (state?.parent) yield [iri, `${PREFIXES.org}subOrganizationOf`, { iri: unitIri(state.parent) }];
     // ORG allows several: a unit with further parents is a subOrganizationOf each of them.
     for (const other of state?.alsoUnder ?? [])
-      t.push([iri, `${PREFIXES.org}subOrganizationOf`, { iri: unitIri(other) }]);
+      yield [iri, `${PREFIXES.org}subOrganizationOf`, { iri: unitIri(other) }];
   }
   for (const record of history.people.values()) {
     const last = record.versions.at(-1);
     if (!last) continue;
     const iri = personIri(record.id);
-    t.push([iri, a, { iri: `${PREFIXES.foaf}Person` }]);
-    t.push([iri, `${PREFIXES.foaf}name`, lit((versionAt(record.versions, asOf) ?? last).name)]);
-    record.versions.forEach((v, i) => {
+    yield [iri, a, { iri: `${PREFIXES.foaf}Person` }];
+    yield [iri, `${PREFIXES.foaf}name`, lit((versionAt(record.versions, asOf) ?? last).name)];
+    for (const post of snap.postsOfPerson(record.id)) yield* held(post);
+    for (let i = 0; i < record.versions.length; i++) {
+      const v = record.versions[i]!;
       const membership = `${iri}/membership/${i}`;
       const interval = `${membership}/interval`;
-      t.push([membership, a, { iri: `${PREFIXES.org}Membership` }]);
-      t.push([membership, `${PREFIXES.org}member`, { iri }]);
-      t.push([membership, `${PREFIXES.org}organization`, { iri: unitIri(v.unit) }]);
-      t.push([membership, `${PREFIXES.org}memberDuring`, { iri: interval }]);
-      t.push([interval, a, { iri: `${PREFIXES.time}Interval` }]);
-      t.push([interval, `${PREFIXES.time}hasBeginning`, lit(v.from, `${PREFIXES.xsd}date`)]);
-      if (v.to !== null) t.push([interval, `${PREFIXES.time}hasEnd`, lit(v.to, `${PREFIXES.xsd}date`)]);
-    });
-  }
-  for (const post of snap.posts) {
-    const iri = `${unitIri(post.unit)}/post/${encodeURIComponent(post.post)}`;
-    t.push([iri, a, { iri: `${PREFIXES.org}Post` }]);
-    t.push([iri, `${PREFIXES.skos}prefLabel`, lit(post.post === HEAD_POST ? 'head' : post.post)]);
-    t.push([iri, `${PREFIXES.org}postIn`, { iri: unitIri(post.unit) }]);
-    if (post.holder !== null) {
-      t.push([personIri(post.holder), `${PREFIXES.org}holds`, { iri }]);
-      if (post.post === HEAD_POST)
-        t.push([personIri(post.holder), `${PREFIXES.org}headOf`, { iri: unitIri(post.unit) }]);
+      yield [membership, a, { iri: `${PREFIXES.org}Membership` }];
+      yield [membership, `${PREFIXES.org}member`, { iri }];
+      yield [membership, `${PREFIXES.org}organization`, { iri: unitIri(v.unit) }];
+      yield [membership, `${PREFIXES.org}memberDuring`, { iri: interval }];
+      yield [interval, a, { iri: `${PREFIXES.time}Interval` }];
+      yield [interval, `${PREFIXES.time}hasBeginning`, lit(v.from, `${PREFIXES.xsd}date`)];
+      if (v.to !== null) yield [interval, `${PREFIXES.time}hasEnd`, lit(v.to, `${PREFIXES.xsd}date`)];
     }
   }
-  history.events.forEach((event, i) => {
-    if (!isSuccession(event) && event.kind !== 'dissolve') return;
+  for (const post of snap.posts) {
+    const iri = postIri(post);
+    yield [iri, a, { iri: `${PREFIXES.org}Post` }];
+    yield [iri, `${PREFIXES.skos}prefLabel`, lit(post.post === HEAD_POST ? 'head' : post.post)];
+    yield [iri, `${PREFIXES.org}postIn`, { iri: unitIri(post.unit) }];
+    // A holder without a period (never, in a checked organization) gets the post here.
+    if (post.holder !== null && !history.people.get(post.holder)?.versions.length) yield* held(post);
+  }
+  for (let i = 0; i < history.events.length; i++) {
+    const event = history.events[i]!;
+    if (!isSuccession(event) && event.kind !== 'dissolve') continue;
     const iri = `${base}event/${i}`;
-    t.push([iri, a, { iri: `${PREFIXES.org}ChangeEvent` }]);
-    t.push([iri, `${PREFIXES.rdfs}label`, lit(event.kind)]);
-    t.push([iri, `${PREFIXES.prov}atTime`, lit(event.date, `${PREFIXES.xsd}date`)]);
-    for (const from of event.from)
-      t.push([iri, `${PREFIXES.org}originalOrganization`, { iri: unitIri(from) }]);
-    for (const to of event.to) t.push([iri, `${PREFIXES.org}resultingOrganization`, { iri: unitIri(to) }]);
-  });
-  return t;
+    yield [iri, a, { iri: `${PREFIXES.org}ChangeEvent` }];
+    yield [iri, `${PREFIXES.rdfs}label`, lit(event.kind)];
+    yield [iri, `${PREFIXES.prov}atTime`, lit(event.date, `${PREFIXES.xsd}date`)];
+    for (const from of event.from) yield [iri, `${PREFIXES.org}originalOrganization`, { iri: unitIri(from) }];
+    for (const to of event.to) yield [iri, `${PREFIXES.org}resultingOrganization`, { iri: unitIri(to) }];
+  }
 }
 
 function turtleTerm(term: Term | string): string {
@@ -242,19 +350,24 @@ function iriText(iri: string): string {
   return `<${iri.replace(/[<>"{}|^`\\\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}>`;
 }
 
-export function exportTurtle(history: History, asOf: Day, base = 'urn:orgshift:'): string {
-  const lines = Object.entries(PREFIXES).map(([p, ns]) => `@prefix ${p}: <${ns}> .`);
-  lines.push('');
+/** The W3C ORG triples as Turtle, a line at a time. */
+export function* exportTurtle(history: History, asOf: Day, base = 'urn:orgshift:'): Generator<string> {
+  for (const [p, ns] of Object.entries(PREFIXES)) yield `@prefix ${p}: <${ns}> .\n`;
+  yield '\n';
   for (const [s, p, o] of orgTriples(history, asOf, base))
-    lines.push(`${turtleTerm(s)} ${turtleTerm(p)} ${turtleTerm(o)} .`);
-  return `${lines.join('\n')}\n`;
+    yield `${turtleTerm(s)} ${turtleTerm(p)} ${turtleTerm(o)} .\n`;
 }
 
-/** The same triples as JSON-LD (expanded form in a @graph, with the prefixes in @context). */
-export function exportJsonLd(history: History, asOf: Day, base = 'urn:orgshift:'): unknown {
-  const nodes = new Map<string, Record<string, unknown[]>>();
-  for (const [s, p, o] of orgTriples(history, asOf, base)) {
-    const node = nodes.get(s) ?? { '@id': [s] };
+/** The nodes of the triples' graph in JSON-LD's expanded form, one per subject, as their triples come. */
+function* jsonLdNodes(triples: Iterable<Triple>): Generator<Record<string, unknown>> {
+  let node: Record<string, unknown[]> | null = null;
+  let subject = '';
+  for (const [s, p, o] of triples) {
+    if (node === null || s !== subject) {
+      if (node !== null) yield { '@id': subject, ...node };
+      node = {};
+      subject = s;
+    }
     const key = p === 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type' ? '@type' : p;
     const value =
       'iri' in o
@@ -264,13 +377,28 @@ export function exportJsonLd(history: History, asOf: Day, base = 'urn:orgshift:'
         : o.datatype
           ? { '@value': o.literal, '@type': o.datatype }
           : { '@value': o.literal };
-    const values = node[key] ?? [];
-    values.push(value);
-    node[key] = values;
-    nodes.set(s, node);
+    const values = node[key];
+    if (values) values.push(value);
+    else node[key] = [value];
   }
-  return {
-    '@context': PREFIXES,
-    '@graph': [...nodes.values()].map((node) => ({ ...node, '@id': node['@id']![0] })),
-  };
+  if (node !== null) yield { '@id': subject, ...node };
+}
+
+/**
+ * The same triples as JSON-LD (expanded form in a @graph, with the prefixes in @context), in pieces
+ * (`indent` spaces of indentation, none by default).
+ */
+export function exportJsonLd(
+  history: History,
+  asOf: Day,
+  base = 'urn:orgshift:',
+  indent = 0,
+): Generator<string> {
+  return jsonObject(
+    [
+      ['@context', { value: PREFIXES }],
+      ['@graph', { items: jsonLdNodes(orgTriples(history, asOf, base)) }],
+    ],
+    indent,
+  );
 }

@@ -3,8 +3,26 @@ import { describe, expect, it } from 'vitest';
 import type { History } from '../../src/core/model.ts';
 import { tree } from '../../src/core/queries.ts';
 import { replay } from '../../src/core/replay.ts';
-import { exportCsv, exportDot, exportJsonLd, exportMermaid, exportTurtle } from '../../src/formats/export.ts';
+import {
+  csvPeople,
+  csvPosts,
+  csvUnits,
+  exportDot,
+  exportJsonLd,
+  exportMermaid,
+  exportTurtle,
+} from '../../src/formats/export.ts';
+import { joined } from '../../src/formats/pieces.ts';
 import { build, examplePlans } from '../helpers.ts';
+
+/** The three CSVs as text. */
+function exportCsv(history: History, asOf?: string) {
+  return {
+    units: joined(csvUnits(history, asOf)),
+    people: joined(csvPeople(history, asOf)),
+    posts: joined(csvPosts(history, asOf)),
+  };
+}
 
 function alibaba(): History {
   const result = replay(examplePlans().map(({ plan }, i) => ({ plan, seq: i + 1 })));
@@ -53,7 +71,7 @@ describe('CSV export', () => {
 });
 
 describe('W3C ORG export', () => {
-  const turtle = exportTurtle(history, '2022-01-07');
+  const turtle = joined(exportTurtle(history, '2022-01-07'));
   const quads = new Parser().parse(turtle);
   const objects = (subject: string, predicate: string) =>
     quads
@@ -98,7 +116,9 @@ describe('W3C ORG export', () => {
   });
 
   it('gives the same graph as JSON-LD', () => {
-    const doc = exportJsonLd(history, '2022-01-07') as { '@graph': Array<Record<string, unknown>> };
+    const doc = JSON.parse(joined(exportJsonLd(history, '2022-01-07'))) as {
+      '@graph': Array<Record<string, unknown>>;
+    };
     const subjects = new Set(quads.map((q) => q.subject.value));
     expect(doc['@graph'].map((n) => n['@id']).sort()).toEqual([...subjects].sort());
     const tmall = doc['@graph'].find((n) => n['@id'] === 'urn:orgshift:unit/tmall-business-group')!;

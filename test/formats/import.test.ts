@@ -202,6 +202,7 @@ describe('progress on a terminal', () => {
       ['--db', join(dir, 'progress.db'), 'import', '--units', paths.units!, '--people', paths.people!],
       {
         out: () => {},
+        write: async () => {},
         err: (t) => {
           stderr += t;
         },

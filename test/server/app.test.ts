@@ -605,6 +605,19 @@ describe('imports, exports and SCIM', () => {
       await (await f.request('/api/export?format=dot&unit=Big%20Taobao', { as: 'viewer' })).text(),
     ).toContain('digraph');
     expect((await f.request('/api/export?format=pdf', { as: 'viewer' })).status).toBe(400);
+    // JSON and JSON-LD are streamed in pieces: still one document each.
+    const whole = (await (await f.request('/api/export?format=json', { as: 'viewer' })).json()) as {
+      people: Array<{ id: string }>;
+      plans: unknown[];
+    };
+    expect(whole.people.map((p) => p.id)).toContain('xuande');
+    expect(whole.plans.length).toBeGreaterThan(3);
+    const graph = (await (
+      await f.request('/api/export?format=jsonld&asOf=2022-01-07', { as: 'viewer' })
+    ).json()) as { '@graph': Array<{ '@id': string }> };
+    const ids = graph['@graph'].map((n) => n['@id']);
+    expect(ids).toContain('urn:orgshift:person/xuande');
+    expect(new Set(ids).size).toBe(ids.length);
     const scoped = await (
       await f.request('/api/export?format=csv-units&asOf=2022-01-07', { as: 'taobao' })
     ).text();
