@@ -61,25 +61,71 @@ function attributeValue(resource: ScimResource, attribute: string): unknown {
   return value;
 }
 
-/** A SCIM ListResponse: filtered, then paged with 1-based `startIndex` and `count`. */
+/** A SCIM resource type read from a snapshot. */
+export interface ScimKind {
+  /** Every resource's id, sorted: kept per snapshot, as a client pages through the same list. */
+  ids(snap: Snapshot): readonly string[];
+  has(snap: Snapshot, id: string): boolean;
+  make(snap: Snapshot, id: string): ScimResource;
+  /**
+   * The attributes (lower case) whose value is the resource's id, and whether they are compared
+   * ignoring case: a filter on one of them is answered from the ids, without making every resource.
+   */
+  idAttributes: Readonly<Record<string, boolean>>;
+}
+
+function sortedIds(keys: (snap: Snapshot) => Iterable<string>): (snap: Snapshot) => readonly string[] {
+  const kept = new WeakMap<Snapshot, readonly string[]>();
+  return (snap) => {
+    let ids = kept.get(snap);
+    if (!ids) {
+      ids = [...keys(snap)].sort();
+      kept.set(snap, ids);
+    }
+    return ids;
+  };
+}
+
+export const SCIM_USERS: ScimKind = {
+  ids: sortedIds((snap) => snap.people.keys()),
+  has: (snap, id) => snap.people.has(id),
+  make: scimUser,
+  idAttributes: { id: false, username: true },
+};
+
+export const SCIM_GROUPS: ScimKind = {
+  ids: sortedIds((snap) => snap.units.keys()),
+  has: (snap, id) => snap.units.has(id),
+  make: scimGroup,
+  idAttributes: { id: false },
+};
+
+/**
+ * A SCIM ListResponse of `kind` on the snapshot: filtered, then paged with 1-based `startIndex` and
+ * `count`. Only the page's resources are made, unless the filter needs every resource's attribute.
+ */
 export function scimList(
-  resources: ScimResource[],
+  snap: Snapshot,
+  kind: ScimKind,
   options: { filter?: string; startIndex?: number; count?: number },
 ) {
-  let selected = resources;
+  let selected = kind.ids(snap);
   if (options.filter !== undefined && options.filter !== '') {
     const { attribute, value } = parseScimFilter(options.filter);
-    selected = resources.filter((r) => {
-      const found = attributeValue(r, attribute);
-      return (
-        typeof found === 'string' &&
-        (attribute.toLowerCase() === 'id' ? found === value : found.toLowerCase() === value.toLowerCase())
-      );
-    });
+    const key = attribute.toLowerCase();
+    const ignoringCase = kind.idAttributes[key];
+    const wanted = value.toLowerCase();
+    if (ignoringCase === false) selected = selected.filter((id) => id === value);
+    else if (ignoringCase === true) selected = selected.filter((id) => id.toLowerCase() === wanted);
+    else
+      selected = selected.filter((id) => {
+        const found = attributeValue(kind.make(snap, id), attribute);
+        return typeof found === 'string' && found.toLowerCase() === wanted;
+      });
   }
   const startIndex = Math.max(1, options.startIndex ?? 1);
   const count = Math.max(0, options.count ?? 100);
-  const page = selected.slice(startIndex - 1, startIndex - 1 + count);
+  const page = selected.slice(startIndex - 1, startIndex - 1 + count).map((id) => kind.make(snap, id));
   return {
     schemas: [LIST],
     totalResults: selected.length,
