@@ -6,7 +6,7 @@ import { headcountOverTime, stats } from '../core/analytics.ts';
 import { type ErrorId, OrgshiftError } from '../core/errors.ts';
 import { nameKey } from '../core/names.ts';
 import * as queries from '../core/queries.ts';
-import { type Snapshot, snapshotAt } from '../core/snapshot.ts';
+import { snapshotAt } from '../core/snapshot.ts';
 import type { DraftRow, OrgEngine } from '../engine/org-engine.ts';
 import { ScenarioService } from '../engine/scenarios.ts';
 import { OpenedFiles } from '../formats/csv-files.ts';
