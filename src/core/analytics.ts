@@ -46,17 +46,21 @@ export function stats(history: History, asOf: Day, options: StatsOptions = {}): 
     if (length > maxChain) longChains.push({ person: snap.personName(person), length });
   }
   const at = OrgIndex.of(history).at(asOf);
+  const byPath = new Intl.Collator();
   const headcount = [...snap.units.values()]
-    .map((u) => ({
-      unit: u.name,
-      path: snap
+    .map((u) => {
+      const path = snap
         .pathOf(u.id)
         .map((p) => snap.unitName(p))
-        .reverse(),
-      direct: u.members.length,
-      total: at.headcount[at.unitOf(u.id)!]!,
-    }))
-    .sort((a, b) => a.path.join('/').localeCompare(b.path.join('/')));
+        .reverse();
+      return {
+        entry: { unit: u.name, path, direct: u.members.length, total: at.headcount[at.unitOf(u.id)!]! },
+        key: path.join('/'),
+      };
+    })
+    // `localeCompare`'s order, each path joined once.
+    .sort((a, b) => byPath.compare(a.key, b.key))
+    .map(({ entry }) => entry);
   const manyPosts: Stats['flags']['manyPosts'] = [];
   for (const person of snap.people.keys()) {
     const posts = snap.postsOfPerson(person).length;

@@ -136,7 +136,12 @@ export function findRecord(history: History, kind: Kind, ref: string, date?: Day
     (r) => r.aliases.some((a) => nameKey(a) === wanted),
     (r) => r.versions.some((v) => nameKey(v.name) === wanted),
   ];
-  for (const tier of tiers) {
+  // The first tier by lookup: an id is found without walking every record (millions, after an import).
+  const byId = [records.get(ref), ref.startsWith('#') ? records.get(ref.slice(1)) : undefined].filter(
+    (r): r is NamedRecord => r !== undefined && alive(r.id),
+  );
+  if (byId.length === 1) return byId[0]!.id;
+  for (const tier of byId.length === 0 ? tiers.slice(1) : tiers) {
     const found = [...records.values()].filter((r) => alive(r.id) && tier(r));
     if (found.length === 1) return found[0]!.id;
     if (found.length > 1) {
@@ -317,10 +322,7 @@ export function person(history: History, ref: string, asOf: Day): PersonResult {
   const record = history.people.get(id)!;
   const managerId = snap.managerOf(id);
   const directReports: PersonResult['directReports'] = [];
-  for (const other of snap.people.keys()) {
-    if (other !== id && snap.managerOf(other) === id)
-      directReports.push({ ...personRef(snap, other), via: 'solid' });
-  }
+  for (const other of snap.reportsOf(id)) directReports.push({ ...personRef(snap, other), via: 'solid' });
   for (const line of snap.lines) {
     if (line.manager === id && line.kind === 'dotted')
       directReports.push({ ...personRef(snap, line.person), via: 'dotted' });

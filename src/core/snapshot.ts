@@ -82,6 +82,7 @@ export class Snapshot implements ReportingTree {
   private readonly postsByUnit = new Map<string, PostState[]>();
   private readonly postsByPerson = new Map<string, PostState[]>();
   private readonly managerCache = new Map<string, string | null>();
+  private reports: Map<string, string[]> | undefined;
   /** Each person's first solid line of the day (the one `solidManager` reads), by person. */
   private readonly solidLines = new Map<string, LineState>();
 
@@ -223,6 +224,22 @@ export class Snapshot implements ReportingTree {
       this.managerCache.set(person, manager);
     }
     return manager;
+  }
+
+  /** The people whose manager (`managerOf`) is `person`, in the order of `people`. */
+  reportsOf(person: string): readonly string[] {
+    if (!this.reports) {
+      // Everyone's manager, found once: answering for one person means asking for everybody.
+      this.reports = new Map();
+      for (const other of this.people.keys()) {
+        const manager = this.managerOf(other);
+        if (manager === null || manager === other) continue;
+        const list = this.reports.get(manager);
+        if (list) list.push(other);
+        else this.reports.set(manager, [other]);
+      }
+    }
+    return this.reports.get(person) ?? [];
   }
 
   /** The chain of managers from the person's manager up to the top; stops at a repeat. */
