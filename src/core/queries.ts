@@ -516,3 +516,63 @@ function parentName(snap: Snapshot, unit: string | null): string | null {
   const parent = snap.units.get(unit)?.parent ?? null;
   return parent === null ? null : snap.unitName(parent);
 }
+
+export interface SearchResult {
+  kind: 'unit' | 'person' | 'business';
+  id: string;
+  name: string;
+  /** Unit names from the root down to the unit (a person's or business's unit). */
+  path: string[];
+}
+
+interface Searchable {
+  kind: SearchResult['kind'];
+  id: string;
+  name: string;
+  /** The name keys of its name and aliases. */
+  keys: string[];
+  unit: string | null;
+}
+
+// Per snapshot: every record's name keys, made once (an organization may have a million names).
+const searchables = new WeakMap<Snapshot, Searchable[]>();
+
+function searchablesOf(snap: Snapshot): Searchable[] {
+  let all = searchables.get(snap);
+  if (!all) {
+    all = [];
+    const keys = (name: string, aliases: string[]) => [name, ...aliases].map(nameKey);
+    for (const u of snap.units.values())
+      all.push({ kind: 'unit', id: u.id, name: u.name, keys: keys(u.name, u.aliases), unit: u.id });
+    for (const p of snap.people.values())
+      all.push({
+        kind: 'person',
+        id: p.id,
+        name: p.name,
+        keys: keys(p.name, p.aliases),
+        unit: snap.units.has(p.unit) ? p.unit : null,
+      });
+    for (const b of snap.businesses.values())
+      all.push({ kind: 'business', id: b.id, name: b.name, keys: keys(b.name, b.aliases), unit: b.unit });
+    searchables.set(snap, all);
+  }
+  return all;
+}
+
+const byName = new Intl.Collator();
+
+/**
+ * Units, then people, then businesses whose name or an alias contains `text` (compared as name keys),
+ * ordered by name (`localeCompare`'s order; ties in that order), the first `limit` of them with their paths.
+ */
+export function search(snap: Snapshot, text: string, limit: number): SearchResult[] {
+  const wanted = nameKey(text);
+  const found = searchablesOf(snap).filter((s) => s.keys.some((key) => key.includes(wanted)));
+  found.sort((a, b) => byName.compare(a.name, b.name));
+  return found.slice(0, limit).map((s) => ({
+    kind: s.kind,
+    id: s.id,
+    name: s.name,
+    path: s.unit === null ? [] : snap.pathOf(s.unit).map((u) => snap.unitName(u)),
+  }));
+}

@@ -4,7 +4,6 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { stringify } from 'yaml';
 import { headcountOverTime, stats } from '../core/analytics.ts';
 import { type ErrorId, OrgshiftError } from '../core/errors.ts';
-import { nameKey } from '../core/names.ts';
 import * as queries from '../core/queries.ts';
 import { snapshotAt } from '../core/snapshot.ts';
 import type { DraftRow, OrgEngine } from '../engine/org-engine.ts';
@@ -352,27 +351,7 @@ export function createApp(
       const q = c.req.valid('query');
       const asOf = q.asOf ?? today();
       const snap = snapshotAt(await view(c), asOf);
-      const wanted = nameKey(q.q);
-      const matches = (name: string, aliases: string[]) =>
-        [name, ...aliases].some((n) => nameKey(n).includes(wanted));
-      const path = (unit: string) => snap.pathOf(unit).map((u) => snap.unitName(u));
-      const results: z.infer<typeof S.SearchSchema>['results'] = [];
-      for (const u of snap.units.values())
-        if (matches(u.name, u.aliases))
-          results.push({ kind: 'unit', id: u.id, name: u.name, path: path(u.id) });
-      for (const p of snap.people.values())
-        if (matches(p.name, p.aliases))
-          results.push({
-            kind: 'person',
-            id: p.id,
-            name: p.name,
-            path: snap.units.has(p.unit) ? path(p.unit) : [],
-          });
-      for (const b of snap.businesses.values())
-        if (matches(b.name, b.aliases))
-          results.push({ kind: 'business', id: b.id, name: b.name, path: path(b.unit) });
-      results.sort((a, b) => a.name.localeCompare(b.name));
-      return c.json({ asOf, results: results.slice(0, 100) }, 200);
+      return c.json({ asOf, results: queries.search(snap, q.q, 100) }, 200);
     },
   );
 
