@@ -41,7 +41,7 @@ export function stats(history: History, asOf: Day, options: StatsOptions = {}): 
   const layerCounts = new Map<number, number>();
   const longChains: Stats['flags']['longChains'] = [];
   for (const person of snap.people.keys()) {
-    const length = snap.chainOf(person).length;
+    const length = snap.chainLength(person);
     layerCounts.set(length + 1, (layerCounts.get(length + 1) ?? 0) + 1);
     if (length > maxChain) longChains.push({ person: snap.personName(person), length });
   }

@@ -30,7 +30,7 @@ export function spansOf(snap: Snapshot): Map<string, number> {
 /** The number of management layers: the longest chain from anyone to the top, counting both ends. */
 export function layersOf(snap: Snapshot): number {
   let layers = 0;
-  for (const person of snap.people.keys()) layers = Math.max(layers, snap.chainOf(person).length + 1);
+  for (const person of snap.people.keys()) layers = Math.max(layers, snap.chainLength(person) + 1);
   return layers;
 }
 

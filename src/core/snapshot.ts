@@ -83,6 +83,7 @@ export class Snapshot implements ReportingTree {
   private readonly postsByPerson = new Map<string, PostState[]>();
   private readonly managerCache = new Map<string, string | null>();
   private reports: Map<string, string[]> | undefined;
+  private readonly chainLengths = new Map<string, number>();
   /** Each person's first solid line of the day (the one `solidManager` reads), by person. */
   private readonly solidLines = new Map<string, LineState>();
 
@@ -253,6 +254,40 @@ export class Snapshot implements ReportingTree {
       current = this.managerOf(current);
     }
     return chain;
+  }
+
+  /**
+   * `chainOf(person).length`, each person's found once from their manager's (every person's, for
+   * statistics, would otherwise walk every chain).
+   */
+  chainLength(person: string): number {
+    const known = this.chainLengths.get(person);
+    if (known !== undefined) return known;
+    const path: string[] = [];
+    const onPath = new Set<string>();
+    let current: string | null = person;
+    let length = 0;
+    while (current !== null) {
+      const found = this.chainLengths.get(current);
+      if (found !== undefined) {
+        length = found;
+        break;
+      }
+      if (onPath.has(current)) {
+        // A cycle (never, in a checked organization): each on the path walks its own chain.
+        for (const p of path) this.chainLengths.set(p, this.chainOf(p).length);
+        return this.chainLengths.get(person)!;
+      }
+      onPath.add(current);
+      path.push(current);
+      current = this.managerOf(current);
+    }
+    // `path` ends with the last person walked: below a known length, or at the top (0).
+    for (let i = path.length - 1; i >= 0; i--) {
+      if (i < path.length - 1 || current !== null) length += 1;
+      this.chainLengths.set(path[i]!, length);
+    }
+    return length;
   }
 
   /** Units from `unit` up to the root, starting with `unit`. */

@@ -89,4 +89,22 @@ describe('a snapshot’s indexes', () => {
     );
     expect(found).toBeGreaterThan(100);
   });
+
+  it('give each person’s chain length as walking their chain does', () => {
+    let longest = 0;
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const snap = snapshotOf(s);
+        const people = [...snap.people.keys()];
+        // From the bottom of the list up and again: lengths found from others' and from scratch.
+        for (const id of [...people].reverse()) expect(snap.chainLength(id)).toBe(snap.chainOf(id).length);
+        for (const id of people) {
+          expect(snap.chainLength(id)).toBe(snap.chainOf(id).length);
+          longest = Math.max(longest, snap.chainLength(id));
+        }
+      }),
+      { numRuns: 200 },
+    );
+    expect(longest).toBeGreaterThan(2);
+  });
 });
