@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { formatProblem, OrgshiftError } from '../core/errors.ts';
 import { chunked } from '../formats/pieces.ts';
 
@@ -30,9 +29,33 @@ export interface Io {
 export const processIo: Io = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   write: async (pieces) => {
-    for (const chunk of chunked(pieces)) {
-      if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+    // A reader that stopped reading (`| head`) ends the output, as it ends other tools', without an error.
+    const out = process.stdout;
+    let failed: NodeJS.ErrnoException | null = null;
+    const onError = (error: NodeJS.ErrnoException) => {
+      failed = error;
+    };
+    const writable = () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          out.off('drain', done);
+          out.off('close', done);
+          resolve();
+        };
+        out.on('drain', done);
+        out.on('close', done);
+      });
+    out.on('error', onError);
+    try {
+      for (const chunk of chunked(pieces)) {
+        if (failed !== null || out.destroyed) break;
+        if (!out.write(chunk)) await writable();
+      }
+    } finally {
+      out.off('error', onError);
     }
+    const error = failed as NodeJS.ErrnoException | null;
+    if (error !== null && error.code !== 'EPIPE') throw error;
   },
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   stdin: async () => {

@@ -251,3 +251,44 @@ describe('the README tour of impact and scenarios', () => {
     expect(JSON.parse(stats.stdout).people).toBe(13);
   });
 });
+
+describe('an export read in part', () => {
+  it('ends quietly when the reader stops reading (| head), and writes it all to one who reads on', async () => {
+    const db = freshDb();
+    const units = join(dir, 'units-read-in-part.csv');
+    const people = join(dir, 'people-read-in-part.csv');
+    writeFileSync(
+      units,
+      'unit_id,name,type,parent_id,valid_from,valid_to\nu0,Company,company,,2020-01-01,\n',
+    );
+    const rows = Array.from({ length: 3000 }, (_, i) => `p${i},Person ${i},u0,,,,2020-01-01,`);
+    writeFileSync(
+      people,
+      `person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\n${rows.join('\n')}\n`,
+    );
+    expect((await cli('--db', db, 'import', '--units', units, '--people', people)).code).toBe(0);
+    const { spawn } = await import('node:child_process');
+    const exportJson = (stopAfterFirst: boolean) =>
+      new Promise<{ code: number | null; stderr: string; bytes: number }>((resolve) => {
+        const child = spawn(join(ROOT, 'bin/orgshift'), ['--db', db, 'export', '--format', 'json']);
+        let stderr = '';
+        let bytes = 0;
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
+        child.stdout.on('data', (d: Buffer) => {
+          bytes += d.length;
+          if (stopAfterFirst) child.stdout.destroy();
+        });
+        child.on('close', (code) => resolve({ code, stderr, bytes }));
+      });
+    const whole = await exportJson(false);
+    expect(whole.code).toBe(0);
+    // Longer than a pipe holds, so that the writer finds the pipe closed.
+    expect(whole.bytes).toBeGreaterThan(200_000);
+    const part = await exportJson(true);
+    expect(part.stderr).toBe('');
+    expect(part.code).toBe(0);
+    expect(part.bytes).toBeLessThan(whole.bytes);
+  });
+});
