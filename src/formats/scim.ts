@@ -49,17 +49,8 @@ export function parseScimFilter(filter: string): { attribute: string; value: str
   return { attribute: match[1]!, value: match[2]!.replace(/\\(.)/g, '$1') };
 }
 
-function attributeValue(resource: ScimResource, attribute: string): unknown {
-  let value: unknown = resource;
-  for (const part of attribute.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    const entry = Object.entries(value as Record<string, unknown>).find(
-      ([k]) => k.toLowerCase() === part.toLowerCase(),
-    );
-    value = entry?.[1];
-  }
-  return value;
-}
+/** An attribute's value on the resource of this id, read without making the resource. */
+type ScimAttribute = (snap: Snapshot, id: string) => string | undefined;
 
 /** A SCIM resource type read from a snapshot. */
 export interface ScimKind {
@@ -67,13 +58,15 @@ export interface ScimKind {
   ids(snap: Snapshot): readonly string[];
   has(snap: Snapshot, id: string): boolean;
   make(snap: Snapshot, id: string): ScimResource;
+  /** The core schema's URN: an attribute may be named with it in front (`URN:userName`, RFC 7644 §3.10). */
+  schema: string;
   /**
-   * The attributes (lower case) whose value is the resource's id, and whether they are compared
-   * ignoring case: a filter on one of them is answered from the ids, without making every resource.
+   * Every attribute of the resource whose value is a string, by its path in lower case (the enterprise
+   * extension's under its URN, `URN.department`): a filter reads this one value of each resource
+   * instead of making every resource. A filter on another attribute matches nothing.
    */
-  idAttributes: Readonly<Record<string, boolean>>;
+  attributes: Readonly<Record<string, ScimAttribute>>;
 }
-
 function sortedIds(keys: (snap: Snapshot) => Iterable<string>): (snap: Snapshot) => readonly string[] {
   const kept = new WeakMap<Snapshot, readonly string[]>();
   return (snap) => {
@@ -86,23 +79,57 @@ function sortedIds(keys: (snap: Snapshot) => Iterable<string>): (snap: Snapshot)
   };
 }
 
+const ENTERPRISE_KEY = ENTERPRISE.toLowerCase();
+
 export const SCIM_USERS: ScimKind = {
   ids: sortedIds((snap) => snap.people.keys()),
   has: (snap, id) => snap.people.has(id),
   make: scimUser,
-  idAttributes: { id: false, username: true },
+  schema: USER,
+  attributes: {
+    id: (_, id) => id,
+    username: (_, id) => id,
+    displayname: (snap, id) => snap.people.get(id)?.name,
+    'name.formatted': (snap, id) => snap.people.get(id)?.name,
+    title: (snap, id) => snap.people.get(id)?.title || undefined,
+    'meta.resourcetype': () => 'User',
+    [`${ENTERPRISE_KEY}.department`]: (snap, id) => snap.unitName(snap.people.get(id)!.unit),
+    [`${ENTERPRISE_KEY}.manager.value`]: (snap, id) => snap.managerOf(id) ?? undefined,
+    [`${ENTERPRISE_KEY}.manager.displayname`]: (snap, id) => {
+      const manager = snap.managerOf(id);
+      return manager === null ? undefined : snap.personName(manager);
+    },
+  },
 };
 
 export const SCIM_GROUPS: ScimKind = {
   ids: sortedIds((snap) => snap.units.keys()),
   has: (snap, id) => snap.units.has(id),
   make: scimGroup,
-  idAttributes: { id: false },
+  schema: GROUP,
+  attributes: {
+    id: (_, id) => id,
+    displayname: (snap, id) => snap.units.get(id)?.name,
+    'meta.resourcetype': () => 'Group',
+  },
 };
 
 /**
+ * The attribute's path as `attributes` keys it: lower case, with the core schema's URN taken off and
+ * an extension's URN joined to its attribute by a dot (`URN:manager.value` and `URN.manager.value` alike).
+ */
+function attributeKey(kind: ScimKind, attribute: string): string {
+  const lower = attribute.toLowerCase();
+  const core = `${kind.schema.toLowerCase()}:`;
+  if (lower.startsWith(core)) return lower.slice(core.length);
+  if (lower.startsWith(`${ENTERPRISE_KEY}:`))
+    return `${ENTERPRISE_KEY}.${lower.slice(ENTERPRISE_KEY.length + 1)}`;
+  return lower;
+}
+
+/**
  * A SCIM ListResponse of `kind` on the snapshot: filtered, then paged with 1-based `startIndex` and
- * `count`. Only the page's resources are made, unless the filter needs every resource's attribute.
+ * `count`. Only the page's resources are made; a filter reads one attribute of each resource.
  */
 export function scimList(
   snap: Snapshot,
@@ -112,16 +139,15 @@ export function scimList(
   let selected = kind.ids(snap);
   if (options.filter !== undefined && options.filter !== '') {
     const { attribute, value } = parseScimFilter(options.filter);
-    const key = attribute.toLowerCase();
-    const ignoringCase = kind.idAttributes[key];
-    const wanted = value.toLowerCase();
-    if (ignoringCase === false) selected = selected.filter((id) => id === value);
-    else if (ignoringCase === true) selected = selected.filter((id) => id.toLowerCase() === wanted);
-    else
-      selected = selected.filter((id) => {
-        const found = attributeValue(kind.make(snap, id), attribute);
-        return typeof found === 'string' && found.toLowerCase() === wanted;
-      });
+    const key = attributeKey(kind, attribute);
+    const read = kind.attributes[key];
+    // `id` is compared exactly (RFC 7643 §3.1: caseExact); every other string ignoring case.
+    if (key === 'id') selected = kind.has(snap, value) ? [value] : [];
+    else if (read === undefined) selected = [];
+    else {
+      const wanted = value.toLowerCase();
+      selected = selected.filter((id) => read(snap, id)?.toLowerCase() === wanted);
+    }
   }
   const startIndex = Math.max(1, options.startIndex ?? 1);
   const count = Math.max(0, options.count ?? 100);

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../src/core/snapshot.ts';
 import {
-  parseScimFilter,
   SCIM_GROUPS,
   SCIM_USERS,
   type ScimKind,
@@ -12,25 +11,33 @@ import {
 import { build, examplePlans } from '../helpers.ts';
 
 const snap = new Snapshot(build(...examplePlans().map((p) => p.source)), '2022-01-07');
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
-/** The list as it was made before: every resource made, filtered on its attribute, then paged. */
-function everyResource(kind: ScimKind, filter: string | undefined, startIndex: number, count: number) {
+/** Every string in the resource, by its path of keys (a schema URN is one key, dots and all). */
+function stringLeaves(resource: unknown, path: string[] = []): Array<{ path: string[]; value: string }> {
+  if (typeof resource === 'string') return [{ path, value: resource }];
+  if (resource === null || typeof resource !== 'object' || Array.isArray(resource)) return [];
+  return Object.entries(resource).flatMap(([key, value]) => stringLeaves(value, [...path, key]));
+}
+
+/** The list made the slow, obvious way: every resource made, matched on its leaf, then paged. */
+function everyResource(
+  kind: ScimKind,
+  filter: { path: string[]; value: string } | undefined,
+  startIndex: number,
+  count: number,
+) {
   let resources: ScimResource[] = [...kind.ids(snap)].map((id) => kind.make(snap, id));
   if (filter !== undefined) {
-    const { attribute, value } = parseScimFilter(filter);
-    resources = resources.filter((r) => {
-      let found: unknown = r;
-      for (const part of attribute.split('.')) {
-        const entry = Object.entries((found ?? {}) as Record<string, unknown>).find(
-          ([k]) => k.toLowerCase() === part.toLowerCase(),
-        );
-        found = entry?.[1];
-      }
-      return (
-        typeof found === 'string' &&
-        (attribute.toLowerCase() === 'id' ? found === value : found.toLowerCase() === value.toLowerCase())
-      );
-    });
+    const wanted = filter.path.join('\u0000').toLowerCase();
+    const exact = wanted === 'id';
+    resources = resources.filter((r) =>
+      stringLeaves(r).some(
+        (leaf) =>
+          leaf.path.join('\u0000').toLowerCase() === wanted &&
+          (exact ? leaf.value === filter.value : leaf.value.toLowerCase() === filter.value.toLowerCase()),
+      ),
+    );
   }
   const page = resources.slice(startIndex - 1, startIndex - 1 + count);
   return { totalResults: resources.length, itemsPerPage: page.length, Resources: page };
@@ -51,52 +58,101 @@ function counted(kind: ScimKind): { kind: ScimKind; made: () => number } {
   };
 }
 
-describe('SCIM lists', () => {
-  const userIds = [...SCIM_USERS.ids(snap)];
-  const filters = fc.oneof(
-    fc.constant(undefined),
-    fc.constantFrom(...userIds).map((id) => `userName eq "${id.toUpperCase()}"`),
-    fc.constantFrom(...userIds).map((id) => `id eq "${id}"`),
-    fc.constantFrom(...userIds).map((id) => `ID eq "${id.toUpperCase()}"`),
-    fc.constantFrom(...userIds).map((id) => `displayName eq "${snap.people.get(id)!.name.toLowerCase()}"`),
-    fc
-      .constantFrom(...[...snap.units.values()].map((u) => u.name))
-      .map((name) => `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.department eq "${name}"`),
-  );
+/** Upper-cases some letters, as a client may write a name or a value. */
+const recased = (text: string) =>
+  fc
+    .array(fc.boolean(), { minLength: text.length, maxLength: text.length })
+    .map((flips) => [...text].map((ch, i) => (flips[i] ? ch.toUpperCase() : ch.toLowerCase())).join(''));
 
-  it('give what filtering and paging every resource gave', () => {
-    let found = 0;
-    fc.assert(
-      fc.property(
-        filters,
-        fc.integer({ min: 1, max: 60 }),
-        fc.integer({ min: 0, max: 30 }),
-        (filter, start, count) => {
-          const list = scimList(snap, SCIM_USERS, {
-            ...(filter !== undefined ? { filter } : {}),
-            startIndex: start,
-            count,
-          });
-          const expected = everyResource(SCIM_USERS, filter, start, count);
-          expect(list).toMatchObject(expected);
-          found += list.itemsPerPage;
-        },
-      ),
-      { numRuns: 300 },
+/**
+ * A filter on a string attribute of one of the kind's resources, as `eq` names it: the attribute in any
+ * case, a core attribute maybe after its schema's URN and a colon, the enterprise extension's after
+ * its URN and a colon or a dot; the value in any case (the id's exactly), or a value no resource has.
+ */
+function filters(kind: ScimKind) {
+  const leaves = [...kind.ids(snap)].flatMap((id) =>
+    stringLeaves(kind.make(snap, id)).filter((leaf) => leaf.path[0] !== 'schemas'),
+  );
+  return fc.constantFrom(...leaves).chain((leaf) => {
+    const inside = leaf.path[0] === ENTERPRISE;
+    const rest = (inside ? leaf.path.slice(1) : leaf.path).join('.');
+    const named = fc
+      .tuple(recased(rest), fc.constantFrom('', ':', '.'))
+      .map(([name, prefix]) =>
+        inside
+          ? `${ENTERPRISE}${prefix === '' ? '.' : prefix}${name}`
+          : prefix === ':'
+            ? `${kind.schema}:${name}`
+            : name,
+      );
+    const value =
+      leaf.path.join('.') === 'id'
+        ? fc.constantFrom(leaf.value, `${leaf.value}-no-such`)
+        : fc.oneof(recased(leaf.value), fc.constant(`${leaf.value} (no such)`));
+    return fc.tuple(named, value).map(([attribute, v]) => ({
+      text: `${attribute} eq "${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`,
+      leaf: { path: leaf.path, value: v },
+    }));
+  });
+}
+
+describe('SCIM lists', () => {
+  for (const kind of [SCIM_USERS, SCIM_GROUPS]) {
+    it(`of ${kind === SCIM_USERS ? 'users' : 'groups'} give what matching every made resource gave, for a filter on any of their string attributes`, () => {
+      let matched = 0;
+      fc.assert(
+        fc.property(
+          fc.option(filters(kind), { nil: undefined }),
+          fc.integer({ min: 1, max: 60 }),
+          fc.integer({ min: 0, max: 30 }),
+          (filter, start, count) => {
+            const list = scimList(snap, kind, {
+              ...(filter !== undefined ? { filter: filter.text } : {}),
+              startIndex: start,
+              count,
+            });
+            expect(list).toMatchObject(everyResource(kind, filter?.leaf, start, count));
+            if (filter !== undefined) matched += list.totalResults;
+          },
+        ),
+        { numRuns: 300 },
+      );
+      expect(matched).toBeGreaterThan(100);
+    });
+  }
+
+  it('match on the enterprise extension named as RFC 7644 names it, and nothing on an attribute no resource has', () => {
+    const alibaba = [...SCIM_USERS.ids(snap)].find((id) => snap.unitName(snap.people.get(id)!.unit) !== '')!;
+    const department = snap.unitName(snap.people.get(alibaba)!.unit);
+    const byColon = scimList(snap, SCIM_USERS, { filter: `${ENTERPRISE}:department eq "${department}"` });
+    expect(byColon.totalResults).toBeGreaterThan(0);
+    expect(byColon.Resources.map((r) => r.id)).toContain(alibaba);
+    const manager = [...SCIM_USERS.ids(snap)].map((id) => snap.managerOf(id)).find((m) => m !== null)!;
+    const reports = scimList(snap, SCIM_USERS, {
+      filter: `${ENTERPRISE}:manager.value eq "${manager}"`,
+      count: 1000,
+    });
+    expect(reports.Resources.map((r) => r.id).sort()).toEqual(
+      [...SCIM_USERS.ids(snap)].filter((id) => snap.managerOf(id) === manager).sort(),
     );
-    expect(found).toBeGreaterThan(50);
-    const groups = scimList(snap, SCIM_GROUPS, { filter: 'id eq "alimama"' });
-    expect(groups.Resources.map((r) => r.id)).toEqual(['alimama']);
+    expect(scimList(snap, SCIM_USERS, { filter: 'nickName eq "x"' }).totalResults).toBe(0);
+    expect(scimList(snap, SCIM_USERS, { filter: 'active eq "true"' }).totalResults).toBe(0);
   });
 
-  it('make only the page, unless the filter reads an attribute other than the id', () => {
+  it('make only the page, whatever the filter', () => {
     const users = counted(SCIM_USERS);
+    const userIds = SCIM_USERS.ids(snap);
     const page = scimList(snap, users.kind, { startIndex: 5, count: 3 });
     expect(page.totalResults).toBe(userIds.length);
     expect(users.made()).toBe(3);
     scimList(snap, users.kind, { filter: 'userName eq "DAI-SHAN"' });
     expect(users.made()).toBe(4);
-    scimList(snap, users.kind, { filter: 'displayName eq "Dai Shan"' });
-    expect(users.made()).toBe(5 + userIds.length);
+    const named = scimList(snap, users.kind, { filter: 'displayName eq "dai shan"' });
+    expect(named.Resources.map((r) => r.id)).toEqual(['dai-shan']);
+    expect(users.made()).toBe(5);
+    const groups = counted(SCIM_GROUPS);
+    const alimama = scimList(snap, groups.kind, { filter: `displayName eq "${snap.unitName('alimama')}"` });
+    expect(alimama.Resources.map((r) => r.id)).toEqual(['alimama']);
+    expect(groups.made()).toBe(1);
   });
 });
