@@ -24,18 +24,26 @@ const NOT_ASCII = /[^ -~\t\n\r]/;
 const MAX_KEYS = 200_000;
 const keys = new Map<string, string>();
 
-export function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
+/**
+ * The edit distance of `a` and `b` when it is at most `most`, else `most + 1`: rows stop as soon as
+ * every cell is over `most` (a miss compares the name with every record's, a million after an import).
+ */
+function distanceWithin(a: string, b: string, most: number): number {
+  if (Math.abs(a.length - b.length) > most) return most + 1;
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
+    let lowest = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      const cell = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      current[j] = cell;
+      if (cell < lowest) lowest = cell;
     }
+    if (lowest > most) return most + 1;
     previous = current;
   }
-  return previous[b.length] ?? 0;
+  return Math.min(previous[b.length]!, most + 1);
 }
 
 /** The candidates closest to `wanted`, best first, within a distance that grows with the name's length. */
@@ -49,10 +57,13 @@ export function suggest(wanted: string, candidates: Iterable<string>, limit = 3)
     if (seen.has(candidate)) continue;
     seen.add(candidate);
     const candidateKey = nameKey(candidate);
-    let distance = editDistance(key, candidateKey);
-    if (candidateKey.length > 3 && (candidateKey.includes(key) || key.includes(candidateKey))) {
-      distance = Math.min(distance, 1);
-    }
+    // A key inside the other (or around it) is one step away, whatever its edit distance.
+    const distance =
+      candidateKey === key
+        ? 0
+        : candidateKey.length > 3 && (candidateKey.includes(key) || key.includes(candidateKey))
+          ? 1
+          : distanceWithin(key, candidateKey, threshold);
     if (distance <= threshold) scored.push({ name: candidate, distance });
   }
   scored.sort((x, y) => x.distance - y.distance || x.name.localeCompare(y.name));

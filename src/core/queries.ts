@@ -118,6 +118,36 @@ function recordsOf(history: History, kind: Kind): Map<string, NamedRecord> {
   return kind === 'unit' ? history.units : kind === 'person' ? history.people : history.businesses;
 }
 
+const nameIndexes = new WeakMap<History, Map<Kind, Map<string, string[]>>>();
+
+/**
+ * The ids of the records that have borne each name key (in a version or as an alias), in the records'
+ * order: built once per history and kind, when a record is first asked for by name.
+ */
+function namesOf(history: History, kind: Kind): Map<string, string[]> {
+  let kinds = nameIndexes.get(history);
+  if (!kinds) {
+    kinds = new Map();
+    nameIndexes.set(history, kinds);
+  }
+  let index = kinds.get(kind);
+  if (!index) {
+    const built = new Map<string, string[]>();
+    const add = (key: string, id: string) => {
+      const ids = built.get(key);
+      if (!ids) built.set(key, [id]);
+      else if (ids[ids.length - 1] !== id) ids.push(id);
+    };
+    for (const r of recordsOf(history, kind).values()) {
+      for (const v of r.versions) add(nameKey(v.name), r.id);
+      for (const a of r.aliases) add(nameKey(a), r.id);
+    }
+    index = built;
+    kinds.set(kind, index);
+  }
+  return index;
+}
+
 /**
  * Finds a unit, person or business by id, name, alias or former name. With `date`, only
  * what exists that day; the error says when a record with that name did exist.
@@ -127,8 +157,10 @@ export function findRecord(history: History, kind: Kind, ref: string, date?: Day
   const wanted = nameKey(ref);
   const alive = (id: string) =>
     date === undefined || versionAt(records.get(id)?.versions ?? [], date) !== undefined;
+  // Only records that have borne the name (now, before, or as an alias) can match it by name: they
+  // come from an index of name keys kept per history, in the records' order.
+  const named = (namesOf(history, kind).get(wanted) ?? []).map((id) => records.get(id)!);
   const tiers: Array<(r: NamedRecord) => boolean> = [
-    (r) => r.id === ref || `#${r.id}` === ref,
     (r) => {
       const name = date === undefined ? r.versions.at(-1)?.name : versionAt(r.versions, date)?.name;
       return name !== undefined && nameKey(name) === wanted;
@@ -136,26 +168,24 @@ export function findRecord(history: History, kind: Kind, ref: string, date?: Day
     (r) => r.aliases.some((a) => nameKey(a) === wanted),
     (r) => r.versions.some((v) => nameKey(v.name) === wanted),
   ];
-  // The first tier by lookup: an id is found without walking every record (millions, after an import).
+  // By id first, with a lookup: an id is found without walking every record (millions, after an import).
   const byId = [records.get(ref), ref.startsWith('#') ? records.get(ref.slice(1)) : undefined].filter(
     (r): r is NamedRecord => r !== undefined && alive(r.id),
   );
   if (byId.length === 1) return byId[0]!.id;
-  for (const tier of byId.length === 0 ? tiers.slice(1) : tiers) {
-    const found = [...records.values()].filter((r) => alive(r.id) && tier(r));
+  const ambiguous = (found: NamedRecord[]) =>
+    new OrgshiftError(
+      'invalid_input',
+      `"${ref}" is ambiguous: it names ${found.map((r) => `${r.versions.at(-1)?.name ?? r.id} (id ${r.id})`).join(', ')}; use the id`,
+    );
+  if (byId.length > 1) throw ambiguous(byId);
+  for (const tier of tiers) {
+    const found = named.filter((r) => alive(r.id) && tier(r));
     if (found.length === 1) return found[0]!.id;
-    if (found.length > 1) {
-      throw new OrgshiftError(
-        'invalid_input',
-        `"${ref}" is ambiguous: it names ${found.map((r) => `${r.versions.at(-1)?.name ?? r.id} (id ${r.id})`).join(', ')}; use the id`,
-      );
-    }
+    if (found.length > 1) throw ambiguous(found);
   }
   if (date !== undefined) {
-    const other = [...records.values()].find(
-      (r) =>
-        r.versions.some((v) => nameKey(v.name) === wanted) || r.aliases.some((a) => nameKey(a) === wanted),
-    );
+    const other = named[0];
     if (other && other.versions.length > 0) {
       const first = other.versions[0]!.from;
       const last = other.versions.at(-1)!.to;

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { OrgshiftError } from '../../src/core/errors.ts';
+import type { History } from '../../src/core/model.ts';
 import { nameKey } from '../../src/core/names.ts';
-import { search } from '../../src/core/queries.ts';
+import { findRecord, search } from '../../src/core/queries.ts';
 import { Snapshot } from '../../src/core/snapshot.ts';
 import { addDays } from '../../src/core/time.ts';
 import { acceptedHistory, DATES, organization, planOver } from '../property/generators.ts';
@@ -16,12 +18,73 @@ const scenario = organization.chain((org) =>
   ),
 );
 
-function snapshotOf([org, plans, day]: [{ source: string }, string[], string]): Snapshot {
-  const { history } = acceptedHistory([
+function historyOf([org, plans]: [{ source: string }, string[], string], ...first: string[]): History {
+  return acceptedHistory([
     org.source,
+    ...first,
     ...plans.map((p, i) => p.replace('plan: random-1', `plan: random-${i}`)),
-  ]);
-  return new Snapshot(history, day);
+  ]).history;
+}
+
+/** A second Person 0 from the middle of the history: a name that is ambiguous on some days only. */
+const TWIN =
+  'plan: twin\ntitle: Twin\neffective: 2020-06-01\nchanges:\n  - hire: {person: Person 0, unit: Root, id: person-0-twin}\n';
+
+function snapshotOf(s: [{ source: string }, string[], string]): Snapshot {
+  return new Snapshot(historyOf(s), s[2]);
+}
+
+type Kind = 'unit' | 'person' | 'business';
+const KINDS: Kind[] = ['unit', 'person', 'business'];
+const recordsOf = (history: History, kind: Kind) =>
+  kind === 'unit' ? history.units : kind === 'person' ? history.people : history.businesses;
+
+/**
+ * What `findRecord` answered when it walked every record for each way of naming one (before the
+ * index of names): the id found, or the refusal's code (not-found messages are left to the real one).
+ */
+function findByWalking(history: History, kind: Kind, ref: string, date?: string): string {
+  const records = recordsOf(history, kind);
+  const wanted = nameKey(ref);
+  const at = (versions: Array<{ from: string; to: string | null; name: string }>, day: string) =>
+    versions.find((v) => v.from <= day && (v.to === null || day < v.to));
+  const alive = (id: string) => date === undefined || at(records.get(id)?.versions ?? [], date) !== undefined;
+  const tiers = [
+    (r: { id: string }) => r.id === ref || `#${r.id}` === ref,
+    (r: (typeof all)[number]) => {
+      const name = date === undefined ? r.versions.at(-1)?.name : at(r.versions, date)?.name;
+      return name !== undefined && nameKey(name) === wanted;
+    },
+    (r: (typeof all)[number]) => r.aliases.some((a) => nameKey(a) === wanted),
+    (r: (typeof all)[number]) => r.versions.some((v) => nameKey(v.name) === wanted),
+  ];
+  const all = [...records.values()];
+  for (const tier of tiers) {
+    const found = all.filter((r) => alive(r.id) && tier(r));
+    if (found.length === 1) return found[0]!.id;
+    if (found.length > 1)
+      return `invalid_input: "${ref}" is ambiguous: it names ${found.map((r) => `${r.versions.at(-1)?.name ?? r.id} (id ${r.id})`).join(', ')}; use the id`;
+  }
+  if (date !== undefined) {
+    const other = all.find(
+      (r) =>
+        r.versions.some((v) => nameKey(v.name) === wanted) || r.aliases.some((a) => nameKey(a) === wanted),
+    );
+    if (other && other.versions.length > 0)
+      return `not_found: ${kind} "${ref}" did not exist on ${date}; it existed from ${other.versions[0]!.from}${other.versions.at(-1)!.to ? ` until ${other.versions.at(-1)!.to}` : ''}`;
+  }
+  return 'not_found';
+}
+
+function found(history: History, kind: Kind, ref: string, date?: string): string {
+  try {
+    return findRecord(history, kind, ref, date);
+  } catch (error) {
+    if (!(error instanceof OrgshiftError)) throw error;
+    return error.id === 'not_found' && error.message.startsWith('no ')
+      ? 'not_found'
+      : `${error.id}: ${error.message}`;
+  }
 }
 
 /** Search as the server did it before: every name's key made on each search, every match's path. */
@@ -88,6 +151,39 @@ describe('a snapshot’s indexes', () => {
       { numRuns: 200 },
     );
     expect(found).toBeGreaterThan(100);
+  });
+
+  it('find a record by id, name, former name or alias as walking every record did, on random organizations', () => {
+    const answers = new Map<string, number>();
+    fc.assert(
+      fc.property(scenario, fc.constantFrom(undefined, ...DAYS), fc.integer(), (s, day, seed) => {
+        const history = historyOf(s, TWIN);
+        for (const kind of KINDS) {
+          const refs = [...recordsOf(history, kind).values()].flatMap((r) => [
+            r.id,
+            `#${r.id}`,
+            ...r.aliases,
+            ...r.versions.map((v) => v.name),
+            ...r.versions.map((v) => ` ${v.name.toUpperCase()} `),
+          ]);
+          refs.push('nobody at all', '');
+          // Some of them, picked by the seed: every ref of every record costs seconds over 200 runs.
+          for (const [i, ref] of refs.entries()) {
+            if ((i + seed) % 3 !== 0) continue;
+            const expected = findByWalking(history, kind, ref, day);
+            expect(found(history, kind, ref, day)).toBe(expected);
+            const answer = expected.split(':')[0]!;
+            const shape = answer === 'invalid_input' || answer === 'not_found' ? answer : 'found';
+            answers.set(shape, (answers.get(shape) ?? 0) + 1);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+    // Every kind of answer came up: found, ambiguous and not found.
+    expect(answers.get('found')).toBeGreaterThan(100);
+    expect(answers.get('invalid_input')).toBeGreaterThan(5);
+    expect(answers.get('not_found')).toBeGreaterThan(20);
   });
 
   it('give each person’s chain length as walking their chain does', () => {
