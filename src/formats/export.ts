@@ -122,17 +122,40 @@ export function* csvPeople(history: History, asOf?: Day): Generator<string> {
   }
 }
 
-/** The posts file of the import format (held posts only), a line at a time. */
+/**
+ * The posts file of the import format (held posts only), a line at a time. A holder's tenures of a post
+ * that follow one another without a gap are one row, as the file has no column for what tells them
+ * apart (whether the post was held concurrently).
+ */
 export function* csvPosts(history: History, asOf?: Day): Generator<string> {
   const live = liveOn(asOf);
   yield csvLine(['person_id', 'unit_id', 'post', 'valid_from', 'valid_to']);
-  const rows = history.posts
-    .filter((p) => p.holder !== null && live(p))
-    .map((p) => {
-      const row = [p.holder!, p.unit, p.post, p.from, p.to ?? ''];
-      return { row, key: row.join() };
-    })
-    .sort((a, b) => collator.compare(a.key, b.key));
+  type Tenures = { holder: string; unit: string; post: string; list: Array<{ from: Day; to: Day | null }> };
+  const tenures = new Map<string, Tenures>();
+  for (const p of history.posts) {
+    if (p.holder === null) continue;
+    const key = JSON.stringify([p.holder, p.unit, p.post]);
+    const found = tenures.get(key);
+    if (found) found.list.push({ from: p.from, to: p.to });
+    else
+      tenures.set(key, { holder: p.holder, unit: p.unit, post: p.post, list: [{ from: p.from, to: p.to }] });
+  }
+  const rows: Array<{ row: string[]; key: string }> = [];
+  for (const { holder, unit, post, list } of tenures.values()) {
+    list.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+    const merged: Array<{ from: Day; to: Day | null }> = [];
+    for (const t of list) {
+      const last = merged[merged.length - 1];
+      if (last !== undefined && last.to === t.from) last.to = t.to;
+      else merged.push({ ...t });
+    }
+    for (const t of merged) {
+      if (!live(t)) continue;
+      const row = [holder, unit, post, t.from, t.to ?? ''];
+      rows.push({ row, key: row.join() });
+    }
+  }
+  rows.sort((a, b) => collator.compare(a.key, b.key));
   for (const { row } of rows) yield csvLine(row);
 }
 

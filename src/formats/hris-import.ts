@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { normalizePost } from '../core/apply.ts';
 import type { Problem, SourceLocation } from '../core/errors.ts';
 import type { Operation, Plan } from '../core/model.ts';
+import { nameKey } from '../core/names.ts';
 import { type Day, parseDay } from '../core/time.ts';
 import { CsvReader, type CsvRow } from './csv.ts';
 
@@ -169,7 +171,7 @@ function periods<P extends Period>(
   make: (row: CsvRow, base: Period) => P,
   rejected: Problem[],
   keyOf: (p: P) => string = (p) => p.id,
-  /** Units may end and come back under the same id; people and posts may not. */
+  /** Units may end and come back under the same id, and a post stand vacant between holders; people may not. */
   gaps: 'reject' | 'allow' = 'reject',
 ): Map<string, P[]> {
   const byKey = new Map<string, P[]>();
@@ -369,7 +371,10 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
         post: repeated.post(row.values.post!),
       }),
     rejected,
-    (p) => `${p.unit}\u0000${p.post}`,
+    // One post of a unit however its name is written ('CTO', 'cto'; 'head', 'No. 1 position'), as
+    // appointments find it; a post may stand vacant between holders.
+    (p) => `${p.unit}\u0000${nameKey(normalizePost(p.post))}`,
+    'allow',
   );
 
   // Each day's changes; the operation and its line of text are made from the body when asked for.
@@ -505,24 +510,62 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
   }
   const unitOf = (person: string, date: Day) =>
     people.get(person)?.find((p) => p.from <= date && (p.to === null || date < p.to))?.unit;
+  /** Whether the person moves on `date` out of `unit` to another unit (a transfer, not a leave). */
+  const movesOutOf = (person: string, date: Day, unit: string) => {
+    const list = people.get(person) ?? [];
+    const i = list.findIndex((p) => p.from === date);
+    return i > 0 && list[i - 1]!.to === date && list[i - 1]!.unit === unit && list[i]!.unit !== unit;
+  };
+  const postsOf = new Map<string, PostPeriod[]>();
+  for (const list of posts.values())
+    for (const p of list) {
+      const held = postsOf.get(p.person);
+      if (held) held.push(p);
+      else postsOf.set(p.person, [p]);
+    }
+  // The engine's appointments and transfers vacate posts on their own: an appointment in the person's
+  // own unit (not concurrent) vacates every other post they hold, a transfer the posts held in the
+  // unit they leave. The files say when each post ends, so an import keeps what goes on: a post is
+  // appointed concurrently when its holder keeps another that day, and a post its holder keeps on
+  // moving out of its unit is appointed again (concurrently) once they have moved.
+  const keepsAnother = (p: PostPeriod) =>
+    (postsOf.get(p.person) ?? []).some(
+      (q) =>
+        q !== p &&
+        q.from <= p.from &&
+        (q.to === null || q.to > p.from) &&
+        !(q.from < p.from && movesOutOf(p.person, p.from, q.unit)),
+    );
+  // A post that ends is vacated before that day's transfers and appointments (which would find it
+  // vacant), and a day's appointments in the person's own unit come before the concurrent ones.
   for (const list of posts.values()) {
     for (const p of list) {
+      const concurrent = unitOf(p.person, p.from) !== p.unit || keepsAnother(p);
       add(
         p.from,
-        6,
+        concurrent ? 6.5 : 6,
         'appoint',
-        {
-          person: ref(p.person),
-          unit: ref(p.unit),
-          post: p.post,
-          concurrent: unitOf(p.person, p.from) !== p.unit,
-        },
+        { person: ref(p.person), unit: ref(p.unit), post: p.post, concurrent },
         p.where,
       );
+      for (const move of people.get(p.person) ?? []) {
+        if (
+          move.from > p.from &&
+          (p.to === null || move.from < p.to) &&
+          movesOutOf(p.person, move.from, p.unit)
+        )
+          add(
+            move.from,
+            6.5,
+            'appoint',
+            { person: ref(p.person), unit: ref(p.unit), post: p.post, concurrent: true },
+            p.where,
+          );
+      }
       const leaves = people.get(p.person)?.at(-1)?.to === p.to;
       const continues = list.some((q) => q.from === p.to);
       if (p.to !== null && !leaves && !continues)
-        add(p.to, 7, 'vacate', { unit: ref(p.unit), post: p.post }, p.where);
+        add(p.to, 3.5, 'vacate', { unit: ref(p.unit), post: p.post }, p.where);
     }
   }
 

@@ -1,0 +1,114 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { History } from '../../src/core/model.ts';
+import { checkPlans } from '../../src/core/replay.ts';
+import { csvPeople, csvPosts, csvUnits } from '../../src/formats/export.ts';
+import { planImport } from '../../src/formats/hris-import.ts';
+import { joined } from '../../src/formats/pieces.ts';
+import { build, examplePlans } from '../helpers.ts';
+import { acceptedHistory, organization, planOver } from '../property/generators.ts';
+import { hrisFiles } from '../property/hris-files.ts';
+
+interface Files {
+  units: string;
+  people: string;
+  posts: string;
+}
+
+/** The files imported into a new organization: its history, or what was refused and why. */
+function imported(files: Files): { history: History } | { refused: string } {
+  const result = planImport({
+    units: { file: 'units.csv', text: files.units },
+    people: { file: 'people.csv', text: files.people },
+    posts: { file: 'posts.csv', text: files.posts },
+  });
+  if (result.rejected.length > 0) return { refused: JSON.stringify(result.rejected) };
+  const checked = checkPlans(
+    [],
+    result.plans.map((p) => p.plan),
+  );
+  return checked.ok ? { history: checked.history } : { refused: JSON.stringify(checked.problems) };
+}
+
+/** The import format's three files, every period (`export --full`). */
+function exported(history: History): Files {
+  return {
+    units: joined(csvUnits(history)),
+    people: joined(csvPeople(history)),
+    posts: joined(csvPosts(history)),
+  };
+}
+
+/** Exported, imported into a new organization and exported again: the same files, or the refusal. */
+function roundTrip(history: History): { first: Files; again: Files | string } {
+  const first = exported(history);
+  const back = imported(first);
+  return { first, again: 'refused' in back ? back.refused : exported(back.history) };
+}
+
+describe('an export imported again', () => {
+  it('gives back the same files for the example organization (plans with concurrent posts)', () => {
+    const { first, again } = roundTrip(build(...examplePlans().map((p) => p.source)));
+    expect(first.posts.split('\n').length).toBeGreaterThan(10);
+    expect(again).toEqual(first);
+  });
+
+  it('keeps the posts the files keep: two in one unit, and those kept on moving to another unit', () => {
+    const files = {
+      units:
+        'unit_id,name,type,parent_id,valid_from,valid_to\nC,Co,company,,2020-01-01,\nX,X,team,C,2020-01-01,\nY,Y,team,C,2020-01-01,\n',
+      people:
+        'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\nA,Ann,X,,,,2020-01-01,2021-01-01\nA,Ann,Y,,,,2021-01-01,\nB,Bo,X,,,,2020-01-01,\n',
+      posts:
+        'person_id,unit_id,post,valid_from,valid_to\nA,X,head,2020-01-01,\nA,X,CTO,2020-06-01,\nA,Y,head,2021-01-01,\nB,X,COO,2020-01-01,2020-03-01\nB,X,COO,2020-06-01,\n',
+    };
+    const once = imported(files);
+    if ('refused' in once) throw new Error(once.refused);
+    const held = once.history.posts
+      .filter((p) => p.holder === 'A' && p.from <= '2021-06-01' && (p.to === null || p.to > '2021-06-01'))
+      .map((p) => `${p.unit} ${p.post}`)
+      .sort();
+    expect(held).toEqual(['X CTO', 'X head', 'Y head']);
+    const lines = (text: string) => text.trim().split('\n').slice(1).sort();
+    expect(lines(exported(once.history).posts)).toEqual(lines(files.posts));
+    const { first, again } = roundTrip(once.history);
+    expect(again).toEqual(first);
+  });
+
+  it('gives back the same files for organizations made by random plans', () => {
+    let posts = 0;
+    fc.assert(
+      fc.property(
+        organization.chain((org) =>
+          fc.tuple(fc.constant(org), fc.array(planOver(org, 1), { minLength: 1, maxLength: 6 })),
+        ),
+        ([org, plans]) => {
+          const { history } = acceptedHistory([
+            org.source,
+            ...plans.map((p, i) => p.replace('plan: random-1', `plan: random-${i}`)),
+          ]);
+          const { first, again } = roundTrip(history);
+          expect(again).toEqual(first);
+          posts += first.posts.split('\n').length - 2;
+        },
+      ),
+      { numRuns: 200 },
+    );
+    expect(posts).toBeGreaterThan(100);
+  });
+
+  it('gives back the same files for random HRIS files that import', () => {
+    let rounds = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
+        const once = imported(hrisFiles(seed));
+        if ('refused' in once) return;
+        rounds += 1;
+        const { first, again } = roundTrip(once.history);
+        expect(again).toEqual(first);
+      }),
+      { numRuns: 300 },
+    );
+    expect(rounds).toBeGreaterThan(50);
+  });
+});
