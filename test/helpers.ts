@@ -117,3 +117,34 @@ export async function runCli(
   });
   return { code, stdout, stderr };
 }
+
+/**
+ * The store's units, people and posts exported as the import's CSVs (every period), imported into a
+ * new store at `again` and exported from it: both exports, to be compared.
+ */
+export async function exportedAndAgain(
+  db: string,
+  again: string,
+  dir: string,
+): Promise<{ first: Record<string, string>; second: Record<string, string> }> {
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const exportFrom = async (store: string) => {
+    const files: Record<string, string> = {};
+    for (const kind of ['units', 'people', 'posts']) {
+      const out = await runCli(['--db', store, 'export', '--format', `csv-${kind}`, '--full']);
+      if (out.code !== 0) throw new Error(out.stderr);
+      files[kind] = out.stdout;
+    }
+    return files;
+  };
+  const first = await exportFrom(db);
+  const paths = Object.keys(first).flatMap((kind) => {
+    const path = join(dir, `exported-${kind}.csv`);
+    writeFileSync(path, first[kind]!);
+    return [`--${kind}`, path];
+  });
+  const imported = await runCli(['--db', again, 'import', ...paths]);
+  if (imported.code !== 0) throw new Error(imported.stderr);
+  return { first, second: await exportFrom(again) };
+}

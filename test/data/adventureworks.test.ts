@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
-import { ROOT, runCli } from '../helpers.ts';
+import { exportedAndAgain, ROOT, runCli } from '../helpers.ts';
 
 // Real data from ../shared/data (never copied into the repository): AdventureWorks HR, 290 employees
 // whose manager tree is a SQL Server hierarchyid (OrganizationNode, in hex).
@@ -116,5 +116,10 @@ describe('AdventureWorks HR', () => {
       expect((await engine.person('default', `#${e.id}`, start)).chain, e.login).toEqual(expected);
     }
     await engine.close();
+
+    // What comes out goes back in: exported, imported into a new store and exported again, the same files.
+    const { first, second } = await exportedAndAgain(db, join(dir, 'aw-again.db'), dir);
+    expect(first.people!.trim().split('\n')).toHaveLength(1 + employees.length);
+    expect(second).toEqual(first);
   }, 120_000);
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
-import { ROOT, runCli } from '../helpers.ts';
+import { exportedAndAgain, ROOT, runCli } from '../helpers.ts';
 
 // Real data from ../shared/data (never copied into the repository): the MySQL "employees" sample,
 // 1,000 employees and 1,103 department periods, as a SQLite file.
@@ -168,5 +168,11 @@ describe('the MySQL employees sample', () => {
       expect(actual, date).toEqual(expected);
     }
     await engine.close();
+
+    // What comes out goes back in: the units, people and posts exported (every period), imported into a
+    // new store and exported again, are the same files.
+    const { first, second } = await exportedAndAgain(db, join(dir, 'heads-again.db'), dir);
+    expect(first.posts!.trim().split('\n')).toHaveLength(1 + managers.length);
+    expect(second).toEqual(first);
   });
 });
