@@ -30,8 +30,38 @@ export interface Stats {
   };
 }
 
-/** Spans of control, layers, headcount per unit and health flags, as of one day. */
+/**
+ * The last few answers for each history (a version of the organization, never changed once made): on a
+ * large organization an answer takes seconds, and the analytics page asks again for the same day.
+ */
+function keptPerHistory<T>(): (history: History, key: string, make: () => T) => T {
+  const kept = new WeakMap<History, Map<string, T>>();
+  return (history, key, make) => {
+    let answers = kept.get(history);
+    if (!answers) {
+      answers = new Map();
+      kept.set(history, answers);
+    }
+    let answer = answers.get(key);
+    if (answer === undefined) {
+      answer = make();
+      if (answers.size >= 8) answers.delete(answers.keys().next().value!);
+      answers.set(key, answer);
+    }
+    return answer;
+  };
+}
+
+const keptStats = keptPerHistory<Stats>();
+const keptHeadcounts = keptPerHistory<Array<{ date: Day; headcount: number }>>();
+
+/** Spans of control, layers, headcount per unit and health flags, as of one day (kept per history). */
 export function stats(history: History, asOf: Day, options: StatsOptions = {}): Stats {
+  const key = JSON.stringify([asOf, options.maxPosts ?? null, options.maxChain ?? null]);
+  return keptStats(history, key, () => statsOf(history, asOf, options));
+}
+
+function statsOf(history: History, asOf: Day, options: StatsOptions): Stats {
   const maxPosts = options.maxPosts ?? 2;
   const maxChain = options.maxChain ?? 8;
   const snap = snapshotAt(history, asOf);
@@ -95,6 +125,10 @@ export function stats(history: History, asOf: Day, options: StatsOptions = {}): 
 
 /** Headcount (of the whole organization, or of one unit's subtree) on each day something changed. */
 export function headcountOverTime(history: History, unit?: string): Array<{ date: Day; headcount: number }> {
+  return keptHeadcounts(history, unit ?? '', () => headcountsOf(history, unit));
+}
+
+function headcountsOf(history: History, unit?: string): Array<{ date: Day; headcount: number }> {
   const days = new Set<Day>();
   for (const r of history.people.values())
     for (const v of r.versions) {
