@@ -46,24 +46,39 @@ function distanceWithin(a: string, b: string, most: number): number {
   return Math.min(previous[b.length]!, most + 1);
 }
 
+function thresholdOf(key: string): number {
+  return Math.max(2, Math.floor(key.length / 3));
+}
+
+/** How far a candidate's name key is from the wanted one: a key inside the other is one step away. */
+function keyDistance(key: string, candidateKey: string, threshold: number): number {
+  if (candidateKey === key) return 0;
+  if (candidateKey.length > 3 && (candidateKey.includes(key) || key.includes(candidateKey))) return 1;
+  return distanceWithin(key, candidateKey, threshold);
+}
+
+/** The name keys close enough to `wanted`'s for `suggest` to offer a name that has one of them. */
+export function closeKeys(wanted: string, keys: Iterable<string>): Set<string> {
+  const key = nameKey(wanted);
+  const close = new Set<string>();
+  if (key === '') return close;
+  const threshold = thresholdOf(key);
+  for (const candidateKey of keys)
+    if (keyDistance(key, candidateKey, threshold) <= threshold) close.add(candidateKey);
+  return close;
+}
+
 /** The candidates closest to `wanted`, best first, within a distance that grows with the name's length. */
 export function suggest(wanted: string, candidates: Iterable<string>, limit = 3): string[] {
   const key = nameKey(wanted);
   if (key === '') return [];
-  const threshold = Math.max(2, Math.floor(key.length / 3));
+  const threshold = thresholdOf(key);
   const scored: Array<{ name: string; distance: number }> = [];
   const seen = new Set<string>();
   for (const candidate of candidates) {
     if (seen.has(candidate)) continue;
     seen.add(candidate);
-    const candidateKey = nameKey(candidate);
-    // A key inside the other (or around it) is one step away, whatever its edit distance.
-    const distance =
-      candidateKey === key
-        ? 0
-        : candidateKey.length > 3 && (candidateKey.includes(key) || key.includes(candidateKey))
-          ? 1
-          : distanceWithin(key, candidateKey, threshold);
+    const distance = keyDistance(key, nameKey(candidate), threshold);
     if (distance <= threshold) scored.push({ name: candidate, distance });
   }
   scored.sort((x, y) => x.distance - y.distance || x.name.localeCompare(y.name));

@@ -10,7 +10,7 @@ import {
 import { diffByDays } from './day-diff.ts';
 import { OrgshiftError } from './errors.ts';
 import { HEAD_POST, type History, isSuccession, type LineageEvent, type Versioned } from './model.ts';
-import { didYouMean, nameKey } from './names.ts';
+import { closeKeys, didYouMean, nameKey } from './names.ts';
 import { type OrgAt, OrgIndex } from './org-index.ts';
 import { type Snapshot, snapshotAt, versionAt } from './snapshot.ts';
 import { type Day, within } from './time.ts';
@@ -195,11 +195,21 @@ export function findRecord(history: History, kind: Kind, ref: string, date?: Day
       );
     }
   }
+  // Suggestions: the names and aliases of the day whose keys are close to the name asked for, found
+  // from the index's keys; each spelling from the records under its own key, in the records' order
+  // (the first record to spell it gives its label, as when every record was walked).
+  const index = namesOf(history, kind);
+  const close = closeKeys(ref, index.keys());
   const candidates: Array<[string, string]> = [];
-  for (const r of records.values()) {
-    if (!alive(r.id)) continue;
-    const name = date === undefined ? r.versions.at(-1)?.name : versionAt(r.versions, date)?.name;
-    if (name) for (const spelling of [name, ...r.aliases]) candidates.push([spelling, name]);
+  for (const key of close) {
+    for (const id of index.get(key)!) {
+      if (!alive(id)) continue;
+      const r = records.get(id)!;
+      const name = date === undefined ? r.versions.at(-1)?.name : versionAt(r.versions, date)?.name;
+      if (name)
+        for (const spelling of [name, ...r.aliases])
+          if (nameKey(spelling) === key) candidates.push([spelling, name]);
+    }
   }
   throw new OrgshiftError(
     'not_found',

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OrgshiftError } from '../../src/core/errors.ts';
 import type { History } from '../../src/core/model.ts';
-import { nameKey } from '../../src/core/names.ts';
+import { didYouMean, nameKey } from '../../src/core/names.ts';
 import { findRecord, search } from '../../src/core/queries.ts';
 import { Snapshot } from '../../src/core/snapshot.ts';
 import { addDays } from '../../src/core/time.ts';
@@ -73,7 +73,13 @@ function findByWalking(history: History, kind: Kind, ref: string, date?: string)
     if (other && other.versions.length > 0)
       return `not_found: ${kind} "${ref}" did not exist on ${date}; it existed from ${other.versions[0]!.from}${other.versions.at(-1)!.to ? ` until ${other.versions.at(-1)!.to}` : ''}`;
   }
-  return 'not_found';
+  const candidates: Array<[string, string]> = [];
+  for (const r of all) {
+    if (!alive(r.id)) continue;
+    const name = date === undefined ? r.versions.at(-1)?.name : at(r.versions, date)?.name;
+    if (name) for (const spelling of [name, ...r.aliases]) candidates.push([spelling, name]);
+  }
+  return `not_found: no ${kind} named "${ref}"${date ? ` on ${date}` : ''}.${didYouMean(ref, candidates)}`;
 }
 
 function found(history: History, kind: Kind, ref: string, date?: string): string {
@@ -81,9 +87,7 @@ function found(history: History, kind: Kind, ref: string, date?: string): string
     return findRecord(history, kind, ref, date);
   } catch (error) {
     if (!(error instanceof OrgshiftError)) throw error;
-    return error.id === 'not_found' && error.message.startsWith('no ')
-      ? 'not_found'
-      : `${error.id}: ${error.message}`;
+    return `${error.id}: ${error.message}`;
   }
 }
 
@@ -166,14 +170,19 @@ describe('a snapshot’s indexes', () => {
             ...r.versions.map((v) => v.name),
             ...r.versions.map((v) => ` ${v.name.toUpperCase()} `),
           ]);
-          refs.push('nobody at all', '');
+          // Names close to theirs, for the suggestions of a name no record has.
+          refs.push('nobody at all', '', 'Persn', 'Unit', 'Person 1x', 'Bussiness 0', 'Rot', 'Unit 11', 'Pxrsxn 0', 'Unxt 1x');
           // Some of them, picked by the seed: every ref of every record costs seconds over 200 runs.
           for (const [i, ref] of refs.entries()) {
             if ((i + seed) % 3 !== 0) continue;
             const expected = findByWalking(history, kind, ref, day);
             expect(found(history, kind, ref, day)).toBe(expected);
             const answer = expected.split(':')[0]!;
-            const shape = answer === 'invalid_input' || answer === 'not_found' ? answer : 'found';
+            const shape = expected.includes('Did you mean')
+              ? 'suggested'
+              : answer === 'invalid_input' || answer === 'not_found'
+                ? answer
+                : 'found';
             answers.set(shape, (answers.get(shape) ?? 0) + 1);
           }
         }
@@ -184,6 +193,7 @@ describe('a snapshot’s indexes', () => {
     expect(answers.get('found')).toBeGreaterThan(100);
     expect(answers.get('invalid_input')).toBeGreaterThan(5);
     expect(answers.get('not_found')).toBeGreaterThan(20);
+    expect(answers.get('suggested')).toBeGreaterThan(20);
   });
 
   it('give each person’s chain length as walking their chain does', () => {
