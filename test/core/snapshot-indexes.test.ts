@@ -171,7 +171,18 @@ describe('a snapshot’s indexes', () => {
             ...r.versions.map((v) => ` ${v.name.toUpperCase()} `),
           ]);
           // Names close to theirs, for the suggestions of a name no record has.
-          refs.push('nobody at all', '', 'Persn', 'Unit', 'Person 1x', 'Bussiness 0', 'Rot', 'Unit 11', 'Pxrsxn 0', 'Unxt 1x');
+          refs.push(
+            'nobody at all',
+            '',
+            'Persn',
+            'Unit',
+            'Person 1x',
+            'Bussiness 0',
+            'Rot',
+            'Unit 11',
+            'Pxrsxn 0',
+            'Unxt 1x',
+          );
           // Some of them, picked by the seed: every ref of every record costs seconds over 200 runs.
           for (const [i, ref] of refs.entries()) {
             if ((i + seed) % 3 !== 0) continue;
