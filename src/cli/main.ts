@@ -495,7 +495,17 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     .description('the organization as CSV, JSON, W3C ORG (Turtle or JSON-LD), Mermaid or DOT, on stdout')
     .addOption(
       new Option('--format <format>', 'what to write')
-        .choices(['csv-units', 'csv-people', 'csv-posts', 'json', 'turtle', 'jsonld', 'mermaid', 'dot'])
+        .choices([
+          'csv-units',
+          'csv-people',
+          'csv-posts',
+          'csv-lineage',
+          'json',
+          'turtle',
+          'jsonld',
+          'mermaid',
+          'dot',
+        ])
         .makeOptionMandatory(),
     )
     .addOption(asOf())
@@ -533,6 +543,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           'csv-units': () => formats.csvUnits(history, csvAsOf),
           'csv-people': () => formats.csvPeople(history, csvAsOf),
           'csv-posts': () => formats.csvPosts(history, csvAsOf),
+          'csv-lineage': () => formats.csvLineage(history, csvAsOf),
           json: () => withNewline(formats.exportJson(history, 2)),
           turtle: () => formats.exportTurtle(history, asOfDay),
           jsonld: () => withNewline(formats.exportJsonLd(history, asOfDay, undefined, 2)),

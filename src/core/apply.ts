@@ -362,7 +362,7 @@ export class OrgBuilder {
         this.split(op.unit, op.into, op.parent, op.rest);
         break;
       case 'dissolve':
-        this.dissolve(op.unit, op.rest, op.successors);
+        this.dissolve(op.unit, op.rest, op.successors, op.as);
         break;
       case 'transfer':
         if (op.business !== undefined) this.transferBusiness(op.business, op.to);
@@ -1239,7 +1239,7 @@ export class OrgBuilder {
     return ids;
   }
 
-  private dissolve(ref: string, restRef?: string, successorRefs: string[] = []): void {
+  private dissolve(ref: string, restRef?: string, successorRefs: string[] = [], as?: SupersedeKind): void {
     const id = this.unit(ref, 'unit');
     const successors = successorRefs.map((s, i) => this.unit(s, `successors[${i}]`));
     for (const [i, s] of successors.entries()) this.checkReceiver(s, [id], `successors[${i}]`);
@@ -1251,7 +1251,8 @@ export class OrgBuilder {
     } else if (rest === undefined && items.length > 0) throw this.orphanError(items, 'unit');
     if (this.liveUnit(id)!.parent === null) throw new OperationError('cannot dissolve the root', 'unit');
     this.closeUnits([id], new Map(items.map((item) => [item, rest!])));
-    if (successors.length > 0) this.event(successors.length > 1 ? 'split' : 'merge', null, [id], successors);
+    if (successors.length > 0)
+      this.event(as ?? (successors.length > 1 ? 'split' : 'merge'), null, [id], successors);
     else this.event('dissolve', id, [id], rest === undefined ? [] : [rest]);
   }
 

@@ -277,6 +277,8 @@ export type Operation = OperationBase &
         rest?: string;
         /** Existing units that succeed this one: recorded as a merge (one) or a split (several); `rest` defaults to the first. */
         successors?: string[];
+        /** How the successors took over, when not the merge or split their number says (an import's lineage `kind`). */
+        as?: SupersedeKind;
       }
     | { kind: 'transfer'; business?: string; person?: string; to: string }
     | { kind: 'appoint'; person: string; unit: string; post: string; concurrent: boolean }

@@ -159,6 +159,30 @@ export function* csvPosts(history: History, asOf?: Day): Generator<string> {
   for (const { row } of rows) yield csvLine(row);
 }
 
+/**
+ * The lineage file of the import format, a line at a time: for each succession (a merge, split or
+ * replacement, or a rename into another unit), a row per unit that went in and unit that came out,
+ * by date. With `asOf`, the successions on or before that day.
+ */
+export function* csvLineage(history: History, asOf?: Day): Generator<string> {
+  yield csvLine(['unit_id', 'successor_id', 'kind', 'date']);
+  const rows: string[][] = [];
+  for (const event of history.events) {
+    if (!isSuccession(event) || (asOf !== undefined && event.date > asOf)) continue;
+    // A merge into a unit that goes on lists it on both sides: a unit does not succeed itself.
+    // A unit that lived no day (made and ended the same day) has no row in the units file either.
+    const lived = (id: string) => (history.units.get(id)?.versions.length ?? 0) > 0;
+    for (const from of event.from)
+      for (const to of event.to)
+        if (from !== to && lived(from) && lived(to)) rows.push([from, to, event.kind, event.date]);
+  }
+  // By date, then unit and successor: the same rows however the successions were grouped into events.
+  rows.sort((a, b) =>
+    a[3]! < b[3]! ? -1 : a[3]! > b[3]! ? 1 : collator.compare(`${a[0]},${a[1]}`, `${b[0]},${b[1]}`),
+  );
+  for (const row of rows) yield csvLine(row);
+}
+
 type JsonMember = { value: unknown } | { items: Iterable<unknown> };
 
 /**

@@ -474,7 +474,12 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
       if (p.to !== null && next?.from !== p.to) {
         const last = next === undefined;
         const succession = last ? successors.get(id) : undefined;
-        const body = succession ? { unit: ref(id), successors: succession.ids.map(ref) } : { unit: ref(id) };
+        const body: OpBody = succession
+          ? { unit: ref(id), successors: succession.ids.map(ref) }
+          : { unit: ref(id) };
+        // The lineage file's kind, when not the merge (one successor) or split (several) it would be.
+        if (succession && succession.kind !== (succession.ids.length > 1 ? 'split' : 'merge'))
+          body.as = succession.kind;
         // With successors it waits for them: they may be created that day.
         const order = !succession && emptyBefore(id, p.to) ? 0.5 : 9;
         add(p.to, order - depth(id, p.from) / 1000, 'dissolve', body, succession?.where ?? p.where);
@@ -661,10 +666,10 @@ function readLineage(
   units: Map<string, UnitPeriod[]>,
   rejected: Problem[],
 ): {
-  successors: Map<string, { ids: string[]; where: SourceLocation }>;
+  successors: Map<string, { ids: string[]; kind: string; where: SourceLocation }>;
   supersessions: Array<{ date: Day; body: OpBody; where: SourceLocation }>;
 } {
-  const successors = new Map<string, { ids: string[]; where: SourceLocation }>();
+  const successors = new Map<string, { ids: string[]; kind: string; where: SourceLocation }>();
   const byUnitAndDate = new Map<string, { date: Day; body: OpBody; where: SourceLocation }>();
   if (!file) return { successors, supersessions: [] };
   for (const row of read(file, ['unit_id', 'successor_id', 'kind', 'date'])) {
@@ -680,7 +685,7 @@ function readLineage(
     else if (!units.has(successor)) reject(`no unit "${successor}" in the units file`);
     else if (ended === day) {
       // Its last period ends that day: it is dissolved with these successors.
-      const entry = successors.get(unit) ?? { ids: [], where };
+      const entry = successors.get(unit) ?? { ids: [], kind, where };
       if (!entry.ids.includes(successor)) entry.ids.push(successor);
       successors.set(unit, entry);
     } else if (units.get(unit)!.some((p) => p.from <= day && (p.to === null || day < p.to))) {
@@ -811,6 +816,7 @@ function operationOf(kind: Operation['kind'], body: OpBody, location: SourceLoca
         unit: text(body, 'unit'),
       };
       put(op, 'successors', body.successors);
+      put(op, 'as', body.as);
       return op as Operation;
     }
     case 'hire': {

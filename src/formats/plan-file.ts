@@ -66,6 +66,7 @@ export const OPERATION_KEYS: Record<OperationKind, Record<string, FieldSpec>> = 
     unit: { type: 'string', required: true },
     rest: { type: 'string' },
     successors: { type: 'strings' },
+    as: { type: 'string' },
   },
   transfer: {
     business: { type: 'string' },
@@ -435,14 +436,23 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
       return { ...base, kind, units: v.units, into: v.into, ...optional(v, 'parent', 'rest') };
     case 'split':
       return { ...base, kind, unit: v.unit, into: v.into, ...optional(v, 'parent', 'rest') };
-    case 'dissolve':
+    case 'dissolve': {
+      const as = v.as as string | undefined;
+      if (as !== undefined) {
+        if (!['merge', 'split', 'replace', 'rename'].includes(as))
+          reader.fail(entries.get('as')!.value, `as must be merge, split, replace or rename, found "${as}"`);
+        if (v.successors === undefined || (v.successors as string[]).length === 0)
+          reader.fail(entries.get('as')!.value, 'as says how successors took over: give "successors:" too');
+      }
       return {
         ...base,
         kind,
         unit: v.unit,
         ...optional(v, 'rest'),
         ...(v.successors !== undefined ? { successors: v.successors as string[] } : {}),
+        ...(as !== undefined ? { as: as as SupersedeKind } : {}),
       };
+    }
     case 'transfer':
       if ((v.business === undefined) === (v.person === undefined)) {
         reader.fail(body, 'transfer needs exactly one of "business:" or "person:"');

@@ -10,6 +10,7 @@ import type { DraftRow, OrgEngine } from '../engine/org-engine.ts';
 import { ScenarioService } from '../engine/scenarios.ts';
 import { OpenedFiles } from '../formats/csv-files.ts';
 import {
+  csvLineage,
   csvPeople,
   csvPosts,
   csvUnits,
@@ -1093,6 +1094,8 @@ export function createApp(
           return text(csvPeople(history, csvAsOf), 'text/csv; charset=utf-8');
         case 'csv-posts':
           return text(csvPosts(history, csvAsOf), 'text/csv; charset=utf-8');
+        case 'csv-lineage':
+          return text(csvLineage(history, csvAsOf), 'text/csv; charset=utf-8');
         case 'json':
           return text(exportJson(history), 'application/json');
         case 'turtle':

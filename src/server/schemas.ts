@@ -447,7 +447,17 @@ export const ImportResultSchema = z
   .openapi('ImportResult');
 
 export const ExportQuery = z.object({
-  format: z.enum(['csv-units', 'csv-people', 'csv-posts', 'json', 'turtle', 'jsonld', 'mermaid', 'dot']),
+  format: z.enum([
+    'csv-units',
+    'csv-people',
+    'csv-posts',
+    'csv-lineage',
+    'json',
+    'turtle',
+    'jsonld',
+    'mermaid',
+    'dot',
+  ]),
   asOf: Day.optional(),
   unit: z.string().min(1).optional(),
   full: z

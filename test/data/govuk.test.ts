@@ -246,17 +246,37 @@ describe('GOV.UK organisations, 59 monthly snapshots', () => {
     ]);
     await engine.close();
 
-    // What comes out goes back in: the units exported as CSV (every period) and imported again give the
-    // same tree on every snapshot's date.
+    // What comes out goes back in: the units and their lineage exported as CSV (every period) and imported
+    // again give the same files and the same tree on every snapshot's date.
     const exported = await runCli(['--db', db, 'export', '--format', 'csv-units', '--full']);
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout.split('\n')[0]).toBe(
       'unit_id,name,type,parent_id,other_parent_ids,status,valid_from,valid_to',
     );
     writeFileSync(join(dir, 'exported-units.csv'), exported.stdout);
+    const exportedLineage = await runCli(['--db', db, 'export', '--format', 'csv-lineage', '--full']);
+    expect(exportedLineage.code, exportedLineage.stderr).toBe(0);
+    expect(exportedLineage.stdout.split('\n').length).toBeGreaterThan(100);
+    writeFileSync(join(dir, 'exported-lineage.csv'), exportedLineage.stdout);
     const again = join(dir, 'again.db');
-    const reimport = await runCli(['--db', again, 'import', '--units', join(dir, 'exported-units.csv')]);
+    const reimport = await runCli([
+      '--db',
+      again,
+      'import',
+      '--units',
+      join(dir, 'exported-units.csv'),
+      '--lineage',
+      join(dir, 'exported-lineage.csv'),
+    ]);
     expect(reimport.code, reimport.stderr).toBe(0);
+    // The same files out of the second store: every unit period and every succession.
+    for (const [format, first] of [
+      ['csv-units', exported.stdout],
+      ['csv-lineage', exportedLineage.stdout],
+    ] as const) {
+      const second = await runCli(['--db', again, 'export', '--format', format, '--full']);
+      expect(second.stdout, format).toBe(first);
+    }
     const first = await OrgEngine.open(db);
     const second = await OrgEngine.open(again);
     for (const { date } of snapshots)

@@ -178,4 +178,18 @@ describe('update and supersede in plan files', () => {
       'bad.yaml:5:40: supersede (changes[0]): as must be merge, split, replace or rename, found "absorb"',
     ]);
   });
+
+  it('reads how successors took over a dissolved unit, and refuses a kind without successors or of no kind', () => {
+    const plan = parsePlan(
+      `${HEAD}changes:\n  - dissolve: { unit: A, successors: [B], as: replace }\n`,
+      'ok.yaml',
+    );
+    expect(plan.changes).toMatchObject([{ kind: 'dissolve', unit: 'A', successors: ['B'], as: 'replace' }]);
+    expect(problemsOf(`${HEAD}changes:\n  - dissolve: { unit: A, as: replace }\n`)).toEqual([
+      'bad.yaml:5:30: dissolve (changes[0]): as says how successors took over: give "successors:" too',
+    ]);
+    expect(problemsOf(`${HEAD}changes:\n  - dissolve: { unit: A, successors: [B], as: absorb }\n`)).toEqual([
+      'bad.yaml:5:47: dissolve (changes[0]): as must be merge, split, replace or rename, found "absorb"',
+    ]);
+  });
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { History } from '../../src/core/model.ts';
 import { checkPlans } from '../../src/core/replay.ts';
-import { csvPeople, csvPosts, csvUnits } from '../../src/formats/export.ts';
+import { csvLineage, csvPeople, csvPosts, csvUnits } from '../../src/formats/export.ts';
 import { planImport } from '../../src/formats/hris-import.ts';
 import { joined } from '../../src/formats/pieces.ts';
 import { build, examplePlans } from '../helpers.ts';
@@ -13,6 +13,7 @@ interface Files {
   units: string;
   people: string;
   posts: string;
+  lineage?: string;
 }
 
 /** The files imported into a new organization: its history, or what was refused and why. */
@@ -21,6 +22,7 @@ function imported(files: Files): { history: History } | { refused: string } {
     units: { file: 'units.csv', text: files.units },
     people: { file: 'people.csv', text: files.people },
     posts: { file: 'posts.csv', text: files.posts },
+    ...(files.lineage !== undefined ? { lineage: { file: 'lineage.csv', text: files.lineage } } : {}),
   });
   if (result.rejected.length > 0) return { refused: JSON.stringify(result.rejected) };
   const checked = checkPlans(
@@ -30,12 +32,13 @@ function imported(files: Files): { history: History } | { refused: string } {
   return checked.ok ? { history: checked.history } : { refused: JSON.stringify(checked.problems) };
 }
 
-/** The import format's three files, every period (`export --full`). */
+/** The import format's four files, every period (`export --full`). */
 function exported(history: History): Files {
   return {
     units: joined(csvUnits(history)),
     people: joined(csvPeople(history)),
     posts: joined(csvPosts(history)),
+    lineage: joined(csvLineage(history)),
   };
 }
 
@@ -75,8 +78,51 @@ describe('an export imported again', () => {
     expect(again).toEqual(first);
   });
 
+  it('gives back every kind of succession through the lineage file', () => {
+    const org = `plan: org
+title: Org
+effective: 2020-01-01
+changes:
+  - create: { unit: Co, type: company }
+  - create: { unit: A, type: team, parent: Co }
+  - create: { unit: B, type: team, parent: Co }
+  - create: { unit: C, type: team, parent: Co }
+  - create: { unit: D, type: team, parent: Co }
+  - create: { unit: E, type: team, parent: Co }
+  - create: { unit: F, type: team, parent: Co }
+  - create: { unit: G, type: team, parent: Co }
+  - hire: { person: Ann, unit: A }
+  - hire: { person: Bo, unit: C }
+  - hire: { person: Cy, unit: D }
+`;
+    const changes = `plan: reorg
+title: Reorg
+effective: 2021-01-01
+changes:
+  - merge: { units: [A, B], into: [{ name: AB, type: team }] }
+  - split: { unit: C, into: [{ name: C1, type: team }, { name: C2, type: team }], rest: C1 }
+  - dissolve: { unit: D, successors: [E], as: replace }
+  - supersede: { unit: F, by: [G], as: rename }
+`;
+    const { first, again } = roundTrip(build(org, changes));
+    expect(first.lineage).toBe(
+      [
+        'unit_id,successor_id,kind,date',
+        'a,ab,merge,2021-01-01',
+        'b,ab,merge,2021-01-01',
+        'c,c1,split,2021-01-01',
+        'c,c2,split,2021-01-01',
+        'd,e,replace,2021-01-01',
+        'f,g,rename,2021-01-01',
+        '',
+      ].join('\n'),
+    );
+    expect(again).toEqual(first);
+  });
+
   it('gives back the same files for organizations made by random plans', () => {
     let posts = 0;
+    let successions = 0;
     fc.assert(
       fc.property(
         organization.chain((org) =>
@@ -90,11 +136,14 @@ describe('an export imported again', () => {
           const { first, again } = roundTrip(history);
           expect(again).toEqual(first);
           posts += first.posts.split('\n').length - 2;
+          successions += first.lineage!.split('\n').length - 2;
         },
       ),
       { numRuns: 200 },
     );
     expect(posts).toBeGreaterThan(100);
+    // Merges, splits and supersessions came up, and went through the lineage file.
+    expect(successions).toBeGreaterThan(5);
   });
 
   it('gives back the same files for random HRIS files that import', () => {

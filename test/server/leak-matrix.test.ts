@@ -100,7 +100,16 @@ const routes = () =>
     fc.constant('/api/scenarios'),
     fc
       .tuple(
-        fc.constantFrom('csv-units', 'csv-people', 'csv-posts', 'turtle', 'jsonld', 'mermaid', 'dot'),
+        fc.constantFrom(
+          'csv-units',
+          'csv-people',
+          'csv-posts',
+          'csv-lineage',
+          'turtle',
+          'jsonld',
+          'mermaid',
+          'dot',
+        ),
         day,
       )
       .map(([format, d]) => `/api/export?format=${format}&asOf=${d}`),
