@@ -157,9 +157,6 @@ export function findRecord(history: History, kind: Kind, ref: string, date?: Day
   const wanted = nameKey(ref);
   const alive = (id: string) =>
     date === undefined || versionAt(records.get(id)?.versions ?? [], date) !== undefined;
-  // Only records that have borne the name (now, before, or as an alias) can match it by name: they
-  // come from an index of name keys kept per history, in the records' order.
-  const named = (namesOf(history, kind).get(wanted) ?? []).map((id) => records.get(id)!);
   const tiers: Array<(r: NamedRecord) => boolean> = [
     (r) => {
       const name = date === undefined ? r.versions.at(-1)?.name : versionAt(r.versions, date)?.name;
@@ -179,6 +176,9 @@ export function findRecord(history: History, kind: Kind, ref: string, date?: Day
       `"${ref}" is ambiguous: it names ${found.map((r) => `${r.versions.at(-1)?.name ?? r.id} (id ${r.id})`).join(', ')}; use the id`,
     );
   if (byId.length > 1) throw ambiguous(byId);
+  // Only records that have borne the name (now, before, or as an alias) can match it by name: they
+  // come from an index of name keys kept per history, in the records' order.
+  const named = (namesOf(history, kind).get(wanted) ?? []).map((id) => records.get(id)!);
   for (const tier of tiers) {
     const found = named.filter((r) => alive(r.id) && tier(r));
     if (found.length === 1) return found[0]!.id;

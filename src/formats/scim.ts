@@ -67,6 +67,7 @@ export interface ScimKind {
    */
   attributes: Readonly<Record<string, ScimAttribute>>;
 }
+
 function sortedIds(keys: (snap: Snapshot) => Iterable<string>): (snap: Snapshot) => readonly string[] {
   const kept = new WeakMap<Snapshot, readonly string[]>();
   return (snap) => {
