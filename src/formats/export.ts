@@ -79,8 +79,13 @@ function personSegments(history: History): Map<string, PersonSegment[]> {
     if (!t) continue;
     const candidates = new Set([...t.people, ...t.linePeople, ...t.postHolders]);
     for (const unit of new Set([...t.units, ...t.postUnits])) {
-      if (after.unit(unit)) after.shadow(unit, candidates);
-      if (before?.unit(unit)) before.shadow(unit, candidates);
+      // A unit that begins or ends today shadows no one new: its members and head begin or end a fact
+      // today, and so do its child units (made, moved or ended), whose own shadows reach below them.
+      const was = before?.unit(unit) !== undefined;
+      const is = after.unit(unit) !== undefined;
+      if (!was || !is) continue;
+      after.shadow(unit, candidates);
+      before!.shadow(unit, candidates);
     }
     for (const id of candidates) {
       const current = open.get(id);
