@@ -67,7 +67,8 @@ function readPlans(files: string[]): Array<{ plan: Plan; source: string }> {
       plans.push({ plan: parsePlan(source, file), source });
     } catch (error) {
       if (!(error instanceof OrgshiftError)) throw error;
-      problems.push(...(error.problems.length > 0 ? error.problems : [{ message: error.message }]));
+      for (const problem of error.problems.length > 0 ? error.problems : [{ message: error.message }])
+        problems.push(problem);
     }
   }
   if (problems.length > 0) throw new OrgshiftError('plan_invalid', 'the plan files have problems', problems);

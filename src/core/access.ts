@@ -24,7 +24,7 @@ function scopePeriods(history: History, scope: string): Period[] {
         const id = stack.pop()!;
         if (units.has(id)) continue;
         units.add(id);
-        stack.push(...(snap.units.get(id)?.children ?? []));
+        for (const child of snap.units.get(id)?.children ?? []) stack.push(child);
       }
     }
     const people = new Set<string>();

@@ -250,8 +250,11 @@ export function dayChanges(before: DayView, after: DayView): DiffChange[] {
   }
   const candidates = new Set([...t.people, ...t.linePeople, ...t.postHolders]);
   for (const unit of new Set([...t.units, ...t.postUnits])) {
-    if (after.unit(unit)) after.shadow(unit, candidates);
-    if (before.unit(unit)) before.shadow(unit, candidates);
+    // A unit that begins or ends today shadows no one new: its members and head begin or end a fact
+    // today, and so do its child units (made, moved or ended), whose own shadows reach below them.
+    if (!before.unit(unit) || !after.unit(unit)) continue;
+    after.shadow(unit, candidates);
+    before.shadow(unit, candidates);
   }
   const order = index.personOrder;
   const people = [...candidates].sort((x, y) => (order.get(x) ?? 0) - (order.get(y) ?? 0));
@@ -291,7 +294,8 @@ export function diffByDays(history: History, from: Day, to: Day): DiffChange[] {
   let before = new DayView(index, from);
   for (let i = lo; i < days.length && days[i]! <= to; i++) {
     const after = new DayView(index, days[i]!);
-    changes.push(...dayChanges(before, after));
+    // One by one: a day of an import holds millions of changes, more than a call's arguments may be.
+    for (const change of dayChanges(before, after)) changes.push(change);
     before = after;
   }
   return changes;

@@ -37,7 +37,7 @@ export function checkInvariants(history: History, date: Day): string[] {
     const id = stack.pop()!;
     if (reachable.has(id)) continue;
     reachable.add(id);
-    stack.push(...(snap.units.get(id)?.children ?? []));
+    for (const child of snap.units.get(id)?.children ?? []) stack.push(child);
   }
   for (const unit of units) {
     if (!reachable.has(unit.id) && unit.parent !== null && snap.units.has(unit.parent)) {

@@ -547,7 +547,7 @@ function stateChanges(before: Snapshot, after: Snapshot, date: Day): DiffChange[
     const change = businessChange(date, before.businesses.get(id), after.businesses.get(id), before, after);
     if (change) changes.push(change);
   }
-  changes.push(...lineChanges(date, before.lines, after.lines, before, after));
+  for (const change of lineChanges(date, before.lines, after.lines, before, after)) changes.push(change);
   return changes;
 }
 

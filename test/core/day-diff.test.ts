@@ -62,3 +62,51 @@ describe('the diff read from version boundaries', () => {
     }
   });
 });
+
+describe('a diff over a day with more changes than a call takes arguments', () => {
+  it('lists them all (an import’s first day: hundreds of thousands of hires)', () => {
+    const prov = { plan: 'import', inferred: false };
+    const count = 200_000;
+    const history: History = {
+      units: new Map([
+        [
+          'co',
+          {
+            id: 'co',
+            aliases: [],
+            versions: [{ from: '2020-01-01', to: null, prov, name: 'Co', type: 'company', parent: null }],
+          },
+        ],
+      ]),
+      people: new Map(
+        Array.from({ length: count }, (_, i) => [
+          `p${i}`,
+          {
+            id: `p${i}`,
+            aliases: [],
+            unnamed: false,
+            versions: [
+              {
+                from: '2020-01-01',
+                to: null,
+                prov,
+                name: `Person ${i}`,
+                level: null,
+                title: null,
+                unit: 'co',
+              },
+            ],
+          },
+        ]),
+      ),
+      businesses: new Map(),
+      posts: [],
+      lines: [],
+      events: [],
+      plans: [],
+    };
+    const changes = diff(history, '2019-12-31', '2020-01-01').changes;
+    expect(changes.filter((c) => c.kind === 'person-joined')).toHaveLength(count);
+    expect(changes).toHaveLength(count);
+  });
+});
