@@ -195,7 +195,7 @@ type JsonMember = { value: unknown } | { items: Iterable<unknown> };
  * once), as JSON text in pieces: the text `JSON.stringify(object, null, indent)` gives, without
  * ever holding it whole.
  */
-function* jsonObject(
+export function* jsonObject(
   members: ReadonlyArray<readonly [string, JsonMember]>,
   indent: number,
 ): Generator<string> {

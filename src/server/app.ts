@@ -19,6 +19,7 @@ import {
   exportJsonLd,
   exportMermaid,
   exportTurtle,
+  jsonObject,
 } from '../formats/export.ts';
 import { type ImportInput, readImport } from '../formats/hris-import.ts';
 import { chunked } from '../formats/pieces.ts';
@@ -335,7 +336,20 @@ export function createApp(
     }),
     async (c) => {
       const q = c.req.valid('query');
-      return c.json(queries.diff(await view(c, q.knownAt), q.from, q.to), 200);
+      const { from, to, changes } = queries.diff(await view(c, q.knownAt), q.from, q.to);
+      // Sent in pieces, the text `c.json` would send: a window over an import's first day holds millions
+      // of changes, hundreds of megabytes of JSON, more than one string may hold on a larger organization.
+      const pieces = jsonObject(
+        [
+          ['from', { value: from }],
+          ['to', { value: to }],
+          ['changes', { items: changes }],
+        ],
+        0,
+      );
+      return c.body(textStream(pieces), 200, { 'Content-Type': 'application/json' }) as unknown as ReturnType<
+        typeof c.json<z.infer<typeof S.DiffSchema>, 200>
+      >;
     },
   );
 
