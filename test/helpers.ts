@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../src/cli/main.ts';
 import { formatProblem, type Problem } from '../src/core/errors.ts';
@@ -127,8 +128,6 @@ export async function exportedAndAgain(
   again: string,
   dir: string,
 ): Promise<{ first: Record<string, string>; second: Record<string, string> }> {
-  const { writeFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
   const exportFrom = async (store: string) => {
     const files: Record<string, string> = {};
     for (const kind of ['units', 'people', 'posts']) {

@@ -5,6 +5,7 @@ import type { Plan, Progress } from '../core/model.ts';
 import { parseDay } from '../core/time.ts';
 import { exampleFiles, seedExamples } from '../engine/examples.ts';
 import { OrgEngine } from '../engine/org-engine.ts';
+import * as formats from '../formats/export.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 import {
   formatBusiness,
@@ -495,19 +496,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     .command('export')
     .description('the organization as CSV, JSON, W3C ORG (Turtle or JSON-LD), Mermaid or DOT, on stdout')
     .addOption(
-      new Option('--format <format>', 'what to write')
-        .choices([
-          'csv-units',
-          'csv-people',
-          'csv-posts',
-          'csv-lineage',
-          'json',
-          'turtle',
-          'jsonld',
-          'mermaid',
-          'dot',
-        ])
-        .makeOptionMandatory(),
+      new Option('--format <format>', 'what to write').choices(formats.EXPORT_FORMATS).makeOptionMandatory(),
     )
     .addOption(asOf())
     .option('--unit <name>', 'Mermaid and DOT: the subtree under this unit')
@@ -525,7 +514,6 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         const e = await open();
         const asOfDay = o.asOf ?? e.today();
         const history = await e.history(org, o.knownAt);
-        const formats = await import('../formats/export.ts');
         const { tree: treeOf } = await import('../core/queries.ts');
         const subtree = () => {
           const root = treeOf(history, asOfDay, {

@@ -226,6 +226,25 @@ export class DayView implements ReportingTree {
 }
 
 /**
+ * The people whose facts may differ on `after`'s day from `before`'s (null: no day before): those a fact
+ * of theirs begins or ends for, and the head shadow of every unit that changed and is there both days.
+ * A unit that begins or ends that day shadows no one new: its members and head begin or end a fact
+ * then, and so do its child units (made, moved or ended), whose own shadows reach below them.
+ */
+export function peopleTouched(t: DayTouches, before: DayView | null, after: DayView): Set<string> {
+  const people = new Set(t.people);
+  for (const id of t.linePeople) people.add(id);
+  for (const id of t.postHolders) people.add(id);
+  if (before === null) return people;
+  for (const unit of new Set([...t.units, ...t.postUnits])) {
+    if (!before.unit(unit) || !after.unit(unit)) continue;
+    after.shadow(unit, people);
+    before.shadow(unit, people);
+  }
+  return people;
+}
+
+/**
  * The changes of one day, `before` being the organization on any day since the previous change day
  * and `after` that day: the same entries, in the same order, as the snapshot diff (`stepDiff`).
  */
@@ -248,16 +267,10 @@ export function dayChanges(before: DayView, after: DayView): DiffChange[] {
       if (change) changes.push(change);
     }
   }
-  const candidates = new Set([...t.people, ...t.linePeople, ...t.postHolders]);
-  for (const unit of new Set([...t.units, ...t.postUnits])) {
-    // A unit that begins or ends today shadows no one new: its members and head begin or end a fact
-    // today, and so do its child units (made, moved or ended), whose own shadows reach below them.
-    if (!before.unit(unit) || !after.unit(unit)) continue;
-    after.shadow(unit, candidates);
-    before.shadow(unit, candidates);
-  }
   const order = index.personOrder;
-  const people = [...candidates].sort((x, y) => (order.get(x) ?? 0) - (order.get(y) ?? 0));
+  const people = [...peopleTouched(t, before, after)].sort(
+    (x, y) => (order.get(x) ?? 0) - (order.get(y) ?? 0),
+  );
   for (const id of people) {
     const managers = (): [string | null, string | null] => [before.managerOf(id), after.managerOf(id)];
     changes.push(...personChanges(date, before.person(id), after.person(id), before, after, managers));

@@ -100,8 +100,13 @@ export function isSuccession(e: LineageEvent): boolean {
   );
 }
 
-/** How a unit was succeeded by others while it stays on record (`supersede`). */
-export type SupersedeKind = 'merge' | 'split' | 'replace' | 'rename';
+/** How a unit was succeeded by others (`supersede`, a dissolve's `as`, an import's lineage `kind`). */
+const SUPERSEDE_KINDS = ['merge', 'split', 'replace', 'rename'] as const;
+export type SupersedeKind = (typeof SUPERSEDE_KINDS)[number];
+
+export function isSupersedeKind(text: string): text is SupersedeKind {
+  return (SUPERSEDE_KINDS as readonly string[]).includes(text);
+}
 
 /**
  * What a structural operation did to units (a W3C ORG ChangeEvent). For merge, split and

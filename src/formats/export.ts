@@ -1,4 +1,4 @@
-import { ChangeIndex, DayView } from '../core/day-diff.ts';
+import { ChangeIndex, DayView, peopleTouched } from '../core/day-diff.ts';
 import { HEAD_POST, type History, isSuccession } from '../core/model.ts';
 import type { TreeNode } from '../core/queries.ts';
 import { snapshotAt, versionAt } from '../core/snapshot.ts';
@@ -77,17 +77,7 @@ function personSegments(history: History): Map<string, PersonSegment[]> {
     const after = new DayView(index, day);
     const t = index.touchesOn(day);
     if (!t) continue;
-    const candidates = new Set([...t.people, ...t.linePeople, ...t.postHolders]);
-    for (const unit of new Set([...t.units, ...t.postUnits])) {
-      // A unit that begins or ends today shadows no one new: its members and head begin or end a fact
-      // today, and so do its child units (made, moved or ended), whose own shadows reach below them.
-      const was = before?.unit(unit) !== undefined;
-      const is = after.unit(unit) !== undefined;
-      if (!was || !is) continue;
-      after.shadow(unit, candidates);
-      before!.shadow(unit, candidates);
-    }
-    for (const id of candidates) {
+    for (const id of peopleTouched(t, before, after)) {
       const current = open.get(id);
       const v = after.person(id);
       if (!v) {
@@ -164,6 +154,19 @@ export function* csvPosts(history: History, asOf?: Day): Generator<string> {
   for (const { row } of rows) yield csvLine(row);
 }
 
+/** What `export --format` and `GET /api/export?format=` write. */
+export const EXPORT_FORMATS = [
+  'csv-units',
+  'csv-people',
+  'csv-posts',
+  'csv-lineage',
+  'json',
+  'turtle',
+  'jsonld',
+  'mermaid',
+  'dot',
+] as const;
+
 /**
  * The lineage file of the import format, a line at a time: for each succession (a merge, split or
  * replacement, or a rename into another unit), a row per unit that went in and unit that came out,
@@ -171,12 +174,12 @@ export function* csvPosts(history: History, asOf?: Day): Generator<string> {
  */
 export function* csvLineage(history: History, asOf?: Day): Generator<string> {
   yield csvLine(['unit_id', 'successor_id', 'kind', 'date']);
+  // A unit that lived no day (made and ended the same day) has no row in the units file either.
+  const lived = (id: string) => (history.units.get(id)?.versions.length ?? 0) > 0;
   const rows: string[][] = [];
   for (const event of history.events) {
     if (!isSuccession(event) || (asOf !== undefined && event.date > asOf)) continue;
     // A merge into a unit that goes on lists it on both sides: a unit does not succeed itself.
-    // A unit that lived no day (made and ended the same day) has no row in the units file either.
-    const lived = (id: string) => (history.units.get(id)?.versions.length ?? 0) > 0;
     for (const from of event.from)
       for (const to of event.to)
         if (from !== to && lived(from) && lived(to)) rows.push([from, to, event.kind, event.date]);

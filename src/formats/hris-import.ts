@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { normalizePost } from '../core/apply.ts';
 import type { Problem, SourceLocation } from '../core/errors.ts';
-import type { Operation, Plan } from '../core/model.ts';
+import { isSupersedeKind, type Operation, type Plan } from '../core/model.ts';
 import { nameKey } from '../core/names.ts';
 import { type Day, parseDay } from '../core/time.ts';
 import { CsvReader, type CsvRow } from './csv.ts';
@@ -678,8 +678,7 @@ function readLineage(
     const { unit_id: unit = '', successor_id: successor = '', kind = '', date = '' } = row.values;
     const ended = units.get(unit)?.at(-1)?.to;
     const day = parseDay(date);
-    if (!['merge', 'split', 'replace', 'rename'].includes(kind))
-      reject(`kind must be merge, split, replace or rename, found "${kind}"`);
+    if (!isSupersedeKind(kind)) reject(`kind must be merge, split, replace or rename, found "${kind}"`);
     else if (day === null) reject(`date "${date}" is not a calendar day (YYYY-MM-DD)`);
     else if (!units.has(unit)) reject(`no unit "${unit}" in the units file`);
     else if (!units.has(successor)) reject(`no unit "${successor}" in the units file`);

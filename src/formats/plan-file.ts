@@ -1,12 +1,13 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
 import { OrgshiftError, type Problem, type SourceLocation } from '../core/errors.ts';
-import type {
-  NewUnitSpec,
-  Operation,
-  OperationKind,
-  Plan,
-  PlanSource,
-  SupersedeKind,
+import {
+  isSupersedeKind,
+  type NewUnitSpec,
+  type Operation,
+  type OperationKind,
+  type Plan,
+  type PlanSource,
+  type SupersedeKind,
 } from '../core/model.ts';
 import { parseDay } from '../core/time.ts';
 
@@ -18,7 +19,8 @@ type FieldType =
   | 'boolean'
   | 'units'
   | 'unitOrUnits'
-  | 'reportKind';
+  | 'reportKind'
+  | 'succession';
 
 interface FieldSpec {
   type: FieldType;
@@ -48,7 +50,7 @@ export const OPERATION_KEYS: Record<OperationKind, Record<string, FieldSpec>> = 
   supersede: {
     unit: { type: 'string', required: true },
     by: { type: 'strings', required: true },
-    as: { type: 'string', required: true },
+    as: { type: 'succession', required: true },
   },
   merge: {
     units: { type: 'strings', required: true },
@@ -66,7 +68,7 @@ export const OPERATION_KEYS: Record<OperationKind, Record<string, FieldSpec>> = 
     unit: { type: 'string', required: true },
     rest: { type: 'string' },
     successors: { type: 'strings' },
-    as: { type: 'string' },
+    as: { type: 'succession' },
   },
   transfer: {
     business: { type: 'string' },
@@ -381,6 +383,13 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
         values[key] = text;
         break;
       }
+      case 'succession': {
+        const text = reader.string(value, key);
+        if (!isSupersedeKind(text))
+          reader.fail(value, `as must be merge, split, replace or rename, found "${text}"`);
+        values[key] = text;
+        break;
+      }
       case 'units':
       case 'unitOrUnits':
         if (field.type === 'unitOrUnits' && isScalar(value)) values[key] = reader.string(value, key);
@@ -426,31 +435,23 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
       if (v.also_under !== undefined) op.alsoUnder = v.also_under as string[];
       return op;
     }
-    case 'supersede': {
-      const as = v.as as string;
-      if (!['merge', 'split', 'replace', 'rename'].includes(as))
-        reader.fail(entries.get('as')!.value, `as must be merge, split, replace or rename, found "${as}"`);
-      return { ...base, kind, unit: v.unit, by: v.by as string[], as: as as SupersedeKind };
-    }
+    case 'supersede':
+      return { ...base, kind, unit: v.unit, by: v.by as string[], as: v.as as SupersedeKind };
     case 'merge':
       return { ...base, kind, units: v.units, into: v.into, ...optional(v, 'parent', 'rest') };
     case 'split':
       return { ...base, kind, unit: v.unit, into: v.into, ...optional(v, 'parent', 'rest') };
     case 'dissolve': {
-      const as = v.as as string | undefined;
-      if (as !== undefined) {
-        if (!['merge', 'split', 'replace', 'rename'].includes(as))
-          reader.fail(entries.get('as')!.value, `as must be merge, split, replace or rename, found "${as}"`);
-        if (v.successors === undefined || (v.successors as string[]).length === 0)
-          reader.fail(entries.get('as')!.value, 'as says how successors took over: give "successors:" too');
-      }
+      const as = v.as as SupersedeKind | undefined;
+      if (as !== undefined && (v.successors === undefined || (v.successors as string[]).length === 0))
+        reader.fail(entries.get('as')!.value, 'as says how successors took over: give "successors:" too');
       return {
         ...base,
         kind,
         unit: v.unit,
         ...optional(v, 'rest'),
         ...(v.successors !== undefined ? { successors: v.successors as string[] } : {}),
-        ...(as !== undefined ? { as: as as SupersedeKind } : {}),
+        ...(as !== undefined ? { as } : {}),
       };
     }
     case 'transfer':

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { EXPORT_FORMATS } from '../formats/export.ts';
 
 export const ErrorSchema = z
   .object({
@@ -447,17 +448,7 @@ export const ImportResultSchema = z
   .openapi('ImportResult');
 
 export const ExportQuery = z.object({
-  format: z.enum([
-    'csv-units',
-    'csv-people',
-    'csv-posts',
-    'csv-lineage',
-    'json',
-    'turtle',
-    'jsonld',
-    'mermaid',
-    'dot',
-  ]),
+  format: z.enum(EXPORT_FORMATS),
   asOf: Day.optional(),
   unit: z.string().min(1).optional(),
   full: z

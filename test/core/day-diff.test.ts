@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { changeDays, type History } from '../../src/core/model.ts';
+import { changeDays, emptyHistory, type History } from '../../src/core/model.ts';
 import { type DiffChange, diff, diffSnapshots } from '../../src/core/queries.ts';
 import { Snapshot } from '../../src/core/snapshot.ts';
 import { addDays } from '../../src/core/time.ts';
@@ -68,6 +68,7 @@ describe('a diff over a day with more changes than a call takes arguments', () =
     const prov = { plan: 'import', inferred: false };
     const count = 200_000;
     const history: History = {
+      ...emptyHistory(),
       units: new Map([
         [
           'co',
@@ -99,11 +100,6 @@ describe('a diff over a day with more changes than a call takes arguments', () =
           },
         ]),
       ),
-      businesses: new Map(),
-      posts: [],
-      lines: [],
-      events: [],
-      plans: [],
     };
     const changes = diff(history, '2019-12-31', '2020-01-01').changes;
     expect(changes.filter((c) => c.kind === 'person-joined')).toHaveLength(count);

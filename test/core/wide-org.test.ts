@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { restrictToSubtree } from '../../src/core/access.ts';
 import { checkInvariants } from '../../src/core/invariants.ts';
-import type { History, UnitRecord } from '../../src/core/model.ts';
+import { emptyHistory, type History, type UnitRecord } from '../../src/core/model.ts';
 
 /** A company with `count` teams right under it, all from 2020-01-01. */
 function wideOrganization(count: number): History {
@@ -15,13 +15,8 @@ function wideOrganization(count: number): History {
     },
   ];
   return {
+    ...emptyHistory(),
     units: new Map([unit('co', null), ...Array.from({ length: count }, (_, i) => unit(`t${i}`, 'co'))]),
-    people: new Map(),
-    businesses: new Map(),
-    posts: [],
-    lines: [],
-    events: [],
-    plans: [],
   };
 }
 
