@@ -1,7 +1,7 @@
 // The least time SQLite itself takes to store what an import stored: the same rows, read back from the
 // imported file into memory first, written into a new file by one thread with nothing else to do, as
-// the writer thread writes an organization's first commit (same connection settings, one transaction, each large
-// table's indexes dropped and built after, the commit with its WAL checkpoint). No parsing, planning,
+// the writer thread writes an organization's first commit for `bin/orgshift import` (same connection settings,
+// through a rollback journal, one transaction, each large table's indexes dropped and built after). No parsing, planning,
 // checking or keying: what is left when all of that costs nothing.
 import { rmSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
@@ -39,6 +39,8 @@ export function sqliteFloor(stored: string, scratch: string): SqliteFloor {
   for (const suffix of ['', '-wal', '-shm']) rmSync(scratch + suffix, { force: true });
   const db = new BetterSqlite3(scratch);
   configureConnection(db);
+  // As the store does for the commit of an import alone (store/sqlite.ts, `workerWriter`).
+  db.pragma('journal_mode = DELETE');
   for (const s of schema.filter((s) => s.type === 'table')) db.exec(s.sql);
   for (const s of schema.filter((s) => s.type === 'index')) db.exec(s.sql);
   const insert = (table: string, columns: string[]) =>

@@ -470,7 +470,8 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
                   done,
                   total,
                 ));
-            return result.days.length > 0 ? await (await open()).applyFirst(org, result, progress) : [];
+            // This process reads nothing else of the store while the import is written: alone.
+            return result.days.length > 0 ? await (await open()).applyFirst(org, result, progress, true) : [];
           } finally {
             io.progress?.(null);
           }

@@ -357,11 +357,17 @@ export class OrgEngine {
    * Like `applyAll`, for plans that may be an organization's first (an import): into an organization
    * that holds no plan yet, they are applied the short way when it is sure of them (`applyFirstPlans`:
    * the facts `applyAll` would store, without the kept organization's indexes and undo journal) and
-   * stored in one transaction. Otherwise, and whenever it is not sure, `applyAll` decides.
+   * stored in one transaction. Otherwise, and whenever it is not sure, `applyAll` decides. `alone`:
+   * nothing else in this process reads the store until this returns (`FirstCommit.alone`).
    */
-  async applyFirst(orgName: string, imported: ImportDays, progress?: Progress): Promise<AppliedPlan[]> {
+  async applyFirst(
+    orgName: string,
+    imported: ImportDays,
+    progress?: Progress,
+    alone = false,
+  ): Promise<AppliedPlan[]> {
     const org = await this.store.ensureOrg(orgName, this.now());
-    const applied = org.version === 0 ? await this.commitFirst(org, imported, progress) : null;
+    const applied = org.version === 0 ? await this.commitFirst(org, imported, progress, alone) : null;
     return applied ?? this.applyAll(orgName, imported.plans(), undefined, progress);
   }
 
@@ -373,7 +379,8 @@ export class OrgEngine {
   private async commitFirst(
     org: OrgRef,
     imported: ImportDays,
-    progress?: Progress,
+    progress: Progress | undefined,
+    alone: boolean,
   ): Promise<AppliedPlan[] | null> {
     const summaries = imported.days.map((day, i) => summarize(day.plan, i + 1));
     const first: FirstCommit = {
@@ -386,6 +393,7 @@ export class OrgEngine {
       // The changes are no longer needed once the texts and facts are made: hundreds of megabytes
       // for an import, let go before the facts are keyed and written.
       made: () => imported.release(),
+      alone,
     };
     try {
       const version = await this.store.commitMade(org, first, this.now(), progress);

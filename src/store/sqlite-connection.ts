@@ -6,10 +6,11 @@ import type { FactTable } from './schema.ts';
 
 /**
  * WAL journal with `synchronous = FULL`: a transaction that returned is on disk, even after a power
- * cut, and readers never block the writer.
+ * cut, and readers never block the writer. `keepJournal`: the file's journal mode is left as it is (a
+ * writer thread on a file its store switched to a rollback journal: see `sqlite.ts`).
  */
-export function configureConnection(database: BetterSqlite3.Database): void {
-  database.pragma('journal_mode = WAL');
+export function configureConnection(database: BetterSqlite3.Database, keepJournal = false): void {
+  if (!keepJournal) database.pragma('journal_mode = WAL');
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
   // 64 MB of page cache (the default is 2 MB): large imports insert into indexes keyed by hashes,

@@ -8,6 +8,13 @@ import { FACT_COLUMNS } from './facts.ts';
 import type { FactTable, PlansTable } from './schema.ts';
 import { configureConnection, factInsertSql } from './sqlite-connection.ts';
 
+/** What the thread is started with. */
+export interface WriterData {
+  path: string;
+  /** The store switched the file to a rollback journal for this commit: the thread keeps it. */
+  rollbackJournal: boolean;
+}
+
 /** What the main thread asks, in order. */
 export type WriterRequest =
   | { type: 'begin'; orgId: number; orgName: string; version: number; next: number }
@@ -27,8 +34,9 @@ export type WriterReply =
 
 const port = parentPort;
 if (port) {
-  const database = new BetterSqlite3((workerData as { path: string }).path);
-  configureConnection(database);
+  const { path, rollbackJournal } = workerData as WriterData;
+  const database = new BetterSqlite3(path);
+  configureConnection(database, rollbackJournal);
   let failed = false;
   let dropped: string[] = [];
   const inserts = new Map<FactTable, BetterSqlite3.Statement>();

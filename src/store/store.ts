@@ -73,9 +73,10 @@ export interface DialectCapabilities {
   /**
    * A writer on another thread with its own connection, for an organization's first commit when it is
    * large (an import): it inserts rows and builds indexes while this thread keys the next rows. Its
-   * requests run in order in one transaction; the first failure rolls it back.
+   * requests run in order in one transaction; the first failure rolls it back. `alone`: nothing else in
+   * this process reads the store until the commit returns (`FirstCommit.alone`).
    */
-  firstCommitWriter?(): FirstCommitWriter;
+  firstCommitWriter?(alone: boolean): FirstCommitWriter;
   /**
    * The content columns of one organization's rows in `table` — current ones, or those known at
    * `knownAt` — a row at a time, each as an array in `columns` order, inside the read transaction that is
@@ -356,7 +357,7 @@ export class OrgStore {
   }
 
   private commitOnWriter(
-    parallel: () => FirstCommitWriter,
+    parallel: (alone: boolean) => FirstCommitWriter,
     org: OrgRef,
     first: FirstCommit,
     now: string,
@@ -364,7 +365,7 @@ export class OrgStore {
   ): Promise<number | null> {
     const next = org.version + 1;
     return this.exclusive(async () => {
-      const writer = parallel.call(this.capabilities);
+      const writer = parallel.call(this.capabilities, first.alone === true);
       try {
         writer.send({ type: 'begin', orgId: org.id, orgName: org.name, version: org.version, next });
         // The plans' texts go first: the writer stores them (an import's first plan may be a hundred
@@ -469,6 +470,11 @@ export interface FirstCommit {
   facts(): History | null;
   /** Called once both were made, before the rows are written: lets go of what made them. */
   made?(): void;
+  /**
+   * Nothing else in this process reads the store until the commit returns (`bin/orgshift import`; not
+   * a server): the writer may then keep other connections out while it writes, if that is faster.
+   */
+  alone?: boolean;
 }
 
 /** See `DialectCapabilities.firstCommitWriter`. */

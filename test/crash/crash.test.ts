@@ -206,12 +206,14 @@ describe('crash safety (SQLite, WAL, synchronous = FULL)', () => {
     await store.ensureOrg('default', new Date().toISOString());
     await store.close();
     const nothing = [(await contentOf(empty)).content, (await contentOf(withOrg)).content];
-    const args = (target: string) => [
+    // Half the runs as `bin/orgshift import` writes (alone: a rollback journal), half as a server does (WAL).
+    const args = (target: string, how = 'alone') => [
       join(ROOT, 'test/crash/import-child.ts'),
       target,
       files.units,
       files.people,
       files.posts,
+      how,
     ];
     const whole = join(dir, 'import-whole.db');
     copyFileSync(empty, whole);
@@ -230,9 +232,10 @@ describe('crash safety (SQLite, WAL, synchronous = FULL)', () => {
         const target = join(dir, `import-run-${i}.db`);
         copyFileSync(empty, target);
         const delay = Math.round(shares[i]! * full.spanMs);
-        const result = await runChild(target, delay, args(target));
+        const how = i % 2 === 0 ? 'alone' : 'shared';
+        const result = await runChild(target, delay, args(target, how));
         const state = await contentOf(target);
-        const context = `run ${i}, killed ${delay} ms after start, acknowledged: ${result.acknowledged}`;
+        const context = `run ${i} (${how}), killed ${delay} ms after start, acknowledged: ${result.acknowledged}`;
         expect(state.integrity, context).toBe('ok');
         expect(nothing.includes(state.content) || state.content === all, context).toBe(true);
         if (result.acknowledged) expect(state.content, context).toBe(all);

@@ -91,9 +91,9 @@ describe("an organization's first plans applied the short way", () => {
     const { runs, sure, refused } = await bothWays(30, (store) => {
       store.bulkRows = 1;
       const make = store.capabilities.firstCommitWriter!.bind(store.capabilities);
-      store.capabilities.firstCommitWriter = () => {
+      store.capabilities.firstCommitWriter = (alone) => {
         writers += 1;
-        return make();
+        return make(alone);
       };
     });
     // Every import began on the writer (those the short way was not sure of were rolled back there, and

@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { History } from '../../src/core/model.ts';
 import { checkPlans, summarize } from '../../src/core/replay.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { sqliteStore } from '../../src/store/sqlite.ts';
+import type { WriterRequest } from '../../src/store/sqlite-writer.ts';
 import type { OrgStore } from '../../src/store/store.ts';
 import { examplePlans } from '../helpers.ts';
 
@@ -132,9 +134,9 @@ describe("SQLite: an organization's first commit written on another thread", () 
     threaded.bulkRows = 1;
     const writers = { made: 0 };
     const make = threaded.capabilities.firstCommitWriter!.bind(threaded.capabilities);
-    threaded.capabilities.firstCommitWriter = () => {
+    threaded.capabilities.firstCommitWriter = (alone) => {
       writers.made += 1;
-      return make();
+      return make(alone);
     };
     here.capabilities.firstCommitWriter = undefined;
     for (const s of [threaded, here]) {
@@ -280,6 +282,129 @@ describe("SQLite: an organization's first commit written on another thread", () 
     const org = await s.ensureOrg('default', NOW);
     expect(await s.commit(org, plans, history, NOW)).toBe(1);
     expect((await s.plans(org.id)).length).toBe(plans.length);
+    await s.close();
+  });
+});
+
+/** What the file looks like just before the writer commits: its journal files, seen from outside. */
+interface BeforeCommit {
+  rollbackJournal: boolean;
+  walBytes: number;
+}
+
+/** Wraps the store's writer so that `seen` gets the files' state once every request but the commit is done. */
+function watchCommit(s: OrgStore, path: string, seen: BeforeCommit[]): void {
+  const make = s.capabilities.firstCommitWriter!.bind(s.capabilities);
+  s.capabilities.firstCommitWriter = (alone) => {
+    const inner = make(alone);
+    let commit: WriterRequest | null = null;
+    return {
+      send(request) {
+        if (request.type === 'commit') commit = request;
+        else inner.send(request);
+      },
+      async settle(pending) {
+        if (commit) {
+          await inner.settle(0);
+          seen.push({
+            rollbackJournal: existsSync(`${path}-journal`),
+            walBytes: existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0,
+          });
+          inner.send(commit);
+          commit = null;
+        }
+        return inner.settle(pending);
+      },
+      close: () => inner.close(),
+    };
+  };
+}
+
+function journalMode(path: string): string {
+  const db = new BetterSqlite3(path, { readonly: true });
+  try {
+    return db.pragma('journal_mode', { simple: true }) as string;
+  } finally {
+    db.close();
+  }
+}
+
+describe('SQLite: a first commit with no other reader in the process (alone: bin/orgshift import)', () => {
+  const madeOf = (plans: ReturnType<typeof exampleCommit>['plans'], history: History, alone: boolean) => ({
+    expectedRows: 1,
+    plans: () => plans,
+    facts: () => history,
+    alone,
+  });
+
+  it('writes through a rollback journal when no other connection is open, then the file is WAL again', async () => {
+    const { history, plans } = exampleCommit();
+    const { store: alone, path } = await store();
+    const { store: shared, path: sharedPath } = await store();
+    const { store: here } = await store();
+    for (const s of [alone, shared]) s.bulkRows = 1;
+    here.capabilities.firstCommitWriter = undefined;
+    const seen: BeforeCommit[] = [];
+    watchCommit(alone, path, seen);
+    watchCommit(shared, sharedPath, seen);
+    expect(
+      await alone.commitMade(await alone.ensureOrg('default', NOW), madeOf(plans, history, true), NOW),
+    ).toBe(1);
+    expect(
+      await shared.commitMade(await shared.ensureOrg('default', NOW), madeOf(plans, history, false), NOW),
+    ).toBe(1);
+    expect(await here.commit(await here.ensureOrg('default', NOW), plans, history, NOW)).toBe(1);
+    // Alone: the pages went to the file, the old ones to a rollback journal; not alone: to the WAL.
+    expect(seen[0]).toEqual({ rollbackJournal: true, walBytes: 0 });
+    expect(seen[1]!.rollbackJournal).toBe(false);
+    expect(seen[1]!.walBytes).toBeGreaterThan(0);
+    expect(existsSync(`${path}-journal`)).toBe(false);
+    expect(journalMode(path)).toBe('wal');
+    expect(await alone.dump()).toBe(await here.dump());
+    expect(await shared.dump()).toBe(await here.dump());
+    // The store goes on as usual on its own connection.
+    const org = (await alone.findOrg('default'))!;
+    expect(await alone.commit(org, [], history, NOW)).toBe(2);
+    for (const s of [alone, shared, here]) await s.close();
+  });
+
+  it('stays on the WAL when another connection has the file open, and that connection reads throughout', async () => {
+    const { history, plans } = exampleCommit();
+    const { store: s, path } = await store();
+    s.bulkRows = 1;
+    const seen: BeforeCommit[] = [];
+    watchCommit(s, path, seen);
+    const other = new BetterSqlite3(path, { readonly: true });
+    const count = () => other.prepare('select count(*) as n from people').get() as { n: number };
+    expect(count().n).toBe(0);
+    expect(await s.commitMade(await s.ensureOrg('default', NOW), madeOf(plans, history, true), NOW)).toBe(1);
+    expect(seen[0]!.rollbackJournal).toBe(false);
+    expect(count().n).toBeGreaterThan(0);
+    other.close();
+    expect(journalMode(path)).toBe('wal');
+    await s.close();
+  });
+
+  it('rolls back and leaves the file as it was, WAL again, when the facts fail half way', async () => {
+    const { history, plans } = exampleCommit();
+    const { store: s, path } = await store();
+    s.bulkRows = 1;
+    const org = await s.ensureOrg('default', NOW);
+    const before = await s.dump();
+    const indexesBefore = indexes(path);
+    let told = 0;
+    const failing = (stage: string) => {
+      if (stage === 'writing facts' && ++told === 3) throw new Error('stopped half way');
+    };
+    await expect(s.commitMade(org, madeOf(plans, history, true), NOW, failing)).rejects.toThrow(
+      'stopped half way',
+    );
+    expect(told).toBe(3);
+    expect(await s.dump()).toBe(before);
+    expect(indexes(path)).toEqual(indexesBefore);
+    expect(existsSync(`${path}-journal`)).toBe(false);
+    expect(journalMode(path)).toBe('wal');
+    expect(await s.commitMade(org, madeOf(plans, history, true), NOW)).toBe(1);
     await s.close();
   });
 });
