@@ -248,8 +248,13 @@ export function exportJson(history: History, indent = 0): Generator<string> {
   );
 }
 
+/**
+ * A label's text as Mermaid reads it back: `"` would end the label, `<` and `>` make HTML tags (labels
+ * are HTML, for the `<br/>`), `&` an HTML entity and `#…;` a Mermaid one, so each is written as
+ * Mermaid's decimal entity code.
+ */
 function mermaidText(text: string): string {
-  return text.replace(/"/g, '#quot;');
+  return text.replace(/["<>&#]/g, (c) => `#${c.charCodeAt(0)};`);
 }
 
 /** A subtree as a Mermaid flowchart (`flowchart TD`), heads under unit names. */

@@ -139,4 +139,24 @@ describe('Mermaid and DOT', () => {
     expect(dot).toContain('"big-taobao" -> "user-operation-development-center";');
     expect(dot.trim().endsWith('}')).toBe(true);
   });
+
+  it("writes names with Mermaid's and HTML's special characters as entity codes, DOT's escaped", () => {
+    const h = build(
+      [
+        'plan: q',
+        'title: q',
+        'effective: 2020-01-01',
+        'changes:',
+        `  - create: { unit: 'R&D "Labs" <EU> #1;', type: team }`,
+        `  - hire: { person: 'Zoë <z@x> \\ ok', unit: 'R&D "Labs" <EU> #1;' }`,
+        `  - appoint: { person: 'Zoë <z@x> \\ ok', unit: 'R&D "Labs" <EU> #1;', post: head }`,
+        '',
+      ].join('\n'),
+    );
+    const node = tree(h, '2020-01-01', { unit: 'R&D "Labs" <EU> #1;' }).root!;
+    const mermaid = exportMermaid(node);
+    expect(mermaid).toContain('["R#38;D #34;Labs#34; #60;EU#62; #35;1;<br/>Zoë #60;z@x#62; \\ ok"]');
+    const label = /\[label="(.*)"\];/.exec(exportDot(node))![1]!;
+    expect(label).toBe('R&D \\"Labs\\" <EU> #1;\\nZoë <z@x> \\\\ ok');
+  });
 });
