@@ -171,8 +171,6 @@ function periods<P extends Period>(
   make: (row: CsvRow, base: Period) => P,
   rejected: Problem[],
   keyOf: (p: P) => string = (p) => p.id,
-  /** Units may end and come back under the same id, and a post stand vacant between holders; people may not. */
-  gaps: 'reject' | 'allow' = 'reject',
 ): Map<string, P[]> {
   const byKey = new Map<string, P[]>();
   // Each row is made a period as it is read (rows are never all held); a date repeated from the row
@@ -211,25 +209,10 @@ function periods<P extends Period>(
     if (list) list.push(period);
     else byKey.set(key, [period]);
   });
-  // Most records have one period: only the others are sorted and looked at for gaps (no closure or
-  // array made per record: a million of them show).
-  for (const [key, list] of byKey) {
-    if (list.length === 1) continue;
-    list.sort(byStart);
-    if (gaps === 'allow') continue;
-    const kept = [list[0]!];
-    for (let i = 1; i < list.length; i++) {
-      const p = list[i]!;
-      const previous = kept[kept.length - 1]!;
-      if (previous.to !== p.from) {
-        rejected.push({
-          message: `starts after a gap: the period before it (line ${previous.where.line}) ended ${previous.to}`,
-          location: p.where,
-        });
-      } else kept.push(p);
-    }
-    if (kept.length !== list.length) byKey.set(key, kept);
-  }
+  // Most records have one period: only the others are sorted (no closure made per record: a million
+  // of them show). Gaps are allowed: a unit ends and comes back, a person leaves and is rehired, a post
+  // stands vacant between holders.
+  for (const list of byKey.values()) if (list.length > 1) list.sort(byStart);
   return byKey;
 }
 
@@ -331,7 +314,6 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     },
     rejected,
     (p) => p.id,
-    'allow',
   );
   const people = periods<PersonPeriod>(
     input.people?.file ?? '',
@@ -374,7 +356,6 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     // One post of a unit however its name is written ('CTO', 'cto'; 'head', 'No. 1 position'), as
     // appointments find it; a post may stand vacant between holders.
     (p) => `${p.unit}\u0000${nameKey(normalizePost(p.post))}`,
-    'allow',
   );
 
   // Each day's changes; the operation and its line of text are made from the body when asked for.
@@ -490,7 +471,8 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
   for (const [id, list] of people) {
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
-      const previous = list[i - 1];
+      // After a gap the person is hired again: the same record, by id, as a rehire in a plan.
+      const previous = list[i - 1]?.to === p.from ? list[i - 1] : undefined;
       if (!previous) {
         add(p.from, 3, 'hire', hireBody(p.name, ref(p.unit), id, p.level, p.title), p.where);
       } else {
@@ -510,7 +492,7 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
           add(p.from, 5, 'report', { person: ref(id), to: ref(p.manager), kind: 'solid' }, p.where);
         else add(p.from, 5, 'report', { person: ref(id), kind: 'none' }, p.where);
       }
-      if (i === list.length - 1 && p.to !== null) add(p.to, 8, 'leave', { person: ref(id) }, p.where);
+      if (p.to !== null && list[i + 1]?.from !== p.to) add(p.to, 8, 'leave', { person: ref(id) }, p.where);
     }
   }
   const unitOf = (person: string, date: Day) =>
@@ -672,6 +654,18 @@ function readLineage(
   const successors = new Map<string, { ids: string[]; kind: string; where: SourceLocation }>();
   const byUnitAndDate = new Map<string, { date: Day; body: OpBody; where: SourceLocation }>();
   if (!file) return { successors, supersessions: [] };
+  /** A succession recorded alone (`supersede`): the unit stays, or ends later that day. */
+  const supersession = (unit: string, successor: string, kind: string, day: Day, where: SourceLocation) => {
+    const key = `${unit}\u0000${day}\u0000${kind}`;
+    const entry = byUnitAndDate.get(key) ?? {
+      date: day,
+      body: { unit: `#${unit}`, by: [], as: kind },
+      where,
+    };
+    const by = entry.body.by as string[];
+    if (!by.includes(`#${successor}`)) by.push(`#${successor}`);
+    byUnitAndDate.set(key, entry);
+  };
   for (const row of read(file, ['unit_id', 'successor_id', 'kind', 'date'])) {
     const where = { file: file.file, line: row.line, col: 1 };
     const reject = (message: string) => rejected.push({ message, location: where });
@@ -683,21 +677,15 @@ function readLineage(
     else if (!units.has(unit)) reject(`no unit "${unit}" in the units file`);
     else if (!units.has(successor)) reject(`no unit "${successor}" in the units file`);
     else if (ended === day) {
-      // Its last period ends that day: it is dissolved with these successors.
+      // Its last period ends that day: it is dissolved with these successors. Rows of another kind
+      // that day are successions of their own, recorded before the dissolve.
       const entry = successors.get(unit) ?? { ids: [], kind, where };
-      if (!entry.ids.includes(successor)) entry.ids.push(successor);
+      if (entry.kind !== kind) supersession(unit, successor, kind, day, where);
+      else if (!entry.ids.includes(successor)) entry.ids.push(successor);
       successors.set(unit, entry);
     } else if (units.get(unit)!.some((p) => p.from <= day && (p.to === null || day < p.to))) {
       // It stays on record (a closed organisation, say): the succession alone is recorded.
-      const key = `${unit}\u0000${day}`;
-      const entry = byUnitAndDate.get(key) ?? {
-        date: day,
-        body: { unit: `#${unit}`, by: [], as: kind },
-        where,
-      };
-      const by = entry.body.by as string[];
-      if (!by.includes(`#${successor}`)) by.push(`#${successor}`);
-      byUnitAndDate.set(key, entry);
+      supersession(unit, successor, kind, day, where);
     } else reject(`unit "${unit}" does not exist on ${day}, nor does it end that day`);
   }
   return { successors, supersessions: [...byUnitAndDate.values()] };

@@ -15,7 +15,8 @@ function random(seed: number): () => number {
 
 /**
  * HRIS files with most of what an HR export holds — units that move, are renamed, change type, end
- * and come back; people who transfer, are promoted, renamed, change or lose managers and leave;
+ * and come back; people who transfer, are promoted, renamed, change or lose managers, leave and are
+ * rehired;
  * head posts and named posts, some held concurrently — and with mistakes in some: unknown parents,
  * cycles, sibling names that clash, managers who left, units dissolved with people in them.
  */
@@ -23,7 +24,8 @@ export function hrisFiles(seed: number): { units: string; people: string; posts:
   const rand = random(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const chance = (p: number) => rand() < p;
-  const periods = (start: number, most: number): Array<[number, number | null]> => {
+  /** `gap`: the chance that a period after one that ends starts later (a unit back, a person rehired). */
+  const periods = (start: number, most: number, gap = 0.1): Array<[number, number | null]> => {
     const out: Array<[number, number | null]> = [];
     let from = start;
     const count = 1 + Math.floor(rand() * most);
@@ -35,8 +37,7 @@ export function hrisFiles(seed: number): { units: string; people: string; posts:
       }
       const to = from + 1 + Math.floor(rand() * (DAYS.length - 1 - from));
       out.push([from, to]);
-      // Now and then a unit's next period starts after a gap.
-      from = chance(0.1) && to < DAYS.length - 1 ? to + 1 : to;
+      from = chance(gap) && to < DAYS.length - 1 ? to + 1 : to;
       if (last) break;
     }
     return out;
@@ -75,7 +76,7 @@ export function hrisFiles(seed: number): { units: string; people: string; posts:
     const steady = chance(0.6);
     const spans: Array<[number, number | null]> = steady
       ? [[0, null]]
-      : periods(chance(0.7) ? 0 : Math.floor(rand() * 4), 3);
+      : periods(chance(0.7) ? 0 : Math.floor(rand() * 4), 3, 0.3);
     if (steady && chance(0.4)) spans.splice(0, 1, [0, 1 + Math.floor(rand() * 3)], [0, null]);
     if (spans.length === 2 && spans[1]![0] === 0) spans[1] = [spans[0]![1]!, null];
     for (const [from, to] of spans) {
