@@ -400,6 +400,10 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     .option('--posts <file>', 'person_id,unit_id,post,valid_from,valid_to')
     .option('--lineage <file>', 'unit_id,successor_id,kind,date (merge, split, replace, rename)')
     .option('--root <name>', 'put units without a parent under a root of this name')
+    .option(
+      '--inclusive-end',
+      "valid_to is a period's last day (as SAP's ENDDA); by default it is the day after (empty or 9999-12-31: still true)",
+    )
     .option('--allow-partial', 'apply the valid rows even when some rows are rejected')
     .action(
       async (
@@ -409,6 +413,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           posts?: string;
           lineage?: string;
           root?: string;
+          inclusiveEnd?: boolean;
           allowPartial?: boolean;
         },
         cmd: Command,
@@ -443,6 +448,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
               ...(people ? { people } : {}),
               ...(posts ? { posts } : {}),
               ...(o.root !== undefined ? { root: o.root } : {}),
+              ...(o.inclusiveEnd ? { inclusiveEnd: true } : {}),
             },
             (p) => show(p.stage, p.done, p.total),
           );

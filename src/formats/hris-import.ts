@@ -3,7 +3,7 @@ import { normalizePost } from '../core/apply.ts';
 import type { Problem, SourceLocation } from '../core/errors.ts';
 import { isSupersedeKind, type Operation, type Plan } from '../core/model.ts';
 import { nameKey } from '../core/names.ts';
-import { type Day, parseDay } from '../core/time.ts';
+import { addDays, type Day, parseDay } from '../core/time.ts';
 import { CsvReader, type CsvRow } from './csv.ts';
 
 /**
@@ -22,7 +22,19 @@ export interface ImportInput {
   lineage?: CsvInput;
   /** Parentless units go under a root of this name, created on the earliest date. */
   root?: string;
+  /**
+   * `valid_to` is a period's last day (SAP's ENDDA, AdventureWorks' EndDate); by default it is the first
+   * day the period is no longer true (the next period's `valid_from`). Either way, empty or 9999-12-31
+   * means still true.
+   */
+  inclusiveEnd?: boolean;
 }
+
+/** What `valid_to` says: see `ImportInput.inclusiveEnd`. */
+type EndDates = 'exclusive' | 'inclusive';
+
+/** The last day there is: as a period's end, the period is still true (as an empty `valid_to`). */
+const LAST_DAY = '9999-12-31' as Day;
 
 /** How far an import has got: characters of the files read so far, out of all of them. */
 export interface ImportProgress {
@@ -149,6 +161,7 @@ function rowProblem(
   from: Day | null,
   toText: string,
   to: Day | null,
+  ends: EndDates,
 ): string | undefined {
   if (row.values.__width !== undefined)
     return `the row has ${row.values.__width} fields; the header has ${Object.keys(row.values).length - 1}`;
@@ -157,7 +170,10 @@ function rowProblem(
   if (missing.length > 0) return `empty ${missing.join(', ')}`;
   if (from === null) return `valid_from "${row.values.valid_from}" is not a calendar day (YYYY-MM-DD)`;
   if (toText !== '' && to === null) return `valid_to "${toText}" is not a calendar day (YYYY-MM-DD)`;
-  if (to !== null && to <= from) return `the period ends (${to}) before it starts (${from})`;
+  if (to !== null && to !== LAST_DAY && ends === 'exclusive' && to <= from)
+    return `the period ends (${to}) before it starts (${from})`;
+  if (to !== null && ends === 'inclusive' && to < from)
+    return `the period's last day (${to}) is before its first (${from})`;
   return undefined;
 }
 
@@ -170,7 +186,8 @@ function periods<P extends Period>(
   required: string[],
   make: (row: CsvRow, base: Period) => P,
   rejected: Problem[],
-  keyOf: (p: P) => string = (p) => p.id,
+  keyOf: (p: P) => string,
+  ends: EndDates,
 ): Map<string, P[]> {
   const byKey = new Map<string, P[]>();
   // Each row is made a period as it is read (rows are never all held); a date repeated from the row
@@ -181,12 +198,13 @@ function periods<P extends Period>(
     const where = { file, line: row.line, col: 1 };
     const start = fromDay(row.values.valid_from ?? '');
     const toText = row.values.valid_to ?? '';
-    const to = toText === '' ? null : toDay(toText);
-    const problem = rowProblem(row, required, start, toText, to);
+    const given = toText === '' ? null : toDay(toText);
+    const problem = rowProblem(row, required, start, toText, given, ends);
     if (problem !== undefined) {
       rejected.push({ message: problem, location: where });
       return;
     }
+    const to = given === null || given === LAST_DAY ? null : ends === 'exclusive' ? given : addDays(given, 1);
     // rowProblem refuses a row without a start day.
     const from = start as Day;
     const period = make(row, { id: row.values[idColumn]!, from, to, where });
@@ -210,9 +228,24 @@ function periods<P extends Period>(
     else byKey.set(key, [period]);
   });
   // Most records have one period: only the others are sorted (no closure made per record: a million
-  // of them show). Gaps are allowed: a unit ends and comes back, a person leaves and is rehired, a post
-  // stands vacant between holders.
-  for (const list of byKey.values()) if (list.length > 1) list.sort(byStart);
+  // of them show). Gaps are allowed — a unit ends and comes back, a person leaves and is rehired, a post
+  // stands vacant between holders — except of one day where `valid_to` is exclusive: that is what a
+  // file whose `valid_to` is each period's last day looks like, so it is refused with the way out.
+  for (const [key, list] of byKey) {
+    if (list.length === 1) continue;
+    list.sort(byStart);
+    if (ends === 'inclusive') continue;
+    const kept = list.filter((p, i) => {
+      const before = list[i - 1];
+      if (before?.to == null || p.from !== addDays(before.to, 1)) return true;
+      rejected.push({
+        message: `starts the day after the period before it (line ${before.where.line}) ended (${before.to}), leaving ${before.to} out: valid_to is the first day a period is no longer true. If valid_to is each period's last day, import with --inclusive-end (inclusiveEnd in the API)`,
+        location: p.where,
+      });
+      return false;
+    });
+    if (kept.length !== list.length) byKey.set(key, kept);
+  }
   return byKey;
 }
 
@@ -244,6 +277,7 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
   // The plans' ids carry a hash of the files' texts (units, people, posts, lineage, NUL between them),
   // taken as they are read.
   const stamp = createHash('sha1');
+  const ends: EndDates = input.inclusiveEnd === true ? 'inclusive' : 'exclusive';
   const readRows = (
     file: CsvInput | undefined,
     required: string[],
@@ -314,6 +348,7 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     },
     rejected,
     (p) => p.id,
+    ends,
   );
   const people = periods<PersonPeriod>(
     input.people?.file ?? '',
@@ -338,6 +373,8 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
         level: repeated.level(row.values.level ?? ''),
       }),
     rejected,
+    (p) => p.id,
+    ends,
   );
   const { successors, supersessions } = readLineage(lineage, readOnly, units, rejected);
   onProgress?.({ stage: 'checking periods and building dated plans', done: total, total });
@@ -356,6 +393,7 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     // One post of a unit however its name is written ('CTO', 'cto'; 'head', 'No. 1 position'), as
     // appointments find it; a post may stand vacant between holders.
     (p) => `${p.unit}\u0000${nameKey(normalizePost(p.post))}`,
+    ends,
   );
 
   // Each day's changes; the operation and its line of text are made from the body when asked for.
@@ -560,6 +598,8 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
   for (const map of [units, people, posts, held]) map.clear();
 
   stamp.update(lineage?.text ?? '');
+  // The same files read the other way are other plans.
+  if (ends === 'inclusive') stamp.update('\u0000inclusive-end');
   const filesHash = stamp.digest('hex').slice(0, 8);
   const files = [input.units?.file, input.people?.file, input.posts?.file].filter(Boolean).join(', ');
   const dayChanges: Step[][] = [];

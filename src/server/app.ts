@@ -1022,6 +1022,7 @@ export function createApp(
           ...file('posts', input.posts),
           ...file('lineage', input.lineage),
           ...(input.root ? { root: input.root } : {}),
+          ...(input.inclusiveEnd === true ? { inclusiveEnd: true } : {}),
         },
         input.allowPartial === true,
       );
@@ -1033,7 +1034,7 @@ export function createApp(
       method: 'post',
       path: '/api/import/files',
       summary:
-        'Import HRIS CSV files uploaded as multipart/form-data (units, people, posts, lineage; root, allowPartial), all or nothing (approver)',
+        'Import HRIS CSV files uploaded as multipart/form-data (units, people, posts, lineage; root, inclusiveEnd, allowPartial), all or nothing (approver)',
       security: secured,
       // Documented, not validated here: a validator would read the whole upload into memory first.
       request: {
@@ -1048,7 +1049,7 @@ export function createApp(
       await mayImport(c);
       const uploads = await receiveUploads(c.req.raw, {
         files: IMPORT_FILES,
-        fields: ['root', 'allowPartial'],
+        fields: ['root', 'inclusiveEnd', 'allowPartial'],
         maxFileBytes: MAX_UPLOAD_BYTES,
       });
       const opened = new OpenedFiles();
@@ -1061,7 +1062,10 @@ export function createApp(
             fields.error.issues.map((issue) => ({ message: `${issue.path.join('.')}: ${issue.message}` })),
           );
         }
-        const input: ImportInput = fields.data.root ? { root: fields.data.root } : {};
+        const input: ImportInput = {
+          ...(fields.data.root ? { root: fields.data.root } : {}),
+          ...(fields.data.inclusiveEnd === 'true' ? { inclusiveEnd: true } : {}),
+        };
         for (const name of IMPORT_FILES) {
           const upload = uploads.files.get(name);
           if (upload) input[name] = opened.open(upload.path, upload.name);

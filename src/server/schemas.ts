@@ -412,6 +412,8 @@ export const ImportInput = z
     posts: CsvFile.optional(),
     lineage: CsvFile.optional(),
     root: z.string().min(1).max(200).optional(),
+    /** `valid_to` is a period's last day (SAP's ENDDA); by default the day after it. */
+    inclusiveEnd: z.boolean().optional(),
     allowPartial: z.boolean().optional(),
   })
   .openapi('ImportInput');
@@ -426,12 +428,13 @@ export const ImportFiles = z
     posts: CsvUpload.optional(),
     lineage: CsvUpload.optional(),
     root: z.string().min(1).max(200).optional(),
+    inclusiveEnd: z.enum(['true', 'false']).optional(),
     allowPartial: z.enum(['true', 'false']).optional(),
   })
   .openapi('ImportFiles');
 
 /** The plain fields of an import's upload (the files are streamed to disk, not validated as a schema). */
-export const ImportFields = ImportFiles.pick({ root: true, allowPartial: true });
+export const ImportFields = ImportFiles.pick({ root: true, inclusiveEnd: true, allowPartial: true });
 
 export const ImportResultSchema = z
   .object({

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Day } from '../../src/core/time.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { exportedAndAgain, ROOT, runCli } from '../helpers.ts';
 
@@ -121,5 +122,69 @@ describe('AdventureWorks HR', () => {
     const { first, second } = await exportedAndAgain(db, join(dir, 'aw-again.db'), dir);
     expect(first.people!.trim().split('\n')).toHaveLength(1 + employees.length);
     expect(second).toEqual(first);
+  }, 120_000);
+
+  it('imports the department history, whose EndDate is a last day, with --inclusive-end: the department on every day it names', async () => {
+    const departments = tsv('Department.csv').map((r) => ({ id: r[0]!, name: r[1]! }));
+    const nameOf = new Map(departments.map((d) => [d.id, d.name]));
+    const login = new Map(tsv('Employee.csv').map((r) => [r[0]!, r[2]!]));
+    // Columns: a row number, BusinessEntityID, DepartmentID, ShiftID, StartDate, EndDate (the last day), ModifiedDate.
+    const history = tsv('EmployeeDepartmentHistory.csv').map((r) => ({
+      line: 0,
+      person: r[1]!,
+      department: r[2]!,
+      from: r[4]!,
+      to: r[5] ?? '',
+    }));
+    const units = [
+      'unit_id,name,type,parent_id,valid_from,valid_to',
+      'AW,Adventure Works,company,,2000-01-01,',
+      ...departments.map((d) =>
+        [`D-${d.id}`, d.name, 'department', 'AW', '2000-01-01', ''].map(csvField).join(','),
+      ),
+    ];
+    const people = ['person_id,name,unit_id,manager_id,title,level,valid_from,valid_to'];
+    for (const h of history) {
+      people.push(
+        [h.person, login.get(h.person)!, `D-${h.department}`, '', '', '', h.from, h.to]
+          .map(csvField)
+          .join(','),
+      );
+      h.line = people.length;
+    }
+    writeFileSync(join(dir, 'units-history.csv'), `${units.join('\n')}\n`);
+    writeFileSync(join(dir, 'people-history.csv'), `${people.join('\n')}\n`);
+    const args = (db: string) => [
+      '--db',
+      join(dir, db),
+      'import',
+      '--units',
+      join(dir, 'units-history.csv'),
+      '--people',
+      join(dir, 'people-history.csv'),
+    ];
+    // Read as first days no longer true, each move would leave its last day out: refused, with the way out.
+    const refused = await runCli(args('history-refused.db'));
+    expect(refused.code).toBe(1);
+    const moved = history.filter((h, i) => history[i - 1]?.person === h.person);
+    expect(moved.length).toBeGreaterThanOrEqual(5);
+    for (const h of moved) {
+      expect(refused.stderr).toContain(`people-history.csv:${h.line}:1: starts the day after`);
+    }
+    expect(refused.stderr).toContain('--inclusive-end');
+
+    const { code, stderr } = await runCli([...args('history.db'), '--inclusive-end']);
+    expect(code, stderr).toBe(0);
+    const engine = await OrgEngine.open(join(dir, 'history.db'));
+    for (const h of history) {
+      for (const day of [h.from, h.to].filter((d) => d !== '')) {
+        const found = await engine.person('default', `#${h.person}`, day as Day);
+        expect(found.unit, `${h.person} on ${day}`).toBe(nameOf.get(h.department));
+      }
+    }
+    // Employee 250 moved twice: each day after a last day is the next department's first.
+    expect((await engine.person('default', '#250', '2011-07-31' as Day)).unit).toBe(nameOf.get('13'));
+    expect((await engine.person('default', '#250', '2012-07-15' as Day)).unit).toBe(nameOf.get('5'));
+    await engine.close();
   }, 120_000);
 });

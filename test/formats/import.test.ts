@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.ts';
 import { processIo, progressBar } from '../../src/cli/output.ts';
+import type { History } from '../../src/core/model.ts';
+import { checkPlans } from '../../src/core/replay.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
+import { planImport } from '../../src/formats/hris-import.ts';
 import { runCli } from '../helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'orgshift-import-'));
@@ -509,6 +512,99 @@ describe('an import read in pieces', () => {
     expect(whole.plans.map((p) => p.plan.id)).toEqual([
       'import-b4bc5f96-2020-01-01',
       'import-b4bc5f96-2021-01-01',
+    ]);
+  });
+});
+
+/** The files planned and checked as a new organization: its history, or the refusals' messages by line. */
+function planned(
+  texts: { units: string; people: string; posts?: string },
+  inclusiveEnd: boolean,
+): { history: History } | { refused: string[] } {
+  const result = planImport({
+    units: { file: 'units.csv', text: texts.units },
+    people: { file: 'people.csv', text: texts.people },
+    ...(texts.posts !== undefined ? { posts: { file: 'posts.csv', text: texts.posts } } : {}),
+    ...(inclusiveEnd ? { inclusiveEnd } : {}),
+  });
+  if (result.rejected.length > 0)
+    return { refused: result.rejected.map((p) => `${p.location?.file}:${p.location?.line}: ${p.message}`) };
+  const checked = checkPlans(
+    [],
+    result.plans.map((p) => p.plan),
+  );
+  if (!checked.ok) return { refused: checked.problems.map((p) => p.message) };
+  return { history: checked.history };
+}
+
+const periodsOf = (history: History, person: string) =>
+  history.people.get(person)!.versions.map((v) => [v.unit, v.from, v.to]);
+
+describe('valid_to as the last day of a period (--inclusive-end)', () => {
+  const units =
+    'unit_id,name,type,parent_id,valid_from,valid_to\nC,Co,company,,2020-01-01,9999-12-31\nS,Sales,team,C,2020-01-01,\nE,Eng,team,C,2020-01-01,2021-06-30\n';
+
+  it('reads a last day as the day before the next period, 9999-12-31 as still true, and a one-day period', () => {
+    const people = [
+      'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to',
+      'A,Ann,S,,,,2020-01-01,2020-12-31',
+      'A,Ann,E,,,,2021-01-01,2021-03-31',
+      // Away on 2021-04-01: hired again the day after.
+      'A,Ann,E,,,,2021-04-02,2021-06-29',
+      'A,Ann,S,,,,2021-06-30,9999-12-31',
+      'B,Bo,S,,,,2020-05-05,2020-05-05',
+    ].join('\n');
+    const posts = 'person_id,unit_id,post,valid_from,valid_to\nA,S,head,2020-01-01,2020-12-31\n';
+    const done = planned({ units, people: `${people}\n`, posts }, true);
+    if ('refused' in done) throw new Error(done.refused.join('\n'));
+    expect(periodsOf(done.history, 'A')).toEqual([
+      ['S', '2020-01-01', '2021-01-01'],
+      ['E', '2021-01-01', '2021-04-01'],
+      ['E', '2021-04-02', '2021-06-30'],
+      ['S', '2021-06-30', null],
+    ]);
+    expect(periodsOf(done.history, 'B')).toEqual([['S', '2020-05-05', '2020-05-06']]);
+    expect(done.history.units.get('C')!.versions.at(-1)!.to).toBeNull();
+    expect(done.history.units.get('E')!.versions.at(-1)!.to).toBe('2021-07-01');
+    expect(done.history.posts.map((p) => [p.unit, p.holder, p.from, p.to])).toContainEqual([
+      'S',
+      'A',
+      '2020-01-01',
+      '2021-01-01',
+    ]);
+  });
+
+  it('refuses a last day before the first, at its row', () => {
+    const people =
+      'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\nA,Ann,S,,,,2020-05-05,2020-05-04\n';
+    expect(planned({ units, people }, true)).toEqual({
+      refused: ["people.csv:2: the period's last day (2020-05-04) is before its first (2020-05-05)"],
+    });
+  });
+
+  it('without it, refuses a period that starts the day after the one before ended, in every file, naming the way out', () => {
+    const files = {
+      units: `${units}X,X,team,C,2020-01-01,2020-06-01\nX,X,team,C,2020-06-02,\n`,
+      people:
+        'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\nA,Ann,S,,,,2020-01-01,2020-12-31\nA,Ann,S,,,,2021-01-01,\n',
+      posts:
+        'person_id,unit_id,post,valid_from,valid_to\nA,S,head,2020-01-01,2020-03-01\nA,S,head,2020-03-02,\n',
+    };
+    const done = planned(files, false);
+    if (!('refused' in done)) throw new Error('imported');
+    expect(done.refused.map((r) => r.split(': ')[0])).toEqual(['units.csv:6', 'people.csv:3', 'posts.csv:3']);
+    for (const message of done.refused) expect(message).toContain('import with --inclusive-end');
+    // A gap of two days or more is a unit back, a rehire, a vacancy: imported.
+    const later = {
+      units: files.units.replace('2020-06-02', '2020-06-03'),
+      people: files.people.replace('2021-01-01,\n', '2021-01-02,\n'),
+      posts: files.posts.replace('2020-03-02', '2020-03-03'),
+    };
+    const imported = planned(later, false);
+    if ('refused' in imported) throw new Error(imported.refused.join('\n'));
+    expect(periodsOf(imported.history, 'A')).toEqual([
+      ['S', '2020-01-01', '2020-12-31'],
+      ['S', '2021-01-02', null],
     ]);
   });
 });

@@ -494,6 +494,37 @@ describe('imports, exports and SCIM', () => {
     expect((await json<ErrorBody>(bad)).error.details?.problems).toEqual([
       { message: 'empty name', location: { file: 'u.csv', line: 2, col: 1 } },
     ]);
+    // valid_to as each period's last day: refused as half-open, read so with inclusiveEnd.
+    const lastDays = {
+      people: {
+        text: 'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\nimp-2,Last Day,big-taobao,,,,2024-06-01,2024-06-30\nimp-2,Last Day,IMP,,,,2024-07-01,9999-12-31\n',
+      },
+    };
+    const halfOpen = await f.request('/api/import', {
+      method: 'POST',
+      as: 'approver',
+      body: JSON.stringify(lastDays),
+    });
+    expect(halfOpen.status).toBe(422);
+    expect((await json<ErrorBody>(halfOpen)).error.details?.problems?.[0]).toMatchObject({
+      message: expect.stringContaining('inclusiveEnd'),
+      location: { file: 'people.csv', line: 3 },
+    });
+    const inclusive = await f.request('/api/import', {
+      method: 'POST',
+      as: 'approver',
+      body: JSON.stringify({ ...lastDays, inclusiveEnd: true }),
+    });
+    expect(inclusive.status).toBe(200);
+    for (const [day, unit] of [
+      ['2024-06-30', 'Big Taobao'],
+      ['2024-07-01', 'Imported Team'],
+    ]) {
+      const found = await json<PersonResult>(
+        f.request(`/api/person/Last%20Day?asOf=${day}`, { as: 'viewer' }),
+      );
+      expect(found.unit, day).toBe(unit);
+    }
   });
 
   it('imports CSV files uploaded as multipart/form-data, naming the uploaded file in refusals', async () => {
@@ -551,6 +582,22 @@ describe('imports, exports and SCIM', () => {
     );
     expect(partial.status).toBe(200);
     expect(await json(partial)).toMatchObject({ read: 2, accepted: 1 });
+    // inclusiveEnd as a form field: valid_to is each period's last day.
+    const lastDay = await post(
+      form(
+        {
+          people:
+            'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\nupl-4,Upload Last Day,big-taobao,,,,2024-07-01,2024-07-31\nupl-4,Upload Last Day,UPL,,,,2024-08-01,\n',
+        },
+        { inclusiveEnd: 'true' },
+      ),
+      'approver',
+    );
+    expect(lastDay.status).toBe(200);
+    const onLastDay = await json<PersonResult>(
+      f.request('/api/person/Upload%20Last%20Day?asOf=2024-07-31', { as: 'viewer' }),
+    );
+    expect(onLastDay.unit).toBe('Big Taobao');
     // The files in any order: each is written to disk as it arrives and read from there in turn.
     const anyOrder = new FormData();
     anyOrder.append(
@@ -582,7 +629,7 @@ describe('imports, exports and SCIM', () => {
     const refusedExtra = await post(extra, 'approver');
     expect(refusedExtra.status).toBe(400);
     expect((await json<ErrorBody>(refusedExtra)).error.message).toBe(
-      'unknown part "budget"; expected units, people, posts, lineage, root, allowPartial',
+      'unknown part "budget"; expected units, people, posts, lineage, root, inclusiveEnd, allowPartial',
     );
     const badField = await post(form({ units: 'unit_id\n' }, { allowPartial: 'yes' }), 'approver');
     expect(badField.status).toBe(400);
