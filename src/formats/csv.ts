@@ -75,8 +75,9 @@ const CR = 13;
 
 /**
  * Reads CSV (RFC 4180: quoted fields, doubled quotes, CRLF or LF) with a header row from text given
- * in pieces cut anywhere, handing each row to `onRow` with the line it starts on. A header that lacks
- * a required column is refused.
+ * in pieces cut anywhere, handing each row to `onRow` with the line it starts on. Header cells name
+ * columns as `columnName` reads them; a header that lacks a required column, or names one twice, is
+ * refused.
  */
 export class CsvReader {
   private fields: string[] = [];
@@ -205,16 +206,34 @@ export class CsvReader {
   private record(line: number, values: string[]): void {
     const header = this.header;
     if (!header) {
-      const names = values.map((h) => h.trim());
+      const names = values.map(columnName);
       this.header = names;
+      const refuse = (message: string) => {
+        throw new OrgshiftError('invalid_input', `${this.file}: ${message}`, [
+          { message, location: { file: this.file, line, col: 1 } },
+        ]);
+      };
       const missing = this.required.filter((column) => !names.includes(column));
       if (missing.length > 0) {
-        throw new OrgshiftError('invalid_input', `${this.file}: missing columns`, [
-          {
-            message: `the header lacks ${missing.join(', ')} (it has ${names.join(', ')})`,
-            location: { file: this.file, line, col: 1 },
-          },
-        ]);
+        const cells = values.map((v) => v.trim());
+        // A whole header in one cell: separated by something else (a spreadsheet's ';', a tab).
+        const separator =
+          cells.length === 1 ? [';', '\t', '|'].find((s) => cells[0]!.includes(s)) : undefined;
+        refuse(
+          `the header lacks ${missing.join(', ')} (it has ${cells.join(', ')})${
+            separator === undefined
+              ? ''
+              : `: its columns seem separated by ${separator === '\t' ? 'tabs' : `"${separator}"`}; the files are comma-separated`
+          }`,
+        );
+      }
+      for (const column of this.required) {
+        const first = names.indexOf(column);
+        const again = names.indexOf(column, first + 1);
+        if (again >= 0)
+          refuse(
+            `the header has ${column} twice (columns ${first + 1} and ${again + 1}): which one to read is not clear`,
+          );
       }
       return;
     }
@@ -223,6 +242,17 @@ export class CsvReader {
     if (values.length !== header.length) record.__width = String(values.length);
     this.onRow({ line, values: record });
   }
+}
+
+/**
+ * The column a header cell names: trimmed, in lower case, spaces and hyphens as underscores, so that
+ * a spreadsheet's `Person ID` or `Valid-From` is `person_id` or `valid_from`.
+ */
+function columnName(cell: string): string {
+  return cell
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 }
 
 /**

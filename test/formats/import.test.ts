@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.ts';
 import { processIo, progressBar } from '../../src/cli/output.ts';
+import type { OrgshiftError } from '../../src/core/errors.ts';
 import type { History } from '../../src/core/model.ts';
 import { checkPlans } from '../../src/core/replay.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
@@ -606,5 +607,44 @@ describe('valid_to as the last day of a period (--inclusive-end)', () => {
       ['S', '2020-01-01', '2020-12-31'],
       ['S', '2021-01-02', null],
     ]);
+  });
+});
+
+describe("a spreadsheet's header", () => {
+  const people = (header: string) =>
+    planImport({
+      units: {
+        file: 'units.csv',
+        text: 'unit_id,name,type,parent_id,valid_from,valid_to\nC,Co,company,,2020-01-01,\n',
+      },
+      people: { file: 'people.csv', text: `${header}\nA,Ann,C,,,,2020-01-01,\n` },
+    });
+
+  it('names columns in any case, with spaces or hyphens for underscores', () => {
+    const result = people(' Person ID ,NAME,Unit_Id,manager-id,Title,Level,Valid From,valid_to');
+    expect(result.rejected).toEqual([]);
+    expect(result.accepted).toBe(2);
+  });
+
+  it('is refused, at line 1, when it names a column twice or seems separated by something else', () => {
+    const messages = (header: string) => {
+      try {
+        people(header);
+        return [];
+      } catch (error) {
+        return (error as OrgshiftError).problems.map(
+          (p) => `${p.location?.file}:${p.location?.line}: ${p.message}`,
+        );
+      }
+    };
+    expect(messages('person_id,name,unit_id,manager_id,title,level,valid_from,valid_to,Name')).toEqual([
+      'people.csv:1: the header has name twice (columns 2 and 9): which one to read is not clear',
+    ]);
+    expect(messages('person_id;name;unit_id;manager_id;title;level;valid_from;valid_to')[0]).toMatch(
+      /^people\.csv:1: the header lacks person_id, .*: its columns seem separated by ";"; the files are comma-separated$/,
+    );
+    expect(messages('person_id\tname\tunit_id\tmanager_id\ttitle\tlevel\tvalid_from\tvalid_to')[0]).toContain(
+      'separated by tabs',
+    );
   });
 });
