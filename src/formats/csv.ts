@@ -208,8 +208,8 @@ export class CsvReader {
     if (!header) {
       const names = values.map(columnName);
       this.header = names;
-      const refuse = (message: string) => {
-        throw new OrgshiftError('invalid_input', `${this.file}: ${message}`, [
+      const refuse = (summary: string, message: string) => {
+        throw new OrgshiftError('invalid_input', `${this.file}: ${summary}`, [
           { message, location: { file: this.file, line, col: 1 } },
         ]);
       };
@@ -220,6 +220,7 @@ export class CsvReader {
         const separator =
           cells.length === 1 ? [';', '\t', '|'].find((s) => cells[0]!.includes(s)) : undefined;
         refuse(
+          'missing columns',
           `the header lacks ${missing.join(', ')} (it has ${cells.join(', ')})${
             separator === undefined
               ? ''
@@ -232,6 +233,7 @@ export class CsvReader {
         const again = names.indexOf(column, first + 1);
         if (again >= 0)
           refuse(
+            'a column named twice',
             `the header has ${column} twice (columns ${first + 1} and ${again + 1}): which one to read is not clear`,
           );
       }

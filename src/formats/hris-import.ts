@@ -376,7 +376,7 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     (p) => p.id,
     ends,
   );
-  const { successors, supersessions } = readLineage(lineage, readOnly, units, rejected);
+  const { successors, supersessions, succeeding } = readLineage(lineage, readOnly, units, rejected);
   onProgress?.({ stage: 'checking periods and building dated plans', done: total, total });
   const posts = periods<PostPeriod>(
     input.posts?.file ?? '',
@@ -500,7 +500,8 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
         if (succession && succession.kind !== (succession.ids.length > 1 ? 'split' : 'merge'))
           body.as = succession.kind;
         // With successors it waits for them: they may be created that day.
-        const order = !succession && emptyBefore(id, p.to) ? 0.5 : 9;
+        // Not when it succeeds another unit that day: the succession names it.
+        const order = !succession && !succeeding.has(`${id}\u0000${p.to}`) && emptyBefore(id, p.to) ? 0.5 : 9;
         add(p.to, order - depth(id, p.from) / 1000, 'dissolve', body, succession?.where ?? p.where);
       }
     }
@@ -690,10 +691,13 @@ function readLineage(
 ): {
   successors: Map<string, { ids: string[]; kind: string; where: SourceLocation }>;
   supersessions: Array<{ date: Day; body: OpBody; where: SourceLocation }>;
+  /** `${successor}\u0000${date}` of every row: units that succeed another on that day. */
+  succeeding: Set<string>;
 } {
   const successors = new Map<string, { ids: string[]; kind: string; where: SourceLocation }>();
   const byUnitAndDate = new Map<string, { date: Day; body: OpBody; where: SourceLocation }>();
-  if (!file) return { successors, supersessions: [] };
+  const succeeding = new Set<string>();
+  if (!file) return { successors, supersessions: [], succeeding };
   /** A succession recorded alone (`supersede`): the unit stays, or ends later that day. */
   const supersession = (unit: string, successor: string, kind: string, day: Day, where: SourceLocation) => {
     const key = `${unit}\u0000${day}\u0000${kind}`;
@@ -717,6 +721,7 @@ function readLineage(
     else if (!units.has(unit)) reject(`no unit "${unit}" in the units file`);
     else if (!units.has(successor)) reject(`no unit "${successor}" in the units file`);
     else if (ended === day) {
+      succeeding.add(`${successor}\u0000${day}`);
       // Its last period ends that day: it is dissolved with these successors. Rows of another kind
       // that day are successions of their own, recorded before the dissolve.
       const entry = successors.get(unit) ?? { ids: [], kind, where };
@@ -725,10 +730,11 @@ function readLineage(
       successors.set(unit, entry);
     } else if (units.get(unit)!.some((p) => p.from <= day && (p.to === null || day < p.to))) {
       // It stays on record (a closed organisation, say): the succession alone is recorded.
+      succeeding.add(`${successor}\u0000${day}`);
       supersession(unit, successor, kind, day, where);
     } else reject(`unit "${unit}" does not exist on ${day}, nor does it end that day`);
   }
-  return { successors, supersessions: [...byUnitAndDate.values()] };
+  return { successors, supersessions: [...byUnitAndDate.values()], succeeding };
 }
 
 /** The typed operation for a step, located at its CSV row. */

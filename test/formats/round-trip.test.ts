@@ -126,6 +126,8 @@ changes:
   - create: { unit: F, type: team, parent: Co }
   - create: { unit: G, type: team, parent: Co }
   - create: { unit: H, type: team, parent: Co }
+  - create: { unit: I, type: team, parent: Co }
+  - create: { unit: J, type: team, parent: Co }
   - hire: { person: Ann, unit: A }
   - hire: { person: Bo, unit: C }
   - hire: { person: Cy, unit: D }
@@ -140,6 +142,8 @@ changes:
   - supersede: { unit: F, by: [G], as: rename }
   - supersede: { unit: H, by: [G], as: merge }
   - dissolve: { unit: H, successors: [E], as: replace }
+  - supersede: { unit: I, by: [J], as: merge }
+  - dissolve: { unit: J }
 `;
     const { first, again } = roundTrip(build(org, changes));
     expect(first.lineage).toBe(
@@ -153,6 +157,7 @@ changes:
         'f,g,rename,2021-01-01',
         'h,e,replace,2021-01-01',
         'h,g,merge,2021-01-01',
+        'i,j,merge,2021-01-01',
         '',
       ].join('\n'),
     );
