@@ -39,24 +39,24 @@ export function* csvUnits(history: History, asOf?: Day): Generator<string> {
     'valid_to',
   ]);
   for (const record of [...history.units.values()].sort((a, b) => collator.compare(a.id, b.id))) {
+    // Back-to-back versions the file cannot tell apart (a plan that changed the unit and changed it
+    // back) are one row, as the people file's rows are.
+    let run: RowSegment | null = null;
     for (const v of record.versions) {
-      if (!live(v)) continue;
-      yield csvLine([
-        record.id,
-        v.name,
-        v.type,
-        v.parent ?? '',
-        (v.alsoUnder ?? []).join(';'),
-        v.status ?? '',
-        v.from,
-        v.to ?? '',
-      ]);
+      const row = [record.id, v.name, v.type, v.parent ?? '', (v.alsoUnder ?? []).join(';'), v.status ?? ''];
+      if (run && run.to === v.from && sameRow(run.row, row)) {
+        run.to = v.to;
+        continue;
+      }
+      if (run && live(run)) yield csvLine([...run.row, run.from, run.to ?? '']);
+      run = { from: v.from, to: v.to, row };
     }
+    if (run && live(run)) yield csvLine([...run.row, run.from, run.to ?? '']);
   }
 }
 
-/** A person's row between two days on which it changes: id, name, unit, manager, title, level. */
-interface PersonSegment {
+/** A record's row between two days on which it changes (a person's: id, name, unit, manager, title, level). */
+interface RowSegment {
   from: Day;
   to: Day | null;
   row: string[];
@@ -68,10 +68,10 @@ interface PersonSegment {
  * (`ChangeIndex`): only the people whose row may differ that day (`dayChanges`' candidates) are looked
  * at, so the cost follows the changes, not the days times the organization.
  */
-function personSegments(history: History): Map<string, PersonSegment[]> {
+function personSegments(history: History): Map<string, RowSegment[]> {
   const index = ChangeIndex.of(history);
-  const segments = new Map<string, PersonSegment[]>();
-  const open = new Map<string, PersonSegment>();
+  const segments = new Map<string, RowSegment[]>();
+  const open = new Map<string, RowSegment>();
   let before: DayView | null = null;
   for (const day of index.days) {
     const after = new DayView(index, day);
@@ -88,7 +88,7 @@ function personSegments(history: History): Map<string, PersonSegment[]> {
       const row = [id, v.name, v.unit, after.managerOf(id) ?? '', v.title ?? '', v.level ?? ''];
       if (current && sameRow(current.row, row)) continue;
       if (current) current.to = day;
-      const segment: PersonSegment = { from: day, to: null, row };
+      const segment: RowSegment = { from: day, to: null, row };
       open.set(id, segment);
       const list = segments.get(id);
       if (list) list.push(segment);

@@ -112,6 +112,24 @@ changes:
     ]);
   });
 
+  it('writes one row for back-to-back periods the file cannot tell apart (a unit moved away and back in one plan)', () => {
+    const there = `plan: there
+title: There and back
+effective: 2020-06-01
+changes:
+  - move: { unit: Sales, to: Co }
+  - move: { unit: Sales, to: Region }
+`;
+    const history = build(
+      'plan: org\ntitle: Org\neffective: 2020-01-01\nchanges:\n  - create: { unit: Co, type: company }\n  - create: { unit: Region, type: team, parent: Co }\n  - create: { unit: Sales, type: team, parent: Region }\n',
+      there,
+    );
+    expect(history.units.get('sales')!.versions).toHaveLength(2);
+    const { first, again } = roundTrip(history);
+    expect(first.units).toContain('sales,Sales,team,region,,,2020-01-01,\n');
+    expect(again).toEqual(first);
+  });
+
   it('gives back every kind of succession through the lineage file', () => {
     const org = `plan: org
 title: Org
