@@ -511,10 +511,19 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       new Option('--depth <n>', 'Mermaid and DOT: levels below the start').argParser(count('--depth')),
     )
     .option('--full', 'CSV: every period instead of those true on --as-of')
+    .option('--inclusive-end', "CSV: valid_to as a period's last day (as import --inclusive-end reads it)")
     .addOption(knownAt())
     .action(
       async (
-        o: { format: string; asOf?: string; unit?: string; depth?: number; full?: boolean; knownAt?: string },
+        o: {
+          format: string;
+          asOf?: string;
+          unit?: string;
+          depth?: number;
+          full?: boolean;
+          inclusiveEnd?: boolean;
+          knownAt?: string;
+        },
         cmd: Command,
       ) => {
         const { org } = globals(cmd);
@@ -531,14 +540,15 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           return root;
         };
         const csvAsOf = o.full ? undefined : asOfDay;
+        const ends = { inclusiveEnd: o.inclusiveEnd === true };
         const withNewline = function* (pieces: Iterable<string>) {
           yield* pieces;
           yield '\n';
         };
         const pieces: Record<string, () => Iterable<string>> = {
-          'csv-units': () => formats.csvUnits(history, csvAsOf),
-          'csv-people': () => formats.csvPeople(history, csvAsOf),
-          'csv-posts': () => formats.csvPosts(history, csvAsOf),
+          'csv-units': () => formats.csvUnits(history, csvAsOf, ends),
+          'csv-people': () => formats.csvPeople(history, csvAsOf, ends),
+          'csv-posts': () => formats.csvPosts(history, csvAsOf, ends),
           'csv-lineage': () => formats.csvLineage(history, csvAsOf),
           json: () => withNewline(formats.exportJson(history, 2)),
           turtle: () => formats.exportTurtle(history, asOfDay),

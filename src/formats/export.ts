@@ -2,7 +2,7 @@ import { ChangeIndex, DayView, peopleTouched } from '../core/day-diff.ts';
 import { HEAD_POST, type History, isSuccession } from '../core/model.ts';
 import type { TreeNode } from '../core/queries.ts';
 import { snapshotAt, versionAt } from '../core/snapshot.ts';
-import type { Day } from '../core/time.ts';
+import { addDays, type Day } from '../core/time.ts';
 
 /** A CSV field, quoted when it needs to be (RFC 4180). */
 function field(value: string | null | undefined): string {
@@ -19,6 +19,18 @@ function liveOn(asOf: Day | undefined): (v: { from: Day; to: Day | null }) => bo
   return (v) => asOf === undefined || (v.from <= asOf && (v.to === null || asOf < v.to));
 }
 
+/**
+ * How the CSV files write `valid_to`: by default the first day a period is no longer true (as the
+ * import reads it); `inclusiveEnd`, its last day (as `import --inclusive-end` reads it).
+ */
+export interface CsvEnds {
+  inclusiveEnd?: boolean;
+}
+
+function endText(to: Day | null, ends: CsvEnds): string {
+  return to === null ? '' : ends.inclusiveEnd ? addDays(to, -1) : to;
+}
+
 // `localeCompare`'s order, with one collator instead of one per comparison.
 const collator = new Intl.Collator();
 
@@ -26,7 +38,7 @@ const collator = new Intl.Collator();
  * The units file of the import format, a line at a time: one row per period of a unit's name, type
  * and parents; with `asOf`, only the periods true that day (each keeps its dates).
  */
-export function* csvUnits(history: History, asOf?: Day): Generator<string> {
+export function* csvUnits(history: History, asOf?: Day, ends: CsvEnds = {}): Generator<string> {
   const live = liveOn(asOf);
   yield csvLine([
     'unit_id',
@@ -48,10 +60,10 @@ export function* csvUnits(history: History, asOf?: Day): Generator<string> {
         run.to = v.to;
         continue;
       }
-      if (run && live(run)) yield csvLine([...run.row, run.from, run.to ?? '']);
+      if (run && live(run)) yield csvLine([...run.row, run.from, endText(run.to, ends)]);
       run = { from: v.from, to: v.to, row };
     }
-    if (run && live(run)) yield csvLine([...run.row, run.from, run.to ?? '']);
+    if (run && live(run)) yield csvLine([...run.row, run.from, endText(run.to, ends)]);
   }
 }
 
@@ -108,12 +120,12 @@ function sameRow(a: readonly string[], b: readonly string[]): boolean {
  * The people file of the import format, a line at a time, with each person's manager (derived): a
  * person's periods are cut wherever their manager changes. With `asOf`, only the rows true that day.
  */
-export function* csvPeople(history: History, asOf?: Day): Generator<string> {
+export function* csvPeople(history: History, asOf?: Day, ends: CsvEnds = {}): Generator<string> {
   const live = liveOn(asOf);
   yield csvLine(['person_id', 'name', 'unit_id', 'manager_id', 'title', 'level', 'valid_from', 'valid_to']);
   const segments = personSegments(history);
   for (const id of [...segments.keys()].sort()) {
-    for (const s of segments.get(id)!) if (live(s)) yield csvLine([...s.row, s.from, s.to ?? '']);
+    for (const s of segments.get(id)!) if (live(s)) yield csvLine([...s.row, s.from, endText(s.to, ends)]);
   }
 }
 
@@ -122,7 +134,7 @@ export function* csvPeople(history: History, asOf?: Day): Generator<string> {
  * that follow one another without a gap are one row, as the file has no column for what tells them
  * apart (whether the post was held concurrently).
  */
-export function* csvPosts(history: History, asOf?: Day): Generator<string> {
+export function* csvPosts(history: History, asOf?: Day, ends: CsvEnds = {}): Generator<string> {
   const live = liveOn(asOf);
   yield csvLine(['person_id', 'unit_id', 'post', 'valid_from', 'valid_to']);
   type Tenures = { holder: string; unit: string; post: string; list: Array<{ from: Day; to: Day | null }> };
@@ -146,7 +158,7 @@ export function* csvPosts(history: History, asOf?: Day): Generator<string> {
     }
     for (const t of merged) {
       if (!live(t)) continue;
-      const row = [holder, unit, post, t.from, t.to ?? ''];
+      const row = [holder, unit, post, t.from, endText(t.to, ends)];
       rows.push({ row, key: row.join() });
     }
   }

@@ -1100,6 +1100,7 @@ export function createApp(
         return root;
       };
       const csvAsOf = q.full === 'true' ? undefined : asOf;
+      const ends = { inclusiveEnd: q.inclusiveEnd === 'true' };
       // The route documents text: the body is that text, streamed (typed as `c.text`'s answer).
       const text = (pieces: Iterable<string>, type: string) =>
         c.body(textStream(pieces), 200, { 'Content-Type': type }) as unknown as ReturnType<
@@ -1107,11 +1108,11 @@ export function createApp(
         >;
       switch (q.format) {
         case 'csv-units':
-          return text(csvUnits(history, csvAsOf), 'text/csv; charset=utf-8');
+          return text(csvUnits(history, csvAsOf, ends), 'text/csv; charset=utf-8');
         case 'csv-people':
-          return text(csvPeople(history, csvAsOf), 'text/csv; charset=utf-8');
+          return text(csvPeople(history, csvAsOf, ends), 'text/csv; charset=utf-8');
         case 'csv-posts':
-          return text(csvPosts(history, csvAsOf), 'text/csv; charset=utf-8');
+          return text(csvPosts(history, csvAsOf, ends), 'text/csv; charset=utf-8');
         case 'csv-lineage':
           return text(csvLineage(history, csvAsOf), 'text/csv; charset=utf-8');
         case 'json':

@@ -458,6 +458,10 @@ export const ExportQuery = z.object({
     .enum(['true', 'false'])
     .optional()
     .openapi({ description: 'CSV: every period instead of those true on asOf' }),
+  inclusiveEnd: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: "CSV: valid_to as a period's last day (as the import's inclusiveEnd reads it)" }),
 });
 
 export const ScimQuery = z.object({

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { History } from '../../src/core/model.ts';
 import { checkPlans } from '../../src/core/replay.ts';
+import { addDays, type Day } from '../../src/core/time.ts';
 import { csvLineage, csvPeople, csvPosts, csvUnits } from '../../src/formats/export.ts';
 import { planImport } from '../../src/formats/hris-import.ts';
 import { joined } from '../../src/formats/pieces.ts';
@@ -17,12 +18,13 @@ interface Files {
 }
 
 /** The files imported into a new organization: its history, or what was refused and why. */
-function imported(files: Files): { history: History } | { refused: string } {
+function imported(files: Files, inclusiveEnd = false): { history: History } | { refused: string } {
   const result = planImport({
     units: { file: 'units.csv', text: files.units },
     people: { file: 'people.csv', text: files.people },
     posts: { file: 'posts.csv', text: files.posts },
     ...(files.lineage !== undefined ? { lineage: { file: 'lineage.csv', text: files.lineage } } : {}),
+    ...(inclusiveEnd ? { inclusiveEnd } : {}),
   });
   if (result.rejected.length > 0) return { refused: JSON.stringify(result.rejected) };
   const checked = checkPlans(
@@ -32,12 +34,13 @@ function imported(files: Files): { history: History } | { refused: string } {
   return checked.ok ? { history: checked.history } : { refused: JSON.stringify(checked.problems) };
 }
 
-/** The import format's four files, every period (`export --full`). */
-function exported(history: History): Files {
+/** The import format's four files, every period (`export --full`; `--inclusive-end` with `inclusiveEnd`). */
+function exported(history: History, inclusiveEnd = false): Files {
+  const ends = { inclusiveEnd };
   return {
-    units: joined(csvUnits(history)),
-    people: joined(csvPeople(history)),
-    posts: joined(csvPosts(history)),
+    units: joined(csvUnits(history, undefined, ends)),
+    people: joined(csvPeople(history, undefined, ends)),
+    posts: joined(csvPosts(history, undefined, ends)),
     lineage: joined(csvLineage(history)),
   };
 }
@@ -76,6 +79,20 @@ describe('an export imported again', () => {
     expect(lines(exported(once.history).posts)).toEqual(lines(files.posts));
     const { first, again } = roundTrip(once.history);
     expect(again).toEqual(first);
+  });
+
+  it("writes valid_to as a period's last day with inclusiveEnd", () => {
+    const history = build(...examplePlans().map((p) => p.source));
+    const [header, ...rows] = exported(history).people.trim().split('\n');
+    const [inclusiveHeader, ...inclusiveRows] = exported(history, true).people.trim().split('\n');
+    expect(inclusiveHeader).toBe(header);
+    const ended = rows.filter((r) => !r.endsWith(','));
+    expect(ended.length).toBeGreaterThan(3);
+    for (const [i, row] of rows.entries()) {
+      const to = row.slice(row.lastIndexOf(',') + 1);
+      const last = inclusiveRows[i]!.slice(inclusiveRows[i]!.lastIndexOf(',') + 1);
+      expect(last).toBe(to === '' ? '' : addDays(to as Day, -1));
+    }
   });
 
   it('gives back a person who left and was rehired: one record, a gap in its periods', () => {
@@ -197,6 +214,9 @@ changes:
           ]);
           const { first, again } = roundTrip(history);
           expect(again).toEqual(first);
+          // With valid_to as last days both ways, the same organization.
+          const inclusive = imported(exported(history, true), true);
+          expect('refused' in inclusive ? inclusive.refused : exported(inclusive.history)).toEqual(first);
           posts += first.posts.split('\n').length - 2;
           successions += first.lineage!.split('\n').length - 2;
         },

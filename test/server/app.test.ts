@@ -645,6 +645,15 @@ describe('imports, exports and SCIM', () => {
     const csv = await f.request('/api/export?format=csv-people&asOf=2022-01-07', { as: 'viewer' });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     expect(await csv.text()).toContain('xuande,Xuande,user-operation-development-center,dai-shan');
+    // valid_to as the last day of a period, as the import's inclusiveEnd reads it.
+    const units = (query: string) =>
+      f.request(`/api/export?format=csv-units&full=true${query}`, { as: 'viewer' }).then((r) => r.text());
+    expect(await units('')).toContain(
+      'tmall-business-group,Tmall Business Group,business group,big-taobao,,,2021-12-01,2022-01-06\n',
+    );
+    expect(await units('&inclusiveEnd=true')).toContain(
+      'tmall-business-group,Tmall Business Group,business group,big-taobao,,,2021-12-01,2022-01-05\n',
+    );
     expect(
       await (await f.request('/api/export?format=turtle&asOf=2022-01-07', { as: 'viewer' })).text(),
     ).toContain('org:ChangeEvent');
