@@ -7,7 +7,7 @@ import { emptyHistory, type History, type Plan, type PlanSummary, type Progress 
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
-import type { ImportDays } from '../formats/hris-import.ts';
+import { type ImportDays, notImportedYet } from '../formats/hris-import.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 import { AccessStore } from '../store/access-store.ts';
 import { openStore } from '../store/open.ts';
@@ -357,8 +357,10 @@ export class OrgEngine {
    * Like `applyAll`, for plans that may be an organization's first (an import): into an organization
    * that holds no plan yet, they are applied the short way when it is sure of them (`applyFirstPlans`:
    * the facts `applyAll` would store, without the kept organization's indexes and undo journal) and
-   * stored in one transaction. Otherwise, and whenever it is not sure, `applyAll` decides. `alone`:
-   * nothing else in this process reads the store until this returns (`FirstCommit.alone`).
+   * stored in one transaction. Otherwise, and whenever it is not sure, `applyAll` decides. Into an
+   * organization that holds plans, only the changes no earlier import applied on their day
+   * (`notImportedYet`: a newer export of the same HR system adds what is new). `alone`: nothing else in
+   * this process reads the store until this returns (`FirstCommit.alone`).
    */
   async applyFirst(
     orgName: string,
@@ -367,8 +369,17 @@ export class OrgEngine {
     alone = false,
   ): Promise<AppliedPlan[]> {
     const org = await this.store.ensureOrg(orgName, this.now());
-    const applied = org.version === 0 ? await this.commitFirst(org, imported, progress, alone) : null;
-    return applied ?? this.applyAll(orgName, imported.plans(), undefined, progress);
+    if (org.version === 0) {
+      const applied = await this.commitFirst(org, imported, progress, alone);
+      return applied ?? this.applyAll(orgName, imported.plans(), undefined, progress);
+    }
+    const held = (await this.store.plans(org.id)).map((p) => ({
+      id: p.summary.id,
+      effective: p.summary.effective,
+      source: p.source,
+    }));
+    const plans = notImportedYet(imported.days, held);
+    return plans.length === 0 ? [] : this.applyAll(orgName, plans, undefined, progress);
   }
 
   /**

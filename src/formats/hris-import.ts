@@ -938,3 +938,62 @@ function operationOf(kind: Operation['kind'], body: OpBody, location: SourceLoca
       throw new Error(`no import step of kind ${kind}`);
   }
 }
+
+/** An applied plan, as `notImportedYet` reads it. */
+export interface HeldPlan {
+  id: string;
+  effective: Day;
+  source: string;
+}
+
+/**
+ * An import's plans for an organization that already holds plans (an HR system's newer export,
+ * imported again, or another of its files): each day keeps only the changes that no earlier import
+ * applied on that date (a change is a line of the plan's text; the same line twice counts twice), and
+ * days left with none are dropped. What is kept is applied as any plan is, so a change that
+ * contradicts what the organization holds (a hire of someone already there, a corrected level on a
+ * day imported before) is refused at its row. Changes the files no longer have are not undone.
+ */
+export function notImportedYet(days: ImportDay[], held: HeldPlan[]): ImportPlan[] {
+  const heldOn = new Map<Day, Map<string, number>>();
+  for (const p of held) {
+    if (!p.id.startsWith('import-')) continue;
+    const counts = heldOn.get(p.effective) ?? new Map<string, number>();
+    for (const line of changeLines(p.source)) counts.set(line, (counts.get(line) ?? 0) + 1);
+    heldOn.set(p.effective, counts);
+  }
+  const plans: ImportPlan[] = [];
+  for (const day of days) {
+    const source = day.source();
+    const counts = heldOn.get(day.plan.effective);
+    if (!counts) {
+      plans.push({ plan: { ...day.plan, changes: [...day.plan.changes] }, source });
+      continue;
+    }
+    const lines = changeLines(source);
+    const kept = lines.map((line) => {
+      const left = counts.get(line) ?? 0;
+      if (left === 0) return true;
+      counts.set(line, left - 1);
+      return false;
+    });
+    if (!kept.includes(true)) continue;
+    const changes: Operation[] = [];
+    let index = 0;
+    for (const op of day.plan.changes) if (kept[index++]) changes.push({ ...op, index: changes.length });
+    const head = source.slice(0, source.indexOf('\nchanges:'));
+    plans.push({
+      plan: { ...day.plan, changes },
+      source: `${head}\nchanges:\n${lines.filter((_, i) => kept[i]).join('\n')}\n`,
+    });
+  }
+  return plans;
+}
+
+/** A plan text's change lines, one per change (as `planSource` writes them). */
+function changeLines(source: string): string[] {
+  const start = source.indexOf('\nchanges:\n');
+  if (start < 0) return [];
+  const body = source.slice(start + '\nchanges:\n'.length);
+  return body.split('\n').filter((line) => line !== '');
+}

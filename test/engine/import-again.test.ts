@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers.ts';
+
+// An HR system's export imported, then a newer export of it imported again into the same organization.
+const dir = mkdtempSync(join(tmpdir(), 'orgshift-import-again-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let stores = 0;
+
+const UNITS = `unit_id,name,type,parent_id,valid_from,valid_to
+C,Co,company,,2020-01-01,
+S,Sales,team,C,2020-01-01,
+E,Eng,team,C,2020-01-01,
+`;
+const PEOPLE = `person_id,name,unit_id,manager_id,title,level,valid_from,valid_to
+A,Ann,C,,CEO,M9,2020-01-01,
+B,Bo,S,A,,P3,2020-01-01,
+D,Di,E,A,,P4,2020-01-01,
+`;
+const POSTS = `person_id,unit_id,post,valid_from,valid_to
+A,C,head,2020-01-01,
+`;
+/** A month later: Bo promoted and moved, Di gone, Cy hired, Eng renamed. */
+const UNITS_LATER = UNITS.replace(
+  'E,Eng,team,C,2020-01-01,\n',
+  'E,Eng,team,C,2020-01-01,2020-02-01\nE,Engineering,team,C,2020-02-01,\n',
+);
+const PEOPLE_LATER = `person_id,name,unit_id,manager_id,title,level,valid_from,valid_to
+A,Ann,C,,CEO,M9,2020-01-01,
+B,Bo,S,A,,P3,2020-01-01,2020-02-01
+B,Bo,E,A,,P4,2020-02-01,
+D,Di,E,A,,P4,2020-01-01,2020-02-15
+Y,Cy,S,A,,P2,2020-02-10,
+`;
+
+function write(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function newStore(): string {
+  return join(dir, `org-${++stores}.db`);
+}
+
+async function importInto(db: string, files: { units?: string; people?: string; posts?: string }) {
+  const args = ['--db', db, 'import'];
+  for (const [kind, text] of Object.entries(files))
+    args.push(`--${kind}`, write(`${stores}-${kind}-${args.length}.csv`, text));
+  return runCli(args);
+}
+
+async function exported(db: string): Promise<string> {
+  let all = '';
+  for (const kind of ['units', 'people', 'posts']) {
+    const out = await runCli(['--db', db, 'export', '--format', `csv-${kind}`, '--full']);
+    if (out.code !== 0) throw new Error(out.stderr);
+    all += out.stdout;
+  }
+  return all;
+}
+
+describe('importing into an organization that holds an earlier import', () => {
+  it('adds nothing when the files are the same, and stores nothing', async () => {
+    const db = newStore();
+    expect((await importInto(db, { units: UNITS, people: PEOPLE, posts: POSTS })).code).toBe(0);
+    const before = await exported(db);
+    const again = await importInto(db, { units: UNITS, people: PEOPLE, posts: POSTS });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('; 0 dated plans applied');
+    expect(await exported(db)).toBe(before);
+  });
+
+  it('adds what a newer export has, giving the organization a fresh import of that export gives', async () => {
+    const db = newStore();
+    expect((await importInto(db, { units: UNITS, people: PEOPLE, posts: POSTS })).code).toBe(0);
+    const later = await importInto(db, { units: UNITS_LATER, people: PEOPLE_LATER, posts: POSTS });
+    expect(later.code, later.stderr).toBe(0);
+    // 2020-02-01 (Bo, Eng), 2020-02-10 (Cy), 2020-02-15 (Di): the first day was imported already.
+    expect(later.stderr).toContain('; 3 dated plans applied');
+    const fresh = newStore();
+    expect((await importInto(fresh, { units: UNITS_LATER, people: PEOPLE_LATER, posts: POSTS })).code).toBe(
+      0,
+    );
+    expect(await exported(db)).toBe(await exported(fresh));
+  });
+
+  it('takes the files one run at a time (units, then people and posts) as it takes them together', async () => {
+    const db = newStore();
+    expect((await importInto(db, { units: UNITS_LATER })).code).toBe(0);
+    const rest = await importInto(db, { people: PEOPLE_LATER, posts: POSTS });
+    expect(rest.code, rest.stderr).toBe(0);
+    const fresh = newStore();
+    expect((await importInto(fresh, { units: UNITS_LATER, people: PEOPLE_LATER, posts: POSTS })).code).toBe(
+      0,
+    );
+    expect(await exported(db)).toBe(await exported(fresh));
+    const again = await importInto(db, { units: UNITS_LATER, people: PEOPLE_LATER, posts: POSTS });
+    expect(again.stderr).toContain('; 0 dated plans applied');
+  });
+
+  it('refuses, at the row, a change to a day imported before, and stores nothing', async () => {
+    const db = newStore();
+    expect((await importInto(db, { units: UNITS, people: PEOPLE, posts: POSTS })).code).toBe(0);
+    const before = await exported(db);
+    // Bo's level corrected from the first day, and Cy hired later: all or nothing.
+    const corrected = `${PEOPLE.replace('B,Bo,S,A,,P3,', 'B,Bo,S,A,,P5,')}Y,Cy,S,A,,P2,2020-02-10,\n`;
+    const refused = await importInto(db, { units: UNITS, people: corrected, posts: POSTS });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /people-\d+\.csv:3:1: hire \(changes\[0\]\): a person with id "B" is already in the organization on 2020-01-01/,
+    );
+    expect(await exported(db)).toBe(before);
+  });
+});
