@@ -379,7 +379,30 @@ export class OrgEngine {
       source: p.source,
     }));
     const plans = notImportedYet(imported.days, held);
-    return plans.length === 0 ? [] : this.applyAll(orgName, plans, undefined, progress);
+    if (plans.length === 0) return [];
+    try {
+      return await this.applyAll(orgName, plans, undefined, progress);
+    } catch (error) {
+      // A refusal among changes to days imported before is most likely a correction in the files.
+      if (
+        !(error instanceof OrgshiftError) ||
+        error.problems.length === 0 ||
+        !held.some((p) => p.id.startsWith('import-'))
+      )
+        throw error;
+      throw new OrgshiftError(
+        error.id,
+        error.message,
+        [
+          ...error.problems,
+          {
+            message:
+              'the organization holds an earlier import: an import adds what is new; a change to what was imported before is made as a plan',
+          },
+        ],
+        { cause: error },
+      );
+    }
   }
 
   /**

@@ -112,6 +112,7 @@ describe('importing into an organization that holds an earlier import', () => {
     expect(refused.stderr).toMatch(
       /people-\d+\.csv:3:1: hire \(changes\[0\]\): a person with id "B" is already in the organization on 2020-01-01/,
     );
+    expect(refused.stderr).toContain('the organization holds an earlier import: an import adds what is new');
     expect(await exported(db)).toBe(before);
   });
 });
