@@ -151,7 +151,8 @@ export function scimList(
     }
   }
   const startIndex = Math.max(1, options.startIndex ?? 1);
-  const count = Math.max(0, options.count ?? 100);
+  // A larger count gets fewer (RFC 7644 §3.4.2.4), as ServiceProviderConfig's filter.maxResults says.
+  const count = Math.min(SCIM_MAX_RESULTS, Math.max(0, options.count ?? 100));
   const page = selected.slice(startIndex - 1, startIndex - 1 + count).map((id) => kind.make(snap, id));
   return {
     schemas: [LIST],
@@ -159,5 +160,142 @@ export function scimList(
     startIndex,
     itemsPerPage: page.length,
     Resources: page,
+  };
+}
+
+/** The most resources one list response holds (`count` asks for fewer or as many). */
+export const SCIM_MAX_RESULTS = 1000;
+
+const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+/**
+ * A SCIM error response (RFC 7644 §3.12). `scimType` `invalidFilter` for a filter Orgshift does not
+ * take; the status as a string, as the RFC writes it.
+ */
+export function scimError(status: number, detail: string, scimType?: string) {
+  return { schemas: [ERROR], status: String(status), ...(scimType ? { scimType } : {}), detail };
+}
+
+/** What Orgshift's SCIM service does (RFC 7643 §5): reads, `eq` filters and paging, with a bearer token. */
+export function scimServiceProviderConfig() {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
+    patch: { supported: false },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: true, maxResults: SCIM_MAX_RESULTS },
+    changePassword: { supported: false },
+    sort: { supported: false },
+    etag: { supported: false },
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'Bearer token',
+        description:
+          'An Orgshift API token (bin/orgshift token create NAME), sent as Authorization: Bearer TOKEN',
+        primary: true,
+      },
+    ],
+    meta: { resourceType: 'ServiceProviderConfig', location: '/scim/v2/ServiceProviderConfig' },
+  };
+}
+
+/** The resource types served (RFC 7643 §6): Users with the enterprise extension, and Groups. */
+export function scimResourceTypes(): ScimResource[] {
+  const type = (id: string, endpoint: string, schema: string, extensions: string[]) => ({
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
+    id,
+    name: id,
+    endpoint,
+    schema,
+    ...(extensions.length > 0
+      ? { schemaExtensions: extensions.map((s) => ({ schema: s, required: false })) }
+      : {}),
+    meta: { resourceType: 'ResourceType', location: `/scim/v2/ResourceTypes/${id}` },
+  });
+  return [type('User', '/Users', USER, [ENTERPRISE]), type('Group', '/Groups', GROUP, [])];
+}
+
+interface SchemaAttribute {
+  name: string;
+  type: 'string' | 'boolean' | 'complex' | 'reference';
+  multiValued: boolean;
+  description: string;
+  required: boolean;
+  caseExact: boolean;
+  mutability: 'readOnly';
+  returned: 'default';
+  uniqueness: 'none' | 'server';
+  subAttributes?: SchemaAttribute[];
+}
+
+function attribute(name: string, description: string, more: Partial<SchemaAttribute> = {}): SchemaAttribute {
+  return {
+    name,
+    type: 'string',
+    multiValued: false,
+    description,
+    required: false,
+    caseExact: false,
+    mutability: 'readOnly',
+    returned: 'default',
+    uniqueness: 'none',
+    ...more,
+  };
+}
+
+/** The attributes of the resources served, as RFC 7643 §7 describes a schema: each one Orgshift writes. */
+export function scimSchemas(): ScimResource[] {
+  const schema = (id: string, name: string, description: string, attributes: SchemaAttribute[]) => ({
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],
+    id,
+    name,
+    description,
+    attributes,
+    meta: { resourceType: 'Schema', location: `/scim/v2/Schemas/${id}` },
+  });
+  return [
+    schema(USER, 'User', 'A person in the organization on the day asked for', [
+      attribute('userName', "The person's Orgshift id", { required: true, uniqueness: 'server' }),
+      attribute('displayName', "The person's name"),
+      attribute('name', "The person's name", {
+        type: 'complex',
+        subAttributes: [attribute('formatted', 'The full name')],
+      }),
+      attribute('title', "The person's title"),
+      attribute('active', 'Always true: a person who has left is not listed', { type: 'boolean' }),
+    ]),
+    schema(ENTERPRISE, 'EnterpriseUser', "A person's place in the organization", [
+      attribute('department', "The name of the person's unit"),
+      attribute('manager', "The person's manager (derived from heads and reporting lines)", {
+        type: 'complex',
+        subAttributes: [
+          attribute('value', "The manager's id", { caseExact: true }),
+          attribute('displayName', "The manager's name"),
+        ],
+      }),
+    ]),
+    schema(GROUP, 'Group', 'A unit of the organization on the day asked for', [
+      attribute('displayName', "The unit's name", { required: true }),
+      attribute('members', "The unit's people", {
+        type: 'complex',
+        multiValued: true,
+        subAttributes: [
+          attribute('value', "The member's id", { caseExact: true }),
+          attribute('display', "The member's name"),
+          attribute('type', 'Always User'),
+        ],
+      }),
+    ]),
+  ];
+}
+
+/** A list of discovery resources as a ListResponse (RFC 7644 §4). */
+export function scimListOf(resources: ScimResource[]) {
+  return {
+    schemas: [LIST],
+    totalResults: resources.length,
+    startIndex: 1,
+    itemsPerPage: resources.length,
+    Resources: resources,
   };
 }

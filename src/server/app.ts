@@ -24,7 +24,16 @@ import {
 import { type ImportInput, readImport } from '../formats/hris-import.ts';
 import { chunked } from '../formats/pieces.ts';
 import { parsePlan } from '../formats/plan-file.ts';
-import { SCIM_GROUPS, SCIM_USERS, scimList } from '../formats/scim.ts';
+import {
+  SCIM_GROUPS,
+  SCIM_USERS,
+  scimError,
+  scimList,
+  scimListOf,
+  scimResourceTypes,
+  scimSchemas,
+  scimServiceProviderConfig,
+} from '../formats/scim.ts';
 
 import type { AccessService, Principal } from './access.ts';
 import { verifyAuditChain } from './audit.ts';
@@ -49,6 +58,23 @@ export const STATUS: Record<ErrorId, 400 | 401 | 403 | 404 | 409 | 422 | 429> = 
 export const SESSION_COOKIE = 'orgshift_session';
 
 type Env = { Variables: { principal: Principal; requestId: string } };
+
+const SCIM_JSON = { 'Content-Type': 'application/scim+json' };
+
+/** Whether a request is to the SCIM service, whose errors take SCIM's shape (RFC 7644 §3.12). */
+function isScim(c: Context<Env>): boolean {
+  return c.req.path.startsWith('/scim/');
+}
+
+/** An error as SCIM writes it: `invalidFilter` for a filter it does not take (`parseScimFilter`). */
+function scimErrorOf(error: OrgshiftError) {
+  const detail = error.problems.length > 0 ? error.problems.map((p) => p.message).join('; ') : error.message;
+  return scimError(
+    STATUS[error.id],
+    detail,
+    error.message.startsWith('filter: ') ? 'invalidFilter' : undefined,
+  );
+}
 
 function errorBody(error: OrgshiftError) {
   return {
@@ -134,10 +160,9 @@ export function createApp(
         const problems = result.error.issues.map((issue) => ({
           message: `${issue.path.join('.') || 'request'}: ${issue.message}`,
         }));
-        return c.json(
-          errorBody(new OrgshiftError('invalid_input', 'the request is not valid', problems)),
-          400,
-        );
+        const error = new OrgshiftError('invalid_input', 'the request is not valid', problems);
+        if (isScim(c)) return c.json(scimErrorOf(error), 400, SCIM_JSON);
+        return c.json(errorBody(error), 400);
       }
       return undefined;
     },
@@ -153,15 +178,22 @@ export function createApp(
   app.openAPIRegistry.register('ImportFiles', S.ImportFiles);
 
   app.onError((error, c) => {
-    if (error instanceof OrgshiftError) return c.json(errorBody(error), STATUS[error.id]);
+    if (error instanceof OrgshiftError) {
+      if (isScim(c)) return c.json(scimErrorOf(error), STATUS[error.id], SCIM_JSON);
+      return c.json(errorBody(error), STATUS[error.id]);
+    }
+    if (isScim(c))
+      return c.json(scimError(500, `internal error (request ${c.get('requestId')})`), 500, SCIM_JSON);
     return c.json(
       { error: { id: 'internal', message: 'internal error', details: { requestId: c.get('requestId') } } },
       500,
     );
   });
-  app.notFound((c) =>
-    c.json({ error: { id: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
-  );
+  app.notFound((c) => {
+    const message = `no route ${c.req.method} ${c.req.path}`;
+    if (isScim(c)) return c.json(scimError(404, message), 404, SCIM_JSON);
+    return c.json({ error: { id: 'not_found', message } }, 404);
+  });
 
   app.use('*', async (c, next) => {
     const requestId = randomSecret(9);
@@ -1135,7 +1167,55 @@ export function createApp(
     ...(q.startIndex !== undefined ? { startIndex: Number(q.startIndex) } : {}),
     ...(q.count !== undefined ? { count: Number(q.count) } : {}),
   });
-  const scimJson = { 'Content-Type': 'application/scim+json' };
+  const scimJson = SCIM_JSON;
+
+  // Discovery (RFC 7644 §4): what the service does, its resource types and their schemas.
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/scim/v2/ServiceProviderConfig',
+      summary: 'SCIM 2.0: what the service supports (reads, eq filters, paging; a bearer token)',
+      security: secured,
+      responses: { 200: json(S.ScimResourceSchema.partial({ id: true }), 'the configuration'), ...errors },
+    }),
+    (c) => c.json(scimServiceProviderConfig(), 200, scimJson),
+  );
+  const discovery = [
+    { path: 'ResourceTypes', what: 'the resource types served', all: scimResourceTypes },
+    { path: 'Schemas', what: 'the schemas of the resources served', all: scimSchemas },
+  ];
+  for (const { path, what, all } of discovery) {
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `/scim/v2/${path}`,
+        summary: `SCIM 2.0: ${what}`,
+        security: secured,
+        responses: { 200: json(S.ScimListSchema, 'a ListResponse'), ...errors },
+      }),
+      (c) => c.json(scimListOf(all()), 200, scimJson),
+    );
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `/scim/v2/${path}/{id}`,
+        summary: `SCIM 2.0: one of ${what}`,
+        security: secured,
+        request: { params: S.IdParam },
+        responses: { 200: json(S.ScimResourceSchema, 'the resource'), ...errors },
+      }),
+      (c) => {
+        const { id } = c.req.valid('param');
+        const found = all().find((r) => r.id === id);
+        if (!found)
+          throw new OrgshiftError(
+            'not_found',
+            `no ${path === 'Schemas' ? 'schema' : 'resource type'} "${id}"`,
+          );
+        return c.json(found, 200, scimJson);
+      },
+    );
+  }
 
   const scimKinds = [
     { path: 'Users', what: 'the people, with their enterprise manager', one: 'user', ...SCIM_USERS },

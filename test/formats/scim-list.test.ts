@@ -3,10 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../src/core/snapshot.ts';
 import {
   SCIM_GROUPS,
+  SCIM_MAX_RESULTS,
   SCIM_USERS,
   type ScimKind,
   type ScimResource,
   scimList,
+  scimResourceTypes,
+  scimSchemas,
 } from '../../src/formats/scim.ts';
 import { build, examplePlans } from '../helpers.ts';
 
@@ -154,5 +157,81 @@ describe('SCIM lists', () => {
     const alimama = scimList(snap, groups.kind, { filter: `displayName eq "${snap.unitName('alimama')}"` });
     expect(alimama.Resources.map((r) => r.id)).toEqual(['alimama']);
     expect(groups.made()).toBe(1);
+  });
+});
+
+describe('SCIM discovery', () => {
+  interface Attribute {
+    name: string;
+    type: string;
+    multiValued: boolean;
+    subAttributes?: Attribute[];
+  }
+  const schemas = new Map(scimSchemas().map((s) => [s.id, s.attributes as Attribute[]]));
+
+  /** The names of `value`'s attributes that `attributes` does not describe (or describes as another type). */
+  function undescribed(value: Record<string, unknown>, attributes: Attribute[], path: string): string[] {
+    return Object.entries(value).flatMap(([name, v]) => {
+      const described = attributes.find((a) => a.name.toLowerCase() === name.toLowerCase());
+      if (!described) return [`${path}${name}`];
+      const items = described.multiValued ? (v as unknown[]) : [v];
+      if (described.multiValued !== Array.isArray(v)) return [`${path}${name} (multiValued)`];
+      return items.flatMap((item) => {
+        if (described.type === 'complex')
+          return undescribed(
+            item as Record<string, unknown>,
+            described.subAttributes ?? [],
+            `${path}${name}.`,
+          );
+        return typeof item === (described.type === 'boolean' ? 'boolean' : 'string')
+          ? []
+          : [`${path}${name} (type)`];
+      });
+    });
+  }
+
+  it('describes every attribute of every resource served, in the schemas its resource type names', () => {
+    const types = new Map(scimResourceTypes().map((t) => [t.endpoint as string, t]));
+    for (const [kind, endpoint] of [
+      [SCIM_USERS, '/Users'],
+      [SCIM_GROUPS, '/Groups'],
+    ] as const) {
+      const type = types.get(endpoint)!;
+      const extensions = ((type.schemaExtensions ?? []) as Array<{ schema: string }>).map((e) => e.schema);
+      expect(schemas.has(type.schema as string)).toBe(true);
+      const resources = kind.ids(snap).map((id) => kind.make(snap, id));
+      expect(resources.length).toBeGreaterThan(5);
+      for (const resource of resources) {
+        const { schemas: named, id, meta, ...rest } = resource;
+        expect(named).toEqual([type.schema, ...extensions]);
+        const core = Object.fromEntries(Object.entries(rest).filter(([k]) => !extensions.includes(k)));
+        const problems = undescribed(core, schemas.get(type.schema as string)!, '');
+        for (const extension of extensions)
+          problems.push(
+            ...undescribed(
+              (rest[extension] ?? {}) as Record<string, unknown>,
+              schemas.get(extension)!,
+              `${extension}:`,
+            ),
+          );
+        expect(problems, `${endpoint} ${id}`).toEqual([]);
+        expect(meta).toEqual({ resourceType: type.name });
+      }
+    }
+  });
+
+  it(`gives at most ${SCIM_MAX_RESULTS} resources a page, however many are asked for`, () => {
+    const ids = Array.from({ length: SCIM_MAX_RESULTS + 500 }, (_, i) => `p${String(i).padStart(5, '0')}`);
+    const many: ScimKind = {
+      ...SCIM_USERS,
+      ids: () => ids,
+      has: (_, id) => ids.includes(id),
+      make: (_, id) => ({ id, schemas: [] }),
+    };
+    const page = scimList(snap, many, { count: 5000 });
+    expect(page.itemsPerPage).toBe(SCIM_MAX_RESULTS);
+    expect(page.totalResults).toBe(ids.length);
+    const rest = scimList(snap, many, { startIndex: SCIM_MAX_RESULTS + 1, count: 5000 });
+    expect(rest.Resources.map((r) => r.id)).toEqual(ids.slice(SCIM_MAX_RESULTS));
   });
 });

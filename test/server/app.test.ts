@@ -47,7 +47,13 @@ describe('authentication', () => {
             }),
       });
       expect(res.status, `${method} ${path}`).toBe(401);
-      expect((await json<ErrorBody>(res)).error.id, `${method} ${path}`).toBe('unauthenticated');
+      // SCIM's routes answer in SCIM's error shape (RFC 7644 §3.12).
+      if (path.startsWith('/scim/'))
+        expect(await json(res), `${method} ${path}`).toMatchObject({
+          status: '401',
+          detail: 'log in or send a bearer token',
+        });
+      else expect((await json<ErrorBody>(res)).error.id, `${method} ${path}`).toBe('unauthenticated');
     }
   });
 
@@ -708,6 +714,68 @@ describe('imports, exports and SCIM', () => {
     );
     expect((await f.request('/scim/v2/Users/zhang-yong?asOf=2022-01-07', { as: 'taobao' })).status).toBe(404);
     expect((await f.request('/scim/v2/Users')).status).toBe(401);
+  });
+
+  it('answers SCIM discovery, and errors in SCIM shape', async () => {
+    type Resource = Record<string, unknown> & { id: string };
+    const config = await json<Record<string, { supported: boolean; maxResults?: number }>>(
+      f.request('/scim/v2/ServiceProviderConfig', { as: 'viewer' }),
+    );
+    expect(config.filter).toEqual({ supported: true, maxResults: 1000 });
+    for (const feature of ['patch', 'bulk', 'sort', 'etag', 'changePassword'])
+      expect(config[feature]?.supported, feature).toBe(false);
+    const types = await json<{ totalResults: number; Resources: Resource[] }>(
+      f.request('/scim/v2/ResourceTypes', { as: 'viewer' }),
+    );
+    expect(types.Resources.map((t) => t.id)).toEqual(['User', 'Group']);
+    const schemas = await json<{ Resources: Resource[] }>(f.request('/scim/v2/Schemas', { as: 'viewer' }));
+    const schemaIds = schemas.Resources.map((s) => s.id);
+    for (const type of types.Resources) {
+      // Each type's endpoint answers, and its schemas are listed and found one by one.
+      const list = await f.request(`/scim/v2${type.endpoint}?asOf=2022-01-07&count=1`, { as: 'viewer' });
+      expect(list.status, String(type.endpoint)).toBe(200);
+      const named = [
+        type.schema,
+        ...((type.schemaExtensions ?? []) as Array<{ schema: string }>).map((e) => e.schema),
+      ];
+      for (const schema of named) {
+        expect(schemaIds).toContain(schema);
+        const one = await json<Resource>(
+          f.request(`/scim/v2/Schemas/${encodeURIComponent(String(schema))}`, { as: 'viewer' }),
+        );
+        expect(one.id).toBe(schema);
+      }
+      expect(
+        (await json<Resource>(f.request(`/scim/v2/ResourceTypes/${type.id}`, { as: 'viewer' }))).endpoint,
+      ).toBe(type.endpoint);
+    }
+    const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+    const scimError = async (path: string, status: number, as?: 'viewer') => {
+      const res = await f.request(path, as ? { as } : {});
+      expect(res.status, path).toBe(status);
+      expect(res.headers.get('content-type'), path).toMatch(/application\/scim\+json/);
+      const body = (await res.json()) as {
+        schemas: string[];
+        status: string;
+        scimType?: string;
+        detail: string;
+      };
+      expect(body.schemas, path).toEqual([ERROR]);
+      expect(body.status, path).toBe(String(status));
+      return body;
+    };
+    expect((await scimError('/scim/v2/Users?filter=userName%20sw%20%22d%22', 400, 'viewer')).scimType).toBe(
+      'invalidFilter',
+    );
+    expect((await scimError('/scim/v2/Users/nobody', 404, 'viewer')).detail).toBe('no user "nobody"');
+    await scimError('/scim/v2/Users?startIndex=first', 400, 'viewer');
+    await scimError('/scim/v2/Schemas/urn:nothing', 404, 'viewer');
+    await scimError('/scim/v2/Nothing', 404, 'viewer');
+    await scimError('/scim/v2/Users', 401);
+    // The API's own errors keep their shape.
+    expect(await (await f.request('/api/person/nobody', { as: 'viewer' })).json()).toMatchObject({
+      error: { id: 'not_found' },
+    });
   });
 });
 
