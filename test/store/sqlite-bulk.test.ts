@@ -8,7 +8,7 @@ import { checkPlans, summarize } from '../../src/core/replay.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { sqliteStore } from '../../src/store/sqlite.ts';
 import type { WriterRequest } from '../../src/store/sqlite-writer.ts';
-import type { OrgStore } from '../../src/store/store.ts';
+import type { OrgRef, OrgStore } from '../../src/store/store.ts';
 import { examplePlans } from '../helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'orgshift-bulk-'));
@@ -126,6 +126,14 @@ function exampleCommit() {
 
 const NOW = '2026-01-01T00:00:00.000Z';
 
+/** The example's first commit as an import makes it (`FirstCommit`); `alone` as `bin/orgshift import`. */
+const madeOf = (plans: ReturnType<typeof exampleCommit>['plans'], history: History, alone: boolean) => ({
+  expectedRows: 1,
+  plans: () => plans,
+  facts: () => history,
+  alone,
+});
+
 describe("SQLite: an organization's first commit written on another thread", () => {
   it('stores what the commit on this thread stores, row for row', async () => {
     const { history, plans } = exampleCommit();
@@ -169,24 +177,40 @@ describe("SQLite: an organization's first commit written on another thread", () 
     await s.close();
   });
 
-  it('rolls back what it wrote when this thread fails half way, and the store stays writable', async () => {
-    const { history, plans } = exampleCommit();
-    const { store: s, path } = await store();
-    s.bulkRows = 1;
-    const org = await s.ensureOrg('default', NOW);
-    const before = await s.dump();
-    const indexesBefore = indexes(path);
-    let told = 0;
-    const failing = (stage: string) => {
-      if (stage === 'writing facts' && ++told === 3) throw new Error('stopped half way');
-    };
-    await expect(s.commit(org, plans, history, NOW, failing)).rejects.toThrow('stopped half way');
-    expect(told).toBe(3);
-    expect(await s.dump()).toBe(before);
-    expect(indexes(path)).toEqual(indexesBefore);
-    expect(await s.commit(org, plans, history, NOW)).toBe(1);
-    await s.close();
-  });
+  const ways: Array<
+    [string, (s: OrgStore, org: OrgRef, failing?: (stage: string) => void) => Promise<unknown>]
+  > = [
+    [
+      'a commit (WAL)',
+      (s, org, failing) => s.commit(org, exampleCommit().plans, exampleCommit().history, NOW, failing),
+    ],
+    [
+      'an import alone (a rollback journal)',
+      (s, org, failing) =>
+        s.commitMade(org, madeOf(exampleCommit().plans, exampleCommit().history, true), NOW, failing),
+    ],
+  ];
+  for (const [way, write] of ways) {
+    it(`rolls back what ${way} wrote when this thread fails half way: the file as it was, WAL, writable`, async () => {
+      const { store: s, path } = await store();
+      s.bulkRows = 1;
+      const org = await s.ensureOrg('default', NOW);
+      const before = await s.dump();
+      const indexesBefore = indexes(path);
+      let told = 0;
+      const failing = (stage: string) => {
+        if (stage === 'writing facts' && ++told === 3) throw new Error('stopped half way');
+      };
+      await expect(write(s, org, failing)).rejects.toThrow('stopped half way');
+      expect(told).toBe(3);
+      expect(await s.dump()).toBe(before);
+      expect(indexes(path)).toEqual(indexesBefore);
+      expect(existsSync(`${path}-journal`)).toBe(false);
+      expect(journalMode(path)).toBe('wal');
+      expect(await write(s, org)).toBe(1);
+      await s.close();
+    });
+  }
 
   it('stores the plans while the facts are made, then their rows: what a commit of both stores', async () => {
     const { history, plans } = exampleCommit();
@@ -330,13 +354,6 @@ function journalMode(path: string): string {
 }
 
 describe('SQLite: a first commit with no other reader in the process (alone: bin/orgshift import)', () => {
-  const madeOf = (plans: ReturnType<typeof exampleCommit>['plans'], history: History, alone: boolean) => ({
-    expectedRows: 1,
-    plans: () => plans,
-    facts: () => history,
-    alone,
-  });
-
   it('writes through a rollback journal when no other connection is open, then the file is WAL again', async () => {
     const { history, plans } = exampleCommit();
     const { store: alone, path } = await store();
@@ -382,29 +399,6 @@ describe('SQLite: a first commit with no other reader in the process (alone: bin
     expect(count().n).toBeGreaterThan(0);
     other.close();
     expect(journalMode(path)).toBe('wal');
-    await s.close();
-  });
-
-  it('rolls back and leaves the file as it was, WAL again, when the facts fail half way', async () => {
-    const { history, plans } = exampleCommit();
-    const { store: s, path } = await store();
-    s.bulkRows = 1;
-    const org = await s.ensureOrg('default', NOW);
-    const before = await s.dump();
-    const indexesBefore = indexes(path);
-    let told = 0;
-    const failing = (stage: string) => {
-      if (stage === 'writing facts' && ++told === 3) throw new Error('stopped half way');
-    };
-    await expect(s.commitMade(org, madeOf(plans, history, true), NOW, failing)).rejects.toThrow(
-      'stopped half way',
-    );
-    expect(told).toBe(3);
-    expect(await s.dump()).toBe(before);
-    expect(indexes(path)).toEqual(indexesBefore);
-    expect(existsSync(`${path}-journal`)).toBe(false);
-    expect(journalMode(path)).toBe('wal');
-    expect(await s.commitMade(org, madeOf(plans, history, true), NOW)).toBe(1);
     await s.close();
   });
 });
