@@ -128,6 +128,39 @@ function attributeKey(kind: ScimKind, attribute: string): string {
   return lower;
 }
 
+const valueIndexes = new WeakMap<Snapshot, Map<ScimKind, Map<string, Map<string, string[]>>>>();
+
+/**
+ * The ids of `kind` by the value of one attribute in lower case, in id order: made once per snapshot
+ * and attribute when first filtered on (one read of every resource's value), so that a SCIM client
+ * looking users up one by one (`userName eq "…"`) finds each at once.
+ */
+function valueIndex(snap: Snapshot, kind: ScimKind, key: string, read: ScimAttribute): Map<string, string[]> {
+  let bySnapshot = valueIndexes.get(snap);
+  if (!bySnapshot) {
+    bySnapshot = new Map();
+    valueIndexes.set(snap, bySnapshot);
+  }
+  let byKey = bySnapshot.get(kind);
+  if (!byKey) {
+    byKey = new Map();
+    bySnapshot.set(kind, byKey);
+  }
+  let index = byKey.get(key);
+  if (!index) {
+    index = new Map();
+    for (const id of kind.ids(snap)) {
+      const value = read(snap, id)?.toLowerCase();
+      if (value === undefined) continue;
+      const ids = index.get(value);
+      if (ids) ids.push(id);
+      else index.set(value, [id]);
+    }
+    byKey.set(key, index);
+  }
+  return index;
+}
+
 /**
  * A SCIM ListResponse of `kind` on the snapshot: filtered, then paged with 1-based `startIndex` and
  * `count`. Only the page's resources are made; a filter reads one attribute of each resource.
@@ -145,10 +178,7 @@ export function scimList(
     // `id` is compared exactly (RFC 7643 §3.1: caseExact); every other string ignoring case.
     if (key === 'id') selected = kind.has(snap, value) ? [value] : [];
     else if (read === undefined) selected = [];
-    else {
-      const wanted = value.toLowerCase();
-      selected = selected.filter((id) => read(snap, id)?.toLowerCase() === wanted);
-    }
+    else selected = valueIndex(snap, kind, key, read).get(value.toLowerCase()) ?? [];
   }
   const startIndex = Math.max(1, options.startIndex ?? 1);
   // A larger count gets fewer (RFC 7644 §3.4.2.4), as ServiceProviderConfig's filter.maxResults says.

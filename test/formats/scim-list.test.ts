@@ -160,6 +160,37 @@ describe('SCIM lists', () => {
   });
 });
 
+describe('SCIM filters', () => {
+  it("read each resource's attribute once per snapshot, then find any value at once", () => {
+    let reads = 0;
+    const displayName = SCIM_USERS.attributes.displayname!;
+    const kind: ScimKind = {
+      ...SCIM_USERS,
+      attributes: {
+        ...SCIM_USERS.attributes,
+        displayname: (s, id) => {
+          reads += 1;
+          return displayName(s, id);
+        },
+      },
+    };
+    const users = kind.ids(snap).length;
+    expect(scimList(snap, kind, { filter: 'displayName eq "Dai Shan"' }).Resources.map((r) => r.id)).toEqual([
+      'dai-shan',
+    ]);
+    expect(reads).toBe(users);
+    expect(scimList(snap, kind, { filter: 'displayName eq "XUANDE"' }).Resources.map((r) => r.id)).toEqual([
+      'xuande',
+    ]);
+    expect(scimList(snap, kind, { filter: 'displayName eq "nobody"' }).totalResults).toBe(0);
+    expect(reads).toBe(users);
+    // Another day is another snapshot: read again.
+    const other = new Snapshot(snap.history, '2021-06-01');
+    scimList(other, kind, { filter: 'displayName eq "Dai Shan"' });
+    expect(reads).toBe(users + kind.ids(other).length);
+  });
+});
+
 describe('SCIM discovery', () => {
   interface Attribute {
     name: string;
