@@ -376,6 +376,7 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     (p) => p.id,
     ends,
   );
+  refuseAbsentManagers(people, rejected);
   const { successors, supersessions, succeeding } = readLineage(lineage, readOnly, units, rejected);
   onProgress?.({ stage: 'checking periods and building dated plans', done: total, total });
   const posts = periods<PostPeriod>(
@@ -680,6 +681,41 @@ function planSource(id: string, title: string, effective: Day, changes: Step[]):
   }
   pieces.push(piece);
   return pieces.join('');
+}
+
+/**
+ * Refuses a row whose `manager_id` names someone the file has out of the organization on a day of the
+ * row (left, or not yet hired): applied, their leave would end the line silently, and the file says
+ * otherwise. A manager the file does not have at all is left to the apply (the organization may hold them).
+ */
+function refuseAbsentManagers(people: Map<string, PersonPeriod[]>, rejected: Problem[]): void {
+  for (const [id, list] of people) {
+    const kept = list.filter((p) => {
+      const spans = p.manager === '' ? undefined : people.get(p.manager);
+      if (spans === undefined) return true;
+      const away = firstDayOutside(spans, p.from, p.to);
+      if (away === null) return true;
+      rejected.push({
+        message: `manager_id "${p.manager}" is not in the organization on ${away}, within this row's period (${p.from}..${p.to ?? ''})`,
+        location: p.where,
+      });
+      return false;
+    });
+    if (kept.length !== list.length) people.set(id, kept);
+  }
+}
+
+/** The first day of [from, to) that none of `spans` (sorted by start) covers, or null. */
+function firstDayOutside(spans: readonly Period[], from: Day, to: Day | null): Day | null {
+  let at: Day = from;
+  for (const span of spans) {
+    if (span.to !== null && span.to <= at) continue;
+    if (span.from > at) return at;
+    if (span.to === null) return null;
+    at = span.to;
+    if (to !== null && at >= to) return null;
+  }
+  return at;
 }
 
 /** The lineage rows, checked against the units' periods: successors of each unit that ends. */

@@ -648,3 +648,37 @@ describe("a spreadsheet's header", () => {
     );
   });
 });
+
+describe('a manager_id the file has out of the organization on a day of the row', () => {
+  const units = 'unit_id,name,type,parent_id,valid_from,valid_to\nC,Co,company,,2020-01-01,\n';
+  const read = (rows: string[]) =>
+    planImport({
+      units: { file: 'units.csv', text: units },
+      people: {
+        file: 'people.csv',
+        text: `person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\n${rows.join('\n')}\n`,
+      },
+    }).rejected.map((p) => `${p.location?.line}: ${p.message}`);
+
+  it('is refused at the row, naming the first day the manager is not there', () => {
+    // Ann leaves, is away, comes back; Bo's rows name her throughout some of it.
+    const ann = [
+      'A,Ann,C,,,,2020-01-01,2020-03-01',
+      'A,Ann,C,,,,2020-03-01,2020-06-01',
+      'A,Ann,C,,,,2020-09-01,',
+    ];
+    expect(
+      read([
+        ...ann,
+        'B,Bo,C,A,,,2020-01-01,2020-06-01',
+        'D,Di,C,A,,,2020-01-01,',
+        'E,Ed,C,A,,,2019-06-01,2020-02-01',
+        'F,Fa,C,A,,,2020-10-01,',
+        'G,Gi,C,Z,,,2020-01-01,',
+      ]),
+    ).toEqual([
+      '6: manager_id "A" is not in the organization on 2020-06-01, within this row\'s period (2020-01-01..)',
+      '7: manager_id "A" is not in the organization on 2019-06-01, within this row\'s period (2019-06-01..2020-02-01)',
+    ]);
+  });
+});
