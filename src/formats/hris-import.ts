@@ -396,6 +396,7 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     (p) => `${p.unit}\u0000${nameKey(normalizePost(p.post))}`,
     ends,
   );
+  refuseAbsentHolders(posts, people, units, rejected);
 
   // Each day's changes; the operation and its line of text are made from the body when asked for.
   const byDate = new Map<Day, Step[]>();
@@ -702,6 +703,44 @@ function refuseAbsentManagers(people: Map<string, PersonPeriod[]>, rejected: Pro
       return false;
     });
     if (kept.length !== list.length) people.set(id, kept);
+  }
+}
+
+/**
+ * Refuses a post row whose holder the file has out of the organization, or whose unit the file has
+ * not existing, on a day of the row: applied, the leave or the unit's end would end the post
+ * silently, and the file says otherwise. Holders and units the files do not have are left to the apply.
+ */
+function refuseAbsentHolders(
+  posts: Map<string, PostPeriod[]>,
+  people: Map<string, PersonPeriod[]>,
+  units: Map<string, UnitPeriod[]>,
+  rejected: Problem[],
+): void {
+  for (const [key, list] of posts) {
+    const kept = list.filter((p) => {
+      const period = `within this row's period (${p.from}..${p.to ?? ''})`;
+      const holder = people.get(p.person);
+      const away = holder === undefined ? null : firstDayOutside(holder, p.from, p.to);
+      if (away !== null) {
+        rejected.push({
+          message: `person_id "${p.person}" is not in the organization on ${away}, ${period}`,
+          location: p.where,
+        });
+        return false;
+      }
+      const unit = units.get(p.unit);
+      const gone = unit === undefined ? null : firstDayOutside(unit, p.from, p.to);
+      if (gone !== null) {
+        rejected.push({
+          message: `unit_id "${p.unit}" does not exist on ${gone}, ${period}`,
+          location: p.where,
+        });
+        return false;
+      }
+      return true;
+    });
+    if (kept.length !== list.length) posts.set(key, kept);
   }
 }
 

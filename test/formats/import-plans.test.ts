@@ -35,7 +35,7 @@ D1,Delta One,team,C,,,2022-01-01,
     text: `person_id,unit_id,post,valid_from,valid_to
 1,C,head,2020-01-01,
 1,D,head,2020-01-01,2021-03-01
-3,D,deputy,2020-01-01,
+3,D,deputy,2020-01-01,2022-01-01
 `,
   },
   lineage: {

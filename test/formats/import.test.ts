@@ -589,7 +589,7 @@ describe('valid_to as the last day of a period (--inclusive-end)', () => {
       people:
         'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\nA,Ann,S,,,,2020-01-01,2020-12-31\nA,Ann,S,,,,2021-01-01,\n',
       posts:
-        'person_id,unit_id,post,valid_from,valid_to\nA,S,head,2020-01-01,2020-03-01\nA,S,head,2020-03-02,\n',
+        'person_id,unit_id,post,valid_from,valid_to\nA,S,head,2020-01-01,2020-03-01\nA,S,head,2020-03-02,2020-12-31\n',
     };
     const done = planned(files, false);
     if (!('refused' in done)) throw new Error('imported');
@@ -646,6 +646,29 @@ describe("a spreadsheet's header", () => {
     expect(messages('person_id\tname\tunit_id\tmanager_id\ttitle\tlevel\tvalid_from\tvalid_to')[0]).toContain(
       'separated by tabs',
     );
+  });
+});
+
+describe('a post row whose holder or unit the files have out of the organization on a day of the row', () => {
+  it('is refused at the row, naming the first such day', () => {
+    const result = planImport({
+      units: {
+        file: 'units.csv',
+        text: 'unit_id,name,type,parent_id,valid_from,valid_to\nC,Co,company,,2020-01-01,\nS,Sales,team,C,2020-01-01,2020-09-01\n',
+      },
+      people: {
+        file: 'people.csv',
+        text: 'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\nA,Ann,C,,,,2020-01-01,2020-06-01\nB,Bo,C,,,,2020-01-01,\n',
+      },
+      posts: {
+        file: 'posts.csv',
+        text: 'person_id,unit_id,post,valid_from,valid_to\nA,C,head,2020-01-01,\nB,S,head,2020-01-01,\nB,C,CTO,2020-01-01,\nA,S,COO,2020-01-01,2020-06-01\n',
+      },
+    });
+    expect(result.rejected.map((p) => `${p.location?.line}: ${p.message}`)).toEqual([
+      '2: person_id "A" is not in the organization on 2020-06-01, within this row\'s period (2020-01-01..)',
+      '3: unit_id "S" does not exist on 2020-09-01, within this row\'s period (2020-01-01..)',
+    ]);
   });
 });
 
