@@ -77,7 +77,13 @@ function trySetJournal(database: BetterSqlite3.Database, mode: 'delete' | 'wal')
 function workerWriter(path: string, database: BetterSqlite3.Database, alone: boolean): FirstCommitWriter {
   const rollbackJournal = alone && trySetJournal(database, 'delete');
   const workerData: WriterData = { path, rollbackJournal };
-  const worker = new Worker(new URL('./sqlite-writer-entry.mjs', import.meta.url), { workerData });
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./sqlite-writer-entry.mjs', import.meta.url), { workerData });
+  } catch (error) {
+    if (rollbackJournal) trySetJournal(database, 'wal');
+    throw error;
+  }
   let sent = 0;
   let answered = 0;
   let failure: Error | null = null;

@@ -302,8 +302,14 @@ describe('the page in Chromium', () => {
 
   it('shows a plan’s error at its line, its impact before and after, and takes it through approval', async () => {
     const page = await open('?view=plans', { user: 'boss', server: before.server });
-    await page.getByRole('button', { name: 'New plan' }).click();
     const editor = page.getByLabel('Plan (YAML)');
+    // The page puts the new plan's template in the editor after the click: fill only once it has, or
+    // the template (on a slow machine) overwrites what was filled.
+    const newPlan = async () => {
+      await page.getByRole('button', { name: 'New plan' }).click();
+      await expect.poll(() => editor.inputValue()).toContain('plan: my-plan');
+    };
+    await newPlan();
     await editor.fill(
       'plan: fold-big-taobao\ntitle: Fold Big Taobao\neffective: 2022-02-01\nchanges:\n  - dissolve:\n      unit: Big Taobao\n',
     );
@@ -318,7 +324,7 @@ describe('the page in Chromium', () => {
     expect(await problem.textContent()).toContain('would orphan');
     await shot(page, '07-plan-error-at-line');
 
-    await page.getByRole('button', { name: 'New plan' }).click();
+    await newPlan();
     await editor.fill(readFileSync(join(EXAMPLES_DIR, '04-big-taobao-integration.yaml'), 'utf8'));
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').getByText('Saved big-taobao-integration.').waitFor();
