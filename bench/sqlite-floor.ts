@@ -38,9 +38,9 @@ export function sqliteFloor(stored: string, scratch: string): SqliteFloor {
 
   for (const suffix of ['', '-wal', '-shm']) rmSync(scratch + suffix, { force: true });
   const db = new BetterSqlite3(scratch);
-  configureConnection(db);
-  // As the store does for the commit of an import alone (store/sqlite.ts, `workerWriter`).
-  db.pragma('journal_mode = DELETE');
+  // A new file's rollback journal, kept: as the store writes the commit of an import alone
+  // (store/sqlite.ts, `workerWriter`).
+  configureConnection(db, true);
   for (const s of schema.filter((s) => s.type === 'table')) db.exec(s.sql);
   for (const s of schema.filter((s) => s.type === 'index')) db.exec(s.sql);
   const insert = (table: string, columns: string[]) =>

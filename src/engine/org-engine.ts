@@ -7,7 +7,7 @@ import { emptyHistory, type History, type Plan, type PlanSummary, type Progress 
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
-import { type ImportDays, notImportedYet } from '../formats/hris-import.ts';
+import { type ImportDays, isImportPlan, notImportedYet } from '../formats/hris-import.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 import { AccessStore } from '../store/access-store.ts';
 import { openStore } from '../store/open.ts';
@@ -378,7 +378,7 @@ export class OrgEngine {
       effective: p.summary.effective,
       source: p.source,
     }));
-    const plans = notImportedYet(imported.days, held);
+    const plans = notImportedYet(imported.plans(), held);
     if (plans.length === 0) return [];
     try {
       return await this.applyAll(orgName, plans, undefined, progress);
@@ -387,7 +387,7 @@ export class OrgEngine {
       if (
         !(error instanceof OrgshiftError) ||
         error.problems.length === 0 ||
-        !held.some((p) => p.id.startsWith('import-'))
+        !held.some((p) => isImportPlan(p.id))
       )
         throw error;
       throw new OrgshiftError(

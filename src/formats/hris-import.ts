@@ -610,7 +610,7 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     const ordered = byDate.get(date)!.sort((a, b) => a.order - b.order);
     dayChanges.push(ordered);
     byDate.delete(date);
-    const id = `import-${filesHash}-${date}`;
+    const id = `${IMPORT_PLAN}${filesHash}-${date}`;
     const title = `Import of ${files}: changes effective ${date}`;
     return {
       plan: {
@@ -1014,6 +1014,14 @@ function operationOf(kind: Operation['kind'], body: OpBody, location: SourceLoca
   }
 }
 
+/** How the ids of an import's plans begin: `import-<hash of the files>-<date>`. */
+const IMPORT_PLAN = 'import-';
+
+/** Whether an applied plan was made by an import. */
+export function isImportPlan(id: string): boolean {
+  return id.startsWith(IMPORT_PLAN);
+}
+
 /** An applied plan, as `notImportedYet` reads it. */
 export interface HeldPlan {
   id: string;
@@ -1029,20 +1037,20 @@ export interface HeldPlan {
  * contradicts what the organization holds (a hire of someone already there, a corrected level on a
  * day imported before) is refused at its row. Changes the files no longer have are not undone.
  */
-export function notImportedYet(days: ImportDay[], held: HeldPlan[]): ImportPlan[] {
+export function notImportedYet(plans: ImportPlan[], held: HeldPlan[]): ImportPlan[] {
   const heldOn = new Map<Day, Map<string, number>>();
   for (const p of held) {
-    if (!p.id.startsWith('import-')) continue;
+    if (!isImportPlan(p.id)) continue;
     const counts = heldOn.get(p.effective) ?? new Map<string, number>();
     for (const line of changeLines(p.source)) counts.set(line, (counts.get(line) ?? 0) + 1);
     heldOn.set(p.effective, counts);
   }
-  const plans: ImportPlan[] = [];
-  for (const day of days) {
-    const source = day.source();
-    const counts = heldOn.get(day.plan.effective);
+  const added: ImportPlan[] = [];
+  for (const imported of plans) {
+    const { plan, source } = imported;
+    const counts = heldOn.get(plan.effective);
     if (!counts) {
-      plans.push({ plan: { ...day.plan, changes: [...day.plan.changes] }, source });
+      added.push(imported);
       continue;
     }
     const lines = changeLines(source);
@@ -1053,16 +1061,14 @@ export function notImportedYet(days: ImportDay[], held: HeldPlan[]): ImportPlan[
       return false;
     });
     if (!kept.includes(true)) continue;
-    const changes: Operation[] = [];
-    let index = 0;
-    for (const op of day.plan.changes) if (kept[index++]) changes.push({ ...op, index: changes.length });
+    const changes = plan.changes.filter((_, i) => kept[i]).map((op, index) => ({ ...op, index }));
     const head = source.slice(0, source.indexOf('\nchanges:'));
-    plans.push({
-      plan: { ...day.plan, changes },
+    added.push({
+      plan: { ...plan, changes },
       source: `${head}\nchanges:\n${lines.filter((_, i) => kept[i]).join('\n')}\n`,
     });
   }
-  return plans;
+  return added;
 }
 
 /** A plan text's change lines, one per change (as `planSource` writes them). */

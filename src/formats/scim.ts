@@ -38,13 +38,20 @@ export function scimGroup(snap: Snapshot, id: string): ScimResource {
   };
 }
 
+const FILTER_REFUSED = 'filter: ';
+
+/** Whether the error is `parseScimFilter`'s refusal of a filter (SCIM's `invalidFilter`). */
+export function isInvalidFilter(error: OrgshiftError): boolean {
+  return error.message.startsWith(FILTER_REFUSED);
+}
+
 /** `attribute eq "value"`, the one filter form supported (RFC 7644 §3.4.2.2). */
 export function parseScimFilter(filter: string): { attribute: string; value: string } {
   const match = /^\s*([A-Za-z][\w.:]*)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/i.exec(filter);
   if (!match)
     throw new OrgshiftError(
       'invalid_input',
-      `filter: only 'attribute eq "value"' is supported, found ${JSON.stringify(filter)}`,
+      `${FILTER_REFUSED}only 'attribute eq "value"' is supported, found ${JSON.stringify(filter)}`,
     );
   return { attribute: match[1]!, value: match[2]!.replace(/\\(.)/g, '$1') };
 }

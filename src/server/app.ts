@@ -25,6 +25,7 @@ import { type ImportInput, readImport } from '../formats/hris-import.ts';
 import { chunked } from '../formats/pieces.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 import {
+  isInvalidFilter,
   SCIM_GROUPS,
   SCIM_USERS,
   scimError,
@@ -66,14 +67,10 @@ function isScim(c: Context<Env>): boolean {
   return c.req.path.startsWith('/scim/');
 }
 
-/** An error as SCIM writes it: `invalidFilter` for a filter it does not take (`parseScimFilter`). */
+/** An error as SCIM writes it: `invalidFilter` for a filter it does not take. */
 function scimErrorOf(error: OrgshiftError) {
   const detail = error.problems.length > 0 ? error.problems.map((p) => p.message).join('; ') : error.message;
-  return scimError(
-    STATUS[error.id],
-    detail,
-    error.message.startsWith('filter: ') ? 'invalidFilter' : undefined,
-  );
+  return scimError(STATUS[error.id], detail, isInvalidFilter(error) ? 'invalidFilter' : undefined);
 }
 
 function errorBody(error: OrgshiftError) {
@@ -1167,8 +1164,6 @@ export function createApp(
     ...(q.startIndex !== undefined ? { startIndex: Number(q.startIndex) } : {}),
     ...(q.count !== undefined ? { count: Number(q.count) } : {}),
   });
-  const scimJson = SCIM_JSON;
-
   // Discovery (RFC 7644 §4): what the service does, its resource types and their schemas.
   app.openapi(
     createRoute({
@@ -1178,13 +1173,18 @@ export function createApp(
       security: secured,
       responses: { 200: json(S.ScimResourceSchema.partial({ id: true }), 'the configuration'), ...errors },
     }),
-    (c) => c.json(scimServiceProviderConfig(), 200, scimJson),
+    (c) => c.json(scimServiceProviderConfig(), 200, SCIM_JSON),
   );
   const discovery = [
-    { path: 'ResourceTypes', what: 'the resource types served', all: scimResourceTypes },
-    { path: 'Schemas', what: 'the schemas of the resources served', all: scimSchemas },
+    {
+      path: 'ResourceTypes',
+      what: 'the resource types served',
+      one: 'resource type',
+      all: scimResourceTypes,
+    },
+    { path: 'Schemas', what: 'the schemas of the resources served', one: 'schema', all: scimSchemas },
   ];
-  for (const { path, what, all } of discovery) {
+  for (const { path, what, one, all } of discovery) {
     app.openapi(
       createRoute({
         method: 'get',
@@ -1193,7 +1193,7 @@ export function createApp(
         security: secured,
         responses: { 200: json(S.ScimListSchema, 'a ListResponse'), ...errors },
       }),
-      (c) => c.json(scimListOf(all()), 200, scimJson),
+      (c) => c.json(scimListOf(all()), 200, SCIM_JSON),
     );
     app.openapi(
       createRoute({
@@ -1207,12 +1207,8 @@ export function createApp(
       (c) => {
         const { id } = c.req.valid('param');
         const found = all().find((r) => r.id === id);
-        if (!found)
-          throw new OrgshiftError(
-            'not_found',
-            `no ${path === 'Schemas' ? 'schema' : 'resource type'} "${id}"`,
-          );
-        return c.json(found, 200, scimJson);
+        if (!found) throw new OrgshiftError('not_found', `no ${one} "${id}"`);
+        return c.json(found, 200, SCIM_JSON);
       },
     );
   }
@@ -1234,7 +1230,7 @@ export function createApp(
       async (c) => {
         const q = c.req.valid('query');
         const snap = await scimSnapshot(c, q.asOf);
-        return c.json(scimList(snap, kind, scimQuery(q)), 200, scimJson);
+        return c.json(scimList(snap, kind, scimQuery(q)), 200, SCIM_JSON);
       },
     );
     app.openapi(
@@ -1250,7 +1246,7 @@ export function createApp(
         const snap = await scimSnapshot(c, c.req.valid('query').asOf);
         const { id } = c.req.valid('param');
         if (!kind.has(snap, id)) throw new OrgshiftError('not_found', `no ${kind.one} "${id}"`);
-        return c.json(kind.make(snap, id), 200, scimJson);
+        return c.json(kind.make(snap, id), 200, SCIM_JSON);
       },
     );
   }
