@@ -461,6 +461,17 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     }
     return d;
   };
+  /** How many successions in a row after the unit's end on `day` end that day too. */
+  const endingAfter = (id: string, day: Day, seen = new Set<string>()): number => {
+    seen.add(id);
+    let most = 0;
+    for (const next of successors.get(id)?.ids ?? []) {
+      if (seen.has(next) || units.get(next)?.at(-1)?.to !== day) continue;
+      most = Math.max(most, 1 + endingAfter(next, day, seen));
+    }
+    seen.delete(id);
+    return most;
+  };
   for (const [id, list] of units) {
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
@@ -501,10 +512,14 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
         // The lineage file's kind, when not the merge (one successor) or split (several) it would be.
         if (succession && succession.kind !== (succession.ids.length > 1 ? 'split' : 'merge'))
           body.as = succession.kind;
-        // With successors it waits for them: they may be created that day.
-        // Not when it succeeds another unit that day: the succession names it.
-        const order = !succession && !succeeding.has(`${id}\u0000${p.to}`) && emptyBefore(id, p.to) ? 0.5 : 9;
-        add(p.to, order - depth(id, p.from) / 1000, 'dissolve', body, succession?.where ?? p.where);
+        // With successors it waits for them: they may be created that day. Not when it succeeds
+        // another unit that day: the succession names it. Deeper units first; among those waiting,
+        // a unit before the successors that end that day too (merged into a unit split that day).
+        const order =
+          !succession && !succeeding.has(`${id}\u0000${p.to}`) && emptyBefore(id, p.to)
+            ? 0.5 - depth(id, p.from) / 1000
+            : 9 - Math.min(endingAfter(id, p.to), 40) / 100 - depth(id, p.from) / 100_000;
+        add(p.to, order, 'dissolve', body, succession?.where ?? p.where);
       }
     }
   }

@@ -199,6 +199,45 @@ changes:
     expect(again).toEqual(first);
   });
 
+  it('gives back successions in a row on one day, whatever the order of the units in the file', () => {
+    // C merges into B, B into A, and A is split: each is dissolved before the successor it names,
+    // though the units file (in id order) has A, then B, then C.
+    const history = build(
+      `plan: org
+title: Org
+effective: 2020-01-01
+changes:
+  - create: { unit: Co, type: company }
+  - create: { unit: A, type: team, parent: Co }
+  - create: { unit: B, type: team, parent: Co }
+  - create: { unit: C, type: team, parent: Co }
+  - hire: { person: Ann, unit: A }
+  - hire: { person: Bo, unit: B }
+  - hire: { person: Cy, unit: C }
+`,
+      `plan: reorg
+title: Reorg
+effective: 2021-01-01
+changes:
+  - merge: { units: [C], into: B }
+  - merge: { units: [B], into: A }
+  - split: { unit: A, into: [{ name: N1, type: team }, { name: N2, type: team }], rest: N1 }
+`,
+    );
+    const { first, again } = roundTrip(history);
+    expect(first.lineage).toBe(
+      [
+        'unit_id,successor_id,kind,date',
+        'a,n1,split,2021-01-01',
+        'a,n2,split,2021-01-01',
+        'b,a,merge,2021-01-01',
+        'c,b,merge,2021-01-01',
+        '',
+      ].join('\n'),
+    );
+    expect(again).toEqual(first);
+  });
+
   it('gives back the same files for organizations made by random plans', () => {
     let posts = 0;
     let successions = 0;
