@@ -196,9 +196,15 @@ export function* csvLineage(history: History, asOf?: Day): Generator<string> {
       for (const to of event.to)
         if (from !== to && lived(from) && lived(to)) rows.push([from, to, event.kind, event.date]);
   }
-  // By date, then unit and successor: the same rows however the successions were grouped into events.
+  // By date, then unit, successor and kind: the same rows however the successions were grouped into
+  // events (a unit succeeded by one unit in two ways that day, imported again, has the first kind's
+  // row as its dissolve and the other as a succession of its own).
   rows.sort((a, b) =>
-    a[3]! < b[3]! ? -1 : a[3]! > b[3]! ? 1 : collator.compare(`${a[0]},${a[1]}`, `${b[0]},${b[1]}`),
+    a[3]! < b[3]!
+      ? -1
+      : a[3]! > b[3]!
+        ? 1
+        : collator.compare(`${a[0]},${a[1]},${a[2]}`, `${b[0]},${b[1]},${b[2]}`),
   );
   for (const row of rows) yield csvLine(row);
 }

@@ -461,6 +461,16 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     }
     return d;
   };
+  /** How deep the unit is once the day's changes are made. */
+  const depthAfter = (id: string, date: Day): number => {
+    let d = 0;
+    const seen = new Set<string>();
+    for (let current: string | undefined = id; current && !seen.has(current); d++) {
+      seen.add(current);
+      current = units.get(current)?.find((x) => x.from <= date && (x.to === null || date < x.to))?.parent;
+    }
+    return d;
+  };
   /** How many successions in a row after the unit's end on `day` end that day too. */
   const endingAfter = (id: string, day: Day, seen = new Set<string>()): number => {
     seen.add(id);
@@ -492,7 +502,15 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
         if (p.status !== '' || p.alsoUnder.length > 0) add(p.from, 2.7, 'update', body, p.where);
       } else {
         if (before.parent !== p.parent)
-          add(p.from, 2, 'move', { unit: ref(id), to: parentRef(p.parent) ?? '' }, p.where);
+          // Shallowest first (as they are after the day): a unit moved under one that leaves it that
+          // day is moved once that one has left.
+          add(
+            p.from,
+            2 + Math.min(depthAfter(id, p.from), 400) / 1000,
+            'move',
+            { unit: ref(id), to: parentRef(p.parent) ?? '' },
+            p.where,
+          );
         if (before.name !== p.name) add(p.from, 2.5, 'rename', { unit: ref(id), to: p.name }, p.where);
         const body: OpBody = { unit: ref(id) };
         if (before.type !== p.type) body.type = p.type;

@@ -50,6 +50,7 @@ async function bothWays(
         units: { file: 'units.csv', text: files.units },
         people: { file: 'people.csv', text: files.people },
         posts: { file: 'posts.csv', text: files.posts },
+        lineage: { file: 'lineage.csv', text: files.lineage },
       });
       if (result.days.length === 0) return;
       seen.runs += 1;

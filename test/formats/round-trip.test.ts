@@ -238,6 +238,49 @@ changes:
     expect(again).toEqual(first);
   });
 
+  it('takes a unit and its parent trading places on one day, whatever the order of their rows', () => {
+    // On 2021-01-01 B leaves A for the company and A goes under B: A's row comes first in the file,
+    // and moving it first would put it under its own child.
+    const files = {
+      units: `unit_id,name,type,parent_id,valid_from,valid_to
+a,A,team,co,2020-01-01,2021-01-01
+a,A,team,b,2021-01-01,
+b,B,team,a,2020-01-01,2021-01-01
+b,B,team,co,2021-01-01,
+co,Co,company,,2020-01-01,
+`,
+      people: 'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\n',
+      posts: 'person_id,unit_id,post,valid_from,valid_to\n',
+    };
+    const back = imported(files);
+    if ('refused' in back) throw new Error(back.refused);
+    expect(back.history.units.get('a')!.versions.map((v) => [v.from, v.parent])).toEqual([
+      ['2020-01-01', 'co'],
+      ['2021-01-01', 'b'],
+    ]);
+    expect(roundTrip(back.history).again).toEqual(exported(back.history));
+  });
+
+  it('gives back a unit succeeded by one unit in two ways on one day', () => {
+    const files = {
+      units: `unit_id,name,type,parent_id,valid_from,valid_to
+co,Co,company,,2020-01-01,
+u1,U1,team,co,2020-01-01,
+u2,U2,team,co,2020-01-01,2021-01-01
+`,
+      people: 'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\n',
+      posts: 'person_id,unit_id,post,valid_from,valid_to\n',
+      lineage: 'unit_id,successor_id,kind,date\nu2,u1,split,2021-01-01\nu2,u1,merge,2021-01-01\n',
+    };
+    const once = imported(files);
+    if ('refused' in once) throw new Error(once.refused);
+    const { first, again } = roundTrip(once.history);
+    expect(first.lineage).toBe(
+      'unit_id,successor_id,kind,date\nu2,u1,merge,2021-01-01\nu2,u1,split,2021-01-01\n',
+    );
+    expect(again).toEqual(first);
+  });
+
   it('gives back the same files for organizations made by random plans', () => {
     let posts = 0;
     let successions = 0;

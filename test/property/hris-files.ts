@@ -20,7 +20,7 @@ function random(seed: number): () => number {
  * head posts and named posts, some held concurrently — and with mistakes in some: unknown parents,
  * cycles, sibling names that clash, managers who left, units dissolved with people in them.
  */
-export function hrisFiles(seed: number): { units: string; people: string; posts: string } {
+export function hrisFiles(seed: number): { units: string; people: string; posts: string; lineage: string } {
   const rand = random(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const chance = (p: number) => rand() < p;
@@ -46,6 +46,8 @@ export function hrisFiles(seed: number): { units: string; people: string; posts:
   const unitCount = 2 + Math.floor(rand() * 5);
   // Units and people there from the first day to the last (most references go to them), and the rest.
   const steadyUnits = ['U0'];
+  /** Each unit's last period's end, for its successions. */
+  const unitEnds = new Map<string, number | null>();
   const units = ['unit_id,name,type,parent_id,valid_from,valid_to', 'U0,Company,company,,2020-01-01,'];
   for (let u = 1; u < unitCount; u++) {
     const base = pick(['Sales', 'Engineering', 'Ops', 'Platform']);
@@ -61,6 +63,7 @@ export function hrisFiles(seed: number): { units: string; people: string; posts:
       ? [[0, null]]
       : periods(chance(0.6) ? 0 : Math.floor(rand() * 3), 3);
     if (steady && chance(0.5)) spans.splice(0, 1, [0, 2], [2, null]);
+    unitEnds.set(`U${u}`, spans.at(-1)![1]);
     for (const [from, to] of spans) {
       const name = chance(0.9) ? `${base} ${u}` : pick(['Sales 1', 'sales 1', `${base} ${u} New`]);
       units.push(`U${u},${name},${pick(['department', 'team'])},${parentOf()},${day(from)},${day(to)}`);
@@ -103,5 +106,24 @@ export function hrisFiles(seed: number): { units: string; people: string; posts:
       `${person},${unitFor()},${pick(['head', 'head', 'Head', 'CTO', 'cto'])},${day(from)},${day(to)}`,
     );
   }
-  return { units: `${units.join('\n')}\n`, people: `${people.join('\n')}\n`, posts: `${posts.join('\n')}\n` };
+  // Successions of units that end, to one or two others (merged into a unit that ends that day too, at
+  // times), and a few mistakes: a date the unit does not end on, a successor not in the units file.
+  const lineage = ['unit_id,successor_id,kind,date'];
+  for (const [unit, end] of unitEnds) {
+    if (end === null || !chance(0.6)) continue;
+    const count = chance(0.7) ? 1 : 2;
+    const kind = pick(['merge', 'split', 'replace', 'rename']);
+    for (let i = 0; i < count; i++) {
+      const successor = chance(0.95) ? `U${Math.floor(rand() * unitCount)}` : 'U99';
+      if (successor === unit) continue;
+      const date = chance(0.9) ? day(end) : pick(DAYS);
+      lineage.push(`${unit},${successor},${chance(0.9) ? kind : pick(['merge', 'split'])},${date}`);
+    }
+  }
+  return {
+    units: `${units.join('\n')}\n`,
+    people: `${people.join('\n')}\n`,
+    posts: `${posts.join('\n')}\n`,
+    lineage: `${lineage.join('\n')}\n`,
+  };
 }
