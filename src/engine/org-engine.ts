@@ -7,7 +7,7 @@ import { emptyHistory, type History, type Plan, type PlanSummary, type Progress 
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
-import { type ImportDays, isImportPlan, notImportedYet } from '../formats/hris-import.ts';
+import { type ImportDays, importedAgain, isImportPlan } from '../formats/hris-import.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 import { AccessStore } from '../store/access-store.ts';
 import { openStore } from '../store/open.ts';
@@ -304,11 +304,13 @@ export class OrgEngine {
     expectedPlans?: string[],
     /** Told how far checking the plans' changes and writing their facts have got (an import's are millions). */
     progress?: Progress,
+    /** Ids of applied plans these take the place of (`OrgStore.commit`): the rest are replayed with these. */
+    replaces: readonly string[] = [],
   ): Promise<AppliedPlan[]> {
     let stale = 0;
     for (let attempt = 0; ; attempt++) {
       const org = await this.store.ensureOrg(orgName, this.now());
-      if (expectedPlans === undefined) {
+      if (expectedPlans === undefined && replaces.length === 0) {
         const done = await this.applyOnKept(org, inputs, progress);
         // Another writer committed since `org` was read: read it again (that writer made progress).
         // Should the kept organization stay ahead of the store (a store restored under a running
@@ -321,7 +323,15 @@ export class OrgEngine {
         if (done === 'conflict' && attempt < 5) continue;
         if (done !== 'not kept' && done !== 'conflict') return done;
       }
-      const applied = await this.appliedPlans(org);
+      const all = await this.appliedPlans(org);
+      const replaced = new Set(replaces);
+      const applied = replaced.size === 0 ? all : all.filter((a) => !replaced.has(a.plan.id));
+      if (applied.length + replaced.size !== all.length) {
+        throw new OrgshiftError(
+          'conflict',
+          'the organization changed while these plans were prepared; try again',
+        );
+      }
       if (expectedPlans !== undefined && !samePlans(applied, expectedPlans)) {
         throw new OrgshiftError(
           'conflict',
@@ -337,10 +347,14 @@ export class OrgEngine {
           result.problems,
         );
       }
-      let seq = applied.reduce((max, a) => Math.max(max, a.seq), 0);
+      // After every plan's, replaced ones included.
+      let seq =
+        replaced.size === 0
+          ? applied.reduce((max, a) => Math.max(max, a.seq), 0)
+          : await this.store.lastSeq(org.id);
       const entries = inputs.map((i) => ({ summary: summarize(i.plan, ++seq), source: i.source }));
       try {
-        const version = await this.store.commit(org, entries, result.history, this.now(), progress);
+        const version = await this.store.commit(org, entries, result.history, this.now(), progress, replaces);
         // The facts are read again on the next read (once per version), not here; the kept
         // organization is built again from them when next needed.
         this.cache.delete(org.id);
@@ -359,7 +373,7 @@ export class OrgEngine {
    * the facts `applyAll` would store, without the kept organization's indexes and undo journal) and
    * stored in one transaction. Otherwise, and whenever it is not sure, `applyAll` decides. Into an
    * organization that holds plans, only the changes no earlier import applied on their day
-   * (`notImportedYet`: a newer export of the same HR system adds what is new). `alone`: nothing else in
+   * (`importedAgain`: a newer export of the same HR system adds what is new). `alone`: nothing else in
    * this process reads the store until this returns (`FirstCommit.alone`).
    */
   async applyFirst(
@@ -378,10 +392,10 @@ export class OrgEngine {
       effective: p.summary.effective,
       source: p.source,
     }));
-    const plans = notImportedYet(imported.plans(), held);
+    const { plans, replaces } = importedAgain(imported.plans(), held);
     if (plans.length === 0) return [];
     try {
-      return await this.applyAll(orgName, plans, undefined, progress);
+      return await this.applyAll(orgName, plans, undefined, progress, replaces);
     } catch (error) {
       // A refusal among changes to days imported before is most likely a correction in the files.
       if (
@@ -397,7 +411,7 @@ export class OrgEngine {
           ...error.problems,
           {
             message:
-              'the organization holds an earlier import: an import adds what is new; a change to what was imported before is made as a plan',
+              'the organization holds an earlier import: an import adds what is new; a change to what was imported before is made as a plan; files given in several runs go best with the earlier files given again with the new',
           },
         ],
         { cause: error },
@@ -549,10 +563,9 @@ export class OrgEngine {
 
   async planSource(orgName: string, planId: string): Promise<string> {
     const org = await this.orgOrEmpty(orgName);
-    const stored = org === EMPTY_ORG ? [] : await this.store.plans(org.id);
-    const found = stored.find((s) => s.summary.id === planId);
-    if (!found) throw new OrgshiftError('not_found', `no applied plan "${planId}"`);
-    return found.source;
+    const found = org === EMPTY_ORG ? null : await this.store.planSource(org.id, planId);
+    if (found === null) throw new OrgshiftError('not_found', `no applied plan "${planId}"`);
+    return found;
   }
 
   async tree(orgName: string, asOf: Day, options: { unit?: string; depth?: number; knownAt?: string } = {}) {

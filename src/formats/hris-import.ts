@@ -1055,7 +1055,7 @@ export function isImportPlan(id: string): boolean {
   return id.startsWith(IMPORT_PLAN);
 }
 
-/** An applied plan, as `notImportedYet` reads it. */
+/** An applied plan, as `importedAgain` reads it. */
 export interface HeldPlan {
   id: string;
   effective: Day;
@@ -1064,36 +1064,55 @@ export interface HeldPlan {
 
 /**
  * An import's plans for an organization that already holds plans (an HR system's newer export,
- * imported again, or another of its files): each day keeps only the changes that no earlier import
- * applied on that date (a change is a line of the plan's text; the same line twice counts twice), and
- * days left with none are dropped. What is kept is applied as any plan is, so a change that
- * contradicts what the organization holds (a hire of someone already there, a corrected level on a
- * day imported before) is refused at its row. Changes the files no longer have are not undone.
+ * imported again, or its files given again with more of them). Each day's changes are matched
+ * against the changes earlier imports applied on that date (a change is a line of the plan's text;
+ * the same line twice counts twice); days with nothing new are dropped. A day that holds every change
+ * imported before on it, and more, is applied whole in place of those imports' plans of the day
+ * (`replaces`): its changes then come in the order one import of these files gives them (a unit
+ * dissolved after the people the new files move out of it). A day that lacks some of them keeps only
+ * its new changes, applied after: a change that contradicts what the organization holds (a hire of
+ * someone already there, a corrected level) is refused at its row. Changes the files no longer have
+ * are not undone.
  */
-export function notImportedYet(plans: ImportPlan[], held: HeldPlan[]): ImportPlan[] {
-  const heldOn = new Map<Day, Map<string, number>>();
+export function importedAgain(
+  plans: ImportPlan[],
+  held: HeldPlan[],
+): { plans: ImportPlan[]; replaces: string[] } {
+  const heldOn = new Map<Day, { ids: string[]; counts: Map<string, number>; lines: number }>();
   for (const p of held) {
     if (!isImportPlan(p.id)) continue;
-    const counts = heldOn.get(p.effective) ?? new Map<string, number>();
-    for (const line of changeLines(p.source)) counts.set(line, (counts.get(line) ?? 0) + 1);
-    heldOn.set(p.effective, counts);
+    const day = heldOn.get(p.effective) ?? { ids: [], counts: new Map<string, number>(), lines: 0 };
+    day.ids.push(p.id);
+    for (const line of changeLines(p.source)) {
+      day.counts.set(line, (day.counts.get(line) ?? 0) + 1);
+      day.lines += 1;
+    }
+    heldOn.set(p.effective, day);
   }
   const added: ImportPlan[] = [];
+  const replaces: string[] = [];
   for (const imported of plans) {
     const { plan, source } = imported;
-    const counts = heldOn.get(plan.effective);
-    if (!counts) {
+    const day = heldOn.get(plan.effective);
+    if (!day) {
       added.push(imported);
       continue;
     }
     const lines = changeLines(source);
+    let matched = 0;
     const kept = lines.map((line) => {
-      const left = counts.get(line) ?? 0;
+      const left = day.counts.get(line) ?? 0;
       if (left === 0) return true;
-      counts.set(line, left - 1);
+      day.counts.set(line, left - 1);
+      matched += 1;
       return false;
     });
     if (!kept.includes(true)) continue;
+    if (matched === day.lines) {
+      added.push(imported);
+      replaces.push(...day.ids);
+      continue;
+    }
     const changes = plan.changes.filter((_, i) => kept[i]).map((op, index) => ({ ...op, index }));
     const head = source.slice(0, source.indexOf('\nchanges:'));
     added.push({
@@ -1101,7 +1120,7 @@ export function notImportedYet(plans: ImportPlan[], held: HeldPlan[]): ImportPla
       source: `${head}\nchanges:\n${lines.filter((_, i) => kept[i]).join('\n')}\n`,
     });
   }
-  return added;
+  return { plans: added, replaces };
 }
 
 /** A plan text's change lines, one per change (as `planSource` writes them). */

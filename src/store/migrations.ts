@@ -216,6 +216,11 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('unit_versions').addColumn('also_under', 'text').execute();
     },
   },
+  '0005_replaced_plans': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('plans').addColumn('replaced_at', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -117,6 +117,8 @@ export interface PlansTable {
   file: string;
   source: string;
   recorded_at: string;
+  /** When a later import replaced the plan (`OrgStore.commit`'s `replaces`); null while it applies. */
+  replaced_at: string | null;
 }
 
 export interface FactColumns {

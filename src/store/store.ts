@@ -182,24 +182,56 @@ export class OrgStore {
     return this.db.selectFrom('orgs').select(['id', 'name', 'version']).orderBy('name').execute();
   }
 
+  /** The applied plans, in order; not those a later import replaced. */
   async plans(orgId: number): Promise<StoredPlan[]> {
     const rows = await this.db
       .selectFrom('plans')
       .selectAll()
       .where('org_id', '=', orgId)
+      .where('replaced_at', 'is', null)
       .orderBy('seq')
       .execute();
     return this.storedPlans(rows);
   }
 
-  /** The applied plans without their text (an import's plans are large). */
-  private async planSummaries(trx: Transaction<Database>, orgId: number): Promise<StoredPlan[]> {
-    const rows = await trx
+  /** An applied plan's text, replaced or not; null when the organization has no plan of that id. */
+  async planSource(orgId: number, planId: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('plans')
+      .select('source')
+      .where('org_id', '=', orgId)
+      .where('plan_id', '=', planId)
+      .executeTakeFirst();
+    return row?.source ?? null;
+  }
+
+  /** The highest sequence number given to a plan of the organization, replaced ones included (0: none). */
+  async lastSeq(orgId: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('plans')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
+    return Number(row?.seq ?? 0);
+  }
+
+  /** The plans applied as known at `knownAt` (default: now), without their text (an import's are large). */
+  private async planSummaries(
+    trx: Transaction<Database>,
+    orgId: number,
+    knownAt?: string,
+  ): Promise<StoredPlan[]> {
+    let query = trx
       .selectFrom('plans')
       .select(['plan_id', 'title', 'effective', 'announced_by', 'file', 'seq', 'recorded_at'])
-      .where('org_id', '=', orgId)
-      .orderBy('seq')
-      .execute();
+      .where('org_id', '=', orgId);
+    query =
+      knownAt === undefined
+        ? query.where('replaced_at', 'is', null)
+        : query
+            .where('recorded_at', '<=', knownAt)
+            .where((eb) => eb.or([eb('replaced_at', 'is', null), eb('replaced_at', '>', knownAt)]));
+    const rows = await query.orderBy('seq').execute();
     return this.storedPlans(rows.map((row) => ({ ...row, source: '' })));
   }
 
@@ -300,16 +332,16 @@ export class OrgStore {
         after = rows[rows.length - 1]!.fact_key;
       }
     }
-    const plans = (await this.planSummaries(trx, orgId))
-      .filter((p) => knownAt === undefined || p.recordedAt <= knownAt)
-      .map((p) => p.summary);
+    const plans = (await this.planSummaries(trx, orgId, knownAt)).map((p) => p.summary);
     return reader.finish(plans);
   }
 
   /**
    * Records applied plans and the organization they produce, in one transaction. The
    * organization's version must still be `expectedVersion` (another writer may have committed
-   * since it was read); otherwise nothing is written and a `conflict` error is thrown.
+   * since it was read); otherwise nothing is written and a `conflict` error is thrown. `replaces`:
+   * ids of applied plans these take the place of (an import's days given again with more in them),
+   * kept on record as replaced at `now`; each must still apply, or it is a `conflict`.
    */
   async commit(
     org: OrgRef,
@@ -317,18 +349,20 @@ export class OrgStore {
     history: History,
     now: string,
     progress?: Progress,
+    replaces: readonly string[] = [],
   ): Promise<number> {
     const parallel = this.capabilities.firstCommitWriter;
     // An organization's first commit (nothing of it is stored), when large: written on another thread.
-    if (parallel && org.version === 0 && historyRows(history) >= this.bulkRows) {
+    if (parallel && org.version === 0 && replaces.length === 0 && historyRows(history) >= this.bulkRows) {
       const given = { expectedRows: Number.POSITIVE_INFINITY, plans: () => plans, facts: () => history };
       return (await this.commitOnWriter(parallel, org, given, now, progress)) as number;
     }
     const next = org.version + 1;
     await this.exclusive(() =>
-      this.writeCommit(org, next, plans, now, (trx) =>
-        writeFacts(trx, org.id, history, now, this.writer(history, progress)),
-      ),
+      this.writeCommit(org, next, plans, now, async (trx) => {
+        await replacePlans(trx, org, replaces, now);
+        await writeFacts(trx, org.id, history, now, this.writer(history, progress));
+      }),
     );
     return next;
   }
@@ -487,6 +521,30 @@ export interface FirstCommitWriter {
   close(): Promise<void>;
 }
 
+/** Marks applied plans replaced at `now`; a `conflict` when one of them is no longer applied. */
+async function replacePlans(
+  trx: Transaction<Database>,
+  org: OrgRef,
+  ids: readonly string[],
+  now: string,
+): Promise<void> {
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const some = ids.slice(i, i + CHUNK);
+    const done = await trx
+      .updateTable('plans')
+      .set({ replaced_at: now })
+      .where('org_id', '=', org.id)
+      .where('replaced_at', 'is', null)
+      .where('plan_id', 'in', some)
+      .executeTakeFirst();
+    if (Number(done.numUpdatedRows) !== some.length)
+      throw new OrgshiftError(
+        'conflict',
+        `organization "${org.name}" changed while the plans were checked; try again`,
+      );
+  }
+}
+
 /** An applied plan's row in `plans`. */
 function planRow(orgId: number, summary: PlanSummary, source: string, now: string): PlansTable {
   return {
@@ -499,6 +557,7 @@ function planRow(orgId: number, summary: PlanSummary, source: string, now: strin
     file: summary.file,
     source,
     recorded_at: now,
+    replaced_at: null,
   };
 }
 

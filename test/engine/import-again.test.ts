@@ -101,6 +101,27 @@ describe('importing into an organization that holds an earlier import', () => {
     expect(again.stderr).toContain('; 0 dated plans applied');
   });
 
+  it('takes the units, then all the files, with a unit ended the day its people move out of it', async () => {
+    // Imported alone, Sales ends empty; with the people, Bo moves out of it that day first.
+    const units = UNITS.replace('S,Sales,team,C,2020-01-01,\n', 'S,Sales,team,C,2020-01-01,2020-03-01\n');
+    const people = PEOPLE.replace(
+      'B,Bo,S,A,,P3,2020-01-01,\n',
+      'B,Bo,S,A,,P3,2020-01-01,2020-03-01\nB,Bo,E,A,,P3,2020-03-01,\n',
+    );
+    const db = newStore();
+    expect((await importInto(db, { units })).code).toBe(0);
+    const all = await importInto(db, { units, people, posts: POSTS });
+    expect(all.code, all.stderr).toBe(0);
+    const fresh = newStore();
+    expect((await importInto(fresh, { units, people, posts: POSTS })).code).toBe(0);
+    expect(await exported(db)).toBe(await exported(fresh));
+    // The units-only plans are kept on record as replaced, not listed as applied.
+    const list = await runCli(['--db', db, 'plan', 'list']);
+    expect(list.stdout.trim().split('\n')).toHaveLength(2);
+    const again = await importInto(db, { units, people, posts: POSTS });
+    expect(again.stderr).toContain('; 0 dated plans applied');
+  });
+
   it('refuses, at the row, a change to a day imported before, and stores nothing', async () => {
     const db = newStore();
     expect((await importInto(db, { units: UNITS, people: PEOPLE, posts: POSTS })).code).toBe(0);

@@ -78,6 +78,7 @@ for (const dialect of [sqlite, postgres]) {
         for (const row of rows) {
           delete row.status;
           delete row.also_under;
+          delete row.replaced_at;
           if (table !== 'unit_versions') continue;
           // The key the first version gave a unit version: the hash of its columns then.
           const { unit_id, valid_from, valid_to, name, type, parent_id, plan_id, inferred, quote } = row;

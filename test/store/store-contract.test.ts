@@ -131,6 +131,43 @@ for (const dialect of dialects()) {
       await e.close();
     });
 
+    it('keeps a replaced plan on record: gone from the plans and facts now, there as known before', async () => {
+      const clock = new Clock();
+      const e = await engine(clock);
+      await e.apply('default', { plan: plan(BASE), source: BASE });
+      const first =
+        'plan: first\ntitle: t\neffective: 2020-06-01\nchanges:\n  - rename: { unit: Sales East, to: East }\n';
+      await e.apply('default', { plan: plan(first), source: first });
+      const knownBefore = clock.now.toISOString();
+      clock.tick();
+      const whole = `${first.replace('plan: first', 'plan: whole')}  - rename: { unit: Sales West, to: West }\n`;
+      await e.applyAll('default', [{ plan: plan(whole), source: whole }], undefined, undefined, ['first']);
+      expect((await e.plans('default')).map((p) => [p.id, p.seq])).toEqual([
+        [plan(BASE).id, 1],
+        ['whole', 3],
+      ]);
+      const names = async (knownAt?: string) =>
+        (
+          await e.tree('default', '2021-01-01', { unit: 'Sales', depth: 1, ...(knownAt ? { knownAt } : {}) })
+        ).root!.children.map((c) => c.name);
+      expect(await names()).toEqual(['East', 'West']);
+      expect(await names(knownBefore)).toEqual(['East', 'Sales West']);
+      expect((await e.history('default', knownBefore)).plans.map((p) => p.id)).toEqual([
+        plan(BASE).id,
+        'first',
+      ]);
+      expect((await e.history('default')).plans.map((p) => p.id)).toEqual([plan(BASE).id, 'whole']);
+      expect(await e.planSource('default', 'first')).toBe(first);
+      // A plan no longer applied cannot be replaced: nothing is written.
+      const before = await e.store.dump();
+      const again = whole.replace('plan: whole', 'plan: again');
+      await expect(
+        e.applyAll('default', [{ plan: plan(again), source: again }], undefined, undefined, ['first']),
+      ).rejects.toMatchObject({ id: 'conflict' });
+      expect(await e.store.dump()).toBe(before);
+      await e.close();
+    });
+
     it('reads an organization back alike when it is most of the store and when it is a small part of it', async () => {
       const e = await engine();
       await e.apply('small', { plan: plan(BASE), source: BASE });

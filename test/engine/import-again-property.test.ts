@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OrgshiftError } from '../../src/core/errors.ts';
+import { OrgEngine } from '../../src/engine/org-engine.ts';
+import { csvLineage, csvPeople, csvPosts, csvUnits } from '../../src/formats/export.ts';
+import { type ImportInput, readImport } from '../../src/formats/hris-import.ts';
+import { joined } from '../../src/formats/pieces.ts';
+import { openStore } from '../../src/store/open.ts';
+import { hrisFiles } from '../property/hris-files.ts';
+
+// Random HRIS files imported, then imported again into the same organization: the same files, or the
+// same files in two runs (the units and lineage, then everything).
+const dir = mkdtempSync(join(tmpdir(), 'orgshift-again-property-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const clock = () => new Date('2026-01-01T00:00:00.000Z');
+let counter = 0;
+
+async function engine(): Promise<OrgEngine> {
+  const e = new OrgEngine(openStore(join(dir, `org-${++counter}.db`)), clock);
+  await e.store.migrate();
+  return e;
+}
+
+type Files = ReturnType<typeof hrisFiles>;
+
+function input(files: Partial<Files>): ImportInput {
+  const out: ImportInput = {};
+  for (const kind of ['units', 'people', 'posts', 'lineage'] as const) {
+    const text = files[kind];
+    if (text !== undefined) out[kind] = { file: `${kind}.csv`, text };
+  }
+  return out;
+}
+
+/** Applied, or null when the files have rows refused or the organization refuses the plans. */
+async function imported(target: OrgEngine, files: Partial<Files>): Promise<number | null> {
+  const read = readImport(input(files));
+  if (read.rejected.length > 0) return null;
+  try {
+    return (await target.applyFirst('default', read)).length;
+  } catch (error) {
+    if (error instanceof OrgshiftError) return null;
+    throw error;
+  }
+}
+
+/** Every period of the organization, as the four import files. */
+async function exported(target: OrgEngine): Promise<string> {
+  const history = await target.history('default');
+  return [csvUnits(history), csvPeople(history), csvPosts(history), csvLineage(history)].map(joined).join('');
+}
+
+describe('random HRIS files imported again', () => {
+  it('add nothing the second time, and store nothing', async () => {
+    let rounds = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (seed) => {
+        const files = hrisFiles(seed);
+        const org = await engine();
+        try {
+          if ((await imported(org, files)) === null) return;
+          rounds += 1;
+          const before = await org.store.dump();
+          expect(await imported(org, files)).toBe(0);
+          expect(await org.store.dump()).toBe(before);
+        } finally {
+          await org.store.close();
+        }
+      }),
+      { numRuns: 120 },
+    );
+    expect(rounds).toBeGreaterThan(5);
+  });
+
+  it('taken in two runs (the units, then all of them) give the organization one run gives', async () => {
+    let rounds = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (seed) => {
+        const files = hrisFiles(seed);
+        const once = await engine();
+        const twice = await engine();
+        try {
+          if ((await imported(once, files)) === null) return;
+          if ((await imported(twice, { units: files.units, lineage: files.lineage })) === null) return;
+          rounds += 1;
+          expect(await imported(twice, files)).not.toBeNull();
+          expect(await exported(twice)).toBe(await exported(once));
+        } finally {
+          await once.store.close();
+          await twice.store.close();
+        }
+      }),
+      { numRuns: 120 },
+    );
+    expect(rounds).toBeGreaterThan(5);
+  });
+});
