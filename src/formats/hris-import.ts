@@ -447,27 +447,18 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     }
     return true;
   };
-  const depth = (id: string, date: Day): number => {
-    let d = 0;
-    let current: string | undefined = id;
-    const seen = new Set<string>();
-    while (current && !seen.has(current)) {
-      seen.add(current);
-      const p: UnitPeriod | undefined = units
-        .get(current)
-        ?.find((x) => x.from <= date && (x.to === null || date <= x.to));
-      current = p?.parent || undefined;
-      d += 1;
-    }
-    return d;
-  };
-  /** How deep the unit is once the day's changes are made. */
-  const depthAfter = (id: string, date: Day): number => {
+  /**
+   * How deep the unit is on `date`, by the first of each unit's periods that holds the day; `after`:
+   * by the period from the day, as the unit is once the day's changes are made.
+   */
+  const depth = (id: string, date: Day, after = false): number => {
     let d = 0;
     const seen = new Set<string>();
     for (let current: string | undefined = id; current && !seen.has(current); d++) {
       seen.add(current);
-      current = units.get(current)?.find((x) => x.from <= date && (x.to === null || date < x.to))?.parent;
+      current = units
+        .get(current)
+        ?.find((x) => x.from <= date && (x.to === null || (after ? date < x.to : date <= x.to)))?.parent;
     }
     return d;
   };
@@ -506,7 +497,7 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
           // day is moved once that one has left.
           add(
             p.from,
-            2 + Math.min(depthAfter(id, p.from), 400) / 1000,
+            2 + Math.min(depth(id, p.from, true), 400) / 1000,
             'move',
             { unit: ref(id), to: parentRef(p.parent) ?? '' },
             p.where,
