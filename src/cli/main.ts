@@ -405,6 +405,10 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       "valid_to is a period's last day (as SAP's ENDDA); by default it is the day after (empty or 9999-12-31: still true)",
     )
     .option('--allow-partial', 'apply the valid rows even when some rows are rejected')
+    .option(
+      '--replace',
+      'the files replace what earlier imports brought in: corrections and rows removed are applied as of now (give all the files)',
+    )
     .action(
       async (
         o: {
@@ -415,6 +419,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           root?: string;
           inclusiveEnd?: boolean;
           allowPartial?: boolean;
+          replace?: boolean;
         },
         cmd: Command,
       ) => {
@@ -465,7 +470,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           );
         }
         for (const problem of result.rejected) io.err(formatProblem(problem));
-        const applied = await (async () => {
+        const { applied, replaced } = await (async () => {
           try {
             // Told only when there is a bar to draw (a terminal).
             const progress: Progress | undefined =
@@ -477,12 +482,18 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
                   total,
                 ));
             // This process reads nothing else of the store while the import is written: alone.
-            return result.days.length > 0 ? await (await open()).applyFirst(org, result, progress, true) : [];
+            return await (await open()).importDays(org, result, {
+              ...(progress ? { progress } : {}),
+              alone: true,
+              replace: o.replace === true,
+            });
           } finally {
             io.progress?.(null);
           }
         })();
-        io.err(`${summary}; ${applied.length} dated plans applied`);
+        io.err(
+          `${summary}; ${applied.length} dated plans applied${replaced.length > 0 ? `, in place of ${replaced.length} plans of earlier imports` : ''}`,
+        );
         if (json)
           io.out(
             JSON.stringify(
@@ -491,6 +502,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
                 accepted: result.accepted,
                 rejected: result.rejected,
                 plans: applied.map((a) => a.plan),
+                replaced,
               },
               null,
               2,

@@ -382,40 +382,54 @@ export class OrgEngine {
     progress?: Progress,
     alone = false,
   ): Promise<AppliedPlan[]> {
+    return (await this.importDays(orgName, imported, { ...(progress ? { progress } : {}), alone })).applied;
+  }
+
+  /**
+   * `applyFirst`, telling which applied plans of earlier imports the import's plans took the place
+   * of. With `replace`, the files replace what earlier imports brought in (`importedAgain`): the
+   * organization becomes what these files and the plans not imported say, as a correction recorded now.
+   */
+  async importDays(
+    orgName: string,
+    imported: ImportDays,
+    options: { progress?: Progress; alone?: boolean; replace?: boolean } = {},
+  ): Promise<{ applied: AppliedPlan[]; replaced: string[] }> {
+    const { progress, alone = false, replace = false } = options;
     const org = await this.store.ensureOrg(orgName, this.now());
     if (org.version === 0) {
+      if (imported.days.length === 0) return { applied: [], replaced: [] };
       const applied = await this.commitFirst(org, imported, progress, alone);
-      return applied ?? this.applyAll(orgName, imported.plans(), undefined, progress);
+      return {
+        applied: applied ?? (await this.applyAll(orgName, imported.plans(), undefined, progress)),
+        replaced: [],
+      };
     }
     const held = (await this.store.plans(org.id)).map((p) => ({
       id: p.summary.id,
       effective: p.summary.effective,
       source: p.source,
     }));
-    const { plans, replaces } = importedAgain(imported.plans(), held);
-    if (plans.length === 0) return [];
+    const { plans, replaces } = importedAgain(imported.plans(), held, replace);
+    if (plans.length === 0 && replaces.length === 0) return { applied: [], replaced: [] };
     try {
-      return await this.applyAll(orgName, plans, undefined, progress, replaces);
+      return {
+        applied: await this.applyAll(orgName, plans, undefined, progress, replaces),
+        replaced: replaces,
+      };
     } catch (error) {
-      // A refusal among changes to days imported before is most likely a correction in the files.
-      if (
-        !(error instanceof OrgshiftError) ||
-        error.problems.length === 0 ||
-        !held.some((p) => isImportPlan(p.id))
-      )
-        throw error;
-      throw new OrgshiftError(
-        error.id,
-        error.message,
-        [
-          ...error.problems,
-          {
-            message:
-              'the organization holds an earlier import: an import adds what is new; a change to what was imported before is made as a plan; files given in several runs go best with the earlier files given again with the new',
-          },
-        ],
-        { cause: error },
-      );
+      if (!(error instanceof OrgshiftError) || error.problems.length === 0) throw error;
+      // A refusal among changes to days imported before is most likely a correction in the files;
+      // with `replace`, one of the plans not imported may no longer apply after the files' changes.
+      const hint = replace
+        ? held.some((p) => !isImportPlan(p.id)) &&
+          'the files replace what earlier imports brought in, and the plans that did not come from an import are applied again with them, in date order'
+        : held.some((p) => isImportPlan(p.id)) &&
+          'the organization holds an earlier import: an import adds what is new; files given in several runs go best with the earlier files given again with the new; to make the organization what the files say (corrections, rows removed), give them all again with --replace (the API: replace)';
+      if (!hint) throw error;
+      throw new OrgshiftError(error.id, error.message, [...error.problems, { message: hint }], {
+        cause: error,
+      });
     }
   }
 

@@ -1064,11 +1064,19 @@ export interface HeldPlan {
  * its new changes, applied after: a change that contradicts what the organization holds (a hire of
  * someone already there, a corrected level) is refused at its row. Changes the files no longer have
  * are not undone.
+ *
+ * With `replace` the files are the whole truth of what imports brought in: a day whose changes are
+ * those imported before on it, in the same order, is dropped; every other day of the files is applied
+ * whole in place of the imports' plans of that day, and the imports' plans of days the files no longer
+ * have are replaced by nothing. Corrections and removals are then made, and what imports applied stays
+ * on record as replaced. Plans that did not come from an import are never replaced.
  */
 export function importedAgain(
   plans: ImportPlan[],
   held: HeldPlan[],
+  replace = false,
 ): { plans: ImportPlan[]; replaces: string[] } {
+  if (replace) return importedInstead(plans, held);
   const heldOn = new Map<Day, { ids: string[]; counts: Map<string, number>; lines: number }>();
   for (const p of held) {
     if (!isImportPlan(p.id)) continue;
@@ -1111,6 +1119,32 @@ export function importedAgain(
       source: `${head}\nchanges:\n${lines.filter((_, i) => kept[i]).join('\n')}\n`,
     });
   }
+  return { plans: added, replaces };
+}
+
+/** `importedAgain` with `replace`. */
+function importedInstead(plans: ImportPlan[], held: HeldPlan[]): { plans: ImportPlan[]; replaces: string[] } {
+  const heldOn = new Map<Day, { ids: string[]; lines: string[] }>();
+  for (const p of held) {
+    if (!isImportPlan(p.id)) continue;
+    const day = heldOn.get(p.effective) ?? { ids: [], lines: [] };
+    day.ids.push(p.id);
+    day.lines.push(...changeLines(p.source));
+    heldOn.set(p.effective, day);
+  }
+  const added: ImportPlan[] = [];
+  const replaces: string[] = [];
+  for (const imported of plans) {
+    const day = heldOn.get(imported.plan.effective);
+    heldOn.delete(imported.plan.effective);
+    if (day) {
+      const lines = changeLines(imported.source);
+      if (lines.length === day.lines.length && lines.every((line, i) => line === day.lines[i])) continue;
+      replaces.push(...day.ids);
+    }
+    added.push(imported);
+  }
+  for (const day of heldOn.values()) replaces.push(...day.ids);
   return { plans: added, replaces };
 }
 

@@ -1001,7 +1001,12 @@ export function createApp(
       access.requireUnscoped(c.get('principal'));
     });
   /** Plans the files as dated plans and applies them all (or, with `allowPartial`, the valid rows). */
-  const importFiles = async (c: Context<Env>, input: ImportInput, allowPartial: boolean) => {
+  const importFiles = async (
+    c: Context<Env>,
+    input: ImportInput,
+    allowPartial: boolean,
+    replace: boolean,
+  ) => {
     const result = readImport(input);
     if (result.rejected.length > 0 && !allowPartial) {
       throw new OrgshiftError(
@@ -1010,13 +1015,13 @@ export function createApp(
         result.rejected,
       );
     }
-    const applied = result.days.length > 0 ? await engine.applyFirst(org, result) : [];
+    const { applied, replaced } = await engine.importDays(org, result, { replace });
     await access.audit({
       actor: c.get('principal').name,
       requestId: c.get('requestId'),
       action: 'import',
       outcome: 'success',
-      after: { read: result.read, accepted: result.accepted, plans: applied.map((a) => a.plan) },
+      after: { read: result.read, accepted: result.accepted, plans: applied.map((a) => a.plan), replaced },
     });
     return c.json(
       {
@@ -1024,6 +1029,7 @@ export function createApp(
         accepted: result.accepted,
         rejected: result.rejected,
         plans: applied.map((a) => a.plan),
+        replaced,
       },
       200,
     );
@@ -1054,6 +1060,7 @@ export function createApp(
           ...(input.inclusiveEnd === true ? { inclusiveEnd: true } : {}),
         },
         input.allowPartial === true,
+        input.replace === true,
       );
     },
   );
@@ -1063,7 +1070,7 @@ export function createApp(
       method: 'post',
       path: '/api/import/files',
       summary:
-        'Import HRIS CSV files uploaded as multipart/form-data (units, people, posts, lineage; root, inclusiveEnd, allowPartial), all or nothing (approver)',
+        'Import HRIS CSV files uploaded as multipart/form-data (units, people, posts, lineage; root, inclusiveEnd, allowPartial, replace), all or nothing (approver)',
       security: secured,
       // Documented, not validated here: a validator would read the whole upload into memory first.
       request: {
@@ -1078,7 +1085,7 @@ export function createApp(
       await mayImport(c);
       const uploads = await receiveUploads(c.req.raw, {
         files: IMPORT_FILES,
-        fields: ['root', 'inclusiveEnd', 'allowPartial'],
+        fields: ['root', 'inclusiveEnd', 'allowPartial', 'replace'],
         maxFileBytes: MAX_UPLOAD_BYTES,
       });
       const opened = new OpenedFiles();
@@ -1099,7 +1106,12 @@ export function createApp(
           const upload = uploads.files.get(name);
           if (upload) input[name] = opened.open(upload.path, upload.name);
         }
-        return await importFiles(c, input, fields.data.allowPartial === 'true');
+        return await importFiles(
+          c,
+          input,
+          fields.data.allowPartial === 'true',
+          fields.data.replace === 'true',
+        );
       } finally {
         opened.close();
         await uploads.remove();

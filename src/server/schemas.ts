@@ -415,6 +415,8 @@ export const ImportInput = z
     /** `valid_to` is a period's last day (SAP's ENDDA); by default the day after it. */
     inclusiveEnd: z.boolean().optional(),
     allowPartial: z.boolean().optional(),
+    /** The files replace what earlier imports brought in (corrections, rows removed), as of now. */
+    replace: z.boolean().optional(),
   })
   .openapi('ImportInput');
 
@@ -430,11 +432,17 @@ export const ImportFiles = z
     root: z.string().min(1).max(200).optional(),
     inclusiveEnd: z.enum(['true', 'false']).optional(),
     allowPartial: z.enum(['true', 'false']).optional(),
+    replace: z.enum(['true', 'false']).optional(),
   })
   .openapi('ImportFiles');
 
 /** The plain fields of an import's upload (the files are streamed to disk, not validated as a schema). */
-export const ImportFields = ImportFiles.pick({ root: true, inclusiveEnd: true, allowPartial: true });
+export const ImportFields = ImportFiles.pick({
+  root: true,
+  inclusiveEnd: true,
+  allowPartial: true,
+  replace: true,
+});
 
 export const ImportResultSchema = z
   .object({
@@ -447,6 +455,8 @@ export const ImportResultSchema = z
       }),
     ),
     plans: z.array(z.string()),
+    /** Plans of earlier imports these took the place of (kept on record as replaced). */
+    replaced: z.array(z.string()),
   })
   .openapi('ImportResult');
 

@@ -47,6 +47,44 @@ async function imported(target: OrgEngine, files: Partial<Files>): Promise<numbe
   }
 }
 
+/** Applied with `replace`; null when the organization refuses the plans. */
+async function replacedBy(target: OrgEngine, files: Files): Promise<number | null> {
+  try {
+    return (await target.importDays('default', readImport(input(files)), { replace: true })).applied.length;
+  } catch (error) {
+    if (error instanceof OrgshiftError) return null;
+    throw error;
+  }
+}
+
+/** The files as a corrected export gives them: some rows taken out, some levels and unit names changed. */
+function corrected(files: Files, seed: number): Files {
+  let s = seed >>> 0 || 1;
+  const rand = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+  const edit = (text: string, column: number, to: (value: string) => string) =>
+    text
+      .split('\n')
+      .flatMap((row, i) => {
+        if (i <= 1 || row === '') return [row];
+        const roll = rand();
+        if (roll < 0.1) return [];
+        if (roll >= 0.2 || column < 0) return [row];
+        const cells = row.split(',');
+        cells[column] = to(cells[column] ?? '');
+        return [cells.join(',')];
+      })
+      .join('\n');
+  return {
+    units: edit(files.units, 1, (name) => `${name} X`),
+    people: edit(files.people, 5, (level) => (level === 'P2' ? 'P3' : 'P2')),
+    posts: edit(files.posts, -1, (cell) => cell),
+    lineage: edit(files.lineage, -1, (cell) => cell),
+  };
+}
+
 /** Every period of the organization, as the four import files. */
 async function exported(target: OrgEngine): Promise<string> {
   const history = await target.history('default');
@@ -96,5 +134,46 @@ describe('random HRIS files imported again', () => {
       { numRuns: 120 },
     );
     expect(rounds).toBeGreaterThan(5);
+  });
+
+  it('with replace give the organization a fresh import of the new files gives, or are refused and store nothing', async () => {
+    let rounds = 0;
+    let refusals = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.boolean(),
+        async (seed, other, unrelated) => {
+          const files = hrisFiles(seed);
+          const next = unrelated ? hrisFiles(other) : corrected(files, other);
+          if (readImport(input(next)).rejected.length > 0) return;
+          const org = await engine();
+          const fresh = await engine();
+          try {
+            if ((await imported(org, files)) === null) return;
+            const before = await org.store.dump();
+            const freshly = await imported(fresh, next);
+            const again = await replacedBy(org, next);
+            if (freshly === null) {
+              refusals += 1;
+              expect(again).toBeNull();
+              expect(await org.store.dump()).toBe(before);
+              return;
+            }
+            rounds += 1;
+            expect(again).not.toBeNull();
+            expect(await exported(org)).toBe(await exported(fresh));
+            expect(await replacedBy(org, next)).toBe(0);
+          } finally {
+            await org.store.close();
+            await fresh.store.close();
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+    expect(rounds).toBeGreaterThan(5);
+    expect(refusals).toBeGreaterThan(0);
   });
 });

@@ -45,17 +45,29 @@ function newStore(): string {
   return join(dir, `org-${++stores}.db`);
 }
 
-async function importInto(db: string, files: { units?: string; people?: string; posts?: string }) {
-  const args = ['--db', db, 'import'];
+async function importInto(
+  db: string,
+  files: { units?: string; people?: string; posts?: string },
+  ...options: string[]
+) {
+  const args = ['--db', db, 'import', ...options];
   for (const [kind, text] of Object.entries(files))
     args.push(`--${kind}`, write(`${stores}-${kind}-${args.length}.csv`, text));
   return runCli(args);
 }
 
-async function exported(db: string): Promise<string> {
+async function exported(db: string, knownAt?: string): Promise<string> {
   let all = '';
   for (const kind of ['units', 'people', 'posts']) {
-    const out = await runCli(['--db', db, 'export', '--format', `csv-${kind}`, '--full']);
+    const out = await runCli([
+      '--db',
+      db,
+      'export',
+      '--format',
+      `csv-${kind}`,
+      '--full',
+      ...(knownAt ? ['--known-at', knownAt] : []),
+    ]);
     if (out.code !== 0) throw new Error(out.stderr);
     all += out.stdout;
   }
@@ -134,6 +146,89 @@ describe('importing into an organization that holds an earlier import', () => {
       /people-\d+\.csv:3:1: hire \(changes\[0\]\): a person with id "B" is already in the organization on 2020-01-01/,
     );
     expect(refused.stderr).toContain('the organization holds an earlier import: an import adds what is new');
+    expect(await exported(db)).toBe(before);
+  });
+});
+
+describe('importing again with --replace: the files replace what earlier imports brought in', () => {
+  /** Bo's level corrected from the first day, Di's rows taken out, Cy hired later. */
+  const CORRECTED = `person_id,name,unit_id,manager_id,title,level,valid_from,valid_to
+A,Ann,C,,CEO,M9,2020-01-01,
+B,Bo,S,A,,P5,2020-01-01,
+Y,Cy,S,A,,P2,2020-02-10,
+`;
+
+  it('makes the corrections and removals a fresh import of the files makes, and keeps what was known before', async () => {
+    const db = newStore();
+    expect((await importInto(db, { units: UNITS, people: PEOPLE, posts: POSTS })).code).toBe(0);
+    const before = await exported(db);
+    const between = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const replaced = await importInto(
+      db,
+      { units: UNITS, people: CORRECTED, posts: POSTS },
+      '--replace',
+      '--json',
+    );
+    expect(replaced.code, replaced.stderr).toBe(0);
+    // 2020-01-01 differs (Bo's level, no Di) and is replaced; 2020-02-10 is new.
+    expect(replaced.stderr).toContain('; 2 dated plans applied, in place of 1 plans of earlier imports');
+    expect(JSON.parse(replaced.stdout).replaced).toEqual([expect.stringMatching(/^import-.*-2020-01-01$/)]);
+    const fresh = newStore();
+    expect((await importInto(fresh, { units: UNITS, people: CORRECTED, posts: POSTS })).code).toBe(0);
+    const after = await exported(db);
+    expect(after).toBe(await exported(fresh));
+    expect(after).not.toContain('Di');
+    expect(after).toContain('B,Bo,S,A,,P5,2020-01-01,');
+    // As known before the second import, the organization is the first import's.
+    expect(await exported(db, between)).toBe(before);
+    const list = await runCli(['--db', db, 'plan', 'list']);
+    expect(list.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('takes out days the files no longer have, and stores nothing when the files are the same', async () => {
+    const db = newStore();
+    expect((await importInto(db, { units: UNITS_LATER, people: PEOPLE_LATER, posts: POSTS })).code).toBe(0);
+    const same = await importInto(
+      db,
+      { units: UNITS_LATER, people: PEOPLE_LATER, posts: POSTS },
+      '--replace',
+    );
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).toContain('; 0 dated plans applied');
+    const earlier = await importInto(db, { units: UNITS, people: PEOPLE, posts: POSTS }, '--replace');
+    expect(earlier.code, earlier.stderr).toBe(0);
+    // The first day is the same in both; the three later days are taken out.
+    expect(earlier.stderr).toContain('; 0 dated plans applied, in place of 3 plans of earlier imports');
+    const fresh = newStore();
+    expect((await importInto(fresh, { units: UNITS, people: PEOPLE, posts: POSTS })).code).toBe(0);
+    expect(await exported(db)).toBe(await exported(fresh));
+  });
+
+  it('applies the plans that did not come from an import again, and refuses at its line one the files undo', async () => {
+    const db = newStore();
+    expect((await importInto(db, { units: UNITS, people: PEOPLE, posts: POSTS })).code).toBe(0);
+    const plan = write(
+      'move-di.yaml',
+      'plan: move-di\ntitle: Di to Sales\neffective: 2020-03-01\nchanges:\n  - transfer: { person: "#D", to: "#S" }\n',
+    );
+    const applied = await runCli(['--db', db, 'plan', 'apply', plan]);
+    expect(applied.code, applied.stderr).toBe(0);
+    // A correction that keeps Di: the plan is applied again after it.
+    const levels = PEOPLE.replace('B,Bo,S,A,,P3,', 'B,Bo,S,A,,P5,');
+    const corrected = await importInto(db, { units: UNITS, people: levels, posts: POSTS }, '--replace');
+    expect(corrected.code, corrected.stderr).toBe(0);
+    const person = await runCli(['--db', db, '--json', 'person', '#D', '--as-of', '2020-04-01']);
+    expect(person.code, person.stderr).toBe(0);
+    expect(person.stdout).toContain('Sales');
+    // Files without Di: the plan moving her no longer applies; refused at its line, nothing stored.
+    const before = await exported(db);
+    const refused = await importInto(db, { units: UNITS, people: CORRECTED, posts: POSTS }, '--replace');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/move-di\.yaml:5|changes\[0\]/);
+    expect(refused.stderr).toContain(
+      'the plans that did not come from an import are applied again with them',
+    );
     expect(await exported(db)).toBe(before);
   });
 });

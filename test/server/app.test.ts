@@ -531,6 +531,25 @@ describe('imports, exports and SCIM', () => {
       );
       expect(found.unit, day).toBe(unit);
     }
+    // replace: the files replace what the imports above brought in — a corrected level, and the
+    // rows imported with inclusiveEnd no longer there.
+    const correction = await f.request('/api/import', {
+      method: 'POST',
+      as: 'approver',
+      body: JSON.stringify({
+        units: { text: units },
+        people: { text: people.replace(',P5,', ',P6,') },
+        replace: true,
+      }),
+    });
+    expect(correction.status).toBe(200);
+    const corrected = await json<{ plans: string[]; replaced: string[] }>(correction);
+    expect([corrected.plans.length, corrected.replaced.length]).toEqual([1, 3]);
+    const level = await json<PersonResult>(
+      f.request('/api/person/Imported%20Person?asOf=2024-06-02', { as: 'hr' }),
+    );
+    expect(level.level).toBe('P6');
+    expect((await f.request('/api/person/Last%20Day?asOf=2024-07-02', { as: 'viewer' })).status).toBe(404);
   });
 
   it('imports CSV files uploaded as multipart/form-data, naming the uploaded file in refusals', async () => {
@@ -635,7 +654,7 @@ describe('imports, exports and SCIM', () => {
     const refusedExtra = await post(extra, 'approver');
     expect(refusedExtra.status).toBe(400);
     expect((await json<ErrorBody>(refusedExtra)).error.message).toBe(
-      'unknown part "budget"; expected units, people, posts, lineage, root, inclusiveEnd, allowPartial',
+      'unknown part "budget"; expected units, people, posts, lineage, root, inclusiveEnd, allowPartial, replace',
     );
     const badField = await post(form({ units: 'unit_id\n' }, { allowPartial: 'yes' }), 'approver');
     expect(badField.status).toBe(400);
