@@ -213,9 +213,20 @@ export class OrgEngine {
    */
   private readonly parsed = new Map<string, { source: string; plan: Plan }>();
 
-  private async appliedPlans(org: OrgRef): Promise<SequencedPlan[]> {
+  /** `leaveOut`: ids of applied plans not to read (they are being replaced); each must be there. */
+  private async appliedPlans(
+    org: OrgRef,
+    leaveOut: ReadonlySet<string> = new Set(),
+  ): Promise<SequencedPlan[]> {
     if (org === EMPTY_ORG) return [];
-    const stored = await this.store.plans(org.id);
+    const all = await this.store.plans(org.id);
+    const stored = leaveOut.size === 0 ? all : all.filter((s) => !leaveOut.has(s.summary.id));
+    if (stored.length + leaveOut.size !== all.length) {
+      throw new OrgshiftError(
+        'conflict',
+        'the organization changed while these plans were prepared; try again',
+      );
+    }
     return stored.map((s) => {
       const key = `${org.id}:${s.summary.seq}`;
       let hit = this.parsed.get(key);
@@ -323,15 +334,8 @@ export class OrgEngine {
         if (done === 'conflict' && attempt < 5) continue;
         if (done !== 'not kept' && done !== 'conflict') return done;
       }
-      const all = await this.appliedPlans(org);
       const replaced = new Set(replaces);
-      const applied = replaced.size === 0 ? all : all.filter((a) => !replaced.has(a.plan.id));
-      if (applied.length + replaced.size !== all.length) {
-        throw new OrgshiftError(
-          'conflict',
-          'the organization changed while these plans were prepared; try again',
-        );
-      }
+      const applied = await this.appliedPlans(org, replaced);
       if (expectedPlans !== undefined && !samePlans(applied, expectedPlans)) {
         throw new OrgshiftError(
           'conflict',

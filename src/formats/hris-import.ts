@@ -1129,7 +1129,7 @@ function importedInstead(plans: ImportPlan[], held: HeldPlan[]): { plans: Import
     if (!isImportPlan(p.id)) continue;
     const day = heldOn.get(p.effective) ?? { ids: [], lines: [] };
     day.ids.push(p.id);
-    day.lines.push(...changeLines(p.source));
+    for (const line of changeLines(p.source)) day.lines.push(line);
     heldOn.set(p.effective, day);
   }
   const added: ImportPlan[] = [];

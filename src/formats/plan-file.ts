@@ -218,6 +218,12 @@ function describe(node: Node | null | undefined): string {
  * each located at FILE:LINE:COL.
  */
 export function parsePlan(source: string, file: string): Plan {
+  const written = source.startsWith('plan: "') ? readWrittenPlan(source, file) : null;
+  return written ?? parseYamlPlan(source, file);
+}
+
+/** `parsePlan` through the YAML parser, whatever the text's form. */
+export function parseYamlPlan(source: string, file: string): Plan {
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const reader = new Reader(file, lines);
@@ -245,6 +251,213 @@ export function parsePlan(source: string, file: string): Plan {
     );
   }
   return plan;
+}
+
+/** Thrown by `readWrittenPlan` at anything beyond the form it reads. */
+class NotWritten extends Error {}
+
+/**
+ * A plan text in the form an import writes it (`planSource` in hris-import.ts: the head's values in
+ * JSON, then one change a line, `  - {"kind":{...}}`, in JSON without spaces) read without the YAML
+ * parser, which took 14 s to read a 100k-change import plan back for a replay. Gives the plan the
+ * YAML parser gives, locations included (property-tested); null at anything else — another form, a
+ * value out of place, a problem to report — and the YAML parser then reads the text.
+ */
+export function readWrittenPlan(source: string, file: string): Plan | null {
+  const notWritten = (): never => {
+    throw new NotWritten();
+  };
+  try {
+    let start = 0;
+    let lineNo = 0;
+    const nextLine = (): string | null => {
+      if (start >= source.length) return null;
+      const end = source.indexOf('\n', start);
+      if (end < 0) notWritten();
+      const line = source.slice(start, end);
+      start = end + 1;
+      lineNo += 1;
+      return line;
+    };
+    const text = (line: string | null, prefix: string): string => {
+      if (line === null || !line.startsWith(prefix)) return notWritten();
+      const { value, end } = scanValue(line, prefix.length);
+      if (end !== line.length || typeof value !== 'string') return notWritten();
+      return nonEmpty(value);
+    };
+    const id = text(nextLine(), 'plan: ');
+    const title = text(nextLine(), 'title: ');
+    const effectiveLine = nextLine() ?? notWritten();
+    const effective = /^effective: (\d{4}-\d{2}-\d{2})$/.test(effectiveLine)
+      ? parseDay(effectiveLine.slice('effective: '.length))
+      : null;
+    if (effective === null || nextLine() !== 'snapshot: true') return null;
+    const changesLine = nextLine();
+    if (changesLine !== 'changes:' && changesLine !== 'changes: []') return null;
+    const changes: Operation[] = [];
+    for (let line = nextLine(); line !== null; line = nextLine()) {
+      if (changesLine === 'changes: []' || !line.startsWith('  - {"')) return null;
+      const at = (offset: number): SourceLocation => ({ file, line: lineNo, col: offset + 1 });
+      changes.push(readWrittenOperation(line, changes.length, at, notWritten));
+    }
+    return {
+      id,
+      title,
+      effective,
+      announcedBy: null,
+      sources: [],
+      file,
+      location: { file, line: 1, col: 1 },
+      changes,
+      snapshot: true,
+    };
+  } catch (error) {
+    if (error instanceof NotWritten) return null;
+    throw error;
+  }
+}
+
+/** `  - {"kind":{"key":value,...}}`, each value a JSON string, true, false, null or a list of strings. */
+function readWrittenOperation(
+  line: string,
+  index: number,
+  at: (offset: number) => SourceLocation,
+  notWritten: () => never,
+): Operation {
+  const MAP = 4;
+  const kindValue = scanValue(line, MAP + 1);
+  const kind = kindValue.value as OperationKind;
+  if (typeof kind !== 'string' || !Object.hasOwn(OPERATION_KEYS, kind) || line[kindValue.end] !== ':')
+    return notWritten();
+  const spec = { ...OPERATION_KEYS[kind], ...COMMON };
+  let i = kindValue.end + 1;
+  if (line[i] !== '{') return notWritten();
+  const values: Record<string, unknown> = {};
+  const keyLocations: Record<string, SourceLocation> = {};
+  i += 1;
+  if (line[i] === '}') return notWritten();
+  for (;;) {
+    const key = scanValue(line, i);
+    if (typeof key.value !== 'string' || line[key.end] !== ':') return notWritten();
+    const name = key.value;
+    const field = Object.hasOwn(spec, name) ? spec[name] : undefined;
+    if (field === undefined || Object.hasOwn(values, name)) return notWritten();
+    const valueAt = key.end + 1;
+    const found = scanValue(line, valueAt);
+    keyLocations[name] = at(valueAt);
+    values[name] = writtenValue(field.type, found.value, name, keyLocations, found.items, at, notWritten);
+    i = found.end;
+    if (line[i] === ',') {
+      i += 1;
+      continue;
+    }
+    if (line[i] === '}' && line[i + 1] === '}' && i + 2 === line.length) break;
+    return notWritten();
+  }
+  for (const [key, field] of Object.entries(spec)) {
+    if (field.required && !Object.hasOwn(values, key)) return notWritten();
+  }
+  return operationOf(kind, values, {
+    index,
+    location: at(MAP),
+    keyLocations,
+    planInferred: false,
+    fail: notWritten,
+  });
+}
+
+/** A value scanned in a written plan's line, checked as `readOperation` checks its field's type. */
+function writtenValue(
+  type: FieldType,
+  value: unknown,
+  key: string,
+  keyLocations: Record<string, SourceLocation>,
+  items: number[] | undefined,
+  at: (offset: number) => SourceLocation,
+  notWritten: () => never,
+): unknown {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' ? nonEmpty(value) : notWritten();
+    case 'maybeString':
+      if (value === null || value === '') return '';
+      return typeof value === 'string' ? nonEmpty(value) : notWritten();
+    case 'boolean':
+      return typeof value === 'boolean' ? value : notWritten();
+    case 'strings':
+    case 'maybeStrings': {
+      if (typeof value === 'string') {
+        keyLocations[`${key}[0]`] = keyLocations[key]!;
+        return [nonEmpty(value)];
+      }
+      if (!Array.isArray(value) || items === undefined) return notWritten();
+      if (value.length === 0) return type === 'maybeStrings' ? [] : notWritten();
+      return value.map((item: unknown, i) => {
+        if (typeof item !== 'string') return notWritten();
+        keyLocations[`${key}[${i}]`] = at(items[i]!);
+        return nonEmpty(item);
+      });
+    }
+    case 'reportKind':
+      return value === 'solid' || value === 'dotted' || value === 'none' ? value : notWritten();
+    case 'succession':
+      return typeof value === 'string' && isSupersedeKind(value) ? value : notWritten();
+    case 'unitOrUnits':
+      return typeof value === 'string' ? nonEmpty(value) : notWritten();
+    case 'units':
+      return notWritten();
+  }
+}
+
+/** A text value as `Reader.string` takes it: trimmed, not empty. */
+function nonEmpty(value: string): string {
+  const text = value.trim();
+  if (text === '') throw new NotWritten();
+  return text;
+}
+
+/**
+ * The JSON value at `offset` of a line — a string, true, false, null or a list of strings — with
+ * where it ends and, for a list, where each item begins.
+ */
+function scanValue(line: string, offset: number): { value: unknown; end: number; items?: number[] } {
+  const c = line[offset];
+  if (c === '"') {
+    let j = offset + 1;
+    for (;;) {
+      const d = line.charCodeAt(j);
+      if (Number.isNaN(d)) throw new NotWritten();
+      if (d === 34) break;
+      j += d === 92 ? 2 : 1;
+    }
+    try {
+      return { value: JSON.parse(line.slice(offset, j + 1)), end: j + 1 };
+    } catch {
+      throw new NotWritten();
+    }
+  }
+  for (const [word, value] of [
+    ['true', true],
+    ['false', false],
+    ['null', null],
+  ] as const) {
+    if (line.startsWith(word, offset)) return { value, end: offset + word.length };
+  }
+  if (c !== '[') throw new NotWritten();
+  const list: unknown[] = [];
+  const items: number[] = [];
+  let i = offset + 1;
+  if (line[i] === ']') return { value: list, end: i + 1, items };
+  for (;;) {
+    if (line[i] !== '"') throw new NotWritten();
+    const item = scanValue(line, i);
+    items.push(i);
+    list.push(item.value);
+    i = item.end;
+    if (line[i] === ']') return { value: list, end: i + 1, items };
+    if (line[i] !== ',') throw new NotWritten();
+    i += 1;
+  }
 }
 
 function readPlan(reader: Reader, root: Node | null): Plan {
@@ -397,13 +610,38 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
         break;
     }
   }
-  const base = {
+  return operationOf(kind, values, {
     index,
     location: reader.at(map),
     keyLocations,
-    inferred: (values.inferred as boolean | undefined) ?? planInferred,
+    planInferred,
+    fail: (key, message) => reader.fail(key === null ? body : entries.get(key)!.value, message),
+  });
+}
+
+/**
+ * An operation of its kind from the values read for it (`values`: by key, each checked against its
+ * field's type); `fail` refuses, at the operation's body (`null`) or at a key's value.
+ */
+function operationOf(
+  kind: OperationKind,
+  values: Record<string, unknown>,
+  at: {
+    index: number;
+    location: SourceLocation;
+    keyLocations: Record<string, SourceLocation>;
+    planInferred: boolean;
+    fail: (key: string | null, message: string) => never;
+  },
+): Operation {
+  const base = {
+    index: at.index,
+    location: at.location,
+    keyLocations: at.keyLocations,
+    inferred: (values.inferred as boolean | undefined) ?? at.planInferred,
     ...(values.quote !== undefined ? { quote: values.quote as string } : {}),
   };
+  const fail = (message: string) => at.fail(null, message);
   const v = values as unknown as OperationValues;
   switch (kind) {
     case 'create':
@@ -419,7 +657,7 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
       };
     case 'rename':
       if ((v.unit === undefined) === (v.person === undefined))
-        reader.fail(body, 'rename needs exactly one of "unit:" or "person:"');
+        fail('rename needs exactly one of "unit:" or "person:"');
       return v.unit !== undefined
         ? { ...base, kind, unit: v.unit, to: v.to }
         : { ...base, kind, person: v.person, to: v.to };
@@ -427,7 +665,7 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
       return { ...base, kind, unit: v.unit, to: v.to };
     case 'update': {
       if (v.type === undefined && v.status === undefined && v.also_under === undefined)
-        reader.fail(body, 'update needs at least one of "type:", "status:" or "also_under:"');
+        fail('update needs at least one of "type:", "status:" or "also_under:"');
       const op: Operation = { ...base, kind, unit: v.unit };
       if (v.type !== undefined) op.type = v.type;
       // An empty status clears it.
@@ -444,7 +682,7 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
     case 'dissolve': {
       const as = v.as as SupersedeKind | undefined;
       if (as !== undefined && (v.successors === undefined || (v.successors as string[]).length === 0))
-        reader.fail(entries.get('as')!.value, 'as says how successors took over: give "successors:" too');
+        at.fail('as', 'as says how successors took over: give "successors:" too');
       return {
         ...base,
         kind,
@@ -456,7 +694,7 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
     }
     case 'transfer':
       if ((v.business === undefined) === (v.person === undefined)) {
-        reader.fail(body, 'transfer needs exactly one of "business:" or "person:"');
+        fail('transfer needs exactly one of "business:" or "person:"');
       }
       return { ...base, kind, to: v.to, ...optional(v, 'business', 'person') };
     case 'appoint':
@@ -472,7 +710,7 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
       return { ...base, kind, unit: v.unit, post: v.post ?? 'head' };
     case 'promote': {
       if (v.level === undefined && v.title === undefined)
-        reader.fail(body, 'promote needs at least one of "level:" or "title:"');
+        fail('promote needs at least one of "level:" or "title:"');
       const op: Operation = { ...base, kind, person: v.person };
       // An empty level or title clears it.
       if (v.level !== undefined) op.level = v.level === '' ? null : (v.level as string);
@@ -492,7 +730,7 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
     case 'leave':
       return { ...base, kind, person: v.person };
     case 'report':
-      if (v.kind !== 'none' && v.to === undefined) reader.fail(body, `a ${v.kind} line needs "to:"`);
+      if (v.kind !== 'none' && v.to === undefined) fail(`a ${v.kind} line needs "to:"`);
       return { ...base, kind, person: v.person, to: v.to ?? null, reportKind: v.kind };
     case 'launch':
       return { ...base, kind, business: v.business, unit: v.unit, aliases: v.aliases ?? [] };
@@ -500,8 +738,7 @@ function readOperation(reader: Reader, node: Node, index: number, planInferred: 
       return { ...base, kind, business: v.business };
     case 'alias': {
       const targets = ['unit', 'person', 'business'].filter((k) => v[k] !== undefined);
-      if (targets.length !== 1)
-        reader.fail(body, 'alias needs exactly one of "unit:", "person:" or "business:"');
+      if (targets.length !== 1) fail('alias needs exactly one of "unit:", "person:" or "business:"');
       return { ...base, kind, add: v.add, ...optional(v, 'unit', 'person', 'business') };
     }
   }
