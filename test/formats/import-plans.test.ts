@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Operation } from '../../src/core/model.ts';
-import { planImport } from '../../src/formats/hris-import.ts';
+import { importedAgain, planImport } from '../../src/formats/hris-import.ts';
 import { parsePlan } from '../../src/formats/plan-file.ts';
 
 // Every kind of change an import makes: units created, moved, renamed, re-typed with a status and a
@@ -84,5 +84,48 @@ describe('the plans an import makes', () => {
       for (const [i, op] of plan.changes.entries())
         expect(Object.keys(content(op)).sort()).toEqual(Object.keys(content(read.changes[i]!)).sort());
     }
+  });
+});
+
+describe('importedAgain with replace', () => {
+  it('replaces a day of 200k changes, and leaves a day with the same changes in the same order', () => {
+    const text = (id: string, effective: string, lines: string[]) =>
+      `plan: "${id}"\ntitle: "t"\neffective: ${effective}\nsnapshot: true\nchanges:\n${lines.join('\n')}\n`;
+    const many = Array.from({ length: 200_000 }, (_, i) => `  - {"leave":{"person":"#p${i}"}}`);
+    const held = [
+      {
+        id: 'import-a-2020-01-01',
+        effective: '2020-01-01',
+        source: text('import-a-2020-01-01', '2020-01-01', many),
+      },
+      {
+        id: 'import-a-2020-02-01',
+        effective: '2020-02-01',
+        source: text('import-a-2020-02-01', '2020-02-01', many.slice(0, 2)),
+      },
+      { id: 'by-hand', effective: '2020-03-01', source: text('by-hand', '2020-03-01', many.slice(0, 1)) },
+    ];
+    const imported = (id: string, effective: string, lines: string[]) => ({
+      plan: parsePlan(text(id, effective, lines), 'p.yaml'),
+      source: text(id, effective, lines),
+    });
+    const { plans, replaces } = importedAgain(
+      [
+        imported('import-b-2020-01-01', '2020-01-01', many.slice(1)),
+        imported('import-b-2020-02-01', '2020-02-01', many.slice(0, 2)),
+      ],
+      held,
+      true,
+    );
+    expect(plans.map((p) => p.plan.id)).toEqual(['import-b-2020-01-01']);
+    expect(replaces).toEqual(['import-a-2020-01-01']);
+    // The second day in another order is replaced too; plans not imported never are.
+    const swapped = importedAgain(
+      [imported('import-c-2020-02-01', '2020-02-01', [many[1]!, many[0]!])],
+      held,
+      true,
+    );
+    expect(swapped.plans.map((p) => p.plan.id)).toEqual(['import-c-2020-02-01']);
+    expect(swapped.replaces).toEqual(['import-a-2020-02-01', 'import-a-2020-01-01']);
   });
 });

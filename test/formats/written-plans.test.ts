@@ -89,7 +89,7 @@ describe("an import's plan texts read without the YAML parser", () => {
       fc.property(
         fc.nat(),
         fc.nat(),
-        fc.constantFrom('', '"', '\\', ' ', ',', ':', '{', '}', '[', ']', 'x', '\n', 'null', 'true', '1', '#'),
+        fc.constantFrom(...'"\\ ,:{}[]x\n1#'.split(''), '', 'null', 'true'),
         fc.nat(3),
         (which, where, put, cut) => {
           const source = sources[which % sources.length]!;
