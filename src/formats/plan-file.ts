@@ -300,6 +300,8 @@ export function readWrittenPlan(source: string, file: string): Plan | null {
       const at = (offset: number): SourceLocation => ({ file, line: lineNo, col: offset + 1 });
       changes.push(readWrittenOperation(line, changes.length, at, notWritten));
     }
+    // `changes:` with nothing after it is no list.
+    if (changesLine === 'changes:' && changes.length === 0) return null;
     return {
       id,
       title,

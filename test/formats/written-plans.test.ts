@@ -116,5 +116,16 @@ describe("an import's plan texts read without the YAML parser", () => {
     const broken = source!.replace('{"hire":{', '{"hire":{"nickname":"x",');
     expect(readWrittenPlan(broken, 'p.yaml')).toBeNull();
     expect(() => parsePlan(broken, 'p.yaml')).toThrow(/plan has 1 problem/);
+    // No change after "changes:": no list, refused; "changes: []" is an empty one.
+    const head = source!.slice(0, source!.indexOf('\nchanges:\n') + '\nchanges:\n'.length);
+    expect(readWrittenPlan(head, 'p.yaml')).toBeNull();
+    expect(() => parsePlan(head, 'p.yaml')).toThrow(
+      expect.objectContaining({
+        problems: [expect.objectContaining({ message: expect.stringContaining('changes must be a list') })],
+      }),
+    );
+    const empty = head.replace('\nchanges:\n', '\nchanges: []\n');
+    expect(readWrittenPlan(empty, 'p.yaml')).toEqual(parseYamlPlan(empty, 'p.yaml'));
+    expect(readWrittenPlan(empty, 'p.yaml')?.changes).toEqual([]);
   });
 });
