@@ -462,10 +462,12 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         }
         io.progress?.(null);
         const summary = `read ${result.read} rows: ${result.accepted} accepted, ${result.rejected.length} rejected`;
-        if (result.rejected.length > 0 && !o.allowPartial) {
+        if (result.rejected.length > 0 && (!o.allowPartial || o.replace)) {
           throw new OrgshiftError(
             'invalid_input',
-            `${summary}; nothing imported (--allow-partial imports the rest)`,
+            o.replace
+              ? `${summary}; nothing imported (with --replace the rows rejected would be taken out of the organization: fix them)`
+              : `${summary}; nothing imported (--allow-partial imports the rest)`,
             result.rejected,
           );
         }

@@ -96,8 +96,8 @@ export function errorJson(error: unknown): { error: { id: string; message: strin
 /** Prints an error for people on stderr (and as JSON on stdout with --json); never a stack trace. */
 export function reportError(io: Io, error: unknown, json: boolean): number {
   if (error instanceof OrgshiftError) {
-    if (error.problems.length > 0) for (const problem of error.problems) io.err(formatProblem(problem));
-    else io.err(`orgshift: ${error.message}`);
+    for (const problem of error.problems) io.err(formatProblem(problem));
+    io.err(`orgshift: ${error.message}`);
   } else {
     io.err(`orgshift: internal error: ${error instanceof Error ? error.message : String(error)}`);
   }

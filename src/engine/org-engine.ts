@@ -400,6 +400,19 @@ export class OrgEngine {
     options: { progress?: Progress; alone?: boolean; replace?: boolean } = {},
   ): Promise<{ applied: AppliedPlan[]; replaced: string[] }> {
     const { progress, alone = false, replace = false } = options;
+    if (replace && imported.rejected.length > 0) {
+      throw new OrgshiftError(
+        'invalid_input',
+        `${imported.rejected.length} rows rejected: with replace they would be taken out of the organization; fix them and import again (nothing imported)`,
+        imported.rejected,
+      );
+    }
+    if (replace && imported.accepted === 0) {
+      throw new OrgshiftError(
+        'invalid_input',
+        'the files hold no rows: with replace, everything imported before would be taken out (nothing imported)',
+      );
+    }
     const org = await this.store.ensureOrg(orgName, this.now());
     if (org.version === 0) {
       if (imported.days.length === 0) return { applied: [], replaced: [] };

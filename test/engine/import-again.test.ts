@@ -231,4 +231,32 @@ Y,Cy,S,A,,P2,2020-02-10,
     );
     expect(await exported(db)).toBe(before);
   });
+
+  it('refuses rows rejected, even with --allow-partial, and files without rows: they would take data out', async () => {
+    const db = newStore();
+    expect((await importInto(db, { units: UNITS, people: PEOPLE, posts: POSTS })).code).toBe(0);
+    const before = await exported(db);
+    const typo = PEOPLE.replace('D,Di,E,A,,P4,2020-01-01,', 'D,Di,E,A,,P4,2020-13-01,');
+    const partial = await importInto(
+      db,
+      { units: UNITS, people: typo, posts: POSTS },
+      '--replace',
+      '--allow-partial',
+    );
+    expect(partial.code).toBe(1);
+    expect(partial.stderr).toMatch(/people-\d+\.csv:4:\d+: .*2020-13-01/);
+    expect(partial.stderr).toContain(
+      'with --replace the rows rejected would be taken out of the organization',
+    );
+    expect(partial.stderr.match(/2020-13-01/g)).toHaveLength(1);
+    const header = (text: string) => `${text.split('\n')[0]}\n`;
+    const empty = await importInto(
+      db,
+      { units: header(UNITS), people: header(PEOPLE), posts: header(POSTS) },
+      '--replace',
+    );
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('the files hold no rows');
+    expect(await exported(db)).toBe(before);
+  });
 });

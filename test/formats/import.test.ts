@@ -111,6 +111,8 @@ V,Extra,team,C,2020-01-01,,surplus
       `${paths.units}:5:1: the period ends (2020-01-01) before it starts (2021-01-01)`,
       `${paths.units}:6:1: the period 2020-06-01.. overlaps the one on line 2 (2020-01-01..)`,
       `${paths.units}:7:1: the row has 7 fields; the header has 6`,
+      // The summary last: rows read = accepted + rejected.
+      'orgshift: read 6 rows: 1 accepted, 5 rejected; nothing imported (--allow-partial imports the rest)',
     ]);
     expect((await cli('--db', db, 'plan', 'list', '--json')).stdout).toContain('"plans": []');
   });
@@ -359,6 +361,7 @@ D,D2,split,2022-01-01
       `${bad.lineage}:2:1: unit "A" does not exist on 2019-06-01, nor does it end that day`,
       `${bad.lineage}:3:1: no unit "Z" in the units file`,
       `${bad.lineage}:4:1: kind must be merge, split, replace or rename, found "absorb"`,
+      'orgshift: read 5 rows: 2 accepted, 3 rejected; nothing imported (--allow-partial imports the rest)',
     ]);
   });
 
