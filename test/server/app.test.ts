@@ -550,6 +550,26 @@ describe('imports, exports and SCIM', () => {
     );
     expect(level.level).toBe('P6');
     expect((await f.request('/api/person/Last%20Day?asOf=2024-07-02', { as: 'viewer' })).status).toBe(404);
+    // With replace, a row rejected would be taken out: refused even with allowPartial, nothing changed.
+    const partialReplace = await f.request('/api/import', {
+      method: 'POST',
+      as: 'approver',
+      body: JSON.stringify({
+        units: { text: units },
+        people: { text: `${people}imp-9,,IMP,,,P1,2024-06-01,\n` },
+        allowPartial: true,
+        replace: true,
+      }),
+    });
+    expect(partialReplace.status).toBe(400);
+    expect((await json<ErrorBody>(partialReplace)).error.details?.problems?.[0]).toMatchObject({
+      message: 'empty name',
+      location: { file: 'people.csv', line: 3 },
+    });
+    const unchanged = await json<PersonResult>(
+      f.request('/api/person/Imported%20Person?asOf=2024-06-02', { as: 'hr' }),
+    );
+    expect(unchanged.level).toBe('P6');
   });
 
   it('imports CSV files uploaded as multipart/form-data, naming the uploaded file in refusals', async () => {
