@@ -409,6 +409,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       '--replace',
       'the files replace what earlier imports brought in: corrections and rows removed are applied as of now (give all the files)',
     )
+    .option('--dry-run', 'check the import and show what it would change, day by day, storing nothing')
     .action(
       async (
         o: {
@@ -420,6 +421,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           inclusiveEnd?: boolean;
           allowPartial?: boolean;
           replace?: boolean;
+          dryRun?: boolean;
         },
         cmd: Command,
       ) => {
@@ -472,7 +474,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           );
         }
         for (const problem of result.rejected) io.err(formatProblem(problem));
-        const { applied, replaced } = await (async () => {
+        const { applied, replaced, planned, days } = await (async () => {
           try {
             // Told only when there is a bar to draw (a terminal).
             const progress: Progress | undefined =
@@ -488,14 +490,39 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
               ...(progress ? { progress } : {}),
               alone: true,
               replace: o.replace === true,
+              dryRun: o.dryRun === true,
             });
           } finally {
             io.progress?.(null);
           }
         })();
-        io.err(
-          `${summary}; ${applied.length} dated plans applied${replaced.length > 0 ? `, in place of ${replaced.length} plans of earlier imports` : ''}`,
-        );
+        const inPlace =
+          replaced.length > 0 ? `, in place of ${replaced.length} plans of earlier imports` : '';
+        if (planned && days) {
+          io.err(
+            `${summary}; would apply ${planned.length} dated plans${inPlace}; nothing stored (--dry-run)`,
+          );
+          if (json) {
+            io.out(
+              JSON.stringify(
+                {
+                  read: result.read,
+                  accepted: result.accepted,
+                  rejected: result.rejected,
+                  planned,
+                  replaced,
+                  days,
+                },
+                null,
+                2,
+              ),
+            );
+          } else {
+            for (const day of days) io.out(`${day.effective}  changes: ${day.added} in, ${day.removed} out`);
+          }
+          return;
+        }
+        io.err(`${summary}; ${applied.length} dated plans applied${inPlace}`);
         if (json)
           io.out(
             JSON.stringify(

@@ -7,7 +7,13 @@ import { emptyHistory, type History, type Plan, type PlanSummary, type Progress 
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
-import { type ImportDays, importedAgain, isImportPlan } from '../formats/hris-import.ts';
+import {
+  type ImportDayChange,
+  type ImportDays,
+  importChanges,
+  importedAgain,
+  isImportPlan,
+} from '../formats/hris-import.ts';
 import { parsePlan } from '../formats/plan-file.ts';
 import { AccessStore } from '../store/access-store.ts';
 import { openStore } from '../store/open.ts';
@@ -31,6 +37,16 @@ export interface AppliedPlan {
 }
 
 const EMPTY_ORG: OrgRef = { id: -1, name: '', version: 0 };
+
+/** What an import did, or with `dryRun` would do (`OrgEngine.importDays`). */
+export interface ImportOutcome {
+  applied: AppliedPlan[];
+  /** Ids of plans of earlier imports these took (would take) the place of. */
+  replaced: string[];
+  /** With `dryRun`: the ids of the plans that would be applied, and each day's changes counted. */
+  planned?: string[];
+  days?: ImportDayChange[];
+}
 
 /** The promise kept under `key` while it runs, else a new one from `start`: concurrent callers share one. */
 function inFlight<K, V>(running: Map<K, Promise<V>>, key: K, start: () => Promise<V>): Promise<V> {
@@ -393,13 +409,14 @@ export class OrgEngine {
    * `applyFirst`, telling which applied plans of earlier imports the import's plans took the place
    * of. With `replace`, the files replace what earlier imports brought in (`importedAgain`): the
    * organization becomes what these files and the plans not imported say, as a correction recorded now.
+   * With `dryRun` the plans are checked and nothing is stored: `planned` and `days` say what would be done.
    */
   async importDays(
     orgName: string,
     imported: ImportDays,
-    options: { progress?: Progress; alone?: boolean; replace?: boolean } = {},
-  ): Promise<{ applied: AppliedPlan[]; replaced: string[] }> {
-    const { progress, alone = false, replace = false } = options;
+    options: { progress?: Progress; alone?: boolean; replace?: boolean; dryRun?: boolean } = {},
+  ): Promise<ImportOutcome> {
+    const { progress, alone = false, replace = false, dryRun = false } = options;
     if (replace && imported.rejected.length > 0) {
       throw new OrgshiftError(
         'invalid_input',
@@ -413,8 +430,8 @@ export class OrgEngine {
         'the files hold no rows: with replace, everything imported before would be taken out (nothing imported)',
       );
     }
-    const org = await this.store.ensureOrg(orgName, this.now());
-    if (org.version === 0) {
+    const org = dryRun ? await this.orgOrEmpty(orgName) : await this.store.ensureOrg(orgName, this.now());
+    if (org.version === 0 && !dryRun) {
       if (imported.days.length === 0) return { applied: [], replaced: [] };
       const applied = await this.commitFirst(org, imported, progress, alone);
       return {
@@ -422,14 +439,37 @@ export class OrgEngine {
         replaced: [],
       };
     }
-    const held = (await this.store.plans(org.id)).map((p) => ({
-      id: p.summary.id,
-      effective: p.summary.effective,
-      source: p.source,
-    }));
-    const { plans, replaces } = importedAgain(imported.plans(), held, replace);
-    if (plans.length === 0 && replaces.length === 0) return { applied: [], replaced: [] };
+    const held =
+      org === EMPTY_ORG
+        ? []
+        : (await this.store.plans(org.id)).map((p) => ({
+            id: p.summary.id,
+            effective: p.summary.effective,
+            source: p.source,
+          }));
+    const all = imported.plans();
+    const { plans, replaces } = importedAgain(all, held, replace);
+    if (!dryRun && plans.length === 0 && replaces.length === 0) return { applied: [], replaced: [] };
     try {
+      if (dryRun) {
+        const checked = checkPlans(
+          await this.appliedPlans(org, new Set(replaces)),
+          plans.map((p) => p.plan),
+        );
+        if (!checked.ok) {
+          throw new OrgshiftError(
+            'plan_refused',
+            `plan "${plans.map((p) => p.plan.id).join('", "')}" was refused`,
+            checked.problems,
+          );
+        }
+        return {
+          applied: [],
+          replaced: replaces,
+          planned: plans.map((p) => p.plan.id),
+          days: importChanges(all, held, replace),
+        };
+      }
       return {
         applied: await this.applyAll(orgName, plans, undefined, progress, replaces),
         replaced: replaces,

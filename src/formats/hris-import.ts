@@ -1148,6 +1148,49 @@ function importedInstead(plans: ImportPlan[], held: HeldPlan[]): { plans: Import
   return { plans: added, replaces };
 }
 
+/** How an import would change a day's changes: lines it adds, and lines earlier imports applied it takes out. */
+export interface ImportDayChange {
+  effective: Day;
+  added: number;
+  removed: number;
+}
+
+/**
+ * What importing these plans again would change, day by day (`importedAgain`'s outcome, counted):
+ * each day's changes in the files against those earlier imports applied on it, the same line twice
+ * counting twice. Changes taken out only with `replace` (otherwise they are not undone).
+ */
+export function importChanges(plans: ImportPlan[], held: HeldPlan[], replace: boolean): ImportDayChange[] {
+  const lines = new Map<Day, { held: Map<string, number>; files: string[] }>();
+  const on = (day: Day) => {
+    const found = lines.get(day) ?? { held: new Map<string, number>(), files: [] };
+    lines.set(day, found);
+    return found;
+  };
+  for (const p of held) {
+    if (!isImportPlan(p.id)) continue;
+    const day = on(p.effective);
+    for (const line of changeLines(p.source)) day.held.set(line, (day.held.get(line) ?? 0) + 1);
+  }
+  for (const { plan, source } of plans) {
+    const day = on(plan.effective);
+    for (const line of changeLines(source)) day.files.push(line);
+  }
+  const changes: ImportDayChange[] = [];
+  for (const [effective, day] of lines) {
+    let added = 0;
+    for (const line of day.files) {
+      const left = day.held.get(line) ?? 0;
+      if (left === 0) added += 1;
+      else day.held.set(line, left - 1);
+    }
+    let removed = 0;
+    if (replace) for (const left of day.held.values()) removed += left;
+    if (added > 0 || removed > 0) changes.push({ effective, added, removed });
+  }
+  return changes.sort((a, b) => (a.effective < b.effective ? -1 : a.effective > b.effective ? 1 : 0));
+}
+
 /** A plan text's change lines, one per change (as `planSource` writes them). */
 function changeLines(source: string): string[] {
   const start = source.indexOf('\nchanges:\n');

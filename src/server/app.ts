@@ -1004,9 +1004,9 @@ export function createApp(
   const importFiles = async (
     c: Context<Env>,
     input: ImportInput,
-    allowPartial: boolean,
-    replace: boolean,
+    options: { allowPartial: boolean; replace: boolean; dryRun: boolean },
   ) => {
+    const { allowPartial, replace, dryRun } = options;
     const result = readImport(input);
     if (result.rejected.length > 0 && !allowPartial) {
       throw new OrgshiftError(
@@ -1015,7 +1015,21 @@ export function createApp(
         result.rejected,
       );
     }
-    const { applied, replaced } = await engine.importDays(org, result, { replace });
+    const { applied, replaced, planned, days } = await engine.importDays(org, result, { replace, dryRun });
+    if (planned && days) {
+      return c.json(
+        {
+          read: result.read,
+          accepted: result.accepted,
+          rejected: result.rejected,
+          plans: [],
+          replaced,
+          planned,
+          days,
+        },
+        200,
+      );
+    }
     await access.audit({
       actor: c.get('principal').name,
       requestId: c.get('requestId'),
@@ -1059,8 +1073,11 @@ export function createApp(
           ...(input.root ? { root: input.root } : {}),
           ...(input.inclusiveEnd === true ? { inclusiveEnd: true } : {}),
         },
-        input.allowPartial === true,
-        input.replace === true,
+        {
+          allowPartial: input.allowPartial === true,
+          replace: input.replace === true,
+          dryRun: input.dryRun === true,
+        },
       );
     },
   );
@@ -1070,7 +1087,7 @@ export function createApp(
       method: 'post',
       path: '/api/import/files',
       summary:
-        'Import HRIS CSV files uploaded as multipart/form-data (units, people, posts, lineage; root, inclusiveEnd, allowPartial, replace), all or nothing (approver)',
+        'Import HRIS CSV files uploaded as multipart/form-data (units, people, posts, lineage; root, inclusiveEnd, allowPartial, replace, dryRun), all or nothing (approver)',
       security: secured,
       // Documented, not validated here: a validator would read the whole upload into memory first.
       request: {
@@ -1085,7 +1102,7 @@ export function createApp(
       await mayImport(c);
       const uploads = await receiveUploads(c.req.raw, {
         files: IMPORT_FILES,
-        fields: ['root', 'inclusiveEnd', 'allowPartial', 'replace'],
+        fields: ['root', 'inclusiveEnd', 'allowPartial', 'replace', 'dryRun'],
         maxFileBytes: MAX_UPLOAD_BYTES,
       });
       const opened = new OpenedFiles();
@@ -1106,12 +1123,11 @@ export function createApp(
           const upload = uploads.files.get(name);
           if (upload) input[name] = opened.open(upload.path, upload.name);
         }
-        return await importFiles(
-          c,
-          input,
-          fields.data.allowPartial === 'true',
-          fields.data.replace === 'true',
-        );
+        return await importFiles(c, input, {
+          allowPartial: fields.data.allowPartial === 'true',
+          replace: fields.data.replace === 'true',
+          dryRun: fields.data.dryRun === 'true',
+        });
       } finally {
         opened.close();
         await uploads.remove();

@@ -417,6 +417,8 @@ export const ImportInput = z
     allowPartial: z.boolean().optional(),
     /** The files replace what earlier imports brought in (corrections, rows removed), as of now. */
     replace: z.boolean().optional(),
+    /** Check the import and say what it would change, storing nothing. */
+    dryRun: z.boolean().optional(),
   })
   .openapi('ImportInput');
 
@@ -433,6 +435,7 @@ export const ImportFiles = z
     inclusiveEnd: z.enum(['true', 'false']).optional(),
     allowPartial: z.enum(['true', 'false']).optional(),
     replace: z.enum(['true', 'false']).optional(),
+    dryRun: z.enum(['true', 'false']).optional(),
   })
   .openapi('ImportFiles');
 
@@ -442,6 +445,7 @@ export const ImportFields = ImportFiles.pick({
   inclusiveEnd: true,
   allowPartial: true,
   replace: true,
+  dryRun: true,
 });
 
 export const ImportResultSchema = z
@@ -457,6 +461,9 @@ export const ImportResultSchema = z
     plans: z.array(z.string()),
     /** Plans of earlier imports these took the place of (kept on record as replaced). */
     replaced: z.array(z.string()),
+    /** With dryRun: the plans that would be applied, and each day's changes in and out. */
+    planned: z.array(z.string()).optional(),
+    days: z.array(z.object({ effective: z.string(), added: z.number(), removed: z.number() })).optional(),
   })
   .openapi('ImportResult');
 

@@ -259,4 +259,49 @@ Y,Cy,S,A,,P2,2020-02-10,
     expect(empty.stderr).toContain('the files hold no rows');
     expect(await exported(db)).toBe(before);
   });
+
+  it('--dry-run checks and shows what it would change, day by day, and stores nothing', async () => {
+    const db = newStore();
+    const first = await importInto(db, { units: UNITS, people: PEOPLE, posts: POSTS }, '--dry-run');
+    expect(first.code, first.stderr).toBe(0);
+    // Two units and three people hired, two lines, one head: the first day's changes.
+    expect(first.stdout).toMatch(/^2020-01-01 {2}changes: \d+ in, 0 out\n$/);
+    expect(first.stderr).toContain('would apply 1 dated plans; nothing stored (--dry-run)');
+    expect((await runCli(['--db', db, 'plan', 'list'])).stdout).toBe('No plans applied.\n');
+    expect((await importInto(db, { units: UNITS, people: PEOPLE, posts: POSTS })).code).toBe(0);
+    const before = await exported(db);
+    const dry = await importInto(
+      db,
+      { units: UNITS, people: CORRECTED, posts: POSTS },
+      '--replace',
+      '--dry-run',
+    );
+    expect(dry.code, dry.stderr).toBe(0);
+    // Bo's hire changed (one in, one out); Di's hire and line out; Cy hired with a line.
+    expect(dry.stdout).toBe('2020-01-01  changes: 1 in, 3 out\n2020-02-10  changes: 2 in, 0 out\n');
+    expect(dry.stderr).toContain(
+      'would apply 2 dated plans, in place of 1 plans of earlier imports; nothing stored',
+    );
+    const json = await importInto(
+      db,
+      { units: UNITS, people: CORRECTED, posts: POSTS },
+      '--replace',
+      '--dry-run',
+      '--json',
+    );
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      planned: [expect.stringMatching(/-2020-01-01$/), expect.stringMatching(/-2020-02-10$/)],
+      replaced: [expect.stringMatching(/-2020-01-01$/)],
+      days: [
+        { effective: '2020-01-01', added: 1, removed: 3 },
+        { effective: '2020-02-10', added: 2, removed: 0 },
+      ],
+    });
+    // Without --replace the correction is refused, as the import itself would be.
+    const refused = await importInto(db, { units: UNITS, people: CORRECTED, posts: POSTS }, '--dry-run');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('a person with id "B" is already in the organization');
+    expect(await exported(db)).toBe(before);
+    expect((await runCli(['--db', db, 'plan', 'list'])).stdout.trim().split('\n')).toHaveLength(1);
+  });
 });

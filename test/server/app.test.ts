@@ -570,6 +570,23 @@ describe('imports, exports and SCIM', () => {
       f.request('/api/person/Imported%20Person?asOf=2024-06-02', { as: 'hr' }),
     );
     expect(unchanged.level).toBe('P6');
+    // dryRun: what the import would change, day by day, and nothing stored.
+    const dry = await f.request('/api/import', {
+      method: 'POST',
+      as: 'approver',
+      body: JSON.stringify({ units: { text: units }, people: { text: people }, replace: true, dryRun: true }),
+    });
+    expect(dry.status).toBe(200);
+    expect(await json(dry)).toMatchObject({
+      plans: [],
+      planned: [expect.stringMatching(/-2024-06-01$/)],
+      replaced: [expect.stringMatching(/-2024-06-01$/)],
+      days: [{ effective: '2024-06-01', added: 1, removed: 1 }],
+    });
+    const still = await json<PersonResult>(
+      f.request('/api/person/Imported%20Person?asOf=2024-06-02', { as: 'hr' }),
+    );
+    expect(still.level).toBe('P6');
   });
 
   it('imports CSV files uploaded as multipart/form-data, naming the uploaded file in refusals', async () => {
@@ -674,7 +691,7 @@ describe('imports, exports and SCIM', () => {
     const refusedExtra = await post(extra, 'approver');
     expect(refusedExtra.status).toBe(400);
     expect((await json<ErrorBody>(refusedExtra)).error.message).toBe(
-      'unknown part "budget"; expected units, people, posts, lineage, root, inclusiveEnd, allowPartial, replace',
+      'unknown part "budget"; expected units, people, posts, lineage, root, inclusiveEnd, allowPartial, replace, dryRun',
     );
     const badField = await post(form({ units: 'unit_id\n' }, { allowPartial: 'yes' }), 'approver');
     expect(badField.status).toBe(400);
