@@ -452,16 +452,19 @@ export class OrgEngine {
     if (!dryRun && plans.length === 0 && replaces.length === 0) return { applied: [], replaced: [] };
     try {
       if (dryRun) {
-        const checked = checkPlans(
-          await this.appliedPlans(org, new Set(replaces)),
-          plans.map((p) => p.plan),
-        );
-        if (!checked.ok) {
-          throw new OrgshiftError(
-            'plan_refused',
-            `plan "${plans.map((p) => p.plan.id).join('", "')}" was refused`,
-            checked.problems,
+        // Into an organization with no plans, the short way decides when it is sure.
+        if (!(org.version === 0 && applyFirstPlans(imported.days, progress).ok)) {
+          const checked = checkPlans(
+            await this.appliedPlans(org, new Set(replaces)),
+            plans.map((p) => p.plan),
           );
+          if (!checked.ok) {
+            throw new OrgshiftError(
+              'plan_refused',
+              `plan "${plans.map((p) => p.plan.id).join('", "')}" was refused`,
+              checked.problems,
+            );
+          }
         }
         return {
           applied: [],

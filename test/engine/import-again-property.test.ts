@@ -176,4 +176,42 @@ describe('random HRIS files imported again', () => {
     expect(rounds).toBeGreaterThan(5);
     expect(refusals).toBeGreaterThan(0);
   });
+
+  it('checked with dryRun are refused exactly when the import is, and store nothing', async () => {
+    let accepted = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.boolean(), async (seed, again) => {
+        const files = hrisFiles(seed);
+        const read = readImport(input(files));
+        if (read.rejected.length > 0) return;
+        const org = await engine();
+        try {
+          // Into a new organization, or again, with corrections, into one that holds the files.
+          const next = again ? corrected(files, seed) : files;
+          if (again && (await imported(org, files)) === null) return;
+          if (readImport(input(next)).rejected.length > 0) return;
+          const before = await org.store.dump();
+          let dry: boolean;
+          try {
+            await org.importDays('default', readImport(input(next)), { dryRun: true, replace: again });
+            dry = true;
+          } catch (error) {
+            if (!(error instanceof OrgshiftError)) throw error;
+            dry = false;
+          }
+          expect(await org.store.dump()).toBe(before);
+          const real = again ? (await replacedBy(org, next)) !== null : (await imported(org, next)) !== null;
+          expect(dry).toBe(real);
+          if (real) accepted += 1;
+          else refused += 1;
+        } finally {
+          await org.store.close();
+        }
+      }),
+      { numRuns: 120 },
+    );
+    expect(accepted).toBeGreaterThan(5);
+    expect(refused).toBeGreaterThan(0);
+  });
 });
