@@ -1,5 +1,5 @@
 import { headcountOverTime, type StatsOptions, stats } from '../core/analytics.ts';
-import { OrgshiftError } from '../core/errors.ts';
+import { OrgshiftError, type Problem } from '../core/errors.ts';
 import { applyFirstPlans } from '../core/first-plans.ts';
 import { type Impact, impact } from '../core/impact.ts';
 import { LiveOrg, type Verdict } from '../core/live-plan.ts';
@@ -37,6 +37,15 @@ export interface AppliedPlan {
 }
 
 const EMPTY_ORG: OrgRef = { id: -1, name: '', version: 0 };
+
+/** The error for plans the organization refuses. */
+function refused(plans: readonly Plan[], problems: Problem[]): OrgshiftError {
+  return new OrgshiftError(
+    'plan_refused',
+    `plan "${plans.map((p) => p.id).join('", "')}" was refused`,
+    problems,
+  );
+}
 
 /** What an import did, or with `dryRun` would do (`OrgEngine.importDays`). */
 export interface ImportOutcome {
@@ -361,11 +370,7 @@ export class OrgEngine {
       const plans = inputs.map((i) => i.plan);
       const result = checkPlans(applied, plans);
       if (!result.ok) {
-        throw new OrgshiftError(
-          'plan_refused',
-          `plan "${plans.map((p) => p.id).join('", "')}" was refused`,
-          result.problems,
-        );
+        throw refused(plans, result.problems);
       }
       // After every plan's, replaced ones included.
       let seq =
@@ -459,9 +464,8 @@ export class OrgEngine {
             plans.map((p) => p.plan),
           );
           if (!checked.ok) {
-            throw new OrgshiftError(
-              'plan_refused',
-              `plan "${plans.map((p) => p.plan.id).join('", "')}" was refused`,
+            throw refused(
+              plans.map((p) => p.plan),
               checked.problems,
             );
           }
@@ -574,11 +578,7 @@ export class OrgEngine {
       this.cache.delete(org.id);
     }
     if (!trial.ok) {
-      throw new OrgshiftError(
-        'plan_refused',
-        `plan "${plans.map((p) => p.id).join('", "')}" was refused`,
-        trial.problems,
-      );
+      throw refused(plans, trial.problems);
     }
     let seq = live.lastSeq;
     const entries = inputs.map((i) => ({ summary: summarize(i.plan, ++seq), source: i.source }));

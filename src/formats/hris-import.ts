@@ -1076,18 +1076,8 @@ export function importedAgain(
   held: HeldPlan[],
   replace = false,
 ): { plans: ImportPlan[]; replaces: string[] } {
-  if (replace) return importedInstead(plans, held);
-  const heldOn = new Map<Day, { ids: string[]; counts: Map<string, number>; lines: number }>();
-  for (const p of held) {
-    if (!isImportPlan(p.id)) continue;
-    const day = heldOn.get(p.effective) ?? { ids: [], counts: new Map<string, number>(), lines: 0 };
-    day.ids.push(p.id);
-    for (const line of changeLines(p.source)) {
-      day.counts.set(line, (day.counts.get(line) ?? 0) + 1);
-      day.lines += 1;
-    }
-    heldOn.set(p.effective, day);
-  }
+  const heldOn = importedOn(held);
+  if (replace) return importedInstead(plans, heldOn);
   const added: ImportPlan[] = [];
   const replaces: string[] = [];
   for (const imported of plans) {
@@ -1097,17 +1087,18 @@ export function importedAgain(
       added.push(imported);
       continue;
     }
+    const counts = lineCounts(day.lines);
     const lines = changeLines(source);
     let matched = 0;
     const kept = lines.map((line) => {
-      const left = day.counts.get(line) ?? 0;
+      const left = counts.get(line) ?? 0;
       if (left === 0) return true;
-      day.counts.set(line, left - 1);
+      counts.set(line, left - 1);
       matched += 1;
       return false;
     });
     if (!kept.includes(true)) continue;
-    if (matched === day.lines) {
+    if (matched === day.lines.length) {
       added.push(imported);
       replaces.push(...day.ids);
       continue;
@@ -1122,8 +1113,8 @@ export function importedAgain(
   return { plans: added, replaces };
 }
 
-/** `importedAgain` with `replace`. */
-function importedInstead(plans: ImportPlan[], held: HeldPlan[]): { plans: ImportPlan[]; replaces: string[] } {
+/** The applied plans of earlier imports by day: their ids, and their change lines in order. */
+function importedOn(held: HeldPlan[]): Map<Day, { ids: string[]; lines: string[] }> {
   const heldOn = new Map<Day, { ids: string[]; lines: string[] }>();
   for (const p of held) {
     if (!isImportPlan(p.id)) continue;
@@ -1132,6 +1123,21 @@ function importedInstead(plans: ImportPlan[], held: HeldPlan[]): { plans: Import
     for (const line of changeLines(p.source)) day.lines.push(line);
     heldOn.set(p.effective, day);
   }
+  return heldOn;
+}
+
+/** How many times each line is there. */
+function lineCounts(lines: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return counts;
+}
+
+/** `importedAgain` with `replace` (`heldOn` is taken apart). */
+function importedInstead(
+  plans: ImportPlan[],
+  heldOn: Map<Day, { ids: string[]; lines: string[] }>,
+): { plans: ImportPlan[]; replaces: string[] } {
   const added: ImportPlan[] = [];
   const replaces: string[] = [];
   for (const imported of plans) {
@@ -1162,18 +1168,11 @@ export interface ImportDayChange {
  */
 export function importChanges(plans: ImportPlan[], held: HeldPlan[], replace: boolean): ImportDayChange[] {
   const lines = new Map<Day, { held: Map<string, number>; files: string[] }>();
-  const on = (day: Day) => {
-    const found = lines.get(day) ?? { held: new Map<string, number>(), files: [] };
-    lines.set(day, found);
-    return found;
-  };
-  for (const p of held) {
-    if (!isImportPlan(p.id)) continue;
-    const day = on(p.effective);
-    for (const line of changeLines(p.source)) day.held.set(line, (day.held.get(line) ?? 0) + 1);
-  }
+  for (const [effective, day] of importedOn(held))
+    lines.set(effective, { held: lineCounts(day.lines), files: [] });
   for (const { plan, source } of plans) {
-    const day = on(plan.effective);
+    const day = lines.get(plan.effective) ?? { held: new Map<string, number>(), files: [] };
+    lines.set(plan.effective, day);
     for (const line of changeLines(source)) day.files.push(line);
   }
   const changes: ImportDayChange[] = [];

@@ -256,6 +256,10 @@ export function parseYamlPlan(source: string, file: string): Plan {
 /** Thrown by `readWrittenPlan` at anything beyond the form it reads. */
 class NotWritten extends Error {}
 
+function notWritten(): never {
+  throw new NotWritten();
+}
+
 /**
  * A plan text in the form an import writes it (`planSource` in hris-import.ts: the head's values in
  * JSON, then one change a line, `  - {"kind":{...}}`, in JSON without spaces) read without the YAML
@@ -264,9 +268,6 @@ class NotWritten extends Error {}
  * value out of place, a problem to report — and the YAML parser then reads the text.
  */
 export function readWrittenPlan(source: string, file: string): Plan | null {
-  const notWritten = (): never => {
-    throw new NotWritten();
-  };
   try {
     let start = 0;
     let lineNo = 0;
@@ -298,7 +299,7 @@ export function readWrittenPlan(source: string, file: string): Plan | null {
     for (let line = nextLine(); line !== null; line = nextLine()) {
       if (changesLine === 'changes: []' || !line.startsWith('  - {"')) return null;
       const at = (offset: number): SourceLocation => ({ file, line: lineNo, col: offset + 1 });
-      changes.push(readWrittenOperation(line, changes.length, at, notWritten));
+      changes.push(readWrittenOperation(line, changes.length, at));
     }
     // `changes:` with nothing after it is no list.
     if (changesLine === 'changes:' && changes.length === 0) return null;
@@ -324,7 +325,6 @@ function readWrittenOperation(
   line: string,
   index: number,
   at: (offset: number) => SourceLocation,
-  notWritten: () => never,
 ): Operation {
   const MAP = 4;
   const kindValue = scanValue(line, MAP + 1);
@@ -347,7 +347,7 @@ function readWrittenOperation(
     const valueAt = key.end + 1;
     const found = scanValue(line, valueAt);
     keyLocations[name] = at(valueAt);
-    values[name] = writtenValue(field.type, found.value, name, keyLocations, found.items, at, notWritten);
+    values[name] = writtenValue(field.type, found.value, name, keyLocations, found.items, at);
     i = found.end;
     if (line[i] === ',') {
       i += 1;
@@ -376,7 +376,6 @@ function writtenValue(
   keyLocations: Record<string, SourceLocation>,
   items: number[] | undefined,
   at: (offset: number) => SourceLocation,
-  notWritten: () => never,
 ): unknown {
   switch (type) {
     case 'string':
@@ -414,8 +413,7 @@ function writtenValue(
 /** A text value as `Reader.string` takes it: trimmed, not empty. */
 function nonEmpty(value: string): string {
   const text = value.trim();
-  if (text === '') throw new NotWritten();
-  return text;
+  return text === '' ? notWritten() : text;
 }
 
 /**
@@ -428,14 +426,14 @@ function scanValue(line: string, offset: number): { value: unknown; end: number;
     let j = offset + 1;
     for (;;) {
       const d = line.charCodeAt(j);
-      if (Number.isNaN(d)) throw new NotWritten();
+      if (Number.isNaN(d)) notWritten();
       if (d === 34) break;
       j += d === 92 ? 2 : 1;
     }
     try {
       return { value: JSON.parse(line.slice(offset, j + 1)), end: j + 1 };
     } catch {
-      throw new NotWritten();
+      notWritten();
     }
   }
   for (const [word, value] of [
@@ -445,19 +443,19 @@ function scanValue(line: string, offset: number): { value: unknown; end: number;
   ] as const) {
     if (line.startsWith(word, offset)) return { value, end: offset + word.length };
   }
-  if (c !== '[') throw new NotWritten();
+  if (c !== '[') notWritten();
   const list: unknown[] = [];
   const items: number[] = [];
   let i = offset + 1;
   if (line[i] === ']') return { value: list, end: i + 1, items };
   for (;;) {
-    if (line[i] !== '"') throw new NotWritten();
+    if (line[i] !== '"') notWritten();
     const item = scanValue(line, i);
     items.push(i);
     list.push(item.value);
     i = item.end;
     if (line[i] === ']') return { value: list, end: i + 1, items };
-    if (line[i] !== ',') throw new NotWritten();
+    if (line[i] !== ',') notWritten();
     i += 1;
   }
 }
