@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { HTTPException } from 'hono/http-exception';
 import { stringify } from 'yaml';
 import { headcountOverTime, stats } from '../core/analytics.ts';
 import { type ErrorId, OrgshiftError } from '../core/errors.ts';
@@ -135,6 +136,57 @@ function textStream(pieces: Iterable<string>): ReadableStream<Uint8Array> {
   });
 }
 
+/**
+ * A JSON body that does not parse is refused before any route reads it, saying where (the routes'
+ * validators would say only "malformed"). An empty body is left to the route: some take none.
+ */
+async function parsableJson(c: Context<Env>, next: () => Promise<void>): Promise<void> {
+  const type = c.req.header('Content-Type');
+  if (type !== undefined && /^application\/([a-z-.]+\+)?json/i.test(type)) {
+    const text = await c.req.text();
+    if (text.trim() !== '') {
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const at = /at position (\d+)/.exec(reason);
+        const offset = at ? Number(at[1]) : /end of JSON input/.test(reason) ? text.length : undefined;
+        const location = offset === undefined ? undefined : locate(text, offset);
+        throw new OrgshiftError('invalid_input', 'the request body is not valid JSON', [
+          { message: reason, ...(location ? { location } : {}) },
+        ]);
+      }
+    }
+  }
+  await next();
+}
+
+/** Line and column (from 1) of the character at `offset` in the request body. */
+function locate(text: string, offset: number): { file: string; line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line += 1;
+    start = i + 1;
+  }
+  return { file: 'request body', line, col: offset - start + 1 };
+}
+
+/** The router's refusal of a request (see `app.onError`) as one of ours. */
+function requestRefusal(error: HTTPException): OrgshiftError {
+  if (error.status === 415)
+    return new OrgshiftError(
+      'invalid_input',
+      'the request body must be JSON (Content-Type: application/json) on this route',
+    );
+  if (error.status === 400 && /malformed json/i.test(error.message))
+    return new OrgshiftError('invalid_input', 'the request needs a JSON body on this route, and it has none');
+  return new OrgshiftError(
+    'invalid_input',
+    error.message || `the request was refused (HTTP ${error.status})`,
+  );
+}
+
 /** Files uploaded for an import: at most this many bytes each. */
 const MAX_UPLOAD_BYTES = 2 ** 31;
 
@@ -179,6 +231,18 @@ export function createApp(
       if (isScim(c)) return c.json(scimErrorOf(error), STATUS[error.id], SCIM_JSON);
       return c.json(errorBody(error), STATUS[error.id]);
     }
+    // The request refused by the router's own checks (a body of another media type, or none where
+    // one is needed): the client's fault, said as our other refusals are.
+    if (error instanceof HTTPException && error.status >= 400 && error.status < 500) {
+      const refusal = requestRefusal(error);
+      if (isScim(c)) return c.json(scimError(error.status, refusal.message), error.status, SCIM_JSON);
+      return c.json(errorBody(refusal), error.status);
+    }
+    process.stderr.write(
+      `orgshift: internal error (request ${c.get('requestId')}) on ${c.req.method} ${c.req.path}: ${
+        error instanceof Error ? (error.stack ?? error.message) : String(error)
+      }\n`,
+    );
     if (isScim(c))
       return c.json(scimError(500, `internal error (request ${c.get('requestId')})`), 500, SCIM_JSON);
     return c.json(
@@ -231,6 +295,7 @@ export function createApp(
   };
   app.use('/api/*', authenticate);
   app.use('/scim/*', authenticate);
+  app.use('/api/*', parsableJson);
 
   const today = () => engine.today();
   const view = (c: Context<Env>, knownAt?: string) => access.view(c.get('principal'), knownAt);
@@ -1007,6 +1072,12 @@ export function createApp(
     options: { allowPartial: boolean; replace: boolean; dryRun: boolean },
   ) => {
     const { allowPartial, replace, dryRun } = options;
+    if (!input.units && !input.people && !input.posts) {
+      throw new OrgshiftError(
+        'invalid_input',
+        'give at least one of units, people, posts (nothing imported)',
+      );
+    }
     const result = readImport(input);
     if (result.rejected.length > 0 && !allowPartial) {
       throw new OrgshiftError(

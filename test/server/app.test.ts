@@ -835,6 +835,95 @@ describe('imports, exports and SCIM', () => {
   });
 });
 
+describe('requests that are not what a route takes', () => {
+  const routesOf = async () => {
+    const doc = await json<{
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>>;
+    }>(f.request('/api/openapi.json'));
+    return Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([m]) => m !== 'get')
+        .map(([m, route]) => ({
+          method: m.toUpperCase(),
+          path: path.replace(/\{[^}]+\}/g, 'x'),
+          takesJson: route.requestBody?.content['application/json'] !== undefined,
+        })),
+    );
+  };
+
+  it('refuses a body that is not valid JSON on every route, saying where, and stores nothing', async () => {
+    const routes = await routesOf();
+    expect(routes.length).toBeGreaterThan(15);
+    const before = await f.engine.store.dump();
+    for (const { method, path } of routes) {
+      const cut = await f.request(path, { method, as: 'admin', body: '{"units": {\n  "text": "a' });
+      expect(cut.status, `${method} ${path}`).toBe(400);
+      const body = await json<ErrorBody>(cut);
+      expect(body.error, `${method} ${path}`).toMatchObject({
+        id: 'invalid_input',
+        message: 'the request body is not valid JSON',
+      });
+      // Where the body ended, mid-string: just after its last character.
+      expect(body.error.details?.problems[0]?.location, `${method} ${path}`).toEqual({
+        file: 'request body',
+        line: 2,
+        col: 13,
+      });
+      const wrong = await f.request(path, { method, as: 'admin', body: '{"a": 1, "b": }' });
+      expect(wrong.status, `${method} ${path}`).toBe(400);
+      expect((await json<ErrorBody>(wrong)).error.details?.problems[0]?.message).toContain(`"b": }`);
+    }
+    expect(await f.engine.store.dump()).toBe(before);
+  });
+
+  it('refuses a body of another media type, or none, where a route takes JSON (never an internal error)', async () => {
+    const routes = (await routesOf()).filter((r) => r.takesJson);
+    expect(routes.length).toBeGreaterThanOrEqual(6);
+    const before = await f.engine.store.dump();
+    for (const { method, path } of routes) {
+      const plain = await f.request(path, {
+        method,
+        as: 'admin',
+        headers: { 'Content-Type': 'text/plain' },
+        body: '{}',
+      });
+      expect(plain.status, `${method} ${path}`).toBe(415);
+      expect((await json<ErrorBody>(plain)).error, `${method} ${path}`).toEqual({
+        id: 'invalid_input',
+        message: 'the request body must be JSON (Content-Type: application/json) on this route',
+      });
+      const empty = await f.request(path, { method, as: 'admin', body: '' });
+      expect(empty.status, `${method} ${path}`).toBe(400);
+      expect((await json<ErrorBody>(empty)).error.message, `${method} ${path}`).toBe(
+        'the request needs a JSON body on this route, and it has none',
+      );
+    }
+    expect(await f.engine.store.dump()).toBe(before);
+  });
+
+  it('refuses an import that gives no file, as the CLI does', async () => {
+    const before = await f.engine.store.dump();
+    const none = [
+      await f.request('/api/import', { method: 'POST', as: 'approver', body: '{}' }),
+      await f.request('/api/import', { method: 'POST', as: 'approver' }),
+      await f.request('/api/import', {
+        method: 'POST',
+        as: 'approver',
+        body: JSON.stringify({ lineage: { text: 'unit_id,successor_id,kind,date\n' }, allowPartial: true }),
+      }),
+      await f.request('/api/import/files', { method: 'POST', as: 'approver', body: new FormData() }),
+    ];
+    for (const res of none) {
+      expect(res.status).toBe(400);
+      expect((await json<ErrorBody>(res)).error).toMatchObject({
+        id: 'invalid_input',
+        message: 'give at least one of units, people, posts (nothing imported)',
+      });
+    }
+    expect(await f.engine.store.dump()).toBe(before);
+  });
+});
+
 describe('audit log', () => {
   it('records authentication and mutations, hash-chained, and detects tampering', async () => {
     const res = await f.request('/api/audit', { as: 'admin' });
