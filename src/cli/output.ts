@@ -1,5 +1,6 @@
 import { formatProblem, OrgshiftError } from '../core/errors.ts';
 import { chunked } from '../formats/pieces.ts';
+import { busyRefusal } from '../store/store.ts';
 
 /** The one place that turns errors into exit codes: 1 refused or failed, 2 usage. */
 export function exitCodeFor(error: unknown): number {
@@ -94,7 +95,8 @@ export function errorJson(error: unknown): { error: { id: string; message: strin
 }
 
 /** Prints an error for people on stderr (and as JSON on stdout with --json); never a stack trace. */
-export function reportError(io: Io, error: unknown, json: boolean): number {
+export function reportError(io: Io, thrown: unknown, json: boolean): number {
+  const error = busyRefusal(thrown) ?? thrown;
   if (error instanceof OrgshiftError) {
     for (const problem of error.problems) io.err(formatProblem(problem));
     io.err(`orgshift: ${error.message}`);

@@ -17,6 +17,7 @@ import {
   randomSecret,
   SESSION_ABSOLUTE_MS,
   SESSION_IDLE_MS,
+  SESSION_TOUCH_MS,
   sameSecret,
   sha256,
   verifyNothing,
@@ -283,7 +284,9 @@ export class AccessService {
       });
       return null;
     }
-    await this.store.touchSession(sessionHash, this.now());
+    if (now - Date.parse(session.last_seen_at) >= SESSION_TOUCH_MS) {
+      await this.store.touchSession(sessionHash, this.now());
+    }
     const principal = await this.principal(session.user_id, 'session');
     return principal ? { ...principal, sessionHash, csrf: session.csrf } : null;
   }

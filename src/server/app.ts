@@ -36,6 +36,7 @@ import {
   scimSchemas,
   scimServiceProviderConfig,
 } from '../formats/scim.ts';
+import { busyRefusal } from '../store/store.ts';
 
 import type { AccessService, Principal } from './access.ts';
 import { verifyAuditChain } from './audit.ts';
@@ -226,7 +227,8 @@ export function createApp(
   // Referred to by the upload route, which reads its body itself.
   app.openAPIRegistry.register('ImportFiles', S.ImportFiles);
 
-  app.onError((error, c) => {
+  app.onError((thrown, c) => {
+    const error = busyRefusal(thrown) ?? thrown;
     if (error instanceof OrgshiftError) {
       if (isScim(c)) return c.json(scimErrorOf(error), STATUS[error.id], SCIM_JSON);
       return c.json(errorBody(error), STATUS[error.id]);

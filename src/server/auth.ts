@@ -83,6 +83,8 @@ export function atLeast(role: Role, needed: Role): boolean {
 }
 
 export const SESSION_IDLE_MS = 30 * 60 * 1000;
+/** A session's last use is written when it is older than this: not a write for every request. */
+export const SESSION_TOUCH_MS = 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 export const LOGIN_MAX_FAILURES = 5;

@@ -126,8 +126,17 @@ export class AccessStore {
     return this.db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
   }
 
-  async touchSession(idHash: string, now: string): Promise<void> {
+  /**
+   * Writes a session's last use, unless another process holds the store's write lock (an import into
+   * an SQLite file): then false, nothing written and no wait, and a later request writes it.
+   */
+  async touchSession(idHash: string, now: string): Promise<boolean> {
+    const writeIfFree = this.store.capabilities.writeIfFree;
+    if (writeIfFree) {
+      return writeIfFree('update sessions set last_seen_at = ? where id_hash = ?', [now, idHash]);
+    }
     await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
+    return true;
   }
 
   async deleteSession(idHash: string): Promise<void> {

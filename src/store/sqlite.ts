@@ -197,6 +197,19 @@ export function sqliteStore(database: BetterSqlite3.Database, path: string): Org
       ).raw(true);
       return scan.iterate(knownAt === undefined ? { orgId } : { orgId, knownAt }) as Iterable<unknown[]>;
     },
+    writeIfFree(sql, params) {
+      const waits = database.pragma('busy_timeout', { simple: true }) as number;
+      database.pragma('busy_timeout = 0');
+      try {
+        statement(sql).run(...params);
+        return true;
+      } catch (error) {
+        if (String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')) return false;
+        throw error;
+      } finally {
+        database.pragma(`busy_timeout = ${waits}`);
+      }
+    },
     // Another connection sees the same database only in a file (an in-memory one is its own).
     ...(database.memory ? {} : { firstCommitWriter: (alone) => workerWriter(path, database, alone) }),
     async backup(file) {

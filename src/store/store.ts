@@ -83,6 +83,27 @@ export interface DialectCapabilities {
    * running (an embedded engine steps a statement: millions of rows are never held at once).
    */
   scanRows?(table: FactTable, columns: readonly string[], orgId: number, knownAt?: string): Iterable<RawRow>;
+  /**
+   * Runs one write statement only if it can have the database's write lock at once; false when another
+   * connection holds it. An embedded engine waits for the lock synchronously, the whole process with it:
+   * a write that may be skipped (a session's last use) must not wait while another process imports.
+   */
+  writeIfFree?(sql: string, params: readonly unknown[]): boolean;
+}
+
+/**
+ * The store's refusal when another connection held the write lock for longer than this one waits (an
+ * SQLite file another process is importing into): a conflict to try again, not an internal error.
+ */
+export function busyRefusal(error: unknown): OrgshiftError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) return undefined;
+  return new OrgshiftError(
+    'conflict',
+    'the store is busy: another process is writing to it (an import, perhaps); try again when it is done',
+    [],
+    { cause: error },
+  );
 }
 
 const together = <T>(work: () => Promise<T>): Promise<T> => work();

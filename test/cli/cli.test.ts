@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXAMPLES_DIR, ROOT, runCli } from '../helpers.ts';
 
@@ -178,6 +179,28 @@ changes:
     );
     expect(unreachable.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('says the store is busy when another process holds it for writing longer than it waits', async () => {
+    const db = await seeded();
+    const importer = new BetterSqlite3(db);
+    try {
+      importer.exec('begin immediate');
+      const rename = join(dir, 'busy.yaml');
+      writeFileSync(
+        rename,
+        'plan: busy\ntitle: t\neffective: 2024-01-01\nchanges:\n  - rename: { unit: Big Taobao, to: Bigger Taobao }\n',
+      );
+      const refused = await cli('--db', db, 'plan', 'apply', rename);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(
+        'orgshift: the store is busy: another process is writing to it (an import, perhaps); try again when it is done\n',
+      );
+      importer.exec('rollback');
+      expect((await cli('--db', db, 'plan', 'apply', rename)).code).toBe(0);
+    } finally {
+      importer.close();
+    }
+  }, 30_000);
 
   it('seeds the examples once', async () => {
     const db = freshDb();

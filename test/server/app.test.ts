@@ -1,7 +1,8 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PersonResult, TreeResult } from '../../src/core/queries.ts';
 import { verifyAuditChain } from '../../src/server/audit.ts';
-import { LOGIN_MAX_FAILURES, SESSION_IDLE_MS } from '../../src/server/auth.ts';
+import { LOGIN_MAX_FAILURES, SESSION_IDLE_MS, SESSION_TOUCH_MS } from '../../src/server/auth.ts';
 import { applyDuePlans } from '../../src/server/scheduler.ts';
 import { type Fixture, fixture, PASSWORD } from './fixture.ts';
 
@@ -112,6 +113,41 @@ describe('authentication', () => {
     f.clock.advance(SESSION_IDLE_MS + 1000);
     expect((await f.request('/api/me', { headers: { Cookie: session } })).status).toBe(401);
   });
+
+  it('while another process holds the store for writing (an import), serves a session without waiting, and refuses a write as busy', async () => {
+    const res = await f.request('/api/login', {
+      method: 'POST',
+      body: JSON.stringify({ username: 'viewer', password: PASSWORD }),
+    });
+    const session = res.headers.get('set-cookie')!.split(';')[0]!;
+    const { csrfToken } = await json<{ csrfToken: string }>(res);
+    const lastSeen = () =>
+      f.engine.store.db.selectFrom('sessions').select('last_seen_at').executeTakeFirstOrThrow();
+    const importer = new BetterSqlite3(f.path);
+    try {
+      importer.exec('begin immediate');
+      // Long enough since the login for its last use to be written, if the store were free.
+      f.clock.advance(SESSION_TOUCH_MS + 1000);
+      const before = (await lastSeen()).last_seen_at;
+      expect((await f.request('/api/me', { headers: { Cookie: session } })).status).toBe(200);
+      expect((await lastSeen()).last_seen_at).toBe(before);
+      // A write waits as long as SQLite waits (5 s), then is refused as a conflict to try again.
+      const logout = await f.request('/api/logout', {
+        method: 'POST',
+        headers: { Cookie: session, 'X-CSRF-Token': csrfToken },
+      });
+      expect(logout.status).toBe(409);
+      expect((await json<ErrorBody>(logout)).error.message).toBe(
+        'the store is busy: another process is writing to it (an import, perhaps); try again when it is done',
+      );
+      importer.exec('rollback');
+      // The store free again: the next request writes the last use, and the session is still there.
+      expect((await f.request('/api/me', { headers: { Cookie: session } })).status).toBe(200);
+      expect((await lastSeen()).last_seen_at).toBe(f.clock.read().toISOString());
+    } finally {
+      importer.close();
+    }
+  }, 30_000);
 
   it('throttles logins after repeated failures, even with the right password', async () => {
     for (let i = 0; i < LOGIN_MAX_FAILURES; i++) {

@@ -22,6 +22,8 @@ export interface Fixture {
   access: AccessService;
   app: ReturnType<typeof createApp>;
   clock: TestClock;
+  /** The store's SQLite file. */
+  path: string;
   tokens: Record<string, string>;
   request(path: string, init?: RequestInit & { as?: string }): Promise<Response>;
   close(): Promise<void>;
@@ -56,6 +58,7 @@ export async function fixture(): Promise<Fixture> {
     access,
     app,
     clock,
+    path: join(dir, 'org.db'),
     tokens,
     request(path, init = {}) {
       const { as, ...rest } = init;
