@@ -76,12 +76,10 @@ export class AccessStore {
   }
 
   async setPassword(userId: number, passwordHash: string): Promise<void> {
-    await this.db
-      .updateTable('users')
-      .set({ password_hash: passwordHash })
-      .where('id', '=', userId)
-      .execute();
-    await this.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+    await this.store.inWriteTransaction(async (trx) => {
+      await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+      await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+    });
   }
 
   async grant(
@@ -116,10 +114,12 @@ export class AccessStore {
   }
 
   async createSession(idHash: string, userId: number, csrf: string, now: string): Promise<void> {
-    await this.db
-      .insertInto('sessions')
-      .values({ id_hash: idHash, user_id: userId, csrf, created_at: now, last_seen_at: now })
-      .execute();
+    await this.store.inWriteTransaction((trx) =>
+      trx
+        .insertInto('sessions')
+        .values({ id_hash: idHash, user_id: userId, csrf, created_at: now, last_seen_at: now })
+        .execute(),
+    );
   }
 
   async findSession(idHash: string) {
@@ -140,14 +140,18 @@ export class AccessStore {
   }
 
   async deleteSession(idHash: string): Promise<void> {
-    await this.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+    await this.store.inWriteTransaction((trx) =>
+      trx.deleteFrom('sessions').where('id_hash', '=', idHash).execute(),
+    );
   }
 
   async createToken(id: string, userId: number, secretHash: string, now: string): Promise<void> {
-    await this.db
-      .insertInto('api_tokens')
-      .values({ id, user_id: userId, secret_hash: secretHash, created_at: now })
-      .execute();
+    await this.store.inWriteTransaction((trx) =>
+      trx
+        .insertInto('api_tokens')
+        .values({ id, user_id: userId, secret_hash: secretHash, created_at: now })
+        .execute(),
+    );
   }
 
   async findToken(id: string) {
@@ -155,7 +159,9 @@ export class AccessStore {
   }
 
   async recordLoginFailure(name: string, now: string): Promise<void> {
-    await this.db.insertInto('login_failures').values({ name, at: now }).execute();
+    await this.store.inWriteTransaction((trx) =>
+      trx.insertInto('login_failures').values({ name, at: now }).execute(),
+    );
   }
 
   async loginFailuresSince(name: string, since: string): Promise<number> {
@@ -169,7 +175,9 @@ export class AccessStore {
   }
 
   async clearLoginFailures(name: string): Promise<void> {
-    await this.db.deleteFrom('login_failures').where('name', '=', name).execute();
+    await this.store.inWriteTransaction((trx) =>
+      trx.deleteFrom('login_failures').where('name', '=', name).execute(),
+    );
   }
 
   /** Appends one row, given the previous row's hash, inside a write transaction. */
@@ -210,7 +218,7 @@ export class AccessStore {
   }
 
   async insertDraft(row: DraftRow): Promise<void> {
-    await this.db.insertInto('drafts').values(row).execute();
+    await this.store.inWriteTransaction((trx) => trx.insertInto('drafts').values(row).execute());
   }
 
   /** Updates a draft if it is still in `fromState`; returns whether it was. */
@@ -220,13 +228,15 @@ export class AccessStore {
     fromState: string,
     patch: Partial<DraftRow>,
   ): Promise<boolean> {
-    const result = await this.db
-      .updateTable('drafts')
-      .set(patch)
-      .where('org_id', '=', orgId)
-      .where('plan_id', '=', planId)
-      .where('state', '=', fromState)
-      .executeTakeFirst();
+    const result = await this.store.inWriteTransaction((trx) =>
+      trx
+        .updateTable('drafts')
+        .set(patch)
+        .where('org_id', '=', orgId)
+        .where('plan_id', '=', planId)
+        .where('state', '=', fromState)
+        .executeTakeFirst(),
+    );
     return Number(result.numUpdatedRows) === 1;
   }
 
@@ -253,7 +263,7 @@ export class AccessStore {
   }
 
   async insertScenario(row: ScenarioRow): Promise<void> {
-    await this.db.insertInto('scenarios').values(row).execute();
+    await this.store.inWriteTransaction((trx) => trx.insertInto('scenarios').values(row).execute());
   }
 
   async updateScenario(
@@ -262,13 +272,15 @@ export class AccessStore {
     fromUpdatedAt: string,
     patch: Partial<ScenarioRow>,
   ): Promise<boolean> {
-    const result = await this.db
-      .updateTable('scenarios')
-      .set(patch)
-      .where('org_id', '=', orgId)
-      .where('name', '=', name)
-      .where('updated_at', '=', fromUpdatedAt)
-      .executeTakeFirst();
+    const result = await this.store.inWriteTransaction((trx) =>
+      trx
+        .updateTable('scenarios')
+        .set(patch)
+        .where('org_id', '=', orgId)
+        .where('name', '=', name)
+        .where('updated_at', '=', fromUpdatedAt)
+        .executeTakeFirst(),
+    );
     return Number(result.numUpdatedRows) === 1;
   }
 }
