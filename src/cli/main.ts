@@ -774,7 +774,12 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         for (const a of await seedExamples(e, org)) io.err(`applied example ${a.file}`);
       }
       const { serve } = await import('../server/serve.ts');
-      const server = await serve(e, { host: o.host, port: o.port, org });
+      const server = await serve(e, {
+        host: o.host,
+        port: o.port,
+        org,
+        target: program.opts<GlobalOptions>().db,
+      });
       const password = await server.access.bootstrapAdmin();
       if (password !== null) {
         io.err(`No users yet: created "admin". Log in once with password ${password}`);

@@ -17,10 +17,13 @@ const SCHEDULER_INTERVAL_MS = 60_000;
 
 export async function serve(
   engine: OrgEngine,
-  options: { host: string; port: number; org: string },
+  options: { host: string; port: number; org: string; target?: string },
 ): Promise<RunningServer> {
   const access = new AccessService(engine, options.org);
-  const app = createApp(engine, access);
+  // Imports on a thread of their own need the store where another connection can reach it.
+  const { target } = options;
+  const shared = target !== undefined && target !== ':memory:' && target !== '';
+  const app = createApp(engine, access, shared ? { importThread: { target } } : {});
   const tick = () => {
     applyDuePlans(engine, access).catch(() => {});
   };

@@ -162,6 +162,14 @@ export class OrgStore {
     return (this.capabilities.exclusive ?? together)(work);
   }
 
+  /**
+   * Holds this process's write queue while `work` has another connection write (an import on a thread
+   * of its own): this process's writes wait for it here, not on the database's lock.
+   */
+  whileAnotherWrites<T>(work: () => Promise<T>): Promise<T> {
+    return this.exclusive(work);
+  }
+
   /** Runs `work` in a write transaction, alone among this process's writers where the engine needs it. */
   inWriteTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return this.exclusive(() => this.db.transaction().execute(work));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { seedExamples } from '../../src/engine/examples.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { AccessService } from '../../src/server/access.ts';
-import { createApp } from '../../src/server/app.ts';
+import { type AppOptions, createApp } from '../../src/server/app.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -30,7 +30,7 @@ export interface Fixture {
 }
 
 /** The Alibaba examples with a user (and a token) per kind of grant. */
-export async function fixture(): Promise<Fixture> {
+export async function fixture(appOptions: (path: string) => AppOptions = () => ({})): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'orgshift-api-'));
   const clock = new TestClock();
   const store = openSqliteStore(join(dir, 'org.db'));
@@ -52,7 +52,7 @@ export async function fixture(): Promise<Fixture> {
     await access.addUser(name, PASSWORD, role, scope, confidential, 'test');
     tokens[name] = await access.createToken(name, 'test');
   }
-  const app = createApp(engine, access);
+  const app = createApp(engine, access, appOptions(join(dir, 'org.db')));
   return {
     engine,
     access,
