@@ -1,6 +1,6 @@
 import { formatProblem, OrgshiftError } from '../core/errors.ts';
+import { busyRefusal } from '../engine/org-engine.ts';
 import { chunked } from '../formats/pieces.ts';
-import { busyRefusal } from '../store/store.ts';
 
 /** The one place that turns errors into exit codes: 1 refused or failed, 2 usage. */
 export function exitCodeFor(error: unknown): number {

@@ -21,6 +21,8 @@ import { type FirstCommit, type OrgRef, type OrgStore, StaleFactsError } from '.
 
 export type { AccessStore } from '../store/access-store.ts';
 export type { AuditRow, DraftRow, ScenarioRow } from '../store/schema.ts';
+/** The store's busy error as a refusal to try again (for the adapters, which do not reach the store). */
+export { busyRefusal } from '../store/store.ts';
 
 export interface PlanInput {
   plan: Plan;

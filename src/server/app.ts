@@ -9,7 +9,7 @@ import { type ErrorId, OrgshiftError } from '../core/errors.ts';
 import * as queries from '../core/queries.ts';
 import { snapshotAt } from '../core/snapshot.ts';
 import { IMPORT_FILES, type ImportJob, importOnThread, runImportJob } from '../engine/import-job.ts';
-import type { DraftRow, OrgEngine } from '../engine/org-engine.ts';
+import { busyRefusal, type DraftRow, type OrgEngine } from '../engine/org-engine.ts';
 import { ScenarioService } from '../engine/scenarios.ts';
 import {
   csvLineage,
@@ -36,7 +36,6 @@ import {
   scimSchemas,
   scimServiceProviderConfig,
 } from '../formats/scim.ts';
-import { busyRefusal } from '../store/store.ts';
 
 import type { AccessService, Principal } from './access.ts';
 import { verifyAuditChain } from './audit.ts';
