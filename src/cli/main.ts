@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { formatProblem, OrgshiftError, type Problem } from '../core/errors.ts';
-import type { Plan, Progress } from '../core/model.ts';
+import type { Plan } from '../core/model.ts';
 import { parseDay } from '../core/time.ts';
 import { exampleFiles, seedExamples } from '../engine/examples.ts';
+import type { ImportJob, ImportJobProgress } from '../engine/import-job.ts';
 import { OrgEngine } from '../engine/org-engine.ts';
 import * as formats from '../formats/export.ts';
 import { parsePlan } from '../formats/plan-file.ts';
@@ -428,10 +429,9 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         const { org } = globals(cmd);
         if (!o.units && !o.people && !o.posts)
           throw new UsageError('give at least one of --units, --people, --posts');
-        const { OpenedFiles } = await import('../formats/csv-files.ts');
-        const { readImport } = await import('../formats/hris-import.ts');
-        const files = new OpenedFiles();
-        const load = (file: string | undefined) => (file === undefined ? undefined : files.open(file));
+        const { importBytes, importOnThread, IMPORT_THREAD_MIN_BYTES, runImportJob } = await import(
+          '../engine/import-job.ts'
+        );
         const { progressBar } = await import('./output.ts');
         // One bar through the whole import: reading the files is its first fifth, checking the plans'
         // changes the next third or so, writing the facts the rest (about their shares of the time).
@@ -442,60 +442,56 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         const show = at(0, 0.2);
         const checking = at(0.2, 0.35);
         const writing = at(0.55, 0.45);
-        let result: ReturnType<typeof readImport>;
-        try {
-          const units = load(o.units);
-          const people = load(o.people);
-          const posts = load(o.posts);
-          const lineage = load(o.lineage);
-          result = readImport(
-            {
-              ...(lineage ? { lineage } : {}),
-              ...(units ? { units } : {}),
-              ...(people ? { people } : {}),
-              ...(posts ? { posts } : {}),
-              ...(o.root !== undefined ? { root: o.root } : {}),
-              ...(o.inclusiveEnd ? { inclusiveEnd: true } : {}),
-            },
-            (p) => show(p.stage, p.done, p.total),
-          );
-        } finally {
-          files.close();
-        }
-        io.progress?.(null);
-        const summary = `read ${result.read} rows: ${result.accepted} accepted, ${result.rejected.length} rejected`;
-        if (result.rejected.length > 0 && (!o.allowPartial || o.replace)) {
-          throw new OrgshiftError(
-            'invalid_input',
-            o.replace
-              ? `${summary}; nothing imported (with --replace the rows rejected would be taken out of the organization: fix them)`
-              : `${summary}; nothing imported (--allow-partial imports the rest)`,
-            result.rejected,
-          );
-        }
-        for (const problem of result.rejected) io.err(formatProblem(problem));
-        const { applied, replaced, planned, days } = await (async () => {
-          try {
-            // Told only when there is a bar to draw (a terminal).
-            const progress: Progress | undefined =
-              io.progress &&
-              ((stage, done, total) =>
+        // Told only when there is a bar to draw (a terminal).
+        const progress: ImportJobProgress = io.progress
+          ? {
+              reading: (p) => show(p.stage, p.done, p.total),
+              applying: (stage, done, total) =>
                 (stage === 'writing facts' ? writing : checking)(
                   `${stage}: ${done} of ${total} ${stage === 'writing facts' ? 'rows' : 'changes'}`,
                   done,
                   total,
-                ));
-            // This process reads nothing else of the store while the import is written: alone.
-            return await (await open()).importDays(org, result, {
-              ...(progress ? { progress } : {}),
-              alone: true,
-              replace: o.replace === true,
-              dryRun: o.dryRun === true,
-            });
+                ),
+            }
+          : {};
+        const files: ImportJob['files'] = {};
+        for (const name of ['units', 'people', 'posts', 'lineage'] as const) {
+          const path = o[name];
+          if (path !== undefined) files[name] = { file: path, path };
+        }
+        const job: ImportJob = {
+          org,
+          files,
+          ...(o.root !== undefined ? { root: o.root } : {}),
+          ...(o.inclusiveEnd ? { inclusiveEnd: true } : {}),
+          allowPartial: o.allowPartial === true,
+          replace: o.replace === true,
+          dryRun: o.dryRun === true,
+          // This process reads nothing else of the store while the import is written.
+          alone: true,
+          wording: 'cli',
+        };
+        const { db } = program.opts<GlobalOptions>();
+        const outcome = await (async () => {
+          try {
+            if (importBytes(files) < IMPORT_THREAD_MIN_BYTES)
+              return await runImportJob(await open(), job, progress);
+            // Large files on a thread of their own, whose heap may grow past this one's default (about
+            // 4 GB) to what the machine has, or ORGSHIFT_IMPORT_HEAP_MB. The store is opened (and
+            // migrated) here first for its errors, then let go: the thread's connection is then the
+            // file's only one, which the import's one large commit goes fastest with.
+            const engine = await open();
+            const now = engine.now();
+            await engine.close();
+            const heapMb = Number(process.env.ORGSHIFT_IMPORT_HEAP_MB ?? '') || undefined;
+            return await importOnThread(db, job, { now, progress, ...(heapMb ? { heapMb } : {}) });
           } finally {
             io.progress?.(null);
           }
         })();
+        const { read, accepted, rejected, applied, replaced, planned, days } = outcome;
+        const summary = `read ${read} rows: ${accepted} accepted, ${rejected.length} rejected`;
+        for (const problem of rejected) io.err(formatProblem(problem));
         const inPlace =
           replaced.length > 0 ? `, in place of ${replaced.length} plans of earlier imports` : '';
         if (planned && days) {
@@ -506,9 +502,9 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
             io.out(
               JSON.stringify(
                 {
-                  read: result.read,
-                  accepted: result.accepted,
-                  rejected: result.rejected,
+                  read,
+                  accepted,
+                  rejected,
                   planned,
                   replaced,
                   days,
@@ -527,9 +523,9 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
           io.out(
             JSON.stringify(
               {
-                read: result.read,
-                accepted: result.accepted,
-                rejected: result.rejected,
+                read,
+                accepted,
+                rejected,
                 plans: applied.map((a) => a.plan),
                 replaced,
               },

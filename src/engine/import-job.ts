@@ -1,10 +1,14 @@
 // An import as the server runs it: files (on disk or as text) read, checked and applied to one
 // organization, here or on a thread of its own (`importOnThread`), so that reading and checking a
 // million rows does not stop the server answering everyone else for half a minute.
+import { statSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { OrgshiftError, type Problem } from '../core/errors.ts';
+import type { Progress } from '../core/model.ts';
 import { OpenedFiles } from '../formats/csv-files.ts';
-import { type CsvInput, type ImportInput, readImport } from '../formats/hris-import.ts';
+import { type CsvInput, type ImportInput, type ImportProgress, readImport } from '../formats/hris-import.ts';
 import type { ImportOutcome, OrgEngine } from './org-engine.ts';
 
 /** The files an import takes, in the order they are read. */
@@ -22,6 +26,16 @@ export interface ImportJob {
   allowPartial: boolean;
   replace: boolean;
   dryRun: boolean;
+  /** Nothing else in this process reads the store meanwhile (the CLI): see `FirstCommit.alone`. */
+  alone?: boolean;
+  /** Rows rejected are refused in the CLI's words (its flags) or the API's (its fields). */
+  wording?: 'cli' | 'api';
+}
+
+/** How far an import has got: reading its files, then checking and writing (the engine's stages). */
+export interface ImportJobProgress {
+  reading?: (progress: ImportProgress) => void;
+  applying?: Progress;
 }
 
 export interface ImportJobOutcome extends ImportOutcome {
@@ -31,7 +45,11 @@ export interface ImportJobOutcome extends ImportOutcome {
 }
 
 /** Reads the job's files, refuses them if a row is (unless `allowPartial`), and imports them. */
-export async function runImportJob(engine: OrgEngine, job: ImportJob): Promise<ImportJobOutcome> {
+export async function runImportJob(
+  engine: OrgEngine,
+  job: ImportJob,
+  progress: ImportJobProgress = {},
+): Promise<ImportJobOutcome> {
   const { files } = job;
   if (!files.units && !files.people && !files.posts) {
     throw new OrgshiftError('invalid_input', 'give at least one of units, people, posts (nothing imported)');
@@ -49,18 +67,34 @@ export async function runImportJob(engine: OrgEngine, job: ImportJob): Promise<I
       const csv: CsvInput = 'text' in given ? given : opened.open(given.path, given.file);
       input[name] = csv;
     }
-    result = readImport(input);
+    result = readImport(input, progress.reading);
   } finally {
     opened.close();
   }
-  if (result.rejected.length > 0 && !job.allowPartial) {
+  const { read, accepted, rejected } = result;
+  if (rejected.length > 0 && job.wording === 'cli' && (!job.allowPartial || job.replace)) {
+    const summary = `read ${read} rows: ${accepted} accepted, ${rejected.length} rejected`;
     throw new OrgshiftError(
-      'plan_invalid',
-      `${result.rejected.length} of ${result.read} rows rejected; nothing imported`,
-      result.rejected,
+      'invalid_input',
+      job.replace
+        ? `${summary}; nothing imported (with --replace the rows rejected would be taken out of the organization: fix them)`
+        : `${summary}; nothing imported (--allow-partial imports the rest)`,
+      rejected,
     );
   }
-  const outcome = await engine.importDays(job.org, result, { replace: job.replace, dryRun: job.dryRun });
+  if (rejected.length > 0 && !job.allowPartial) {
+    throw new OrgshiftError(
+      'plan_invalid',
+      `${rejected.length} of ${read} rows rejected; nothing imported`,
+      rejected,
+    );
+  }
+  const outcome = await engine.importDays(job.org, result, {
+    replace: job.replace,
+    dryRun: job.dryRun,
+    ...(job.alone ? { alone: true } : {}),
+    ...(progress.applying ? { progress: progress.applying } : {}),
+  });
   return { ...outcome, read: result.read, accepted: result.accepted, rejected: result.rejected };
 }
 
@@ -71,43 +105,109 @@ export interface ImportThreadData {
   /** The moment the import is recorded at (the engine's clock where the job was asked for). */
   now: string;
   job: ImportJob;
+  /** Whether to post the import's progress (`ImportThreadReply` of type progress). */
+  progress: boolean;
 }
 
-/** What the import's thread answers, once. */
+/** What the import's thread posts: its progress, then one answer. */
 export type ImportThreadReply =
+  | { progress: 'reading' | 'applying'; stage: string; done: number; total: number }
   | { ok: true; outcome: ImportJobOutcome }
   | { ok: false; refusal: { id: OrgshiftError['id']; message: string; problems: Problem[] } }
   | { ok: false; failure: string };
 
 /**
- * Runs `runImportJob` on a thread of its own, with its own connection to the store at `target`. The
- * caller holds its store's write queue meanwhile (`OrgStore.whileAnotherWrites`), so that this process's
- * other writes wait for the import rather than for SQLite's lock. A refusal comes back as the same
- * `OrgshiftError`.
+ * Files at least this large in all are imported on a thread of their own where the caller can (about
+ * 15k rows, read and checked in a few hundred milliseconds, about what starting the thread costs).
+ */
+export const IMPORT_THREAD_MIN_BYTES = 1 << 20;
+
+/** The bytes of an import's files (characters of those given as text). */
+export function importBytes(files: ImportJob['files']): number {
+  let bytes = 0;
+  for (const given of Object.values(files)) {
+    if (!given) continue;
+    if ('text' in given) bytes += given.text.length;
+    else {
+      try {
+        bytes += statSync(given.path).size;
+      } catch {
+        // Unreadable: the import says so, wherever it runs.
+      }
+    }
+  }
+  return bytes;
+}
+
+/**
+ * The heap an import's thread may grow to: three quarters of the machine's memory, or the default
+ * limit if that is more. The default (about 4 GB) holds a 2M-row import; 3M rows ran out of it (after
+ * 140 s, a fatal error of the whole process).
+ */
+export function importHeapMb(): number {
+  const machine = Math.floor((totalmem() * 0.75) / 2 ** 20);
+  return Math.max(machine, Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20));
+}
+
+/**
+ * Runs `runImportJob` on a thread of its own, with its own connection to the store at `target` (migrated
+ * first, as `OrgEngine.open` does) and a heap of `heapMb` (default `importHeapMb()`), recorded at `now`.
+ * `around`: what the caller holds meanwhile — a server its store's write queue
+ * (`OrgStore.whileAnotherWrites`), so that its other writes wait for the import rather than for SQLite's
+ * lock. A refusal comes back as the same `OrgshiftError`; a thread that runs out of memory is an import
+ * refused as too large for the memory it may use (nothing is stored).
  */
 export async function importOnThread(
-  engine: OrgEngine,
   target: string,
   job: ImportJob,
+  options: {
+    now: string;
+    around?: <T>(work: () => Promise<T>) => Promise<T>;
+    progress?: ImportJobProgress;
+    heapMb?: number;
+  },
 ): Promise<ImportJobOutcome> {
-  const data: ImportThreadData = { target, now: engine.now(), job };
-  const reply = await engine.store.whileAnotherWrites(
+  const { progress = {}, around = (work) => work() } = options;
+  const heapMb = options.heapMb ?? importHeapMb();
+  const data: ImportThreadData = {
+    target,
+    now: options.now,
+    job,
+    progress: progress.reading !== undefined || progress.applying !== undefined,
+  };
+  const reply = await around(
     () =>
       new Promise<ImportThreadReply>((resolve, reject) => {
         const worker = new Worker(new URL('./import-thread-entry.mjs', import.meta.url), {
           workerData: data,
+          resourceLimits: { maxOldGenerationSizeMb: heapMb },
         });
         let answered: ImportThreadReply | undefined;
-        worker.once('message', (message: ImportThreadReply) => {
-          answered = message;
+        let failed: Error | undefined;
+        worker.on('message', (message: ImportThreadReply) => {
+          if ('progress' in message) {
+            if (message.progress === 'reading') progress.reading?.(message);
+            else progress.applying?.(message.stage, message.done, message.total);
+          } else answered = message;
         });
-        worker.once('error', reject);
+        worker.once('error', (error: Error & { code?: string }) => {
+          failed =
+            error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? new OrgshiftError(
+                  'invalid_input',
+                  `the import needs more memory than it may use here (${heapMb} MB of heap); nothing imported: import the files on a machine with more memory`,
+                  [],
+                  { cause: error },
+                )
+              : error;
+        });
         worker.once('exit', (code) => {
           if (answered) resolve(answered);
-          else reject(new Error(`the import's thread ended (exit code ${code}) without an answer`));
+          else reject(failed ?? new Error(`the import's thread ended (exit code ${code}) without an answer`));
         });
       }),
   );
+  if ('progress' in reply) throw new Error("the import's thread answered with its progress");
   if (reply.ok) return reply.outcome;
   if ('refusal' in reply)
     throw new OrgshiftError(reply.refusal.id, reply.refusal.message, reply.refusal.problems);

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -8,7 +7,14 @@ import { headcountOverTime, stats } from '../core/analytics.ts';
 import { type ErrorId, OrgshiftError } from '../core/errors.ts';
 import * as queries from '../core/queries.ts';
 import { snapshotAt } from '../core/snapshot.ts';
-import { IMPORT_FILES, type ImportJob, importOnThread, runImportJob } from '../engine/import-job.ts';
+import {
+  IMPORT_FILES,
+  IMPORT_THREAD_MIN_BYTES,
+  type ImportJob,
+  importBytes,
+  importOnThread,
+  runImportJob,
+} from '../engine/import-job.ts';
 import { busyRefusal, type DraftRow, type OrgEngine } from '../engine/org-engine.ts';
 import { ScenarioService } from '../engine/scenarios.ts';
 import {
@@ -195,30 +201,6 @@ function requestRefusal(error: HTTPException): OrgshiftError {
 
 /** Files uploaded for an import: at most this many bytes each. */
 const MAX_UPLOAD_BYTES = 2 ** 31;
-
-/**
- * Files at least this large in all are imported on a thread of their own when the server has one
- * (`AppOptions.importThread`): about 15k rows, read and checked in a few hundred milliseconds, about
- * what starting the thread costs.
- */
-const IMPORT_THREAD_MIN_BYTES = 1 << 20;
-
-/** The bytes of an import's files (characters of those given as text). */
-function importBytes(files: ImportJob['files']): number {
-  let bytes = 0;
-  for (const given of Object.values(files)) {
-    if (!given) continue;
-    if ('text' in given) bytes += given.text.length;
-    else {
-      try {
-        bytes += statSync(given.path).size;
-      } catch {
-        // Unreadable: the import says so, wherever it runs.
-      }
-    }
-  }
-  return bytes;
-}
 
 /**
  * The JSON API and the page. Every route but login and the OpenAPI document needs a session
@@ -1101,7 +1083,11 @@ export function createApp(
     const thread = options.importThread;
     const outcome =
       thread && importBytes(job.files) >= (thread.minBytes ?? IMPORT_THREAD_MIN_BYTES)
-        ? await importOnThread(engine, thread.target, { ...job, org })
+        ? await importOnThread(
+            thread.target,
+            { ...job, org },
+            { now: engine.now(), around: (work) => engine.store.whileAnotherWrites(work) },
+          )
         : await runImportJob(engine, { ...job, org });
     const { read, accepted, rejected, applied, replaced, planned, days } = outcome;
     if (planned && days) {

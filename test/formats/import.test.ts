@@ -708,3 +708,83 @@ describe('a manager_id the file has out of the organization on a day of the row'
     ]);
   });
 });
+
+describe('large files, imported on a thread of their own', () => {
+  // Over 1 MiB: the CLI reads, checks and applies them on a thread whose heap may grow to what the
+  // machine has (or ORGSHIFT_IMPORT_HEAP_MB).
+  const people = [
+    'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to',
+    ...Array.from(
+      { length: 16_000 },
+      (_, i) =>
+        `p${i},Person ${i} with a longer name,u${i % 40},${i % 40 === i ? '' : `p${i % 40}`},Engineer,P${i % 7},2020-01-01,`,
+    ),
+  ].join('\n');
+  const units = [
+    'unit_id,name,type,parent_id,valid_from,valid_to',
+    'u0,Company,company,,2020-01-01,',
+    ...Array.from({ length: 39 }, (_, i) => `u${i + 1},Unit ${i + 1},team,u0,2020-01-01,`),
+  ].join('\n');
+
+  it('store what the same files store imported on the CLI thread, and say the same', async () => {
+    expect(Buffer.byteLength(people)).toBeGreaterThan(1 << 20);
+    const f = files({ 'big-units.csv': units, 'big-people.csv': people });
+    const small = join(dir, 'thread-a.db');
+    const onThread = join(dir, 'thread-b.db');
+    const imported = await cli(
+      '--db',
+      onThread,
+      'import',
+      '--units',
+      f['big-units.csv']!,
+      '--people',
+      f['big-people.csv']!,
+      '--json',
+    );
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stderr).toBe('read 16040 rows: 16040 accepted, 0 rejected; 1 dated plans applied\n');
+    // The same rows through the engine on this thread (runImportJob, as files under 1 MiB go).
+    const engine = await OrgEngine.open(small);
+    const { runImportJob } = await import('../../src/engine/import-job.ts');
+    await runImportJob(engine, {
+      org: 'default',
+      files: {
+        units: { file: 'u', path: f['big-units.csv']! },
+        people: { file: 'p', path: f['big-people.csv']! },
+      },
+      allowPartial: false,
+      replace: false,
+      dryRun: false,
+    });
+    const other = await OrgEngine.open(onThread);
+    const peopleOf = (e: OrgEngine) => e.history('default').then((h) => [...h.people.keys()].sort());
+    expect(await peopleOf(other)).toEqual(await peopleOf(engine));
+    expect((await peopleOf(other)).length).toBe(16_000);
+    await engine.close();
+    await other.close();
+  }, 60_000);
+
+  it('refuse files that need more memory than the import may use, clearly, storing nothing', async () => {
+    const f = files({ 'big-units2.csv': units, 'big-people2.csv': people });
+    const db = join(dir, 'thread-c.db');
+    process.env.ORGSHIFT_IMPORT_HEAP_MB = '16';
+    try {
+      const refused = await cli(
+        '--db',
+        db,
+        'import',
+        '--units',
+        f['big-units2.csv']!,
+        '--people',
+        f['big-people2.csv']!,
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(
+        'orgshift: the import needs more memory than it may use here (16 MB of heap); nothing imported: import the files on a machine with more memory\n',
+      );
+    } finally {
+      delete process.env.ORGSHIFT_IMPORT_HEAP_MB;
+    }
+    expect((await cli('--db', db, 'plans')).stdout).toBe('');
+  }, 60_000);
+});
