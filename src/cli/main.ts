@@ -429,9 +429,8 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         const { org } = globals(cmd);
         if (!o.units && !o.people && !o.posts)
           throw new UsageError('give at least one of --units, --people, --posts');
-        const { importBytes, importOnThread, IMPORT_THREAD_MIN_BYTES, runImportJob } = await import(
-          '../engine/import-job.ts'
-        );
+        const { IMPORT_FILES, importBytes, importOnThread, IMPORT_THREAD_MIN_BYTES, runImportJob } =
+          await import('../engine/import-job.ts');
         const { progressBar } = await import('./output.ts');
         // One bar through the whole import: reading the files is its first fifth, checking the plans'
         // changes the next third or so, writing the facts the rest (about their shares of the time).
@@ -455,7 +454,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
             }
           : {};
         const files: ImportJob['files'] = {};
-        for (const name of ['units', 'people', 'posts', 'lineage'] as const) {
+        for (const name of IMPORT_FILES) {
           const path = o[name];
           if (path !== undefined) files[name] = { file: path, path };
         }

@@ -1,6 +1,7 @@
-// An import as the server runs it: files (on disk or as text) read, checked and applied to one
-// organization, here or on a thread of its own (`importOnThread`), so that reading and checking a
-// million rows does not stop the server answering everyone else for half a minute.
+// An import as the CLI and the server run it: files (on disk or as text) read, checked and applied to
+// one organization, here or on a thread of its own (`importOnThread`): there reading and checking a
+// million rows does not stop a server answering everyone else for half a minute, and the heap may grow
+// past the process's default.
 import { statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
@@ -95,7 +96,7 @@ export async function runImportJob(
     ...(job.alone ? { alone: true } : {}),
     ...(progress.applying ? { progress: progress.applying } : {}),
   });
-  return { ...outcome, read: result.read, accepted: result.accepted, rejected: result.rejected };
+  return { ...outcome, read, accepted, rejected };
 }
 
 /** What the import's thread is given. */
@@ -109,12 +110,16 @@ export interface ImportThreadData {
   progress: boolean;
 }
 
-/** What the import's thread posts: its progress, then one answer. */
-export type ImportThreadReply =
-  | { progress: 'reading' | 'applying'; stage: string; done: number; total: number }
+/** The import thread's one answer. */
+export type ImportThreadAnswer =
   | { ok: true; outcome: ImportJobOutcome }
   | { ok: false; refusal: { id: OrgshiftError['id']; message: string; problems: Problem[] } }
   | { ok: false; failure: string };
+
+/** What the import's thread posts: its progress, then its answer. */
+export type ImportThreadReply =
+  | { progress: 'reading' | 'applying'; stage: string; done: number; total: number }
+  | ImportThreadAnswer;
 
 /**
  * Files at least this large in all are imported on a thread of their own where the caller can (about
@@ -177,12 +182,12 @@ export async function importOnThread(
   };
   const reply = await around(
     () =>
-      new Promise<ImportThreadReply>((resolve, reject) => {
+      new Promise<ImportThreadAnswer>((resolve, reject) => {
         const worker = new Worker(new URL('./import-thread-entry.mjs', import.meta.url), {
           workerData: data,
           resourceLimits: { maxOldGenerationSizeMb: heapMb },
         });
-        let answered: ImportThreadReply | undefined;
+        let answered: ImportThreadAnswer | undefined;
         let failed: Error | undefined;
         worker.on('message', (message: ImportThreadReply) => {
           if ('progress' in message) {
@@ -207,7 +212,6 @@ export async function importOnThread(
         });
       }),
   );
-  if ('progress' in reply) throw new Error("the import's thread answered with its progress");
   if (reply.ok) return reply.outcome;
   if ('refusal' in reply)
     throw new OrgshiftError(reply.refusal.id, reply.refusal.message, reply.refusal.problems);

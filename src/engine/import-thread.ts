@@ -1,5 +1,5 @@
-// The thread an import runs on for the server (`importOnThread`): its own engine on the store, one
-// job, one answer, then the thread ends.
+// The thread an import runs on (`importOnThread`): its own engine on the store, one job, one answer,
+// then the thread ends.
 import { parentPort, workerData } from 'node:worker_threads';
 import { OrgshiftError } from '../core/errors.ts';
 import { openStore } from '../store/open.ts';

@@ -150,7 +150,8 @@ function textStream(pieces: Iterable<string>): ReadableStream<Uint8Array> {
 
 /**
  * A JSON body that does not parse is refused before any route reads it, saying where (the routes'
- * validators would say only "malformed"). An empty body is left to the route: some take none.
+ * validators would say only "malformed"). An empty body is left to the route: some take none. A body
+ * that parses is kept as the request's JSON, which the route's validator then reads without parsing again.
  */
 async function parsableJson(c: Context<Env>, next: () => Promise<void>): Promise<void> {
   const type = c.req.header('Content-Type');
@@ -158,7 +159,7 @@ async function parsableJson(c: Context<Env>, next: () => Promise<void>): Promise
     const text = await c.req.text();
     if (text.trim() !== '') {
       try {
-        JSON.parse(text);
+        c.req.bodyCache.json = Promise.resolve(JSON.parse(text));
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         const at = /at position (\d+)/.exec(reason);

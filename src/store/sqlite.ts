@@ -7,7 +7,7 @@ import { FACT_COLUMNS } from './facts.ts';
 import type { Database } from './schema.ts';
 import { configureConnection, factInsertSql } from './sqlite-connection.ts';
 import type { WriterData, WriterReply, WriterRequest } from './sqlite-writer.ts';
-import { type FirstCommitWriter, OrgStore } from './store.ts';
+import { type FirstCommitWriter, isBusy, OrgStore } from './store.ts';
 
 /** One queue of write transactions per database file in this process. */
 const writeQueues = new Map<string, Promise<unknown>>();
@@ -204,7 +204,7 @@ export function sqliteStore(database: BetterSqlite3.Database, path: string): Org
         statement(sql).run(...params);
         return true;
       } catch (error) {
-        if (String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')) return false;
+        if (isBusy(error)) return false;
         throw error;
       } finally {
         database.pragma(`busy_timeout = ${waits}`);

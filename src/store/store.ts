@@ -91,13 +91,18 @@ export interface DialectCapabilities {
   writeIfFree?(sql: string, params: readonly unknown[]): boolean;
 }
 
+/** SQLite's error for a lock another connection holds (`SQLITE_BUSY` and its extended codes). */
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
 /**
  * The store's refusal when another connection held the write lock for longer than this one waits (an
  * SQLite file another process is importing into): a conflict to try again, not an internal error.
  */
 export function busyRefusal(error: unknown): OrgshiftError | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) return undefined;
+  if (!isBusy(error)) return undefined;
   return new OrgshiftError(
     'conflict',
     'the store is busy: another process is writing to it (an import, perhaps); try again when it is done',
