@@ -311,8 +311,6 @@ export class HistoryReader {
   private readonly unsorted = new Set<{ versions: Versioned[] }>();
   private readonly idsInOrder = { units: true, people: true, businesses: true };
   private readonly lastIds = { units: '', people: '', businesses: '' };
-  private readonly posts: RawRow[] = [];
-  private readonly lines: RawRow[] = [];
   private readonly events: RawRow[] = [];
 
   private s<T extends string | null>(value: T): T {
@@ -427,11 +425,27 @@ export class HistoryReader {
           prov: this.prov(row, 5),
         });
         return;
+      // Made as the rows come (not at `finish`): read apart, that work is spread over turns too.
       case 'posts':
-        this.posts.push(row);
+        h.posts.push({
+          unit: this.s(row[0] as string),
+          post: this.s(row[1] as string),
+          holder: this.s(row[2] as string | null),
+          concurrent: row[3] === 1,
+          from: this.s(row[4] as string),
+          to: this.s(row[5] as string | null),
+          prov: this.prov(row, 6),
+        });
         return;
       case 'report_lines':
-        this.lines.push(row);
+        h.lines.push({
+          person: this.s(row[0] as string),
+          manager: this.s(row[1] as string),
+          kind: row[2] as ReportKind,
+          from: this.s(row[3] as string),
+          to: this.s(row[4] as string | null),
+          prov: this.prov(row, 5),
+        });
         return;
       case 'lineage_events':
         this.events.push(row);
@@ -452,24 +466,7 @@ export class HistoryReader {
     if (!this.idsInOrder.units) h.units = byId(h.units);
     if (!this.idsInOrder.people) h.people = byId(h.people);
     if (!this.idsInOrder.businesses) h.businesses = byId(h.businesses);
-    h.posts = this.posts.map((row) => ({
-      unit: this.s(row[0] as string),
-      post: this.s(row[1] as string),
-      holder: this.s(row[2] as string | null),
-      concurrent: row[3] === 1,
-      from: this.s(row[4] as string),
-      to: this.s(row[5] as string | null),
-      prov: this.prov(row, 6),
-    }));
     h.posts.sort(postOrder);
-    h.lines = this.lines.map((row) => ({
-      person: this.s(row[0] as string),
-      manager: this.s(row[1] as string),
-      kind: row[2] as ReportKind,
-      from: this.s(row[3] as string),
-      to: this.s(row[4] as string | null),
-      prov: this.prov(row, 5),
-    }));
     h.lines.sort(lineOrder);
     h.events = this.events
       .sort((a, b) => (a[0] as string).localeCompare(b[0] as string) || (a[1] as number) - (b[1] as number))
@@ -485,8 +482,6 @@ export class HistoryReader {
           prov: this.prov(row, 8),
         }),
       );
-    this.posts.length = 0;
-    this.lines.length = 0;
     this.events.length = 0;
     this.texts.clear();
     return h;

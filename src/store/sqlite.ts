@@ -7,7 +7,13 @@ import { FACT_COLUMNS } from './facts.ts';
 import type { Database } from './schema.ts';
 import { configureConnection, factInsertSql } from './sqlite-connection.ts';
 import type { WriterData, WriterReply, WriterRequest } from './sqlite-writer.ts';
-import { type FirstCommitWriter, isBusy, OrgStore } from './store.ts';
+import {
+  type DialectCapabilities,
+  type FirstCommitWriter,
+  isBusy,
+  OrgStore,
+  type ScanRows,
+} from './store.ts';
 
 /** One queue of write transactions per database file in this process. */
 const writeQueues = new Map<string, Promise<unknown>>();
@@ -128,6 +134,69 @@ function workerWriter(path: string, database: BetterSqlite3.Database, alone: boo
   };
 }
 
+/** Statements prepared once per connection. */
+function statementsOf(database: BetterSqlite3.Database): (sql: string) => BetterSqlite3.Statement {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return (sql) => {
+    let found = statements.get(sql);
+    if (!found) {
+      found = database.prepare(sql);
+      statements.set(sql, found);
+    }
+    return found;
+  };
+}
+
+function rowScanner(statement: (sql: string) => BetterSqlite3.Statement): ScanRows {
+  return (table, columns, orgId, knownAt) => {
+    // Through the index the rows come in key order, each a jump to another page of the table: when
+    // they are a good part of the table (a store holding one large organization), reading the whole
+    // table in order is several times faster.
+    const whole = statement(`select count(*) from ${table}`).pluck().get() as number;
+    const current = statement(`select count(*) from ${table} where org_id = ? and superseded_at is null`)
+      .pluck()
+      .get(orgId) as number;
+    const how = current * 8 >= whole ? 'not indexed' : '';
+    const when =
+      knownAt === undefined
+        ? 'superseded_at is null'
+        : 'recorded_at <= @knownAt and (superseded_at is null or superseded_at > @knownAt)';
+    const scan = statement(
+      `select ${columns.join(', ')} from ${table} ${how} where org_id = @orgId and ${when}`,
+    ).raw(true);
+    return scan.iterate(knownAt === undefined ? { orgId } : { orgId, knownAt }) as Iterable<unknown[]>;
+  };
+}
+
+/**
+ * `readApart` for a store file: a read-only connection per read, one read at a time (WAL: it reads one
+ * committed state while the store's connection writes). Closed after each read (opening one takes
+ * under half a millisecond): a connection kept open would stop an import run alone from leaving WAL for
+ * its one large commit (`workerWriter`).
+ */
+function apartReader(path: string): Pick<DialectCapabilities, 'readApart' | 'release'> {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    readApart(read) {
+      const result = queue.then(async () => {
+        const database = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+        database.pragma('busy_timeout = 5000');
+        const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+        try {
+          return await read(db, rowScanner(statementsOf(database)));
+        } finally {
+          await db.destroy();
+        }
+      });
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    async release() {
+      await queue;
+    },
+  };
+}
+
 /**
  * Opens (creating if needed) an SQLite store. WAL journal with `synchronous = FULL`: a
  * transaction that returned is on disk, even after a power cut, and readers never block the writer.
@@ -140,15 +209,8 @@ export function openSqliteStore(path: string): OrgStore {
 export function sqliteStore(database: BetterSqlite3.Database, path: string): OrgStore {
   configureConnection(database);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  const statements = new Map<string, BetterSqlite3.Statement>();
-  const statement = (sql: string) => {
-    let found = statements.get(sql);
-    if (!found) {
-      found = database.prepare(sql);
-      statements.set(sql, found);
-    }
-    return found;
-  };
+  const statement = statementsOf(database);
+  const apart = database.memory ? {} : apartReader(path);
   return new OrgStore(db, 'sqlite', {
     exclusive: queueFor(path),
     // Kysely's transaction holds this same connection: a prepared statement per row runs inside it.
@@ -179,24 +241,7 @@ export function sqliteStore(database: BetterSqlite3.Database, path: string): Org
       for (const { sql } of rebuilt) database.exec(sql!);
       return result;
     },
-    scanRows(table, columns, orgId, knownAt) {
-      // Through the index the rows come in key order, each a jump to another page of the table: when
-      // they are a good part of the table (a store holding one large organization), reading the whole
-      // table in order is several times faster.
-      const whole = statement(`select count(*) from ${table}`).pluck().get() as number;
-      const current = statement(`select count(*) from ${table} where org_id = ? and superseded_at is null`)
-        .pluck()
-        .get(orgId) as number;
-      const how = current * 8 >= whole ? 'not indexed' : '';
-      const when =
-        knownAt === undefined
-          ? 'superseded_at is null'
-          : 'recorded_at <= @knownAt and (superseded_at is null or superseded_at > @knownAt)';
-      const scan = statement(
-        `select ${columns.join(', ')} from ${table} ${how} where org_id = @orgId and ${when}`,
-      ).raw(true);
-      return scan.iterate(knownAt === undefined ? { orgId } : { orgId, knownAt }) as Iterable<unknown[]>;
-    },
+    scanRows: rowScanner(statement),
     writeIfFree(sql, params) {
       const waits = database.pragma('busy_timeout', { simple: true }) as number;
       database.pragma('busy_timeout = 0');
@@ -212,11 +257,13 @@ export function sqliteStore(database: BetterSqlite3.Database, path: string): Org
     },
     // Another connection sees the same database only in a file (an in-memory one is its own).
     ...(database.memory ? {} : { firstCommitWriter: (alone) => workerWriter(path, database, alone) }),
+    ...apart,
     async backup(file) {
       await database.backup(file);
     },
     async restore(file) {
       checkBackupFile(file);
+      await apart.release?.();
       await db.destroy();
       const source = new BetterSqlite3(file, { readonly: true });
       try {

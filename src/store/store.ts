@@ -82,7 +82,17 @@ export interface DialectCapabilities {
    * `knownAt` — a row at a time, each as an array in `columns` order, inside the read transaction that is
    * running (an embedded engine steps a statement: millions of rows are never held at once).
    */
-  scanRows?(table: FactTable, columns: readonly string[], orgId: number, knownAt?: string): Iterable<RawRow>;
+  scanRows?: ScanRows;
+  /**
+   * Runs `read` on a read-only connection of the store's own, one at a time, apart from the connection
+   * the store writes and answers other queries on: an embedded engine steps its rows synchronously, and
+   * an organization of millions of rows takes seconds to read, which `readHistory` then spreads over
+   * many turns of the event loop (other requests are answered between its rows) only because nothing
+   * else uses the connection its statement is open on. `scanRows` steps that connection's rows.
+   */
+  readApart?<T>(read: (db: Kysely<Database>, scanRows: ScanRows) => Promise<T>): Promise<T>;
+  /** Lets go of what the capabilities hold open (`readApart`'s connection); the store is closing. */
+  release?(): Promise<void>;
   /**
    * Runs one write statement only if it can have the database's write lock at once; false when another
    * connection holds it. An embedded engine waits for the lock synchronously, the whole process with it:
@@ -90,6 +100,18 @@ export interface DialectCapabilities {
    */
   writeIfFree?(sql: string, params: readonly unknown[]): boolean;
 }
+
+export type ScanRows = (
+  table: FactTable,
+  columns: readonly string[],
+  orgId: number,
+  knownAt?: string,
+) => Iterable<RawRow>;
+
+/** Rows `readHistory` reads apart (`readApart`) between two turns of the event loop. */
+const ROWS_PER_TURN = 8192;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** SQLite's error for a lock another connection holds (`SQLITE_BUSY` and its extended codes). */
 export function isBusy(error: unknown): boolean {
@@ -160,6 +182,7 @@ export class OrgStore {
   }
 
   async close(): Promise<void> {
+    await this.capabilities.release?.();
     await this.db.destroy();
   }
 
@@ -301,7 +324,7 @@ export class OrgStore {
    * every row not yet superseded).
    */
   async history(orgId: number, knownAt?: string): Promise<History> {
-    return this.readTransaction((trx) => this.readHistory(trx, orgId, knownAt));
+    return this.readConsistently((trx, apart) => this.readHistory(trx, orgId, knownAt, apart));
   }
 
   /**
@@ -309,10 +332,19 @@ export class OrgStore {
    * between cannot give facts of one version under the number of another.
    */
   async current(orgId: number): Promise<{ version: number; history: History }> {
-    return this.readTransaction(async (trx) => {
+    return this.readConsistently(async (trx, apart) => {
       const org = await trx.selectFrom('orgs').select('version').where('id', '=', orgId).executeTakeFirst();
-      return { version: org?.version ?? 0, history: await this.readHistory(trx, orgId) };
+      return { version: org?.version ?? 0, history: await this.readHistory(trx, orgId, undefined, apart) };
     });
+  }
+
+  /** Reads in one transaction: apart from the store's connection where the engine has one to read on. */
+  private readConsistently<T>(
+    work: (trx: Transaction<Database>, apart: ScanRows | undefined) => Promise<T>,
+  ): Promise<T> {
+    const { readApart } = this.capabilities;
+    if (!readApart) return this.readTransaction((trx) => work(trx, undefined));
+    return readApart((db, scanRows) => db.transaction().execute((trx) => work(trx, scanRows)));
   }
 
   /** Runs reads that must see one state of the database (a transaction at snapshot isolation). */
@@ -322,11 +354,28 @@ export class OrgStore {
     return (level ? builder.setIsolationLevel(level) : builder).execute(work);
   }
 
-  private async readHistory(trx: Transaction<Database>, orgId: number, knownAt?: string): Promise<History> {
+  /**
+   * `apart`: the rows are stepped on a connection nothing else uses (`readApart`), so other work may run
+   * between them; otherwise the engine's `scanRows` steps the store's own connection, all in one turn.
+   */
+  private async readHistory(
+    trx: Transaction<Database>,
+    orgId: number,
+    knownAt?: string,
+    apart?: ScanRows,
+  ): Promise<History> {
     const reader = new HistoryReader();
     for (const table of FACT_TABLES) {
       // The content columns only: the bookkeeping (a 40-character key per row among them) is not needed.
       const columns = FACT_COLUMNS[table] as readonly string[];
+      if (apart) {
+        let rows = 0;
+        for (const row of apart(table, columns, orgId, knownAt)) {
+          reader.add(table, row);
+          if (++rows % ROWS_PER_TURN === 0) await nextTurn();
+        }
+        continue;
+      }
       const scan = this.capabilities.scanRows;
       if (scan) {
         for (const row of scan(table, columns, orgId, knownAt)) reader.add(table, row);
