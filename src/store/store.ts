@@ -91,7 +91,7 @@ export interface DialectCapabilities {
    * else uses the connection its statement is open on. `scanRows` steps that connection's rows.
    */
   readApart?<T>(read: (db: Kysely<Database>, scanRows: ScanRows) => Promise<T>): Promise<T>;
-  /** Lets go of what the capabilities hold open (`readApart`'s connection); the store is closing. */
+  /** Waits for the reads apart under way to end (each closes its connection); the store is closing. */
   release?(): Promise<void>;
   /**
    * Runs one write statement only if it can have the database's write lock at once; false when another
@@ -368,17 +368,13 @@ export class OrgStore {
     for (const table of FACT_TABLES) {
       // The content columns only: the bookkeeping (a 40-character key per row among them) is not needed.
       const columns = FACT_COLUMNS[table] as readonly string[];
-      if (apart) {
-        let rows = 0;
-        for (const row of apart(table, columns, orgId, knownAt)) {
-          reader.add(table, row);
-          if (++rows % ROWS_PER_TURN === 0) await nextTurn();
-        }
-        continue;
-      }
-      const scan = this.capabilities.scanRows;
+      const scan = apart ?? this.capabilities.scanRows;
       if (scan) {
-        for (const row of scan(table, columns, orgId, knownAt)) reader.add(table, row);
+        let rows = 0;
+        for (const row of scan(table, columns, orgId, knownAt)) {
+          reader.add(table, row);
+          if (apart && ++rows % ROWS_PER_TURN === 0) await nextTurn();
+        }
         continue;
       }
       const add = (rows: Array<Record<string, unknown>>) => {
