@@ -5,6 +5,7 @@ import {
   emptyHistory,
   HEAD_POST,
   type History,
+  isSupersedeKind,
   type LineageEvent,
   type NewUnitSpec,
   type Operation,
@@ -89,6 +90,8 @@ export class OrgBuilder {
   private everNamesBuiltInTrial = false;
   /** While a trial runs: how to undo each change, and the sets as they were before the trial first changed them. */
   private journal: Array<() => void> | null = null;
+  /** The successions recorded on `date` (`successionKey`s), read from the events when first needed. */
+  private successionsToday: { date: Day; pairs: Set<string> } | null = null;
   private savedSets: Map<Set<unknown>, unknown[]> | null = null;
   private trialStart: { date: Day; prov: Provenance } | null = null;
   /** While a trial records them: the facts as they were before the trial first changed them. */
@@ -841,7 +844,14 @@ export class OrgBuilder {
     if (version.holder) this.touched.postHolders.add(version.holder);
   }
 
-  private event(kind: LineageEvent['kind'], unit: string | null, from: string[], to: string[]): void {
+  private event(
+    kind: LineageEvent['kind'],
+    unit: string | null,
+    from: string[],
+    to: string[],
+    key?: string,
+  ): void {
+    if (isSupersedeKind(kind)) this.checkNewSuccessions(kind, from, to, key);
     this.pushTo(this.history.events, {
       date: this.date,
       kind,
@@ -852,6 +862,47 @@ export class OrgBuilder {
       toNames: to.map((id) => this.unitLabel(id)),
       prov: this.prov,
     });
+  }
+
+  /**
+   * Refuses a succession already on record that day (the same unit succeeded by the same unit, the
+   * same way): it would be one fact told twice, and the lineage file, a set of rows, keeps it once.
+   */
+  private checkNewSuccessions(kind: SupersedeKind, from: string[], to: string[], key?: string): void {
+    if (this.successionsToday?.date !== this.date) {
+      const pairs = new Set<string>();
+      // Events are recorded in date order: the day's are at the end.
+      for (let i = this.history.events.length - 1; i >= 0; i--) {
+        const event = this.history.events[i]!;
+        if (event.date !== this.date) break;
+        if (!isSupersedeKind(event.kind)) continue;
+        for (const f of event.from) for (const t of event.to) pairs.add(successionKey(event.kind, f, t));
+      }
+      this.successionsToday = { date: this.date, pairs };
+      // A trial that is undone takes its events back: the day's pairs are read again next time.
+      this.journal?.push(() => {
+        this.successionsToday = null;
+      });
+    }
+    const { pairs } = this.successionsToday;
+    const added: string[] = [];
+    for (const f of from) {
+      for (const t of to) {
+        if (f === t) continue;
+        const pair = successionKey(kind, f, t);
+        if (pairs.has(pair))
+          throw new OperationError(
+            `"${this.unitLabel(f)}" is already recorded as succeeded by "${this.unitLabel(t)}" (${kind}) on ${this.date}`,
+            key,
+          );
+        added.push(pair);
+      }
+    }
+    for (const pair of added) pairs.add(pair);
+    if (added.length > 0)
+      this.journal?.push(() => {
+        for (const pair of added) pairs.delete(pair);
+      });
   }
 
   private checkSiblingName(
@@ -1015,7 +1066,7 @@ export class OrgBuilder {
     const by = byRefs.map((r, i) => this.unit(r, `by[${i}]`));
     if (by.includes(id))
       throw new OperationError(`unit "${this.unitLabel(id)}" cannot succeed itself`, `by[${by.indexOf(id)}]`);
-    this.event(as, id, [id], by);
+    this.event(as, id, [id], by, 'by');
   }
 
   private contentsOf(sources: string[]): ContentItem[] {
@@ -1576,4 +1627,9 @@ function newTouched(): Touched {
     doubledPosts: false,
     eventsFrom: 0,
   };
+}
+
+/** One unit succeeded by another, one way (`checkNewSuccessions`). */
+function successionKey(kind: SupersedeKind, from: string, to: string): string {
+  return `${kind}\u0000${from}\u0000${to}`;
 }

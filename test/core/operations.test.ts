@@ -605,6 +605,53 @@ describe('update, supersede, a unit under several parents, an id that returns', 
     ).toMatch(/cannot succeed itself/);
   });
 
+  it('refuses a succession told twice the same day, and takes it on another day or another way', () => {
+    const GROWTH = planOf('2021-01-01', '  - create: { unit: Growth, type: division, parent: Acme }');
+    const twice = [
+      '  - supersede: { unit: Sales, by: [Growth], as: replace }',
+      '  - supersede: { unit: Sales, by: [Engineering, Growth], as: replace }',
+    ].join('\n');
+    const [problem] = refusal(BASE, GROWTH, planOf('2021-06-01', twice));
+    expect(formatProblem(problem!)).toMatch(
+      /supersede \(changes\[1\]\).*"Sales" is already recorded as succeeded by "Growth" \(replace\) on 2021-06-01/,
+    );
+    // In two plans of the same day, and through a merge that tells what a supersede told.
+    expect(
+      refusal(
+        BASE,
+        GROWTH,
+        planOf('2021-06-01', '  - supersede: { unit: Sales, by: [Growth], as: replace }'),
+        planOf(
+          '2021-06-01',
+          '  - supersede: { unit: Sales, by: [Growth], as: replace }\n  - create: { unit: X, type: team, parent: Acme }',
+        ),
+      )[0]!.message,
+    ).toMatch(/already recorded as succeeded by "Growth"/);
+    expect(
+      refusal(
+        BASE,
+        GROWTH,
+        planOf(
+          '2021-06-01',
+          '  - supersede: { unit: Sales, by: [Growth], as: merge }\n  - merge: { units: [Sales], into: Growth }',
+        ),
+      )[0]!.message,
+    ).toMatch(/already recorded as succeeded by "Growth" \(merge\)/);
+    const history = build(
+      BASE,
+      GROWTH,
+      planOf('2021-06-01', '  - supersede: { unit: Sales, by: [Growth], as: replace }'),
+      planOf('2021-06-01', '  - supersede: { unit: Sales, by: [Growth], as: rename }'),
+      planOf('2021-07-01', '  - supersede: { unit: Sales, by: [Growth], as: replace }'),
+    );
+    const successions = lineage(history, 'Growth').events.filter((e) => e.kind !== 'create');
+    expect(successions.map((e) => [e.date, e.kind])).toEqual([
+      ['2021-06-01', 'replace'],
+      ['2021-06-01', 'rename'],
+      ['2021-07-01', 'replace'],
+    ]);
+  });
+
   it('lets an id come back after its unit ended, and refuses it while the unit lives', () => {
     const history = build(
       BASE,
