@@ -1,13 +1,16 @@
 import { hash } from 'node:crypto';
 import {
+  type BusinessRecord,
   emptyHistory,
   type History,
   type LineageEvent,
   lineOrder,
+  type PersonRecord,
   type PlanSummary,
   type Provenance,
   postOrder,
   type ReportKind,
+  type UnitRecord,
   type UnitVersion,
   type Versioned,
 } from '../core/model.ts';
@@ -88,7 +91,8 @@ export function rowOf(table: FactTable, cells: readonly unknown[]): Record<strin
 export function* tableCells(history: History, table: FactTable): Generator<unknown[]> {
   switch (table) {
     case 'units':
-      for (const unit of history.units.values()) yield [unit.id, aliasesText(unit.aliases)];
+      for (const unit of history.units.values())
+        if (!impliedByVersions(unit)) yield [unit.id, aliasesText(unit.aliases)];
       return;
     case 'unit_versions':
       for (const unit of history.units.values()) {
@@ -112,7 +116,8 @@ export function* tableCells(history: History, table: FactTable): Generator<unkno
       return;
     case 'people':
       for (const person of history.people.values())
-        yield [person.id, aliasesText(person.aliases), person.unnamed ? 1 : 0];
+        if (!impliedByVersions(person))
+          yield [person.id, aliasesText(person.aliases), person.unnamed ? 1 : 0];
       return;
     case 'person_versions':
       for (const person of history.people.values()) {
@@ -134,7 +139,8 @@ export function* tableCells(history: History, table: FactTable): Generator<unkno
       }
       return;
     case 'businesses':
-      for (const business of history.businesses.values()) yield [business.id, aliasesText(business.aliases)];
+      for (const business of history.businesses.values())
+        if (!impliedByVersions(business)) yield [business.id, aliasesText(business.aliases)];
       return;
     case 'business_versions':
       for (const business of history.businesses.values()) {
@@ -210,6 +216,21 @@ export function* tableCells(history: History, table: FactTable): Generator<unkno
   }
 }
 
+/**
+ * Whether a record's own row (units, people, businesses) would say nothing its versions do not: no
+ * aliases, not unnamed, and at least one version (whose rows name it). Such a row is not stored; the
+ * reader makes the record from its versions (`HistoryReader`). Most records are such: a million-person
+ * import stores a million rows fewer. Stores written before keep theirs (read the same way), until
+ * migration 0006 supersedes them.
+ */
+export function impliedByVersions(record: {
+  aliases: string[];
+  versions: unknown[];
+  unnamed?: boolean;
+}): boolean {
+  return record.aliases.length === 0 && record.unnamed !== true && record.versions.length > 0;
+}
+
 function aliasesText(aliases: string[]): string {
   return aliases.length === 0 ? '[]' : JSON.stringify(aliases);
 }
@@ -256,17 +277,22 @@ export function tableRowCount(history: History, table: FactTable): number {
     for (const record of records) n += record.versions.length;
     return n;
   };
+  const stated = (records: Iterable<{ aliases: string[]; versions: unknown[]; unnamed?: boolean }>) => {
+    let n = 0;
+    for (const record of records) if (!impliedByVersions(record)) n++;
+    return n;
+  };
   switch (table) {
     case 'units':
-      return history.units.size;
+      return stated(history.units.values());
     case 'unit_versions':
       return versions(history.units.values());
     case 'people':
-      return history.people.size;
+      return stated(history.people.values());
     case 'person_versions':
       return versions(history.people.values());
     case 'businesses':
-      return history.businesses.size;
+      return stated(history.businesses.values());
     case 'business_versions':
       return versions(history.businesses.values());
     case 'posts':
@@ -341,12 +367,39 @@ export class HistoryReader {
     this.lastIds[kind] = id;
   }
 
+  // A record whose own row was not stored (`impliedByVersions`) is made from its first version.
+  private unitOf(id: string): UnitRecord {
+    let record = this.history.units.get(id);
+    if (!record) {
+      this.record('units', id);
+      record = { id, aliases: [], versions: [] };
+      this.history.units.set(id, record);
+    }
+    return record;
+  }
+
+  private personOf(id: string): PersonRecord {
+    let record = this.history.people.get(id);
+    if (!record) {
+      this.record('people', id);
+      record = { id, aliases: [], unnamed: false, versions: [] };
+      this.history.people.set(id, record);
+    }
+    return record;
+  }
+
+  private businessOf(id: string): BusinessRecord {
+    let record = this.history.businesses.get(id);
+    if (!record) {
+      this.record('businesses', id);
+      record = { id, aliases: [], versions: [] };
+      this.history.businesses.set(id, record);
+    }
+    return record;
+  }
+
   /** A version joins its record; a record whose versions came out of order is sorted at the end. */
-  private push<V extends Versioned & { name: string }>(
-    record: { versions: V[] } | undefined,
-    version: V,
-  ): void {
-    if (!record) return;
+  private push<V extends Versioned & { name: string }>(record: { versions: V[] }, version: V): void {
     const last = record.versions.at(-1);
     if (last) {
       // A record's versions mostly keep their name: one string for all of them.
@@ -385,7 +438,7 @@ export class HistoryReader {
         if (row[9] !== null) version.status = row[9] as string;
         if (row[10] !== null) version.alsoUnder = JSON.parse(row[10] as string) as string[];
         version.prov = this.prov(row, 6);
-        this.push(h.units.get(row[0] as string), version);
+        this.push(this.unitOf(row[0] as string), version);
         return;
       }
       case 'people': {
@@ -400,7 +453,7 @@ export class HistoryReader {
         return;
       }
       case 'person_versions':
-        this.push(h.people.get(row[0] as string), {
+        this.push(this.personOf(row[0] as string), {
           from: this.s(row[1] as string),
           to: this.s(row[2] as string | null),
           name: row[3] as string,
@@ -417,7 +470,7 @@ export class HistoryReader {
         return;
       }
       case 'business_versions':
-        this.push(h.businesses.get(row[0] as string), {
+        this.push(this.businessOf(row[0] as string), {
           from: this.s(row[1] as string),
           to: this.s(row[2] as string | null),
           name: row[3] as string,

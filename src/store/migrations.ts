@@ -1,4 +1,4 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
 /**
  * Schema migrations, in order. Never edit one that has shipped: add the next. The column
@@ -219,6 +219,27 @@ const migrations: Record<string, Migration> = {
   '0005_replaced_plans': {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema.alterTable('plans').addColumn('replaced_at', 'text').execute();
+    },
+  },
+  '0006_records_implied_by_versions': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // A record's own row is no longer stored when it says nothing its versions do not (facts.ts,
+      // `impliedByVersions`): such rows stored before are superseded now, so that what is stored is
+      // what the facts would be written as today (a commit compares the two). Read as of any time,
+      // the organization is the same: the record is made from its versions where its row is gone.
+      const now = new Date().toISOString();
+      for (const [table, versions, id, more] of [
+        ['units', 'unit_versions', 'unit_id', ''],
+        ['people', 'person_versions', 'person_id', ' AND unnamed = 0'],
+        ['businesses', 'business_versions', 'business_id', ''],
+      ] as const) {
+        await sql`UPDATE ${sql.table(table)} SET superseded_at = ${now}
+          WHERE superseded_at IS NULL AND aliases = '[]'${sql.raw(more)}
+          AND (org_id, ${sql.ref(id)}) IN
+            (SELECT org_id, ${sql.ref(id)} FROM ${sql.table(versions)} WHERE superseded_at IS NULL)`.execute(
+          db,
+        );
+      }
     },
   },
 };

@@ -76,12 +76,12 @@ describe("SQLite: a large organization's facts read apart from the store's conne
     let rows = 0;
     let committed: Promise<number> | null = null;
     const readApart = store.capabilities.readApart!.bind(store.capabilities);
-    // Once the read has stepped into the people's rows, a commit that leaves out one person lands.
+    // Once the read has stepped into the people's versions, a commit that leaves out one person lands.
     store.capabilities.readApart = (read) =>
       readApart((db, scanRows) =>
         read(db, function* (table, columns, id, knownAt) {
           for (const row of scanRows(table, columns, id, knownAt)) {
-            if (table === 'people' && ++rows === 10_000) {
+            if (table === 'person_versions' && ++rows === 10_000) {
               const people = new Map(before.history.people);
               people.delete(`p${PEOPLE - 1}`);
               const lines = before.history.lines.filter((l) => l.person !== `p${PEOPLE - 1}`);
