@@ -533,6 +533,34 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     }
   }
   for (const step of supersessions) add(step.date, 2.8, 'supersede', step.body, step.where);
+  const headKey = nameKey(normalizePost('head'));
+  /** Who holds the unit's head post through the whole span, by one period of the posts file; else null. */
+  const headThrough = (unit: string, from: Day, to: Day | null): string | null => {
+    for (const q of posts.get(`${unit}\u0000${headKey}`) ?? [])
+      if (q.from <= from && (q.to === null || (to !== null && to <= q.to))) return q.person;
+    return null;
+  };
+  /**
+   * The manager the organization gives the person through the period without a reporting line of
+   * their own (the head of their unit; for its head, the head of the unit above), where the files
+   * say it plainly; else null.
+   */
+  const derivedManager = (person: string, p: PersonPeriod): string | null => {
+    const head = headThrough(p.unit, p.from, p.to);
+    if (head !== person) return head;
+    const parent = units
+      .get(p.unit)
+      ?.find((u) => u.from <= p.from && (u.to === null || (p.to !== null && p.to <= u.to)))?.parent;
+    const above = parent ? headThrough(parent, p.from, p.to) : null;
+    return above === person ? null : above;
+  };
+  /**
+   * The manager the person's own solid line names, '' for none: a manager_id the organization gives
+   * anyway is not stored as a line (a line would keep them under that person after the head changes,
+   * as an HR system's next export would not).
+   */
+  const lineTo = (person: string, p: PersonPeriod | undefined): string =>
+    p === undefined || p.manager === '' || derivedManager(person, p) === p.manager ? '' : p.manager;
   for (const [id, list] of people) {
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
@@ -552,9 +580,9 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
           add(p.from, 4.5, 'promote', body, p.where);
         }
       }
-      if (p.manager !== (previous?.manager ?? '')) {
-        if (p.manager !== '')
-          add(p.from, 5, 'report', { person: ref(id), to: ref(p.manager), kind: 'solid' }, p.where);
+      const line = lineTo(id, p);
+      if (line !== lineTo(id, previous)) {
+        if (line !== '') add(p.from, 5, 'report', { person: ref(id), to: ref(line), kind: 'solid' }, p.where);
         else add(p.from, 5, 'report', { person: ref(id), kind: 'none' }, p.where);
       }
       if (p.to !== null && list[i + 1]?.from !== p.to) add(p.to, 8, 'leave', { person: ref(id) }, p.where);

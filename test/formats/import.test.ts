@@ -484,6 +484,81 @@ describe("a person's periods", () => {
   });
 });
 
+describe('a manager_id that names the head the person would report to anyway', () => {
+  it('stores no reporting line of its own: a new head takes the team over, a named other manager stays', async () => {
+    const units = `unit_id,name,type,parent_id,valid_from,valid_to
+C,Company,company,,2020-01-01,
+T,Team,team,C,2020-01-01,
+`;
+    // Ann heads the company, Bo the team (his manager the head above), Cy's manager is Bo (the team's
+    // head), Di's is Ann (not the team's head: a line of her own), Ed's is Bo for a year then Ann.
+    const people = `person_id,name,unit_id,manager_id,title,level,valid_from,valid_to
+1,Ann,C,,,,2020-01-01,
+2,Bo,T,1,,,2020-01-01,
+3,Cy,T,2,,,2020-01-01,
+4,Di,T,1,,,2020-01-01,
+5,Ed,T,2,,,2020-01-01,2021-01-01
+5,Ed,T,1,,,2021-01-01,
+6,Fay,T,,,,2020-01-01,
+`;
+    const posts = `person_id,unit_id,post,valid_from,valid_to
+1,C,head,2020-01-01,
+2,T,head,2020-01-01,
+`;
+    const paths = files({ units, people, posts });
+    const db = join(dir, 'derived-managers.db');
+    const result = await cli(
+      '--db',
+      db,
+      'import',
+      '--units',
+      paths.units!,
+      '--people',
+      paths.people!,
+      '--posts',
+      paths.posts!,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const engine = await OrgEngine.open(db);
+    const history = await engine.store.history((await engine.store.findOrg('default'))!.id);
+    expect(history.lines.map((l) => [l.person, l.manager, l.from, l.to])).toEqual([
+      ['4', '1', '2020-01-01', null],
+      ['5', '1', '2021-01-01', null],
+    ]);
+    const managers = async (date: string) => {
+      const names: string[] = [];
+      for (const id of ['2', '3', '4', '5', '6'])
+        names.push((await engine.person('default', `#${id}`, date)).manager!.name);
+      return names;
+    };
+    expect(await managers('2020-06-01')).toEqual(['Ann', 'Bo', 'Ann', 'Bo', 'Bo']);
+    expect(await managers('2021-06-01')).toEqual(['Ann', 'Bo', 'Ann', 'Ann', 'Bo']);
+    // Gus becomes the team's head: those who reported to its head report to him, Di and Ed stay.
+    const plan = join(dir, 'new-head.yaml');
+    writeFileSync(
+      plan,
+      `plan: new-head\ntitle: New head\neffective: 2022-01-01\nchanges:\n  - hire: { person: Gus, unit: Team }\n  - appoint: { person: Gus, unit: Team, post: head }\n`,
+    );
+    await engine.close();
+    const applied = await cli('--db', db, 'plan', 'apply', plan);
+    expect(applied.code, applied.stderr).toBe(0);
+    const after = await OrgEngine.open(db);
+    const at = async (id: string) => (await after.person('default', `#${id}`, '2022-01-01')).manager!.name;
+    expect([await at('2'), await at('3'), await at('4'), await at('5'), await at('6')]).toEqual([
+      'Gus',
+      'Gus',
+      'Ann',
+      'Ann',
+      'Gus',
+    ]);
+    await after.close();
+    // The people file exported says every manager, as the organization gives them.
+    const exported = await cli('--db', db, 'export', '--format', 'csv-people', '--as-of', '2021-06-01');
+    expect(exported.stdout).toContain('3,Cy,T,2,');
+    expect(exported.stdout).toContain('4,Di,T,1,');
+  });
+});
+
 describe('an import read in pieces', () => {
   it('plans exactly what the whole texts plan, plan ids included (a hash of the files, as before)', async () => {
     const { planImport } = await import('../../src/formats/hris-import.ts');
