@@ -3,7 +3,7 @@
 // the same file in the same run. Orgshift runs as a user runs it — `bin/orgshift import` into a fresh
 // SQLite store — and its peak memory is read from /usr/bin/time. Ratio = peer time / Orgshift time.
 import { spawnSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { from as copyFrom } from 'pg-copy-streams';
 import { describeMachine, writeSection } from './benchmarks-file.ts';
-import { writeImportFiles } from './import-files.ts';
+import { type ImportFiles, writeImportFiles } from './import-files.ts';
 import { sqliteFloor } from './sqlite-floor.ts';
 import { arg, scratchDatabase } from './support.ts';
 
@@ -29,40 +29,47 @@ try {
   const files = await writeImportFiles(dir, rows);
   const megabytes = (path: string) => statSync(path).size / 1e6;
 
+  /** `bin/orgshift import` of the files into a new store, as a user runs it; its time and peak memory. */
+  const importFiles = (of: ImportFiles, db: string) => {
+    const started = performance.now();
+    const run = spawnSync(
+      '/usr/bin/time',
+      [
+        '-f',
+        'peak-kb %M',
+        join(root, 'bin/orgshift'),
+        '--db',
+        db,
+        'import',
+        '--units',
+        of.units,
+        '--people',
+        of.people,
+        '--posts',
+        of.posts,
+      ],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+        env: heapMb > 0 ? { ...process.env, ORGSHIFT_IMPORT_HEAP_MB: String(heapMb) } : process.env,
+      },
+    );
+    const ms = performance.now() - started;
+    if (run.status !== 0) throw new Error(`the import failed: ${run.stderr.slice(-2000)}`);
+    const peakMb = Number(/peak-kb (\d+)/.exec(run.stderr)?.[1] ?? 0) / 1024;
+    const summary = run.stderr.split('\n').find((l) => l.startsWith('read ')) ?? '';
+    log(`Orgshift: ${(ms / 1000).toFixed(1)} s, peak ${peakMb.toFixed(0)} MB — ${summary}`);
+    return { ms, peakMb };
+  };
+
   log('Orgshift: bin/orgshift import…');
-  let started = performance.now();
-  const run = spawnSync(
-    '/usr/bin/time',
-    [
-      '-f',
-      'peak-kb %M',
-      join(root, 'bin/orgshift'),
-      '--db',
-      join(dir, 'org.db'),
-      'import',
-      '--units',
-      files.units,
-      '--people',
-      files.people,
-      '--posts',
-      files.posts,
-    ],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 28,
-      env: heapMb > 0 ? { ...process.env, ORGSHIFT_IMPORT_HEAP_MB: String(heapMb) } : process.env,
-    },
-  );
-  const oursMs = performance.now() - started;
-  if (run.status !== 0) throw new Error(`the import failed: ${run.stderr.slice(-2000)}`);
-  // What a user does next: check a one-line plan against the imported organization, from a new
-  // process (the kept organization is built from the stored facts).
+  const { ms: oursMs, peakMb } = importFiles(files, join(dir, 'org.db'));
   const planFile = join(dir, 'rename.yaml');
   writeFileSync(
     planFile,
     'plan: rename\ntitle: t\neffective: 2023-01-01\nchanges:\n  - rename: { unit: "#u5", to: Five }\n',
   );
-  started = performance.now();
+  let started = performance.now();
   const check = spawnSync(
     join(root, 'bin/orgshift'),
     ['--db', join(dir, 'org.db'), 'plan', 'check', planFile],
@@ -73,13 +80,18 @@ try {
   const checkMs = performance.now() - started;
   if (check.status !== 0) throw new Error(`the check failed: ${check.stderr.slice(-2000)}`);
   log(`Orgshift: first check after the import ${(checkMs / 1000).toFixed(1)} s`);
-  const peakMb = Number(/peak-kb (\d+)/.exec(run.stderr)?.[1] ?? 0) / 1024;
-  const summary = run.stderr.split('\n').find((l) => l.startsWith('read ')) ?? '';
-  log(`Orgshift: ${(oursMs / 1000).toFixed(1)} s, peak ${peakMb.toFixed(0)} MB — ${summary}`);
 
   log('SQLite alone: the same rows written again…');
   const floor = sqliteFloor(join(dir, 'org.db'), join(dir, 'floor.db'));
   log(`SQLite alone: ${(floor.totalMs / 1000).toFixed(1)} s for ${floor.rows} rows and the plans`);
+
+  // The same organization, but every member's manager_id the head of the unit above theirs: a
+  // reporting line of its own each, where the file above stores none.
+  log('Orgshift: the same with skip-level managers…');
+  const skipDir = join(dir, 'skip-level');
+  mkdirSync(skipDir);
+  const skip = importFiles(await writeImportFiles(skipDir, rows, 'skip-level'), join(skipDir, 'org.db'));
+  rmSync(skipDir, { recursive: true, force: true });
 
   log('peer: csv-parse → COPY → closure table…');
   const { db, close } = await scratchDatabase('orgshift_import');
@@ -136,6 +148,8 @@ try {
           peerMs: Math.round(peer.totalMs),
           peakMb: Math.round(peakMb),
           firstCheckMs: Math.round(checkMs),
+          skipLevelMs: Math.round(skip.ms),
+          skipLevelRatio: Number((peer.totalMs / skip.ms).toFixed(2)),
           sqliteFloorMs: Math.round(floor.totalMs),
           bestRatioOnSqlite: Number((peer.totalMs / floor.totalMs).toFixed(2)),
         },
@@ -152,6 +166,7 @@ try {
     '| --- | ---: | ---: | ---: | ---: |',
     `| Orgshift: \`bin/orgshift import --units --people --posts\` into a new SQLite store (parse, validate periods, plan, check every invariant, write the bitemporal facts) | ${s(oursMs)} | ${peakMb.toFixed(0)} MB | | |`,
     `| Orgshift: then \`bin/orgshift plan check\` of a one-line plan, in a new process | ${s(checkMs)} | | | |`,
+    `| Orgshift: the same organization with every member's manager_id the head of the unit above theirs, not the one the organization gives them: a reporting line of its own each | ${s(skip.ms)} | ${skip.peakMb.toFixed(0)} MB | ${(peer.totalMs / skip.ms).toFixed(2)} | |`,
     `| SQLite alone storing the same ${floor.rows} rows and the plans' text (${s(floor.plansMs)} s of it), read back into memory first, one thread with nothing else to do, as the writer thread stores them (bench/sqlite-floor.ts) | ${s(floor.totalMs)} | | best reachable on this store: ${(peer.totalMs / floor.totalMs).toFixed(2)} | |`,
     `| Peer: csv-parse → COPY into one table (${s(peer.copyMs)} s), closure table of the current reporting lines, ${peer.closureRows} rows (${s(peer.closureMs)} s) | ${s(peer.totalMs)} | (PostgreSQL) | ${ratio.toFixed(2)} | ≥ 3 |`,
     '',

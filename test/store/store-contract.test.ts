@@ -3,7 +3,15 @@ import { OrgshiftError } from '../../src/core/errors.ts';
 import * as queries from '../../src/core/queries.ts';
 import { replay } from '../../src/core/replay.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
-import { historyToRows, keyRows } from '../../src/store/facts.ts';
+import {
+  historyToRows,
+  impliedByVersions,
+  keyRows,
+  RowKeyer,
+  rowOf,
+  rowText,
+} from '../../src/store/facts.ts';
+import { openStore } from '../../src/store/open.ts';
 import { FACT_TABLES } from '../../src/store/schema.ts';
 import { BASE, examplePlans, plan } from '../helpers.ts';
 import { dialects } from './dialects.ts';
@@ -213,6 +221,61 @@ for (const dialect of dialects()) {
       expect(JSON.stringify(await read(bulk))).toBe(JSON.stringify(await read(rowByRow)));
       await bulk.close();
       await rowByRow.close();
+    });
+
+    it('reads a store written before records implied by their versions went unstored alike, before and after migration 0006', async () => {
+      const store = openStore(await dialect.newTarget());
+      await store.migrate('0005_replaced_plans');
+      const clock = new Clock();
+      const e = new OrgEngine(store, clock.read);
+      const [last, ...first] = examplePlans().reverse();
+      for (const p of first.reverse()) await e.apply('default', { plan: p.plan, source: p.source });
+      const orgId = (await store.findOrg('default'))!.id;
+      const written = await store.history(orgId);
+      // The rows the store wrote then: every record's own row.
+      const recordedAt = clock.now.toISOString();
+      for (const table of ['units', 'people', 'businesses'] as const) {
+        const records = { units: written.units, people: written.people, businesses: written.businesses }[
+          table
+        ];
+        const keyer = new RowKeyer();
+        for (const record of records.values()) {
+          if (!impliedByVersions(record)) continue;
+          const cells = table === 'people' ? [record.id, '[]', 0] : [record.id, '[]'];
+          await store.db
+            .insertInto(table)
+            .values({
+              ...rowOf(table, cells),
+              org_id: orgId,
+              fact_key: keyer.keyOfText(rowText(table, cells)),
+              recorded_at: recordedAt,
+              superseded_at: null,
+            } as never)
+            .execute();
+        }
+      }
+      const current = (table: 'units' | 'people') =>
+        store.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('org_id', '=', orgId)
+          .where('superseded_at', 'is', null)
+          .executeTakeFirstOrThrow();
+      expect(Number((await current('people')).n)).toBe(written.people.size);
+      expect(JSON.stringify(await store.history(orgId))).toBe(JSON.stringify(written));
+      clock.tick();
+      expect(await store.migrate()).toEqual(['0006_records_implied_by_versions']);
+      expect(Number((await current('people')).n)).toBe(
+        [...written.people.values()].filter((p) => !impliedByVersions(p)).length,
+      );
+      expect(JSON.stringify(await store.history(orgId))).toBe(JSON.stringify(written));
+      expect(JSON.stringify(await store.history(orgId, recordedAt))).toBe(JSON.stringify(written));
+      // And it takes the next plan as a store written today does.
+      await e.apply('default', { plan: last!.plan, source: last!.source });
+      const replayed = replay(examplePlans().map((p, i) => ({ plan: p.plan, seq: i + 1 })));
+      if (!replayed.ok) throw new Error('examples must replay');
+      expect(keysOf(await store.history(orgId))).toEqual(keysOf(replayed.history));
+      await e.close();
     });
 
     it('keeps organizations apart', async () => {
