@@ -60,7 +60,10 @@ export class OrgBuilder {
   private date: Day = '0000-01-01';
   private prov: Provenance = { plan: '', inferred: false };
   private readonly unitNames: NameIndex = new Map();
-  private readonly personNames: NameIndex = new Map();
+  /** The open people's names (and aliases); null until first needed after `resume` (`personNames`). */
+  private personNamesIndex: NameIndex | null = new Map();
+  /** Whether `personNamesIndex` was built during the trial running: undoing the trial drops it. */
+  private personNamesBuiltInTrial = false;
   private readonly businessNames: NameIndex = new Map();
   private readonly children = new Map<string, Set<string>>();
   private readonly members = new Map<string, Set<string>>();
@@ -111,6 +114,9 @@ export class OrgBuilder {
   static resume(history: History, date: Day): OrgBuilder {
     const b = new OrgBuilder(history);
     b.date = date;
+    // Most checks never look a person up by name (an import's plans use ids): a million names are
+    // indexed when first asked for.
+    b.personNamesIndex = null;
     for (const [id, record] of history.units) {
       const open = b.openVersion(record.versions);
       if (!open) continue;
@@ -125,7 +131,6 @@ export class OrgBuilder {
     for (const [id, record] of history.people) {
       const open = b.openVersion(record.versions);
       if (!open) continue;
-      b.index(b.personNames, [open.name, ...record.aliases], id, true);
       b.addTo(b.members, open.unit, id);
     }
     for (const [id, record] of history.businesses) {
@@ -263,6 +268,7 @@ export class OrgBuilder {
     this.prov = this.trialStart.prov;
     // Built from what the trial had done: built again, when next needed, from what is kept.
     if (this.everNamesBuiltInTrial) this.everPersonNames = null;
+    if (this.personNamesBuiltInTrial) this.personNamesIndex = null;
     this.endTrial();
   }
 
@@ -273,6 +279,7 @@ export class OrgBuilder {
 
   private endTrial(): void {
     this.everNamesBuiltInTrial = false;
+    this.personNamesBuiltInTrial = false;
     this.journal = null;
     this.savedSets = null;
     this.trialStart = null;
@@ -491,6 +498,27 @@ export class OrgBuilder {
   liveBusiness(id: string): BusinessVersion | undefined {
     const record = this.history.businesses.get(id);
     return record ? this.openVersion(record.versions) : undefined;
+  }
+
+  /** The names and aliases of the people in the organization now, built from the history when first asked for. */
+  private get personNames(): NameIndex {
+    if (this.personNamesIndex) return this.personNamesIndex;
+    const index: NameIndex = new Map();
+    for (const [id, record] of this.history.people) {
+      const open = this.openVersion(record.versions);
+      if (!open) continue;
+      for (const name of [open.name, ...record.aliases]) {
+        const key = nameKey(name);
+        const ids = index.get(key);
+        if (ids === undefined) index.set(key, id);
+        else if (typeof ids === 'string') {
+          if (ids !== id) index.set(key, new Set([ids, id]));
+        } else ids.add(id);
+      }
+    }
+    this.personNamesIndex = index;
+    this.personNamesBuiltInTrial = this.journal !== null;
+    return index;
   }
 
   /** `everPersonNames`, built from the history the first time it is asked for. */
@@ -779,12 +807,12 @@ export class OrgBuilder {
     const open = this.openVersion(record.versions);
     this.touched.people.add(id);
     if (open) {
-      this.index(this.personNames, [open.name, ...record.aliases], id, false);
+      if (this.personNamesIndex) this.index(this.personNamesIndex, [open.name, ...record.aliases], id, false);
       this.removeFrom(this.members, open.unit, id);
     }
     this.advance(record.versions, next);
     if (next) {
-      this.index(this.personNames, [next.name, ...record.aliases], id, true);
+      if (this.personNamesIndex) this.index(this.personNamesIndex, [next.name, ...record.aliases], id, true);
       if (this.everPersonNames) this.index(this.everPersonNames, [next.name], id, true);
       this.addTo(this.members, next.unit, id);
     }

@@ -533,10 +533,13 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     }
   }
   for (const step of supersessions) add(step.date, 2.8, 'supersede', step.body, step.where);
-  const headKey = nameKey(normalizePost('head'));
+  const headPost = nameKey(normalizePost('head'));
+  const headPeriods = new Map<string, PostPeriod[]>();
+  for (const [key, list] of posts)
+    if (list.length > 0 && key.endsWith(`\u0000${headPost}`)) headPeriods.set(list[0]!.unit, list);
   /** Who holds the unit's head post through the whole span, by one period of the posts file; else null. */
   const headThrough = (unit: string, from: Day, to: Day | null): string | null => {
-    for (const q of posts.get(`${unit}\u0000${headKey}`) ?? [])
+    for (const q of headPeriods.get(unit) ?? [])
       if (q.from <= from && (q.to === null || (to !== null && to <= q.to))) return q.person;
     return null;
   };
@@ -742,19 +745,23 @@ function planSource(id: string, title: string, effective: Day, changes: Step[]):
  * otherwise. A manager the file does not have at all is left to the apply (the organization may hold them).
  */
 function refuseAbsentManagers(people: Map<string, PersonPeriod[]>, rejected: Problem[]): void {
+  const away = (p: PersonPeriod): Day | null => {
+    const spans = p.manager === '' ? undefined : people.get(p.manager);
+    return spans === undefined ? null : firstDayOutside(spans, p.from, p.to);
+  };
   for (const [id, list] of people) {
+    // A new list only for the few people with a row refused (a million lists otherwise).
+    if (!list.some((p) => away(p) !== null)) continue;
     const kept = list.filter((p) => {
-      const spans = p.manager === '' ? undefined : people.get(p.manager);
-      if (spans === undefined) return true;
-      const away = firstDayOutside(spans, p.from, p.to);
-      if (away === null) return true;
+      const day = away(p);
+      if (day === null) return true;
       rejected.push({
-        message: `manager_id "${p.manager}" is not in the organization on ${away}, within this row's period (${p.from}..${p.to ?? ''})`,
+        message: `manager_id "${p.manager}" is not in the organization on ${day}, within this row's period (${p.from}..${p.to ?? ''})`,
         location: p.where,
       });
       return false;
     });
-    if (kept.length !== list.length) people.set(id, kept);
+    people.set(id, kept);
   }
 }
 

@@ -195,6 +195,39 @@ changes:
     expect(resumed.indexSnapshot()).toBe(never);
   });
 
+  it("drops the index of people's names it built during a trial that is undone", () => {
+    const builder = new OrgBuilder();
+    applyOps(builder, parsePlan(BASE, 'base.yaml'));
+    // Resumed from the facts, as a server does: people's names are indexed when first looked up.
+    const resumed = OrgBuilder.resume(structuredClone(builder.history), builder.currentDate);
+    const never = resumed.indexSnapshot();
+    const fresh = OrgBuilder.resume(structuredClone(builder.history), builder.currentDate);
+    // A rename by id (no lookup by name), then a hire by name: the index is built with the rename in it.
+    const trial = `plan: renamed
+title: renamed
+effective: 2021-01-01
+changes:
+  - rename: { person: '#eve-west', to: Eve Westwood }
+  - hire: { person: Eve West, unit: Sales West }
+`;
+    fresh.beginTrial();
+    expect(applyOps(fresh, parsePlan(trial, 'renamed.yaml'))).toBe(true);
+    fresh.rollback();
+    expect(fresh.indexSnapshot()).toBe(never);
+    // The rename is undone: Eve West is in the organization again, and no one is called Eve Westwood.
+    const again = (changes: string) =>
+      applyOps(
+        fresh,
+        parsePlan(`plan: again\ntitle: again\neffective: 2021-01-01\nchanges:\n${changes}`, 'again.yaml'),
+      );
+    fresh.beginTrial();
+    expect(again('  - hire: { person: Eve West, unit: Sales West }\n')).toBe(false);
+    fresh.rollback();
+    fresh.beginTrial();
+    expect(again('  - hire: { person: Eve Westwood, unit: Sales West }\n')).toBe(true);
+    fresh.rollback();
+  });
+
   it('never misses a broken invariant when it looks only around what a plan touched', () => {
     const tally = { broken: 0, clean: 0 };
     fc.assert(
