@@ -339,12 +339,21 @@ export class HistoryReader {
   private readonly lastIds = { units: '', people: '', businesses: '' };
   private readonly events: RawRow[] = [];
 
-  private s<T extends string | null>(value: T): T {
+  // Each column's last text: rows in a row mostly repeat a date, level or unit, and comparing two short
+  // texts is cheaper than looking one up.
+  private readonly lastTexts: Array<string | null> = new Array(12).fill(null);
+
+  private s<T extends string | null>(value: T, column: number): T {
     if (value === null) return value;
-    const known = this.texts.get(value);
-    if (known !== undefined) return known as T;
-    this.texts.set(value, value);
-    return value;
+    const last = this.lastTexts[column];
+    if (last === value) return last as T;
+    let known = this.texts.get(value);
+    if (known === undefined) {
+      this.texts.set(value, value);
+      known = value;
+    }
+    this.lastTexts[column] = known;
+    return known as T;
   }
 
   private prov(row: RawRow, at: number): Provenance {
@@ -429,11 +438,11 @@ export class HistoryReader {
       }
       case 'unit_versions': {
         const version: UnitVersion = {
-          from: this.s(row[1] as string),
-          to: this.s(row[2] as string | null),
+          from: this.s(row[1] as string, 1),
+          to: this.s(row[2] as string | null, 2),
           name: row[3] as string,
-          type: this.s(row[4] as string),
-          parent: this.s(row[5] as string | null),
+          type: this.s(row[4] as string, 4),
+          parent: this.s(row[5] as string | null, 5),
         } as UnitVersion;
         if (row[9] !== null) version.status = row[9] as string;
         if (row[10] !== null) version.alsoUnder = JSON.parse(row[10] as string) as string[];
@@ -454,12 +463,12 @@ export class HistoryReader {
       }
       case 'person_versions':
         this.push(this.personOf(row[0] as string), {
-          from: this.s(row[1] as string),
-          to: this.s(row[2] as string | null),
+          from: this.s(row[1] as string, 1),
+          to: this.s(row[2] as string | null, 2),
           name: row[3] as string,
-          level: this.s(row[4] as string | null),
-          title: this.s(row[5] as string | null),
-          unit: this.s(row[6] as string),
+          level: this.s(row[4] as string | null, 4),
+          title: this.s(row[5] as string | null, 5),
+          unit: this.s(row[6] as string, 6),
           prov: this.prov(row, 7),
         });
         return;
@@ -471,32 +480,32 @@ export class HistoryReader {
       }
       case 'business_versions':
         this.push(this.businessOf(row[0] as string), {
-          from: this.s(row[1] as string),
-          to: this.s(row[2] as string | null),
+          from: this.s(row[1] as string, 1),
+          to: this.s(row[2] as string | null, 2),
           name: row[3] as string,
-          unit: this.s(row[4] as string),
+          unit: this.s(row[4] as string, 4),
           prov: this.prov(row, 5),
         });
         return;
       // Made as the rows come (not at `finish`): read apart, that work is spread over turns too.
       case 'posts':
         h.posts.push({
-          unit: this.s(row[0] as string),
-          post: this.s(row[1] as string),
-          holder: this.s(row[2] as string | null),
+          unit: this.s(row[0] as string, 0),
+          post: this.s(row[1] as string, 1),
+          holder: this.s(row[2] as string | null, 2),
           concurrent: row[3] === 1,
-          from: this.s(row[4] as string),
-          to: this.s(row[5] as string | null),
+          from: this.s(row[4] as string, 4),
+          to: this.s(row[5] as string | null, 5),
           prov: this.prov(row, 6),
         });
         return;
       case 'report_lines':
         h.lines.push({
-          person: this.s(row[0] as string),
-          manager: this.s(row[1] as string),
+          person: this.s(row[0] as string, 0),
+          manager: this.s(row[1] as string, 1),
           kind: row[2] as ReportKind,
-          from: this.s(row[3] as string),
-          to: this.s(row[4] as string | null),
+          from: this.s(row[3] as string, 3),
+          to: this.s(row[4] as string | null, 4),
           prov: this.prov(row, 5),
         });
         return;
@@ -525,9 +534,9 @@ export class HistoryReader {
       .sort((a, b) => (a[0] as string).localeCompare(b[0] as string) || (a[1] as number) - (b[1] as number))
       .map(
         (row): LineageEvent => ({
-          date: this.s(row[0] as string),
+          date: this.s(row[0] as string, 0),
           kind: row[2] as LineageEvent['kind'],
-          unit: this.s(row[3] as string | null),
+          unit: this.s(row[3] as string | null, 3),
           from: JSON.parse(row[4] as string) as string[],
           to: JSON.parse(row[5] as string) as string[],
           fromNames: JSON.parse(row[6] as string) as string[],
