@@ -412,7 +412,11 @@ export class OrgStore {
       }
     }
     const plans = (await this.planSummaries(trx, orgId, knownAt)).map((p) => p.summary);
-    return reader.finish(plans);
+    const history = reader.finish(plans);
+    // Read apart, the sorting at the end and what the caller builds next (a query's index) are two
+    // turns, not one longer stall.
+    if (apart) await nextTurn();
+    return history;
   }
 
   /**
