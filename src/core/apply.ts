@@ -507,14 +507,7 @@ export class OrgBuilder {
     for (const [id, record] of this.history.people) {
       const open = this.openVersion(record.versions);
       if (!open) continue;
-      for (const name of [open.name, ...record.aliases]) {
-        const key = nameKey(name);
-        const ids = index.get(key);
-        if (ids === undefined) index.set(key, id);
-        else if (typeof ids === 'string') {
-          if (ids !== id) index.set(key, new Set([ids, id]));
-        } else ids.add(id);
-      }
+      for (const name of [open.name, ...record.aliases]) addName(index, nameKey(name), id);
     }
     this.personNamesIndex = index;
     this.personNamesBuiltInTrial = this.journal !== null;
@@ -529,14 +522,7 @@ export class OrgBuilder {
       let previous: string | undefined;
       for (const v of record.versions) {
         // A record's versions mostly keep its name: index each name once.
-        if (v.name !== previous) {
-          const key = nameKey(v.name);
-          const ids = index.get(key);
-          if (ids === undefined) index.set(key, id);
-          else if (typeof ids === 'string') {
-            if (ids !== id) index.set(key, new Set([ids, id]));
-          } else ids.add(id);
-        }
+        if (v.name !== previous) addName(index, nameKey(v.name), id);
         previous = v.name;
       }
     }
@@ -1660,4 +1646,13 @@ function newTouched(): Touched {
 /** One unit succeeded by another, one way (`checkNewSuccessions`). */
 function successionKey(kind: SupersedeKind, from: string, to: string): string {
   return `${kind}\u0000${from}\u0000${to}`;
+}
+
+/** Adds `id` under `key` to an index being built (not journaled: a trial drops an index it built). */
+function addName(index: NameIndex, key: string, id: string): void {
+  const ids = index.get(key);
+  if (ids === undefined) index.set(key, id);
+  else if (typeof ids === 'string') {
+    if (ids !== id) index.set(key, new Set([ids, id]));
+  } else ids.add(id);
 }

@@ -562,9 +562,10 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
    * anyway is not stored as a line (a line would keep them under that person after the head changes,
    * as an HR system's next export would not).
    */
-  const lineTo = (person: string, p: PersonPeriod | undefined): string =>
-    p === undefined || p.manager === '' || derivedManager(person, p) === p.manager ? '' : p.manager;
+  const lineTo = (person: string, p: PersonPeriod): string =>
+    p.manager === '' || derivedManager(person, p) === p.manager ? '' : p.manager;
   for (const [id, list] of people) {
+    let lastLine = '';
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
       // After a gap the person is hired again: the same record, by id, as a rehire in a plan.
@@ -584,10 +585,11 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
         }
       }
       const line = lineTo(id, p);
-      if (line !== lineTo(id, previous)) {
+      if (line !== (previous ? lastLine : '')) {
         if (line !== '') add(p.from, 5, 'report', { person: ref(id), to: ref(line), kind: 'solid' }, p.where);
         else add(p.from, 5, 'report', { person: ref(id), kind: 'none' }, p.where);
       }
+      lastLine = line;
       if (p.to !== null && list[i + 1]?.from !== p.to) add(p.to, 8, 'leave', { person: ref(id) }, p.where);
     }
   }

@@ -320,6 +320,8 @@ function versionOrder(a: Versioned, b: Versioned): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+type RecordOfKind = { units: UnitRecord; people: PersonRecord; businesses: BusinessRecord };
+
 /**
  * Builds a history from the rows of its fact tables as they are read, a row at a time, so that
  * millions of rows are never held at once (the inverse of `tableRows`). The answer does not depend
@@ -376,33 +378,18 @@ export class HistoryReader {
     this.lastIds[kind] = id;
   }
 
-  // A record whose own row was not stored (`impliedByVersions`) is made from its first version.
-  private unitOf(id: string): UnitRecord {
-    let record = this.history.units.get(id);
+  /** The record `id` of `kind`; one whose own row was not stored (`impliedByVersions`) is made from its first version. */
+  private recordOf<K extends keyof RecordOfKind>(kind: K, id: string): RecordOfKind[K] {
+    const records = this.history[kind] as Map<string, RecordOfKind[K]>;
+    let record = records.get(id);
     if (!record) {
-      this.record('units', id);
-      record = { id, aliases: [], versions: [] };
-      this.history.units.set(id, record);
-    }
-    return record;
-  }
-
-  private personOf(id: string): PersonRecord {
-    let record = this.history.people.get(id);
-    if (!record) {
-      this.record('people', id);
-      record = { id, aliases: [], unnamed: false, versions: [] };
-      this.history.people.set(id, record);
-    }
-    return record;
-  }
-
-  private businessOf(id: string): BusinessRecord {
-    let record = this.history.businesses.get(id);
-    if (!record) {
-      this.record('businesses', id);
-      record = { id, aliases: [], versions: [] };
-      this.history.businesses.set(id, record);
+      this.record(kind, id);
+      record = (
+        kind === 'people'
+          ? { id, aliases: [], unnamed: false, versions: [] }
+          : { id, aliases: [], versions: [] }
+      ) as RecordOfKind[K];
+      records.set(id, record);
     }
     return record;
   }
@@ -447,7 +434,7 @@ export class HistoryReader {
         if (row[9] !== null) version.status = row[9] as string;
         if (row[10] !== null) version.alsoUnder = JSON.parse(row[10] as string) as string[];
         version.prov = this.prov(row, 6);
-        this.push(this.unitOf(row[0] as string), version);
+        this.push(this.recordOf('units', row[0] as string), version);
         return;
       }
       case 'people': {
@@ -462,7 +449,7 @@ export class HistoryReader {
         return;
       }
       case 'person_versions':
-        this.push(this.personOf(row[0] as string), {
+        this.push(this.recordOf('people', row[0] as string), {
           from: this.s(row[1] as string, 1),
           to: this.s(row[2] as string | null, 2),
           name: row[3] as string,
@@ -479,7 +466,7 @@ export class HistoryReader {
         return;
       }
       case 'business_versions':
-        this.push(this.businessOf(row[0] as string), {
+        this.push(this.recordOf('businesses', row[0] as string), {
           from: this.s(row[1] as string, 1),
           to: this.s(row[2] as string | null, 2),
           name: row[3] as string,
