@@ -169,6 +169,28 @@ export function emptyHistory(): History {
   };
 }
 
+/**
+ * An organization's facts made anew each time they are walked, for its first commit: an import made
+ * straight from its files (`formats/hris-direct.ts`) never holds its millions of records at once. Its
+ * records have no aliases, are named and have at least one version (none needs a row of its own).
+ */
+export interface FactStream {
+  units(): Iterable<UnitRecord>;
+  people(): Iterable<PersonRecord>;
+  posts(): Iterable<PostVersion>;
+  lines(): Iterable<ReportLineVersion>;
+  events(): Iterable<LineageEvent>;
+  /** How many versions of units and of people, posts, lines and events a walk gives. */
+  size: { unitVersions: number; personVersions: number; posts: number; lines: number; events: number };
+}
+
+/** The facts a commit writes: a history, or (an organization's first) a stream of them. */
+export type Facts = History | FactStream;
+
+export function isFactStream(facts: Facts): facts is FactStream {
+  return 'size' in facts;
+}
+
 /** Compares texts as the facts' order does: by code unit, with "none" after every text. */
 function compareText(a: string | null | undefined, b: string | null | undefined): number {
   const x = a ?? '\uffff';

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { OrgshiftError, type Problem } from '../core/errors.ts';
 import type { Progress } from '../core/model.ts';
 import { OpenedFiles } from '../formats/csv-files.ts';
+import { readDirect } from '../formats/hris-direct.ts';
 import { type CsvInput, type ImportInput, type ImportProgress, readImport } from '../formats/hris-import.ts';
 import type { ImportOutcome, OrgEngine } from './org-engine.ts';
 
@@ -55,23 +56,39 @@ export async function runImportJob(
   if (!files.units && !files.people && !files.posts) {
     throw new OrgshiftError('invalid_input', 'give at least one of units, people, posts (nothing imported)');
   }
-  const opened = new OpenedFiles();
-  let result: ReturnType<typeof readImport>;
-  try {
-    const input: ImportInput = {
-      ...(job.root ? { root: job.root } : {}),
-      ...(job.inclusiveEnd ? { inclusiveEnd: true } : {}),
-    };
-    for (const name of IMPORT_FILES) {
-      const given = files[name];
-      if (!given) continue;
-      const csv: CsvInput = 'text' in given ? given : opened.open(given.path, given.file);
-      input[name] = csv;
+  /** Reads the job's files with `read`, each file opened anew. */
+  const reading = <T>(read: (input: ImportInput) => T): T => {
+    const opened = new OpenedFiles();
+    try {
+      const input: ImportInput = {
+        ...(job.root ? { root: job.root } : {}),
+        ...(job.inclusiveEnd ? { inclusiveEnd: true } : {}),
+      };
+      for (const name of IMPORT_FILES) {
+        const given = files[name];
+        if (!given) continue;
+        const csv: CsvInput = 'text' in given ? given : opened.open(given.path, given.file);
+        input[name] = csv;
+      }
+      return read(input);
+    } finally {
+      opened.close();
     }
-    result = readImport(input, progress.reading);
-  } finally {
-    opened.close();
+  };
+  // Into a new organization, files of the usual shape are imported straight from their columns; when
+  // that is not sure, they are read again the usual way, which decides (and locates what it refuses).
+  if (!job.replace && !job.dryRun) {
+    const direct = await engine.importDirect(
+      job.org,
+      () => reading((input) => readDirect(input, progress.reading)),
+      {
+        ...(job.alone ? { alone: true } : {}),
+        ...(progress.applying ? { progress: progress.applying } : {}),
+      },
+    );
+    if (direct) return { ...direct, accepted: direct.read, rejected: [] };
   }
+  const result = reading((input) => readImport(input, progress.reading));
   const { read, accepted, rejected } = result;
   if (rejected.length > 0 && job.wording === 'cli' && (!job.allowPartial || job.replace)) {
     const summary = `read ${read} rows: ${accepted} accepted, ${rejected.length} rejected`;

@@ -3,10 +3,18 @@ import { OrgshiftError, type Problem } from '../core/errors.ts';
 import { applyFirstPlans } from '../core/first-plans.ts';
 import { type Impact, impact } from '../core/impact.ts';
 import { LiveOrg, type Verdict } from '../core/live-plan.ts';
-import { emptyHistory, type History, type Plan, type PlanSummary, type Progress } from '../core/model.ts';
+import {
+  emptyHistory,
+  type Facts,
+  type History,
+  type Plan,
+  type PlanSummary,
+  type Progress,
+} from '../core/model.ts';
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
+import type { DirectResult } from '../formats/hris-direct.ts';
 import {
   type ImportDayChange,
   type ImportDays,
@@ -440,7 +448,20 @@ export class OrgEngine {
     const org = dryRun ? await this.orgOrEmpty(orgName) : await this.store.ensureOrg(orgName, this.now());
     if (org.version === 0 && !dryRun) {
       if (imported.days.length === 0) return { applied: [], replaced: [] };
-      const applied = await this.commitFirst(org, imported, progress, alone);
+      const applied = await this.commitFirst(
+        org,
+        imported.days,
+        imported.accepted,
+        () => {
+          const made = applyFirstPlans(imported.days, progress);
+          return made.ok ? made.history : null;
+        },
+        // The changes are no longer needed once the texts and facts are made: hundreds of megabytes
+        // for an import, let go before the facts are keyed and written.
+        () => imported.release(),
+        progress,
+        alone,
+      );
       return {
         applied: applied ?? (await this.applyAll(orgName, imported.plans(), undefined, progress)),
         replaced: [],
@@ -500,27 +521,54 @@ export class OrgEngine {
   }
 
   /**
-   * `applyFirst`'s short way; null when it is not sure (nothing is stored, and its facts are let go
-   * before the usual way runs). The store asks for the plans' texts and the facts in the order that
-   * suits it: a store with a writer thread takes the texts first and stores them while the facts are made.
+   * An import into a new organization made straight from its files (`readDirect`: the same plans and
+   * facts as `importDays`, for files of the shape most HR systems export). Null when the organization
+   * holds plans or the files are not of that shape (nothing is stored; `importDays` then decides).
+   * `read` reads the files, only once the organization is known to be new.
+   */
+  async importDirect(
+    orgName: string,
+    read: () => DirectResult,
+    options: { progress?: Progress; alone?: boolean } = {},
+  ): Promise<(ImportOutcome & { read: number }) | null> {
+    const org = await this.store.ensureOrg(orgName, this.now());
+    if (org.version !== 0) return null;
+    const made = read();
+    if (!made.ok) return null;
+    const { days, facts, read: rows } = made.imported;
+    const applied = await this.commitFirst(
+      org,
+      days,
+      rows,
+      () => facts,
+      () => {},
+      options.progress,
+      options.alone === true,
+    );
+    return applied ? { applied, replaced: [], read: rows } : null;
+  }
+
+  /**
+   * `applyFirst`'s short way, given an organization's first plans (their texts made when asked) and
+   * how to make their facts: null when those cannot be made (nothing is stored). The store asks for
+   * the plans' texts and the facts in the order that suits it: a store with a writer thread takes the
+   * texts first and stores them while the facts are made. `made`: both were made (what made them may go).
    */
   private async commitFirst(
     org: OrgRef,
-    imported: ImportDays,
+    days: ReadonlyArray<{ plan: Omit<Plan, 'changes'>; source(): string }>,
+    expectedRows: number,
+    facts: () => Facts | null,
+    made: () => void,
     progress: Progress | undefined,
     alone: boolean,
   ): Promise<AppliedPlan[] | null> {
-    const summaries = imported.days.map((day, i) => summarize(day.plan, i + 1));
+    const summaries = days.map((day, i) => summarize(day.plan, i + 1));
     const first: FirstCommit = {
-      expectedRows: imported.accepted,
-      plans: () => imported.days.map((day, i) => ({ summary: summaries[i]!, source: day.source() })),
-      facts: () => {
-        const made = applyFirstPlans(imported.days, progress);
-        return made.ok ? made.history : null;
-      },
-      // The changes are no longer needed once the texts and facts are made: hundreds of megabytes
-      // for an import, let go before the facts are keyed and written.
-      made: () => imported.release(),
+      expectedRows,
+      plans: () => days.map((day, i) => ({ summary: summaries[i]!, source: day.source() })),
+      facts,
+      made,
       alone,
     };
     try {

@@ -250,7 +250,7 @@ export class CsvReader {
  * The column a header cell names: trimmed, in lower case, spaces and hyphens as underscores, so that
  * a spreadsheet's `Person ID` or `Valid-From` is `person_id` or `valid_from`.
  */
-function columnName(cell: string): string {
+export function columnName(cell: string): string {
   return cell
     .trim()
     .toLowerCase()

@@ -667,8 +667,7 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
     const ordered = byDate.get(date)!.sort((a, b) => a.order - b.order);
     dayChanges.push(ordered);
     byDate.delete(date);
-    const id = `${IMPORT_PLAN}${filesHash}-${date}`;
-    const title = `Import of ${files}: changes effective ${date}`;
+    const { id, title } = importPlanName(filesHash, files, date);
     return {
       plan: {
         id,
@@ -719,15 +718,8 @@ export function readImport(input: ImportInput, onProgress?: (progress: ImportPro
  * per line — the YAML library's stringify cost seconds per hundred thousand operations.
  */
 function planSource(id: string, title: string, effective: Day, changes: Step[]): string {
-  const head = [
-    `plan: ${JSON.stringify(id)}`,
-    `title: ${JSON.stringify(title)}`,
-    `effective: ${effective}`,
-    'snapshot: true',
-    changes.length === 0 ? 'changes: []' : 'changes:',
-  ];
   // In pieces of some thousand lines, joined at the end: no array of millions of line strings.
-  const pieces = [`${head.join('\n')}\n`];
+  const pieces = [planHeadText(id, title, effective, changes.length)];
   let piece = '';
   for (let i = 0; i < changes.length; i++) {
     const { kind, body } = changes[i]!;
@@ -739,6 +731,22 @@ function planSource(id: string, title: string, effective: Day, changes: Step[]):
   }
   pieces.push(piece);
   return pieces.join('');
+}
+
+/** The lines of an import plan's text before its changes (`planSource`), each change then a line `  - {"kind":{...}}`. */
+export function planHeadText(id: string, title: string, effective: Day, changes: number): string {
+  return `${[
+    `plan: ${JSON.stringify(id)}`,
+    `title: ${JSON.stringify(title)}`,
+    `effective: ${effective}`,
+    'snapshot: true',
+    changes === 0 ? 'changes: []' : 'changes:',
+  ].join('\n')}\n`;
+}
+
+/** An import plan's id and title: its files' names, a hash of their texts, its date. */
+export function importPlanName(filesHash: string, files: string, date: Day): { id: string; title: string } {
+  return { id: `${IMPORT_PLAN}${filesHash}-${date}`, title: `Import of ${files}: changes effective ${date}` };
 }
 
 /**

@@ -2,7 +2,9 @@ import { hash } from 'node:crypto';
 import {
   type BusinessRecord,
   emptyHistory,
+  type Facts,
   type History,
+  isFactStream,
   type LineageEvent,
   lineOrder,
   type PersonRecord,
@@ -88,14 +90,17 @@ export function rowOf(table: FactTable, cells: readonly unknown[]): Record<strin
  * One table's rows of the organization's facts as their cells, in `FACT_COLUMNS` order, made straight
  * from the records, one at a time (an import's are millions: no row object each).
  */
-export function* tableCells(history: History, table: FactTable): Generator<unknown[]> {
+export function* tableCells(facts: Facts, table: FactTable): Generator<unknown[]> {
+  // A stream's records need no row of their own (`FactStream`), and it has no businesses.
+  const stream = isFactStream(facts) ? facts : null;
+  const history = stream === null ? (facts as History) : null;
   switch (table) {
     case 'units':
-      for (const unit of history.units.values())
+      for (const unit of history?.units.values() ?? [])
         if (!impliedByVersions(unit)) yield [unit.id, aliasesText(unit.aliases)];
       return;
     case 'unit_versions':
-      for (const unit of history.units.values()) {
+      for (const unit of stream ? stream.units() : history!.units.values()) {
         for (const v of unit.versions) {
           const prov = v.prov;
           yield [
@@ -115,12 +120,12 @@ export function* tableCells(history: History, table: FactTable): Generator<unkno
       }
       return;
     case 'people':
-      for (const person of history.people.values())
+      for (const person of history?.people.values() ?? [])
         if (!impliedByVersions(person))
           yield [person.id, aliasesText(person.aliases), person.unnamed ? 1 : 0];
       return;
     case 'person_versions':
-      for (const person of history.people.values()) {
+      for (const person of stream ? stream.people() : history!.people.values()) {
         for (const v of person.versions) {
           const prov = v.prov;
           yield [
@@ -139,11 +144,11 @@ export function* tableCells(history: History, table: FactTable): Generator<unkno
       }
       return;
     case 'businesses':
-      for (const business of history.businesses.values())
+      for (const business of history?.businesses.values() ?? [])
         if (!impliedByVersions(business)) yield [business.id, aliasesText(business.aliases)];
       return;
     case 'business_versions':
-      for (const business of history.businesses.values()) {
+      for (const business of history?.businesses.values() ?? []) {
         for (const v of business.versions) {
           const prov = v.prov;
           yield [
@@ -160,7 +165,7 @@ export function* tableCells(history: History, table: FactTable): Generator<unkno
       }
       return;
     case 'posts':
-      for (const p of history.posts) {
+      for (const p of stream ? stream.posts() : history!.posts) {
         const prov = p.prov;
         yield [
           p.unit,
@@ -176,7 +181,7 @@ export function* tableCells(history: History, table: FactTable): Generator<unkno
       }
       return;
     case 'report_lines':
-      for (const l of history.lines) {
+      for (const l of stream ? stream.lines() : history!.lines) {
         const prov = l.prov;
         yield [
           l.person,
@@ -193,7 +198,7 @@ export function* tableCells(history: History, table: FactTable): Generator<unkno
     case 'lineage_events': {
       // Numbered within their day, in the order they happened.
       const ordinals = new Map<string, number>();
-      for (const e of history.events) {
+      for (const e of stream ? stream.events() : history!.events) {
         const ordinal = ordinals.get(e.date) ?? 0;
         ordinals.set(e.date, ordinal + 1);
         const prov = e.prov;
@@ -271,7 +276,23 @@ const COLUMN_KEYS = Object.fromEntries(
 ) as Record<FactTable, string[]>;
 
 /** How many rows `tableRows` gives for a table, without making them. */
-export function tableRowCount(history: History, table: FactTable): number {
+export function tableRowCount(facts: Facts, table: FactTable): number {
+  if (isFactStream(facts)) {
+    const { size } = facts;
+    const rows: Record<FactTable, number> = {
+      units: 0,
+      unit_versions: size.unitVersions,
+      people: 0,
+      person_versions: size.personVersions,
+      businesses: 0,
+      business_versions: 0,
+      posts: size.posts,
+      report_lines: size.lines,
+      lineage_events: size.events,
+    };
+    return rows[table];
+  }
+  const history = facts;
   const versions = (records: Iterable<{ versions: unknown[] }>) => {
     let n = 0;
     for (const record of records) n += record.versions.length;

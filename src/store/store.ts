@@ -1,6 +1,6 @@
 import { type Kysely, Migrator, type Transaction } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
-import type { History, PlanSummary, Progress } from '../core/model.ts';
+import type { Facts, History, PlanSummary, Progress } from '../core/model.ts';
 import {
   FACT_COLUMNS,
   HistoryReader,
@@ -152,7 +152,7 @@ export class OrgStore {
   /** Rows below which a first write keeps the table's index up to date row by row (see `bulkInsert`). */
   bulkRows = 50_000;
 
-  private writer(history: History, progress: Progress | undefined): FactWriter {
+  private writer(history: Facts, progress: Progress | undefined): FactWriter {
     const { insertRows, bulkInsert } = this.capabilities;
     return {
       insertRows: insertRows?.bind(this.capabilities),
@@ -429,7 +429,7 @@ export class OrgStore {
   async commit(
     org: OrgRef,
     plans: Array<{ summary: PlanSummary; source: string }>,
-    history: History,
+    history: Facts,
     now: string,
     progress?: Progress,
     replaces: readonly string[] = [],
@@ -584,7 +584,7 @@ export interface FirstCommit {
   /** The plans and their texts. */
   plans(): Array<{ summary: PlanSummary; source: string }>;
   /** The facts, or null when they cannot be made this way (then nothing is written). */
-  facts(): History | null;
+  facts(): Facts | null;
   /** Called once both were made, before the rows are written: lets go of what made them. */
   made?(): void;
   /**
@@ -666,7 +666,7 @@ interface RowsTold {
   written(rows: number): void;
 }
 
-function rowsTold(history: History, progress: Progress | undefined): RowsTold {
+function rowsTold(history: Facts, progress: Progress | undefined): RowsTold {
   if (!progress) return { written() {} };
   const total = historyRows(history);
   let done = 0;
@@ -681,7 +681,7 @@ function rowsTold(history: History, progress: Progress | undefined): RowsTold {
 /** Rows written at a time when an organization's first facts stream in (an import's are millions). */
 const STREAM_CHUNK = 10_000;
 
-function historyRows(history: History): number {
+function historyRows(history: Facts): number {
   let total = 0;
   for (const table of FACT_TABLES) total += tableRowCount(history, table);
   return total;
@@ -695,7 +695,7 @@ function historyRows(history: History): number {
 async function writeFirstRows(
   writer: FirstCommitWriter,
   orgId: number,
-  history: History,
+  history: Facts,
   now: string,
   told: RowsTold,
   bulkRows: number,
@@ -779,7 +779,7 @@ async function streamFacts(
   trx: Transaction<Database>,
   table: FactTable,
   orgId: number,
-  history: History,
+  history: Facts,
   now: string,
   { insertRows, bulkInsert, bulkRows, told }: FactWriter,
 ): Promise<void> {
@@ -794,7 +794,7 @@ async function writeStream(
   trx: Transaction<Database>,
   table: FactTable,
   orgId: number,
-  history: History,
+  history: Facts,
   now: string,
   insertRows: DialectCapabilities['insertRows'],
   told: RowsTold,
@@ -868,7 +868,7 @@ async function insertFacts(
 async function writeFacts(
   trx: Transaction<Database>,
   orgId: number,
-  history: History,
+  history: Facts,
   now: string,
   writer: FactWriter,
 ): Promise<void> {

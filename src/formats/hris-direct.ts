@@ -1,0 +1,879 @@
+// An import into a new organization made straight from its files, for files of the shape most HR
+// systems export: each unit one period from its start on, people with their periods (transfers,
+// promotions, renames, leaves, rehires), posts with their holders, every manager_id the one the
+// organization gives anyway (the head of the person's unit; for a head, the head above). Such files
+// give the plans and facts `readImport` and `applyFirstPlans` make of them, without making millions of
+// periods, changes, operations and records: the rows are read into columns, checked, and the plans'
+// texts and the facts are made from the columns when asked for. Anything else — a quoted field, a row
+// the usual way would refuse, a unit that moves or ends, a reporting line of its own, a post whose
+// holder moves away from it — is not sure, and the usual way (`readImport`) decides, and locates what
+// it refuses. Property-tested to store what the usual way stores, row for row
+// (`test/formats/hris-direct.test.ts`).
+import { createHash, type Hash } from 'node:crypto';
+import { normalizePost } from '../core/apply.ts';
+import {
+  type FactStream,
+  HEAD_POST,
+  type LineageEvent,
+  type PersonRecord,
+  type PersonVersion,
+  type Plan,
+  type PostVersion,
+  type Provenance,
+  type UnitRecord,
+} from '../core/model.ts';
+import { nameKey } from '../core/names.ts';
+import { addDays, type Day, parseDay } from '../core/time.ts';
+import { columnName } from './csv.ts';
+import {
+  type CsvInput,
+  type ImportInput,
+  type ImportProgress,
+  importPlanName,
+  planHeadText,
+} from './hris-import.ts';
+
+/** One dated plan of a direct import: its text made when asked (an import's first may be a hundred megabytes). */
+export interface DirectDay {
+  plan: Omit<Plan, 'changes'>;
+  /** How many changes it has. */
+  size: number;
+  source(): string;
+}
+
+export interface DirectImport {
+  days: DirectDay[];
+  facts: FactStream;
+  /** Rows read, all accepted (a row the usual way would refuse makes the direct way not sure). */
+  read: number;
+}
+
+export type DirectResult = { ok: true; imported: DirectImport } | { ok: false; reason: string };
+
+/** Why the direct way gives up: the usual way decides. */
+class NotSure extends Error {}
+
+const LAST_DAY = '9999-12-31';
+const HEAD_KEY = nameKey(HEAD_POST);
+
+/** A list of small integers that grows, in a typed array. */
+class IntList {
+  data = new Int32Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+
+  get(i: number): number {
+    return this.data[i]!;
+  }
+}
+
+/**
+ * Records of one kind (units, people, the posts of a unit) with their rows in a chain: the first and
+ * last row of each record, and each row's next row of the same record (sorted by start once read).
+ */
+class Chains {
+  readonly index = new Map<string, number>();
+  readonly first = new IntList();
+  readonly last = new IntList();
+  readonly count = new IntList();
+  readonly next = new IntList();
+
+  /** Adds row `row` to the record `key`; its number. */
+  add(key: string, row: number): number {
+    this.next.push(-1);
+    let record = this.index.get(key);
+    if (record === undefined) {
+      record = this.first.length;
+      this.index.set(key, record);
+      this.first.push(row);
+      this.last.push(row);
+      this.count.push(1);
+      return record;
+    }
+    this.next.data[this.last.get(record)] = row;
+    this.last.data[record] = row;
+    this.count.data[record]! += 1;
+    return record;
+  }
+
+  get size(): number {
+    return this.first.length;
+  }
+
+  /** The record's rows, in order. */
+  rows(record: number, into: number[] = []): number[] {
+    into.length = 0;
+    for (let row = this.first.get(record); row !== -1; row = this.next.get(row)) into.push(row);
+    return into;
+  }
+
+  /** Puts each record's rows in order of `from` (rows of one record never start on one day once checked). */
+  sort(from: Day[]): void {
+    const rows: number[] = [];
+    for (let record = 0; record < this.size; record++) {
+      if (this.count.get(record) === 1) continue;
+      this.rows(record, rows).sort((a, b) => (from[a]! < from[b]! ? -1 : from[a]! > from[b]! ? 1 : a - b));
+      this.first.data[record] = rows[0]!;
+      for (let i = 0; i < rows.length; i++) this.next.data[rows[i]!] = rows[i + 1] ?? -1;
+      this.last.data[record] = rows[rows.length - 1]!;
+    }
+  }
+}
+
+/** The cells of each row of a CSV of the simple shape, as `CsvReader` would read them; the rows read. */
+function readSimple(
+  file: CsvInput,
+  required: readonly string[],
+  wanted: readonly string[],
+  stamp: Hash,
+  onRow: (cells: string[]) => void,
+): number {
+  let slots: Int32Array | null = null;
+  let width = 0;
+  let rows = 0;
+  const cells: string[] = wanted.map(() => '');
+  const line = (text: string, from: number, end: number) => {
+    let stop = end;
+    if (stop > from && text.charCodeAt(stop - 1) === 13) stop--;
+    // A blank line is no row.
+    if (stop === from) return;
+    if (slots === null) {
+      const names = text.slice(from, stop).split(',').map(columnName);
+      for (const column of required)
+        if (names.indexOf(column) === -1 || names.indexOf(column) !== names.lastIndexOf(column))
+          throw new NotSure(`${file.file}: a required column missing or named twice`);
+      width = names.length;
+      slots = new Int32Array(width).fill(-1);
+      // A column named twice that is not required: the last one is read (as `CsvReader` reads it).
+      wanted.forEach((column, slot) => {
+        const at = names.lastIndexOf(column);
+        if (at !== -1) slots![at] = slot;
+      });
+      return;
+    }
+    let field = 0;
+    let start = from;
+    for (;;) {
+      let comma = text.indexOf(',', start);
+      if (comma === -1 || comma > stop) comma = stop;
+      if (field === width) throw new NotSure(`${file.file}: a row wider than the header`);
+      const slot = slots[field]!;
+      if (slot !== -1) cells[slot] = text.slice(start, comma).trim();
+      field++;
+      if (comma === stop) break;
+      start = comma + 1;
+    }
+    if (field !== width) throw new NotSure(`${file.file}: a row narrower than the header`);
+    rows++;
+    onRow(cells);
+  };
+  let carry = '';
+  for (const piece of 'text' in file ? [file.text] : file.pieces) {
+    stamp.update(piece);
+    if (piece.indexOf('"') !== -1) throw new NotSure(`${file.file}: quoted fields`);
+    const text = carry === '' ? piece : carry + piece;
+    carry = '';
+    for (let cr = text.indexOf('\r'); cr !== -1; cr = text.indexOf('\r', cr + 1))
+      if (text.charCodeAt(cr + 1) !== 10) throw new NotSure(`${file.file}: a CR not ending a line`);
+    let at = 0;
+    for (;;) {
+      const end = text.indexOf('\n', at);
+      if (end === -1) {
+        carry = text.slice(at);
+        break;
+      }
+      line(text, at, end);
+      at = end + 1;
+    }
+  }
+  if (carry !== '') line(carry, 0, carry.length);
+  if (slots === null) throw new NotSure(`${file.file}: no header`);
+  return rows;
+}
+
+/** Gives back one string for equal texts of a column with few values (dates, levels, titles, types). */
+function interning(): (text: string) => string {
+  const known = new Map<string, string>();
+  let last = '';
+  return (text) => {
+    if (text === last) return last;
+    let found = known.get(text);
+    if (found === undefined) {
+      if (known.size > 100_000) known.clear();
+      known.set(text, text);
+      found = text;
+    }
+    last = found;
+    return found;
+  };
+}
+
+/**
+ * The import of `input` made straight from its files, or why it is not sure (then nothing of it is
+ * kept, and `readImport` reads the files the usual way).
+ */
+export function readDirect(
+  input: ImportInput,
+  onProgress?: (progress: ImportProgress) => void,
+): DirectResult {
+  try {
+    return { ok: true, imported: direct(input, onProgress) };
+  } catch (error) {
+    if (error instanceof NotSure) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => void): DirectImport {
+  if (input.root !== undefined) throw new NotSure('a root to create');
+  if (input.lineage !== undefined) throw new NotSure('a lineage file');
+  if (!input.units || !input.people) throw new NotSure('no units or no people file');
+  const inclusive = input.inclusiveEnd === true;
+  const stamp = createHash('sha1');
+  const sizeOf = (f: CsvInput | undefined) => (f === undefined ? 0 : 'text' in f ? f.text.length : f.size);
+  const total = sizeOf(input.units) + sizeOf(input.people) + sizeOf(input.posts);
+  let done = 0;
+  let read = 0;
+  const readFile = (
+    file: CsvInput | undefined,
+    required: readonly string[],
+    wanted: readonly string[],
+    onRow: (cells: string[]) => void,
+  ) => {
+    if (file) {
+      onProgress?.({ stage: `reading ${file.file}`, done, total });
+      const rows = readSimple(file, required, wanted, stamp, onRow);
+      read += rows;
+      done += sizeOf(file);
+      onProgress?.({ stage: `read ${file.file}: ${rows} rows`, done, total });
+    }
+    stamp.update('\u0000');
+  };
+
+  // ---- days ------------------------------------------------------------------------------
+  const days = new Map<string, Day | null>();
+  const dayOf = (text: string): Day => {
+    let day = days.get(text);
+    if (day === undefined) {
+      day = parseDay(text);
+      days.set(text, day);
+    }
+    if (day === null) throw new NotSure('a date that is not a calendar day');
+    return day;
+  };
+  const startOf = (text: string): Day => {
+    const day = dayOf(text);
+    if (day === LAST_DAY) throw new NotSure('a period from the last day there is');
+    return day;
+  };
+  const ends = new Map<string, Day | null>();
+  /** `valid_to` as the first day the period is no longer true, null while it is. */
+  const endOf = (text: string, from: Day): Day | null => {
+    if (text === '') return null;
+    let end = ends.get(text);
+    if (end === undefined) {
+      const given = dayOf(text);
+      end = given === LAST_DAY ? null : inclusive ? addDays(given, 1) : given;
+      ends.set(text, end);
+    }
+    if (end !== null && end <= from) throw new NotSure('a period that ends before it starts');
+    return end;
+  };
+
+  // ---- units -----------------------------------------------------------------------------
+  const unitId: string[] = [];
+  const unitName: string[] = [];
+  const unitType: string[] = [];
+  const unitParentId: string[] = [];
+  const unitFrom: Day[] = [];
+  const unitIndex = new Map<string, number>();
+  const type = interning();
+  const parentText = interning();
+  readFile(
+    input.units,
+    ['unit_id', 'name', 'type', 'parent_id', 'valid_from', 'valid_to'],
+    ['unit_id', 'name', 'type', 'parent_id', 'valid_from', 'valid_to', 'status', 'other_parent_ids'],
+    (c) => {
+      const id = c[0]!;
+      if (id === '' || c[1] === '' || c[2] === '') throw new NotSure('a unit row with an empty cell');
+      if (c[6] !== '' || c[7] !== '') throw new NotSure('a status or further parents');
+      const from = startOf(c[4]!);
+      if (endOf(c[5]!, from) !== null) throw new NotSure('a unit that ends');
+      if (unitIndex.has(id)) throw new NotSure('a unit with several periods');
+      unitIndex.set(id, unitId.length);
+      unitId.push(id);
+      unitName.push(c[1]!);
+      unitType.push(type(c[2]!));
+      unitParentId.push(parentText(c[3]!));
+      unitFrom.push(from);
+    },
+  );
+  const units = unitId.length;
+  if (units === 0) throw new NotSure('no units');
+  const unitParent = new Int32Array(units);
+  let roots = 0;
+  for (let u = 0; u < units; u++) {
+    const parent = unitParentId[u]!;
+    if (parent === '') {
+      unitParent[u] = -1;
+      roots++;
+      continue;
+    }
+    const p = unitIndex.get(parent);
+    if (p === undefined) throw new NotSure('a parent not in the units file');
+    if (unitFrom[p]! > unitFrom[u]!) throw new NotSure('a unit before its parent');
+    unitParent[u] = p;
+  }
+  if (roots !== 1) throw new NotSure('not one root');
+  // How deep each unit is (the root 1), as the order of a day's creations.
+  const depth = new Int32Array(units);
+  const path: number[] = [];
+  for (let u = 0; u < units; u++) {
+    let at = u;
+    while (at !== -1 && depth[at] === 0) {
+      path.push(at);
+      if (path.length > units) throw new NotSure('a cycle of units');
+      at = unitParent[at]!;
+    }
+    let d = at === -1 ? 0 : depth[at]!;
+    while (path.length > 0) depth[path.pop()!] = ++d;
+  }
+  for (let u = 0; u < units; u++) if (depth[u]! >= 1000) throw new NotSure('a tree too deep');
+  const siblings = new Set<string>();
+  for (let u = 0; u < units; u++) {
+    if (unitParent[u] === -1) continue;
+    const key = `${unitParent[u]}\u0000${nameKey(unitName[u]!)}`;
+    if (siblings.has(key)) throw new NotSure('two sibling units of one name');
+    siblings.add(key);
+  }
+  siblings.clear();
+  const unitOfId = (id: string, from: Day): number => {
+    const u = unitIndex.get(id);
+    if (u === undefined) throw new NotSure('a unit not in the units file');
+    if (unitFrom[u]! > from) throw new NotSure('a unit not there yet');
+    return u;
+  };
+
+  // ---- people ----------------------------------------------------------------------------
+  const rowPerson = new IntList();
+  const rowName: string[] = [];
+  const rowUnit = new IntList();
+  const rowManager: string[] = [];
+  const rowTitle: string[] = [];
+  const rowLevel: string[] = [];
+  const rowFrom: Day[] = [];
+  const rowTo: Array<Day | null> = [];
+  const people = new Chains();
+  const personId: string[] = [];
+  const title = interning();
+  const level = interning();
+  const manager = interning();
+  let lastUnitText = '';
+  let lastUnit = -1;
+  readFile(
+    input.people,
+    ['person_id', 'name', 'unit_id', 'manager_id', 'title', 'level', 'valid_from', 'valid_to'],
+    ['person_id', 'name', 'unit_id', 'manager_id', 'title', 'level', 'valid_from', 'valid_to'],
+    (c) => {
+      const id = c[0]!;
+      if (id === '' || c[1] === '' || c[2] === '') throw new NotSure('a person row with an empty cell');
+      const from = startOf(c[6]!);
+      const to = endOf(c[7]!, from);
+      if (c[2] !== lastUnitText) {
+        lastUnitText = c[2]!;
+        lastUnit = unitOfId(lastUnitText, from);
+      } else if (unitFrom[lastUnit]! > from) throw new NotSure('a unit not there yet');
+      const row = rowName.length;
+      const person = people.add(id, row);
+      if (person === personId.length) personId.push(id);
+      rowPerson.push(person);
+      rowName.push(c[1]!);
+      rowUnit.push(lastUnit);
+      rowManager.push(manager(c[3]!));
+      rowTitle.push(title(c[4]!));
+      rowLevel.push(level(c[5]!));
+      rowFrom.push(from);
+      rowTo.push(to);
+    },
+  );
+  people.sort(rowFrom);
+  const noGaps = (chains: Chains, from: Day[], to: Array<Day | null>) => {
+    const rows: number[] = [];
+    for (let record = 0; record < chains.size; record++) {
+      if (chains.count.get(record) === 1) continue;
+      chains.rows(record, rows);
+      for (let i = 1; i < rows.length; i++) {
+        const before = to[rows[i - 1]!]!;
+        const start = from[rows[i]!]!;
+        if (before === null || before > start) throw new NotSure('overlapping periods');
+        if (!inclusive && start === addDays(before, 1)) throw new NotSure('a period of one day left out');
+      }
+    }
+  };
+  noGaps(people, rowFrom, rowTo);
+
+  // ---- posts -----------------------------------------------------------------------------
+  const postHolder = new IntList();
+  const postUnit = new IntList();
+  const postName: string[] = [];
+  const postFrom: Day[] = [];
+  const postTo: Array<Day | null> = [];
+  const posts = new Chains();
+  /** Each post's unit and whether it is the head. */
+  const seatUnit = new IntList();
+  const seatHead: boolean[] = [];
+  const postText = interning();
+  readFile(
+    input.posts,
+    ['person_id', 'unit_id', 'post', 'valid_from', 'valid_to'],
+    ['person_id', 'unit_id', 'post', 'valid_from', 'valid_to'],
+    (c) => {
+      if (c[0] === '' || c[1] === '' || c[2] === '') throw new NotSure('a post row with an empty cell');
+      const from = startOf(c[3]!);
+      const to = endOf(c[4]!, from);
+      const unit = unitOfId(c[1]!, from);
+      const holder = people.index.get(c[0]!);
+      if (holder === undefined) throw new NotSure('a holder not in the people file');
+      const post = postText(c[2]!);
+      const key = nameKey(normalizePost(post));
+      const row = postName.length;
+      const seat = posts.add(`${c[1]}\u0000${key}`, row);
+      if (seat === seatUnit.length) {
+        seatUnit.push(unit);
+        seatHead.push(key === HEAD_KEY);
+      }
+      postHolder.push(holder);
+      postUnit.push(unit);
+      postName.push(post);
+      postFrom.push(from);
+      postTo.push(to);
+    },
+  );
+  stamp.update('');
+  if (inclusive) stamp.update('\u0000inclusive-end');
+  const filesHash = stamp.digest('hex').slice(0, 8);
+  posts.sort(postFrom);
+  noGaps(posts, postFrom, postTo);
+  const seats = posts.size;
+  const postRows = postName.length;
+  const headSeat = new Int32Array(units).fill(-1);
+  for (let seat = 0; seat < seats; seat++) if (seatHead[seat]) headSeat[seatUnit.get(seat)] = seat;
+  // Each person's posts, in the posts file's order.
+  const heldFirst = new Int32Array(people.size).fill(-1);
+  const heldNext = new Int32Array(postRows).fill(-1);
+  for (let row = postRows - 1; row >= 0; row--) {
+    const holder = postHolder.get(row);
+    heldNext[row] = heldFirst[holder]!;
+    heldFirst[holder] = row;
+  }
+
+  const seatOf = new Int32Array(postRows);
+  for (let seat = 0; seat < seats; seat++)
+    for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) seatOf[row] = seat;
+  /** The person's row that holds `day`, or -1. */
+  const rowOn = (person: number, day: Day): number => {
+    for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+      if (rowFrom[row]! > day) return -1;
+      const to = rowTo[row]!;
+      if (to === null || day < to) return row;
+    }
+    return -1;
+  };
+  /** Whether the person is in the organization through [from, to) (`firstDayOutside` finds no day). */
+  const presentThrough = (person: number, from: Day, to: Day | null): boolean => {
+    let at = from;
+    for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+      const end = rowTo[row]!;
+      if (end !== null && end <= at) continue;
+      if (rowFrom[row]! > at) return false;
+      if (end === null) return true;
+      at = end;
+      if (to !== null && at >= to) return true;
+    }
+    return false;
+  };
+  /** Whether the person moves on `day` out of `unit` to another unit (`readImport`'s `movesOutOf`). */
+  const movesOutOf = (person: number, day: Day, unit: number): boolean => {
+    let before = -1;
+    for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+      if (rowFrom[row] === day)
+        return (
+          before !== -1 && rowTo[before] === day && rowUnit.get(before) === unit && rowUnit.get(row) !== unit
+        );
+      before = row;
+    }
+    return false;
+  };
+
+  // Each post's appointment: concurrent when the holder's unit is another, or they keep another post
+  // that day (`readImport`). Sure only when the holder stays in the post's unit through the post (or
+  // is never in it), so that no transfer vacates it and no appointment is made again; a head post
+  // held from another unit is not sure (its reporting could go round).
+  const concurrent = new Uint8Array(postRows);
+  for (let row = 0; row < postRows; row++) {
+    const holder = postHolder.get(row);
+    const unit = postUnit.get(row);
+    const from = postFrom[row]!;
+    const to = postTo[row]!;
+    if (!presentThrough(holder, from, to))
+      throw new NotSure('a holder not in the organization through the post');
+    const own = rowUnit.get(rowOn(holder, from)) === unit;
+    for (let p = people.first.get(holder); p !== -1; p = people.next.get(p)) {
+      const end = rowTo[p]!;
+      const overlaps = rowFrom[p]! < (to ?? LAST_DAY) && from < (end ?? LAST_DAY);
+      if (overlaps && (rowUnit.get(p) === unit) !== own)
+        throw new NotSure("a holder who moves into or out of the post's unit");
+    }
+    if (seatHead[seatOf[row]!] && !own) throw new NotSure('a head post held from another unit');
+    let keepsAnother = false;
+    for (let q = heldFirst[holder]!; q !== -1 && !keepsAnother; q = heldNext[q]!) {
+      if (q === row) continue;
+      const qFrom = postFrom[q]!;
+      const qTo = postTo[q]!;
+      keepsAnother =
+        qFrom <= from &&
+        (qTo === null || qTo > from) &&
+        !(qFrom < from && movesOutOf(holder, from, postUnit.get(q)));
+    }
+    concurrent[row] = !own || keepsAnother ? 1 : 0;
+  }
+  for (let seat = 0; seat < seats; seat++) {
+    for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
+      const next = posts.next.get(row);
+      if (
+        next !== -1 &&
+        postTo[row] === postFrom[next] &&
+        postHolder.get(row) === postHolder.get(next) &&
+        concurrent[row] === concurrent[next]
+      )
+        throw new NotSure('a post held again by its holder');
+    }
+  }
+
+  /** Who holds the unit's head post through [from, to) by one row of the posts file, or -1. */
+  const headThrough = (unit: number, from: Day, to: Day | null): number => {
+    const seat = headSeat[unit]!;
+    if (seat === -1) return -1;
+    for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
+      const end = postTo[row]!;
+      if (postFrom[row]! <= from && (end === null || (to !== null && to <= end))) return postHolder.get(row);
+    }
+    return -1;
+  };
+  // Every manager_id must be the one the organization gives anyway (`readImport`'s `derivedManager`):
+  // another is a reporting line of its own, which the direct way does not make.
+  for (let row = 0; row < rowName.length; row++) {
+    const named = rowManager[row]!;
+    if (named === '') continue;
+    const person = rowPerson.get(row);
+    const unit = rowUnit.get(row);
+    const from = rowFrom[row]!;
+    const to = rowTo[row]!;
+    let given = headThrough(unit, from, to);
+    if (given === person) {
+      const parent = unitParent[unit]!;
+      const above = parent === -1 ? -1 : headThrough(parent, from, to);
+      given = above === person ? -1 : above;
+    }
+    if (given === -1 || personId[given] !== named) throw new NotSure('a reporting line of its own');
+  }
+
+  // ---- the changes, day by day -----------------------------------------------------------
+  // Each change as its day, its kind (in the order a day's changes are made: `readImport`'s orders)
+  // and the row it is made of; within a kind, in the order `readImport` adds them.
+  const CREATE = 0;
+  const HIRE = 1;
+  const VACATE = 2;
+  const TRANSFER = 3;
+  const RENAME = 4;
+  const PROMOTE = 5;
+  const APPOINT = 6;
+  const APPOINT_CONCURRENT = 7;
+  const LEAVE = 8;
+  const KINDS = 9;
+  const dayNumber = new Map<Day, number>();
+  const dayList: Day[] = [];
+  const stepDay = new IntList();
+  const stepKind = new IntList();
+  const stepRow = new IntList();
+  const step = (day: Day, kind: number, row: number) => {
+    let n = dayNumber.get(day);
+    if (n === undefined) {
+      n = dayList.length;
+      dayNumber.set(day, n);
+      dayList.push(day);
+    }
+    stepDay.push(n);
+    stepKind.push(kind);
+    stepRow.push(row);
+  };
+  for (let u = 0; u < units; u++) step(unitFrom[u]!, CREATE, u);
+  let personVersions = 0;
+  for (let person = 0; person < people.size; person++) {
+    let before = -1;
+    for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+      const from = rowFrom[row]!;
+      if (before === -1 || rowTo[before] !== from) {
+        step(from, HIRE, row);
+        personVersions++;
+      } else {
+        const moved = rowUnit.get(before) !== rowUnit.get(row);
+        const renamed = rowName[before] !== rowName[row];
+        const promoted = rowLevel[before] !== rowLevel[row] || rowTitle[before] !== rowTitle[row];
+        if (moved) step(from, TRANSFER, row);
+        if (renamed) step(from, RENAME, row);
+        if (promoted) step(from, PROMOTE, row);
+        if (moved || renamed || promoted) personVersions++;
+      }
+      const to = rowTo[row]!;
+      const next = people.next.get(row);
+      if (to !== null && (next === -1 || rowFrom[next] !== to)) step(to, LEAVE, row);
+      before = row;
+    }
+  }
+  let postVersions = 0;
+  for (let seat = 0; seat < seats; seat++) {
+    for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
+      step(postFrom[row]!, concurrent[row] ? APPOINT_CONCURRENT : APPOINT, row);
+      postVersions++;
+      const to = postTo[row]!;
+      if (to === null) continue;
+      const next = posts.next.get(row);
+      const continues = next !== -1 && postFrom[next] === to;
+      if (!continues && !seatHead[seat]) postVersions++;
+      const holder = postHolder.get(row);
+      const leaves = rowTo[people.last.get(holder)] === to;
+      if (!leaves && !continues) step(to, VACATE, row);
+    }
+  }
+
+  // The steps in order: by day, by kind, and in the order they were added (creations by depth first).
+  const dayRank = new Int32Array(dayList.length);
+  const sortedDays = dayList.map((day, n) => ({ day, n })).sort((a, b) => (a.day < b.day ? -1 : 1));
+  sortedDays.forEach(({ n }, rank) => {
+    dayRank[n] = rank;
+  });
+  const steps = stepDay.length;
+  const buckets = new Int32Array(sortedDays.length * KINDS + 1);
+  for (let s = 0; s < steps; s++) buckets[dayRank[stepDay.get(s)]! * KINDS + stepKind.get(s) + 1]! += 1;
+  for (let b = 1; b < buckets.length; b++) buckets[b]! += buckets[b - 1]!;
+  const order = new Int32Array(steps);
+  const placed = buckets.slice();
+  for (let s = 0; s < steps; s++) order[placed[dayRank[stepDay.get(s)]! * KINDS + stepKind.get(s)]!++] = s;
+  for (let rank = 0; rank < sortedDays.length; rank++) {
+    const start = buckets[rank * KINDS]!;
+    const end = buckets[rank * KINDS + 1]!;
+    const creates = Array.from(order.subarray(start, end));
+    creates.sort((a, b) => depth[stepRow.get(a)]! - depth[stepRow.get(b)]! || a - b);
+    order.set(creates, start);
+  }
+
+  const files = [input.units?.file, input.people?.file, input.posts?.file].filter(Boolean).join(', ');
+  const names = sortedDays.map(({ day }) => importPlanName(filesHash, files, day));
+  const provenance = new Map<Day, Provenance>();
+  sortedDays.forEach(({ day }, rank) => {
+    provenance.set(day, { plan: names[rank]!.id, inferred: false });
+  });
+  const provOf = (day: Day) => provenance.get(day)!;
+  const location = { file: input.units.file, line: 1, col: 1 };
+
+  const ref = (id: string) => JSON.stringify(`#${id}`);
+  const text = (s: string) => JSON.stringify(s);
+  /** A change's line of the plan's text, as `planSource` writes it. */
+  const changeLine = (s: number): string => {
+    const row = stepRow.get(s);
+    switch (stepKind.get(s)) {
+      case CREATE: {
+        const parent = unitParent[row]!;
+        return `  - {"create":{"unit":${text(unitName[row]!)},"type":${text(unitType[row]!)},${
+          parent === -1 ? '' : `"parent":${ref(unitId[parent]!)},`
+        }"id":${text(unitId[row]!)}}}\n`;
+      }
+      case HIRE: {
+        const l = rowLevel[row]!;
+        const t = rowTitle[row]!;
+        return `  - {"hire":{"person":${text(rowName[row]!)},"unit":${ref(unitId[rowUnit.get(row)]!)},"id":${text(
+          personId[rowPerson.get(row)]!,
+        )}${l === '' ? '' : `,"level":${text(l)}`}${t === '' ? '' : `,"title":${text(t)}`}}}\n`;
+      }
+      case TRANSFER:
+        return `  - {"transfer":{"person":${ref(personId[rowPerson.get(row)]!)},"to":${ref(unitId[rowUnit.get(row)]!)}}}\n`;
+      case RENAME:
+        return `  - {"rename":{"person":${ref(personId[rowPerson.get(row)]!)},"to":${text(rowName[row]!)}}}\n`;
+      case PROMOTE: {
+        const before = previousRow(row);
+        const l = rowLevel[row]!;
+        const t = rowTitle[row]!;
+        return `  - {"promote":{"person":${ref(personId[rowPerson.get(row)]!)}${
+          rowLevel[before] === l ? '' : `,"level":${text(l)}`
+        }${rowTitle[before] === t ? '' : `,"title":${text(t)}`}}}\n`;
+      }
+      case LEAVE:
+        return `  - {"leave":{"person":${ref(personId[rowPerson.get(row)]!)}}}\n`;
+      case APPOINT:
+      case APPOINT_CONCURRENT:
+        return `  - {"appoint":{"person":${ref(personId[postHolder.get(row)]!)},"unit":${ref(
+          unitId[postUnit.get(row)]!,
+        )},"post":${text(postName[row]!)},"concurrent":${concurrent[row] ? 'true' : 'false'}}}\n`;
+      case VACATE:
+        return `  - {"vacate":{"unit":${ref(unitId[postUnit.get(row)]!)},"post":${text(postName[row]!)}}}\n`;
+      default:
+        throw new Error(`no direct import step of kind ${stepKind.get(s)}`);
+    }
+  };
+  /** The person's row before `row` (a promotion's: one exists). */
+  function previousRow(row: number): number {
+    let before = -1;
+    for (let r = people.first.get(rowPerson.get(row)); r !== row; r = people.next.get(r)) before = r;
+    return before;
+  }
+
+  const planDays: DirectDay[] = sortedDays.map(({ day }, rank) => {
+    const start = buckets[rank * KINDS]!;
+    const end = buckets[(rank + 1) * KINDS]!;
+    const { id, title: planTitle } = names[rank]!;
+    return {
+      plan: {
+        id,
+        title: planTitle,
+        effective: day,
+        announcedBy: null,
+        sources: [],
+        file: `${id}.yaml`,
+        location,
+        snapshot: true,
+      },
+      size: end - start,
+      source: () => {
+        const pieces = [planHeadText(id, planTitle, day, end - start)];
+        let piece = '';
+        for (let i = start; i < end; i++) {
+          piece += changeLine(order[i]!);
+          if ((i - start) % 4096 === 4095) {
+            pieces.push(piece);
+            piece = '';
+          }
+        }
+        pieces.push(piece);
+        return pieces.join('');
+      },
+    };
+  });
+
+  // ---- the facts, made as they are walked ------------------------------------------------
+  const facts: FactStream = {
+    *units(): Generator<UnitRecord> {
+      for (let u = 0; u < units; u++) {
+        const parent = unitParent[u]!;
+        yield {
+          id: unitId[u]!,
+          aliases: [],
+          versions: [
+            {
+              from: unitFrom[u]!,
+              to: null,
+              name: unitName[u]!,
+              type: unitType[u]!,
+              parent: parent === -1 ? null : unitId[parent]!,
+              prov: provOf(unitFrom[u]!),
+            },
+          ],
+        };
+      }
+    },
+    *people(): Generator<PersonRecord> {
+      for (let person = 0; person < people.size; person++) {
+        const versions: PersonVersion[] = [];
+        let open: PersonVersion | null = null;
+        let before = -1;
+        for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+          const unit = unitId[rowUnit.get(row)]!;
+          const same =
+            open !== null &&
+            rowTo[before] === rowFrom[row] &&
+            open.unit === unit &&
+            rowName[before] === rowName[row] &&
+            rowLevel[before] === rowLevel[row] &&
+            rowTitle[before] === rowTitle[row];
+          if (same) open!.to = rowTo[row]!;
+          else {
+            const from = rowFrom[row]!;
+            open = {
+              from,
+              to: rowTo[row]!,
+              name: rowName[row]!,
+              level: rowLevel[row] || null,
+              title: rowTitle[row] || null,
+              unit,
+              prov: provOf(from),
+            };
+            versions.push(open);
+          }
+          before = row;
+        }
+        yield { id: personId[person]!, aliases: [], unnamed: false, versions };
+      }
+    },
+    *posts(): Generator<PostVersion> {
+      for (let seat = 0; seat < seats; seat++) {
+        const head = seatHead[seat]!;
+        const unit = unitId[seatUnit.get(seat)]!;
+        // A post keeps the name of its first appointment while it stands (held or vacant).
+        const name = head ? HEAD_POST : normalizePost(postName[posts.first.get(seat)]!);
+        for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
+          const from = postFrom[row]!;
+          const to = postTo[row]!;
+          yield {
+            unit,
+            post: name,
+            holder: personId[postHolder.get(row)]!,
+            concurrent: concurrent[row] === 1,
+            from,
+            to,
+            prov: provOf(from),
+          };
+          const next = posts.next.get(row);
+          if (head || to === null || (next !== -1 && postFrom[next] === to)) continue;
+          yield {
+            unit,
+            post: name,
+            holder: null,
+            concurrent: false,
+            from: to,
+            to: next === -1 ? null : postFrom[next]!,
+            prov: provOf(to),
+          };
+        }
+      }
+    },
+    lines: () => [],
+    *events(): Generator<LineageEvent> {
+      for (let i = 0; i < steps; i++) {
+        const s = order[i]!;
+        if (stepKind.get(s) !== CREATE) continue;
+        const u = stepRow.get(s);
+        const id = unitId[u]!;
+        yield {
+          date: unitFrom[u]!,
+          kind: 'create',
+          unit: id,
+          from: [],
+          to: [id],
+          fromNames: [],
+          toNames: [unitName[u]!],
+          prov: provOf(unitFrom[u]!),
+        };
+      }
+    },
+    size: { unitVersions: units, personVersions, posts: postVersions, lines: 0, events: units },
+  };
+  return { days: planDays, facts, read };
+}
