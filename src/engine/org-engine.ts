@@ -536,14 +536,24 @@ export class OrgEngine {
     const made = read();
     if (!made.ok) return null;
     const { days, facts, read: rows } = made.imported;
+    // The texts are made while a writer thread inserts the facts, which are ready at once.
+    const texts: string[] = [];
+    const making = (function* () {
+      for (const day of days) texts.push(yield* day.sourceInSteps());
+    })();
+    const textOf = (i: number) => {
+      while (making.next().done !== true);
+      return texts[i]!;
+    };
     const applied = await this.commitFirst(
       org,
-      days,
+      days.map((day, i) => ({ plan: day.plan, source: () => textOf(i) })),
       rows,
       () => facts,
       () => {},
       options.progress,
       options.alone === true,
+      making,
     );
     return applied ? { applied, replaced: [], read: rows } : null;
   }
@@ -553,6 +563,7 @@ export class OrgEngine {
    * how to make their facts: null when those cannot be made (nothing is stored). The store asks for
    * the plans' texts and the facts in the order that suits it: a store with a writer thread takes the
    * texts first and stores them while the facts are made. `made`: both were made (what made them may go).
+   * `meanwhile`: work to step while a writer thread inserts the facts (`FirstCommit.meanwhile`).
    */
   private async commitFirst(
     org: OrgRef,
@@ -562,6 +573,7 @@ export class OrgEngine {
     made: () => void,
     progress: Progress | undefined,
     alone: boolean,
+    meanwhile?: Iterator<unknown>,
   ): Promise<AppliedPlan[] | null> {
     const summaries = days.map((day, i) => summarize(day.plan, i + 1));
     const first: FirstCommit = {
@@ -570,6 +582,7 @@ export class OrgEngine {
       facts,
       made,
       alone,
+      ...(meanwhile ? { meanwhile } : {}),
     };
     try {
       const version = await this.store.commitMade(org, first, this.now(), progress);

@@ -11,6 +11,7 @@
 // (`test/formats/hris-direct.test.ts`).
 import { createHash, type Hash } from 'node:crypto';
 import { normalizePost } from '../core/apply.ts';
+import { jsonText } from '../core/json-text.ts';
 import {
   type FactStream,
   HEAD_POST,
@@ -39,6 +40,8 @@ export interface DirectDay {
   /** How many changes it has. */
   size: number;
   source(): string;
+  /** The text made a thousand changes at a time, between the steps. */
+  sourceInSteps(): Generator<void, string>;
 }
 
 export interface DirectImport {
@@ -197,6 +200,15 @@ function readSimple(
   if (carry !== '') line(carry, 0, carry.length);
   if (slots === null) throw new NotSure(`${file.file}: no header`);
   return rows;
+}
+
+/** Gives back the text it was last given when given an equal one (a manager_id repeats row after row). */
+function repeating(): (text: string) => string {
+  let last = '';
+  return (text) => {
+    if (text !== last) last = text;
+    return last;
+  };
 }
 
 /** Gives back one string for equal texts of a column with few values (dates, levels, titles, types). */
@@ -375,7 +387,7 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
   const personId: string[] = [];
   const title = interning();
   const level = interning();
-  const manager = interning();
+  const manager = repeating();
   let lastUnitText = '';
   let lastUnit = -1;
   readFile(
@@ -685,8 +697,10 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
   const provOf = (day: Day) => provenance.get(day)!;
   const location = { file: input.units.file, line: 1, col: 1 };
 
-  const ref = (id: string) => JSON.stringify(`#${id}`);
-  const text = (s: string) => JSON.stringify(s);
+  const text = jsonText;
+  const ref = (id: string) => text(`#${id}`);
+  // Units are named in most changes: each one's reference written once.
+  const unitRef = unitId.map(ref);
   /** A change's line of the plan's text, as `planSource` writes it. */
   const changeLine = (s: number): string => {
     const row = stepRow.get(s);
@@ -694,18 +708,18 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
       case CREATE: {
         const parent = unitParent[row]!;
         return `  - {"create":{"unit":${text(unitName[row]!)},"type":${text(unitType[row]!)},${
-          parent === -1 ? '' : `"parent":${ref(unitId[parent]!)},`
+          parent === -1 ? '' : `"parent":${unitRef[parent]!},`
         }"id":${text(unitId[row]!)}}}\n`;
       }
       case HIRE: {
         const l = rowLevel[row]!;
         const t = rowTitle[row]!;
-        return `  - {"hire":{"person":${text(rowName[row]!)},"unit":${ref(unitId[rowUnit.get(row)]!)},"id":${text(
+        return `  - {"hire":{"person":${text(rowName[row]!)},"unit":${unitRef[rowUnit.get(row)]!},"id":${text(
           personId[rowPerson.get(row)]!,
         )}${l === '' ? '' : `,"level":${text(l)}`}${t === '' ? '' : `,"title":${text(t)}`}}}\n`;
       }
       case TRANSFER:
-        return `  - {"transfer":{"person":${ref(personId[rowPerson.get(row)]!)},"to":${ref(unitId[rowUnit.get(row)]!)}}}\n`;
+        return `  - {"transfer":{"person":${ref(personId[rowPerson.get(row)]!)},"to":${unitRef[rowUnit.get(row)]!}}}\n`;
       case RENAME:
         return `  - {"rename":{"person":${ref(personId[rowPerson.get(row)]!)},"to":${text(rowName[row]!)}}}\n`;
       case PROMOTE: {
@@ -720,11 +734,9 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
         return `  - {"leave":{"person":${ref(personId[rowPerson.get(row)]!)}}}\n`;
       case APPOINT:
       case APPOINT_CONCURRENT:
-        return `  - {"appoint":{"person":${ref(personId[postHolder.get(row)]!)},"unit":${ref(
-          unitId[postUnit.get(row)]!,
-        )},"post":${text(postName[row]!)},"concurrent":${concurrent[row] ? 'true' : 'false'}}}\n`;
+        return `  - {"appoint":{"person":${ref(personId[postHolder.get(row)]!)},"unit":${unitRef[postUnit.get(row)]!},"post":${text(postName[row]!)},"concurrent":${concurrent[row] ? 'true' : 'false'}}}\n`;
       case VACATE:
-        return `  - {"vacate":{"unit":${ref(unitId[postUnit.get(row)]!)},"post":${text(postName[row]!)}}}\n`;
+        return `  - {"vacate":{"unit":${unitRef[postUnit.get(row)]!},"post":${text(postName[row]!)}}}\n`;
       default:
         throw new Error(`no direct import step of kind ${stepKind.get(s)}`);
     }
@@ -752,18 +764,29 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
         snapshot: true,
       },
       size: end - start,
-      source: () => {
+      *sourceInSteps() {
         const pieces = [planHeadText(id, planTitle, day, end - start)];
         let piece = '';
         for (let i = start; i < end; i++) {
           piece += changeLine(order[i]!);
-          if ((i - start) % 4096 === 4095) {
+          if ((i - start) % 1024 === 1023) {
+            // Reading a character makes the piece one flat string: the thousands of pieces it was
+            // joined from go at the next collection, rather than being copied as they live on.
+            piece.charCodeAt(0);
             pieces.push(piece);
             piece = '';
+            yield;
           }
         }
         pieces.push(piece);
         return pieces.join('');
+      },
+      source() {
+        const steps = this.sourceInSteps();
+        for (;;) {
+          const step = steps.next();
+          if (step.done) return step.value;
+        }
       },
     };
   });

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { jsonText } from '../core/json-text.ts';
 import {
   type BusinessRecord,
   emptyHistory,
@@ -239,16 +240,6 @@ export function impliedByVersions(record: {
 function aliasesText(aliases: string[]): string {
   return aliases.length === 0 ? '[]' : JSON.stringify(aliases);
 }
-
-/** A text as JSON writes it: most need no escape, and one test is cheaper than `JSON.stringify`. */
-function jsonText(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
-}
-
-// Quotes, backslashes and control characters are escaped; lone surrogates too (any surrogate is left
-// to JSON.stringify).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
  * The text a row's key is the hash of: the row's JSON as `JSON.stringify` writes the object
@@ -598,6 +589,17 @@ export class RowKeyer {
     return key;
   }
 }
+
+/**
+ * The keyer of a table's rows of `facts`: a stream's rows are never equal within a table (its records'
+ * versions never begin on one day, its posts are one seat's each, its events are numbered), so they
+ * need no count of the keys issued, which a million rows make slow to keep.
+ */
+export function keyerOf(facts: Facts): { keyOfText(text: string): string } {
+  return isFactStream(facts) ? DISTINCT_ROWS : new RowKeyer();
+}
+
+const DISTINCT_ROWS = { keyOfText: (text: string) => hash('sha1', text, 'hex') };
 
 /** Keys a table's rows given as cells (`tableCells`), as `keyRows` keys the same rows as objects. */
 export function keyCells(table: FactTable, rows: Iterable<unknown[]>): Map<string, unknown[]> {

@@ -13,6 +13,8 @@ export interface WriterData {
   path: string;
   /** The store switched the file to a rollback journal for this commit: the thread keeps it. */
   rollbackJournal: boolean;
+  /** One Int32: how many requests the thread has done, readable at once by the thread that sends them. */
+  done: SharedArrayBuffer;
 }
 
 /** What the main thread asks, in order. */
@@ -34,7 +36,8 @@ export type WriterReply =
 
 const port = parentPort;
 if (port) {
-  const { path, rollbackJournal } = workerData as WriterData;
+  const { path, rollbackJournal, done } = workerData as WriterData;
+  const doneCount = new Int32Array(done);
   const database = new BetterSqlite3(path);
   configureConnection(database, rollbackJournal);
   let failed = false;
@@ -127,6 +130,7 @@ if (port) {
     if (failed) return;
     try {
       handle(request);
+      Atomics.add(doneCount, 0, 1);
       port.postMessage({ type: 'done', request: request.type } satisfies WriterReply);
     } catch (error) {
       failed = true;

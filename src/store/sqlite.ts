@@ -82,7 +82,9 @@ function trySetJournal(database: BetterSqlite3.Database, mode: 'delete' | 'wal')
  */
 function workerWriter(path: string, database: BetterSqlite3.Database, alone: boolean): FirstCommitWriter {
   const rollbackJournal = alone && trySetJournal(database, 'delete');
-  const workerData: WriterData = { path, rollbackJournal };
+  const done = new SharedArrayBuffer(4);
+  const doneCount = new Int32Array(done);
+  const workerData: WriterData = { path, rollbackJournal, done };
   let worker: Worker;
   try {
     worker = new Worker(new URL('./sqlite-writer-entry.mjs', import.meta.url), { workerData });
@@ -115,6 +117,9 @@ function workerWriter(path: string, database: BetterSqlite3.Database, alone: boo
       if (failure) throw failure;
       worker.postMessage(request);
       sent += 1;
+    },
+    behind() {
+      return sent - Atomics.load(doneCount, 0);
     },
     async settle(pending: number) {
       while (!failure && sent - answered > pending) {

@@ -5,8 +5,8 @@ import {
   FACT_COLUMNS,
   HistoryReader,
   keyCells,
+  keyerOf,
   type RawRow,
-  RowKeyer,
   rowOf,
   rowText,
   tableCells,
@@ -485,16 +485,21 @@ export class OrgStore {
       const writer = parallel.call(this.capabilities, first.alone === true);
       try {
         writer.send({ type: 'begin', orgId: org.id, orgName: org.name, version: org.version, next });
-        // The plans' texts go first: the writer stores them (an import's first plan may be a hundred
-        // megabytes) while this thread makes the facts.
-        writer.send({
-          type: 'plans',
-          rows: first.plans().map(({ summary, source }) => planRow(org.id, summary, source, now)),
-        });
+        const plans = () =>
+          writer.send({
+            type: 'plans',
+            rows: first.plans().map(({ summary, source }) => planRow(org.id, summary, source, now)),
+          });
+        const { meanwhile } = first;
+        // The plans' texts go first, unless there is work to do meanwhile: the writer stores them (an
+        // import's first plan may be a hundred megabytes) while this thread makes the facts.
+        if (!meanwhile) plans();
         const history = first.facts();
         if (!history) return null;
         first.made?.();
-        await writeFirstRows(writer, org.id, history, now, rowsTold(history, progress), this.bulkRows);
+        const told = rowsTold(history, progress);
+        await writeFirstRows(writer, org.id, history, now, told, this.bulkRows, meanwhile);
+        if (meanwhile) plans();
         writer.send({ type: 'commit' });
         await writer.settle(0);
         return next;
@@ -588,6 +593,12 @@ export interface FirstCommit {
   /** Called once both were made, before the rows are written: lets go of what made them. */
   made?(): void;
   /**
+   * Work to do in steps while a writer on another thread inserts the rows (an import straight from its
+   * files: the plans' texts, which take seconds, where its facts are ready at once). With it the rows
+   * are sent first, this is stepped whenever the writer is behind, and `plans` is asked for last.
+   */
+  meanwhile?: Iterator<unknown>;
+  /**
    * Nothing else in this process reads the store until the commit returns (`bin/orgshift import`; not
    * a server): the writer may then keep other connections out while it writes, if that is faster.
    */
@@ -598,6 +609,8 @@ export interface FirstCommit {
 export interface FirstCommitWriter {
   /** Sends a request; throws the failure of an earlier one, if any came back. */
   send(request: WriterRequest): void;
+  /** How many requests sent the writer has not done yet, as of now (not as of the last answer read). */
+  behind(): number;
   /** Waits until at most `pending` requests are unanswered; throws the first failure. */
   settle(pending: number): Promise<void>;
   /** Rolls back what is not committed and ends the writer. */
@@ -678,6 +691,9 @@ function rowsTold(history: Facts, progress: Progress | undefined): RowsTold {
   };
 }
 
+/** Batches of rows a writer thread may be sent ahead of those it has inserted. */
+const WRITER_AHEAD = 4;
+
 /** Rows written at a time when an organization's first facts stream in (an import's are millions). */
 const STREAM_CHUNK = 10_000;
 
@@ -699,13 +715,15 @@ async function writeFirstRows(
   now: string,
   told: RowsTold,
   bulkRows: number,
+  meanwhile?: Iterator<unknown>,
 ): Promise<void> {
+  let more = meanwhile !== undefined;
   for (const table of FACT_TABLES) {
     const rows = tableRowCount(history, table);
     if (rows === 0) continue;
     // Without its indexes (built once after) only when the rows are many, as `bulkInsert`.
     writer.send({ type: 'table', table, rows: rows >= bulkRows ? rows : -1 });
-    const keyer = new RowKeyer();
+    const keyer = keyerOf(history);
     // Each row as `[key, ...cells]`: the writer reads arrays faster than the rows' own JSON objects, and
     // it is the writer that is busy.
     let chunk: unknown[][] = [];
@@ -713,7 +731,9 @@ async function writeFirstRows(
       writer.send({ type: 'rows', table, data: JSON.stringify(chunk), now, orgId });
       told.written(chunk.length);
       chunk = [];
-      await writer.settle(4);
+      // The work there is meanwhile is done while the writer is behind, rather than waiting for it.
+      while (more && writer.behind() > WRITER_AHEAD) more = meanwhile!.next().done !== true;
+      await writer.settle(WRITER_AHEAD);
     };
     for (const cells of tableCells(history, table)) {
       cells.unshift(keyer.keyOfText(rowText(table, cells)));
@@ -799,7 +819,7 @@ async function writeStream(
   insertRows: DialectCapabilities['insertRows'],
   told: RowsTold,
 ): Promise<void> {
-  const keyer = new RowKeyer();
+  const keyer = keyerOf(history);
   let chunk: Array<[string, unknown[]]> = [];
   for (const cells of tableCells(history, table)) {
     chunk.push([keyer.keyOfText(rowText(table, cells)), cells]);

@@ -327,6 +327,7 @@ function watchCommit(s: OrgStore, path: string, seen: BeforeCommit[]): void {
         if (request.type === 'commit') commit = request;
         else inner.send(request);
       },
+      behind: () => inner.behind(),
       async settle(pending) {
         if (commit) {
           await inner.settle(0);
