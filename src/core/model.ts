@@ -180,7 +180,10 @@ export interface FactStream {
   posts(): Iterable<PostVersion>;
   lines(): Iterable<ReportLineVersion>;
   events(): Iterable<LineageEvent>;
-  /** How many versions of units and of people, posts, lines and events a walk gives. */
+  /**
+   * How many versions of units and of people, posts, lines and events a walk gives; until what it is
+   * made from has been read through (during the first walk), at most how many (never 0 when there are any).
+   */
   size: { unitVersions: number; personVersions: number; posts: number; lines: number; events: number };
 }
 

@@ -80,7 +80,7 @@ export async function runImportJob(
   if (!job.replace && !job.dryRun) {
     const direct = await engine.importDirect(
       job.org,
-      () => reading((input) => readDirect(input, progress.reading)),
+      (stream) => reading((input) => readDirect(input, progress.reading, { stream })),
       {
         ...(job.alone ? { alone: true } : {}),
         ...(progress.applying ? { progress: progress.applying } : {}),

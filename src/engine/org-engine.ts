@@ -14,7 +14,7 @@ import {
 import * as queries from '../core/queries.ts';
 import { type CheckResult, checkPlans, type SequencedPlan, summarize } from '../core/replay.ts';
 import type { Day } from '../core/time.ts';
-import type { DirectResult } from '../formats/hris-direct.ts';
+import { DirectNotSure, type DirectResult } from '../formats/hris-direct.ts';
 import {
   type ImportDayChange,
   type ImportDays,
@@ -450,7 +450,7 @@ export class OrgEngine {
       if (imported.days.length === 0) return { applied: [], replaced: [] };
       const applied = await this.commitFirst(
         org,
-        imported.days,
+        () => imported.days,
         imported.accepted,
         () => {
           const made = applyFirstPlans(imported.days, progress);
@@ -524,50 +524,63 @@ export class OrgEngine {
    * An import into a new organization made straight from its files (`readDirect`: the same plans and
    * facts as `importDays`, for files of the shape most HR systems export). Null when the organization
    * holds plans or the files are not of that shape (nothing is stored; `importDays` then decides).
-   * `read` reads the files, only once the organization is known to be new.
+   * `read` reads the files, only once the organization is known to be new; with `stream` the people
+   * file is read as its rows are stored, and if that finds a person's rows apart, the files are read
+   * again through first.
    */
   async importDirect(
     orgName: string,
-    read: () => DirectResult,
+    read: (stream: boolean) => DirectResult,
     options: { progress?: Progress; alone?: boolean } = {},
   ): Promise<(ImportOutcome & { read: number }) | null> {
     const org = await this.store.ensureOrg(orgName, this.now());
     if (org.version !== 0) return null;
-    const made = read();
-    if (!made.ok) return null;
-    const { days, facts, read: rows } = made.imported;
-    // The texts are made while a writer thread inserts the facts, which are ready at once.
-    const texts: string[] = [];
-    const making = (function* () {
-      for (const day of days) texts.push(yield* day.sourceInSteps());
-    })();
-    const textOf = (i: number) => {
-      while (making.next().done !== true);
-      return texts[i]!;
-    };
-    const applied = await this.commitFirst(
-      org,
-      days.map((day, i) => ({ plan: day.plan, source: () => textOf(i) })),
-      rows,
-      () => facts,
-      () => {},
-      options.progress,
-      options.alone === true,
-      making,
-    );
-    return applied ? { applied, replaced: [], read: rows } : null;
+    for (const stream of [true, false]) {
+      const made = read(stream);
+      if (!made.ok) return null;
+      const imported = made.imported;
+      // The texts are made while a writer thread inserts the facts, once the files are read through.
+      const texts: string[] = [];
+      const making = (function* () {
+        while (!imported.finished) yield false;
+        for (const day of imported.days()) texts.push(yield* day.sourceInSteps());
+      })();
+      const textOf = (i: number) => {
+        imported.days();
+        while (making.next().done !== true);
+        return texts[i]!;
+      };
+      try {
+        const applied = await this.commitFirst(
+          org,
+          () => imported.days().map((day, i) => ({ plan: day.plan, source: () => textOf(i) })),
+          imported.expectedRows,
+          () => imported.facts,
+          () => {},
+          options.progress,
+          options.alone === true,
+          making,
+        );
+        return applied ? { applied, replaced: [], read: imported.read() } : null;
+      } catch (error) {
+        if (!(error instanceof DirectNotSure)) throw error;
+        if (!(error.apart && stream)) return null;
+      }
+    }
+    return null;
   }
 
   /**
-   * `applyFirst`'s short way, given an organization's first plans (their texts made when asked) and
-   * how to make their facts: null when those cannot be made (nothing is stored). The store asks for
-   * the plans' texts and the facts in the order that suits it: a store with a writer thread takes the
-   * texts first and stores them while the facts are made. `made`: both were made (what made them may go).
-   * `meanwhile`: work to step while a writer thread inserts the facts (`FirstCommit.meanwhile`).
+   * `applyFirst`'s short way, given an organization's first plans (when asked: their texts made when
+   * asked too) and how to make their facts: null when those cannot be made (nothing is stored). The
+   * store asks for the plans' texts and the facts in the order that suits it: a store with a writer
+   * thread takes the texts first and stores them while the facts are made. `made`: both were made
+   * (what made them may go). `meanwhile`: work to step while a writer thread inserts the facts
+   * (`FirstCommit.meanwhile`).
    */
   private async commitFirst(
     org: OrgRef,
-    days: ReadonlyArray<{ plan: Omit<Plan, 'changes'>; source(): string }>,
+    days: () => ReadonlyArray<{ plan: Omit<Plan, 'changes'>; source(): string }>,
     expectedRows: number,
     facts: () => Facts | null,
     made: () => void,
@@ -575,10 +588,17 @@ export class OrgEngine {
     alone: boolean,
     meanwhile?: Iterator<unknown>,
   ): Promise<AppliedPlan[] | null> {
-    const summaries = days.map((day, i) => summarize(day.plan, i + 1));
+    let summaries: PlanSummary[] | null = null;
+    const summarized = () => {
+      summaries ??= days().map((day, i) => summarize(day.plan, i + 1));
+      return summaries;
+    };
     const first: FirstCommit = {
       expectedRows,
-      plans: () => days.map((day, i) => ({ summary: summaries[i]!, source: day.source() })),
+      plans: () => {
+        const given = days();
+        return summarized().map((summary, i) => ({ summary, source: given[i]!.source() }));
+      },
       facts,
       made,
       alone,
@@ -590,7 +610,7 @@ export class OrgEngine {
       this.cache.delete(org.id);
       this.live.delete(org.id);
       return appliedOf(
-        summaries.map((summary) => ({ summary })),
+        summarized().map((summary) => ({ summary })),
         version,
       );
     } catch (error) {

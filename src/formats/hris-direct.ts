@@ -4,11 +4,13 @@
 // organization gives anyway (the head of the person's unit; for a head, the head above). Such files
 // give the plans and facts `readImport` and `applyFirstPlans` make of them, without making millions of
 // periods, changes, operations and records: the rows are read into columns, checked, and the plans'
-// texts and the facts are made from the columns when asked for. Anything else — a quoted field, a row
-// the usual way would refuse, a unit that moves or ends, a reporting line of its own, a post whose
-// holder moves away from it — is not sure, and the usual way (`readImport`) decides, and locates what
-// it refuses. Property-tested to store what the usual way stores, row for row
-// (`test/formats/hris-direct.test.ts`).
+// texts and the facts are made from the columns when asked for. The files are decoded and hashed
+// first (the plans' ids, which every fact names, carry the hash) and the units and posts read; the
+// people are read as their facts are walked, so that a writer can store them meanwhile. Anything
+// else — a quoted field, a row the usual way would refuse, a unit that moves or ends, a reporting
+// line of its own, a post whose holder moves away from it — is not sure, and the usual way
+// (`readImport`) decides, and locates what it refuses. Property-tested to store what the usual way
+// stores, row for row (`test/formats/hris-direct.test.ts`).
 import { createHash, type Hash } from 'node:crypto';
 import { normalizePost } from '../core/apply.ts';
 import { jsonText } from '../core/json-text.ts';
@@ -45,16 +47,40 @@ export interface DirectDay {
 }
 
 export interface DirectImport {
-  days: DirectDay[];
+  /**
+   * The facts, made as they are walked; walking the people reads the people file as far as it must
+   * (a person is given once a row of the next one is read), so that their rows can be stored while
+   * the rest is read. Anything found then that the direct way is not sure of throws `DirectNotSure`.
+   */
   facts: FactStream;
-  /** Rows read, all accepted (a row the usual way would refuse makes the direct way not sure). */
-  read: number;
+  /** At most how many rows the facts will be. */
+  expectedRows: number;
+  /** Whether the files are read through and checked: `days` and `read` are then known. */
+  readonly finished: boolean;
+  /** The dated plans (the files are read through first). */
+  days(): DirectDay[];
+  /** The rows read, all accepted (the files are read through first). */
+  read(): number;
 }
 
 export type DirectResult = { ok: true; imported: DirectImport } | { ok: false; reason: string };
 
-/** Why the direct way gives up: the usual way decides. */
-class NotSure extends Error {}
+/**
+ * The direct way gave up after the facts began to be walked: the usual way decides. `apart`: only
+ * because a person's rows were not all together in the people file and the person was given already;
+ * read with `stream: false`, the same files may still be imported the direct way.
+ */
+export class DirectNotSure extends Error {
+  constructor(
+    message: string,
+    readonly apart = false,
+  ) {
+    super(message);
+    this.name = 'DirectNotSure';
+  }
+}
+
+const NotSure = DirectNotSure;
 
 const LAST_DAY = '9999-12-31';
 const HEAD_KEY = nameKey(HEAD_POST);
@@ -120,95 +146,137 @@ class Chains {
 
   /** Puts each record's rows in order of `from` (rows of one record never start on one day once checked). */
   sort(from: Day[]): void {
-    const rows: number[] = [];
-    for (let record = 0; record < this.size; record++) {
-      if (this.count.get(record) === 1) continue;
-      this.rows(record, rows).sort((a, b) => (from[a]! < from[b]! ? -1 : from[a]! > from[b]! ? 1 : a - b));
-      this.first.data[record] = rows[0]!;
-      for (let i = 0; i < rows.length; i++) this.next.data[rows[i]!] = rows[i + 1] ?? -1;
-      this.last.data[record] = rows[rows.length - 1]!;
-    }
+    for (let record = 0; record < this.size; record++)
+      if (this.count.get(record) > 1) this.sortRecord(record, from);
   }
+
+  /** Puts one record's rows in order of `from`. */
+  sortRecord(record: number, from: Day[]): void {
+    const rows = this.rows(record, this.scratch);
+    rows.sort((a, b) => (from[a]! < from[b]! ? -1 : from[a]! > from[b]! ? 1 : a - b));
+    this.first.data[record] = rows[0]!;
+    for (let i = 0; i < rows.length; i++) this.next.data[rows[i]!] = rows[i + 1] ?? -1;
+    this.last.data[record] = rows[rows.length - 1]!;
+  }
+
+  private readonly scratch: number[] = [];
 }
 
-/** The cells of each row of a CSV of the simple shape, as `CsvReader` would read them; the rows read. */
-function readSimple(
-  file: CsvInput,
-  required: readonly string[],
-  wanted: readonly string[],
-  stamp: Hash,
-  onRow: (cells: string[]) => void,
-): number {
-  let slots: Int32Array | null = null;
-  let width = 0;
-  let rows = 0;
-  const cells: string[] = wanted.map(() => '');
-  const line = (text: string, from: number, end: number) => {
+/**
+ * A CSV of the simple shape (no quotes, no CR but before a LF, every row as wide as the header), its
+ * text given in pieces of whole lines, read a piece at a time: each row's wanted cells (trimmed) go to
+ * `onRow`, as `CsvReader` would read them.
+ */
+class SimpleCsv {
+  rows = 0;
+  private slots: Int32Array | null = null;
+  private width = 0;
+  private readonly cells: string[];
+  private next = 0;
+  private carry = '';
+
+  constructor(
+    private readonly file: string,
+    private readonly pieces: string[],
+    private readonly required: readonly string[],
+    private readonly wanted: readonly string[],
+    private readonly onRow: (cells: string[]) => void,
+  ) {
+    this.cells = wanted.map(() => '');
+  }
+
+  /** Reads the next piece; false once every piece is read. */
+  step(): boolean {
+    if (this.next === this.pieces.length) {
+      if (this.carry !== '') {
+        const { carry } = this;
+        this.carry = '';
+        this.line(carry, 0, carry.length);
+      }
+      if (this.slots === null) throw new NotSure(`${this.file}: no header`);
+      return false;
+    }
+    const piece = this.pieces[this.next]!;
+    // Let go of as it is read.
+    this.pieces[this.next++] = '';
+    const text = this.carry === '' ? piece : this.carry + piece;
+    this.carry = '';
+    for (let cr = text.indexOf('\r'); cr !== -1; cr = text.indexOf('\r', cr + 1))
+      if (text.charCodeAt(cr + 1) !== 10) throw new NotSure(`${this.file}: a CR not ending a line`);
+    let at = 0;
+    for (;;) {
+      const end = text.indexOf('\n', at);
+      if (end === -1) {
+        this.carry = text.slice(at);
+        return true;
+      }
+      this.line(text, at, end);
+      at = end + 1;
+    }
+  }
+
+  readAll(): void {
+    while (this.step());
+  }
+
+  private line(text: string, from: number, end: number): void {
     let stop = end;
     if (stop > from && text.charCodeAt(stop - 1) === 13) stop--;
     // A blank line is no row.
     if (stop === from) return;
+    const { slots, cells } = this;
     if (slots === null) {
-      const names = text.slice(from, stop).split(',').map(columnName);
-      for (const column of required)
-        if (names.indexOf(column) === -1 || names.indexOf(column) !== names.lastIndexOf(column))
-          throw new NotSure(`${file.file}: a required column missing or named twice`);
-      width = names.length;
-      slots = new Int32Array(width).fill(-1);
-      // A column named twice that is not required: the last one is read (as `CsvReader` reads it).
-      wanted.forEach((column, slot) => {
-        const at = names.lastIndexOf(column);
-        if (at !== -1) slots![at] = slot;
-      });
+      this.header(text.slice(from, stop));
       return;
     }
+    const width = this.width;
     let field = 0;
     let start = from;
     for (;;) {
       let comma = text.indexOf(',', start);
       if (comma === -1 || comma > stop) comma = stop;
-      if (field === width) throw new NotSure(`${file.file}: a row wider than the header`);
+      if (field === width) throw new NotSure(`${this.file}: a row wider than the header`);
       const slot = slots[field]!;
       if (slot !== -1) cells[slot] = text.slice(start, comma).trim();
       field++;
       if (comma === stop) break;
       start = comma + 1;
     }
-    if (field !== width) throw new NotSure(`${file.file}: a row narrower than the header`);
-    rows++;
-    onRow(cells);
-  };
-  let carry = '';
-  for (const piece of 'text' in file ? [file.text] : file.pieces) {
-    stamp.update(piece);
-    if (piece.indexOf('"') !== -1) throw new NotSure(`${file.file}: quoted fields`);
-    const text = carry === '' ? piece : carry + piece;
-    carry = '';
-    for (let cr = text.indexOf('\r'); cr !== -1; cr = text.indexOf('\r', cr + 1))
-      if (text.charCodeAt(cr + 1) !== 10) throw new NotSure(`${file.file}: a CR not ending a line`);
-    let at = 0;
-    for (;;) {
-      const end = text.indexOf('\n', at);
-      if (end === -1) {
-        carry = text.slice(at);
-        break;
-      }
-      line(text, at, end);
-      at = end + 1;
-    }
+    if (field !== width) throw new NotSure(`${this.file}: a row narrower than the header`);
+    this.rows++;
+    this.onRow(cells);
   }
-  if (carry !== '') line(carry, 0, carry.length);
-  if (slots === null) throw new NotSure(`${file.file}: no header`);
-  return rows;
+
+  private header(line: string): void {
+    const names = line.split(',').map(columnName);
+    for (const column of this.required)
+      if (names.indexOf(column) === -1 || names.indexOf(column) !== names.lastIndexOf(column))
+        throw new NotSure(`${this.file}: a required column missing or named twice`);
+    this.width = names.length;
+    const slots = new Int32Array(this.width).fill(-1);
+    // A column named twice that is not required: the last one is read (as `CsvReader` reads it).
+    this.wanted.forEach((column, slot) => {
+      const at = names.lastIndexOf(column);
+      if (at !== -1) slots[at] = slot;
+    });
+    this.slots = slots;
+  }
 }
 
-/** Gives back the text it was last given when given an equal one (a manager_id repeats row after row). */
-function repeating(): (text: string) => string {
-  let last = '';
-  return (text) => {
-    if (text !== last) last = text;
-    return last;
-  };
+/**
+ * A file's text in pieces of whole lines (decoded as `readImport` decodes them), added to `stamp` as
+ * `readImport` adds it; with how many lines it has. Refused as not sure if it holds a quote.
+ */
+function piecesOf(file: CsvInput | undefined, stamp: Hash): { pieces: string[]; lines: number } {
+  const pieces = file === undefined ? [] : 'text' in file ? [file.text] : [...file.pieces];
+  let lines = 0;
+  for (const piece of pieces) {
+    stamp.update(piece);
+    if (piece.indexOf('"') !== -1) throw new NotSure(`${file!.file}: quoted fields`);
+    for (let at = piece.indexOf('\n'); at !== -1; at = piece.indexOf('\n', at + 1)) lines++;
+  }
+  stamp.update('\u0000');
+  return { pieces, lines: lines + 1 };
 }
 
 /** Gives back one string for equal texts of a column with few values (dates, levels, titles, types). */
@@ -230,44 +298,59 @@ function interning(): (text: string) => string {
 
 /**
  * The import of `input` made straight from its files, or why it is not sure (then nothing of it is
- * kept, and `readImport` reads the files the usual way).
+ * kept, and `readImport` reads the files the usual way). The people file is read as the facts are
+ * walked (`DirectImport.facts`), unless `stream` is false: then every file is read through here.
  */
 export function readDirect(
   input: ImportInput,
   onProgress?: (progress: ImportProgress) => void,
+  options: { stream?: boolean } = {},
 ): DirectResult {
   try {
-    return { ok: true, imported: direct(input, onProgress) };
+    return { ok: true, imported: direct(input, onProgress, options.stream !== false) };
   } catch (error) {
     if (error instanceof NotSure) return { ok: false, reason: error.message };
     throw error;
   }
 }
 
-function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => void): DirectImport {
+function direct(
+  input: ImportInput,
+  onProgress: ((progress: ImportProgress) => void) | undefined,
+  stream: boolean,
+): DirectImport {
   if (input.root !== undefined) throw new NotSure('a root to create');
   if (input.lineage !== undefined) throw new NotSure('a lineage file');
   if (!input.units || !input.people) throw new NotSure('no units or no people file');
   const inclusive = input.inclusiveEnd === true;
+  // The plans' ids carry a hash of the files, as `readImport` takes it: the files are decoded first,
+  // so that the facts (which name their plans) can be made as the people file is read.
   const stamp = createHash('sha1');
   const sizeOf = (f: CsvInput | undefined) => (f === undefined ? 0 : 'text' in f ? f.text.length : f.size);
   const total = sizeOf(input.units) + sizeOf(input.people) + sizeOf(input.posts);
+  // The reading is told as `readImport` tells it, file by file, units and posts first; the people file,
+  // when read as the facts are stored, is told as their writing is.
   let done = 0;
-  let read = 0;
-  const readFile = (
-    file: CsvInput | undefined,
-    required: readonly string[],
-    wanted: readonly string[],
-    onRow: (cells: string[]) => void,
-  ) => {
-    if (file) {
-      onProgress?.({ stage: `reading ${file.file}`, done, total });
-      const rows = readSimple(file, required, wanted, stamp, onRow);
-      read += rows;
-      done += sizeOf(file);
-      onProgress?.({ stage: `read ${file.file}: ${rows} rows`, done, total });
+  const told = (stage: string, more = 0) => {
+    done += more;
+    onProgress?.({ stage, done, total });
+  };
+  told(`reading ${input.units.file}`);
+  const unitText = piecesOf(input.units, stamp);
+  const peopleText = piecesOf(input.people, stamp);
+  const postText = piecesOf(input.posts, stamp);
+  stamp.update('');
+  if (inclusive) stamp.update('\u0000inclusive-end');
+  const filesHash = stamp.digest('hex').slice(0, 8);
+  const files = [input.units?.file, input.people?.file, input.posts?.file].filter(Boolean).join(', ');
+  const provenance = new Map<Day, Provenance>();
+  const provOf = (day: Day): Provenance => {
+    let prov = provenance.get(day);
+    if (prov === undefined) {
+      prov = { plan: importPlanName(filesHash, files, day).id, inferred: false };
+      provenance.set(day, prov);
     }
-    stamp.update('\u0000');
+    return prov;
   };
 
   // ---- days ------------------------------------------------------------------------------
@@ -309,8 +392,9 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
   const unitIndex = new Map<string, number>();
   const type = interning();
   const parentText = interning();
-  readFile(
-    input.units,
+  const unitCsv = new SimpleCsv(
+    input.units.file,
+    unitText.pieces,
     ['unit_id', 'name', 'type', 'parent_id', 'valid_from', 'valid_to'],
     ['unit_id', 'name', 'type', 'parent_id', 'valid_from', 'valid_to', 'status', 'other_parent_ids'],
     (c) => {
@@ -328,6 +412,8 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
       unitFrom.push(from);
     },
   );
+  unitCsv.readAll();
+  told(`read ${input.units.file}: ${unitCsv.rows} rows`, sizeOf(input.units));
   const units = unitId.length;
   if (units === 0) throw new NotSure('no units');
   const unitParent = new Int32Array(units);
@@ -374,11 +460,79 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
     return u;
   };
 
-  // ---- people ----------------------------------------------------------------------------
+  // ---- posts (read before the people: each manager_id is checked against them as it is read) ----
+  const postHolderId: string[] = [];
+  const postUnit = new IntList();
+  const postName: string[] = [];
+  const postFrom: Day[] = [];
+  const postTo: Array<Day | null> = [];
+  const posts = new Chains();
+  /** Each post's unit and whether it is the head. */
+  const seatUnit = new IntList();
+  const seatHead: boolean[] = [];
+  const postWords = interning();
+  if (input.posts) {
+    told(`reading ${input.posts.file}`);
+    const postCsv = new SimpleCsv(
+      input.posts.file,
+      postText.pieces,
+      ['person_id', 'unit_id', 'post', 'valid_from', 'valid_to'],
+      ['person_id', 'unit_id', 'post', 'valid_from', 'valid_to'],
+      (c) => {
+        if (c[0] === '' || c[1] === '' || c[2] === '') throw new NotSure('a post row with an empty cell');
+        const from = startOf(c[3]!);
+        const to = endOf(c[4]!, from);
+        const unit = unitOfId(c[1]!, from);
+        const post = postWords(c[2]!);
+        const key = nameKey(normalizePost(post));
+        const row = postName.length;
+        const seat = posts.add(`${c[1]}\u0000${key}`, row);
+        if (seat === seatUnit.length) {
+          seatUnit.push(unit);
+          seatHead.push(key === HEAD_KEY);
+        }
+        postHolderId.push(c[0]!);
+        postUnit.push(unit);
+        postName.push(post);
+        postFrom.push(from);
+        postTo.push(to);
+      },
+    );
+    postCsv.readAll();
+    told(`read ${input.posts.file}: ${postCsv.rows} rows`, sizeOf(input.posts));
+  }
+  posts.sort(postFrom);
+  const noGapsIn = (chains: Chains, record: number, from: Day[], to: Array<Day | null>, rows: number[]) => {
+    chains.rows(record, rows);
+    for (let i = 1; i < rows.length; i++) {
+      const before = to[rows[i - 1]!]!;
+      const start = from[rows[i]!]!;
+      if (before === null || before > start) throw new NotSure('overlapping periods');
+      if (!inclusive && start === addDays(before, 1)) throw new NotSure('a period of one day left out');
+    }
+  };
+  const scratch: number[] = [];
+  for (let seat = 0; seat < posts.size; seat++)
+    if (posts.count.get(seat) > 1) noGapsIn(posts, seat, postFrom, postTo, scratch);
+  const seats = posts.size;
+  const postRows = postName.length;
+  const headSeat = new Int32Array(units).fill(-1);
+  for (let seat = 0; seat < seats; seat++) if (seatHead[seat]) headSeat[seatUnit.get(seat)] = seat;
+  /** Who holds the unit's head post through [from, to) by one row of the posts file (their id), or null. */
+  const headThrough = (unit: number, from: Day, to: Day | null): string | null => {
+    const seat = headSeat[unit]!;
+    if (seat === -1) return null;
+    for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
+      const end = postTo[row]!;
+      if (postFrom[row]! <= from && (end === null || (to !== null && to <= end))) return postHolderId[row]!;
+    }
+    return null;
+  };
+
+  // ---- people, read as they are walked ----------------------------------------------------
   const rowPerson = new IntList();
   const rowName: string[] = [];
   const rowUnit = new IntList();
-  const rowManager: string[] = [];
   const rowTitle: string[] = [];
   const rowLevel: string[] = [];
   const rowFrom: Day[] = [];
@@ -387,11 +541,13 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
   const personId: string[] = [];
   const title = interning();
   const level = interning();
-  const manager = repeating();
   let lastUnitText = '';
   let lastUnit = -1;
-  readFile(
-    input.people,
+  /** People given to the walk so far: a row of one of them read after is a person's rows apart. */
+  let given = 0;
+  const peopleCsv = new SimpleCsv(
+    input.people.file,
+    peopleText.pieces,
     ['person_id', 'name', 'unit_id', 'manager_id', 'title', 'level', 'valid_from', 'valid_to'],
     ['person_id', 'name', 'unit_id', 'manager_id', 'title', 'level', 'valid_from', 'valid_to'],
     (c) => {
@@ -403,393 +559,371 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
         lastUnitText = c[2]!;
         lastUnit = unitOfId(lastUnitText, from);
       } else if (unitFrom[lastUnit]! > from) throw new NotSure('a unit not there yet');
+      // Every manager_id must be the one the organization gives anyway (`readImport`'s
+      // `derivedManager`: the head of the unit; for its head, the head above): another is a
+      // reporting line of its own, which the direct way does not make.
+      const named = c[3]!;
+      if (named !== '') {
+        let manager = headThrough(lastUnit, from, to);
+        if (manager === id) {
+          const parent = unitParent[lastUnit]!;
+          const above = parent === -1 ? null : headThrough(parent, from, to);
+          manager = above === id ? null : above;
+        }
+        if (manager !== named) throw new NotSure('a reporting line of its own');
+      }
       const row = rowName.length;
+      const known = people.index.get(id);
+      if (known !== undefined && known < given)
+        throw new NotSure("a person's rows apart in the people file", true);
       const person = people.add(id, row);
       if (person === personId.length) personId.push(id);
       rowPerson.push(person);
       rowName.push(c[1]!);
       rowUnit.push(lastUnit);
-      rowManager.push(manager(c[3]!));
       rowTitle.push(title(c[4]!));
       rowLevel.push(level(c[5]!));
       rowFrom.push(from);
       rowTo.push(to);
     },
   );
-  people.sort(rowFrom);
-  const noGaps = (chains: Chains, from: Day[], to: Array<Day | null>) => {
-    const rows: number[] = [];
-    for (let record = 0; record < chains.size; record++) {
-      if (chains.count.get(record) === 1) continue;
-      chains.rows(record, rows);
-      for (let i = 1; i < rows.length; i++) {
-        const before = to[rows[i - 1]!]!;
-        const start = from[rows[i]!]!;
-        if (before === null || before > start) throw new NotSure('overlapping periods');
-        if (!inclusive && start === addDays(before, 1)) throw new NotSure('a period of one day left out');
-      }
+  told(`reading ${input.people.file}`);
+  let peopleRead = false;
+  let settled = 0;
+  /** Reads the people file until person `k` is complete (a later one has begun) or the file ends. */
+  const readTo = (k: number) => {
+    while (!peopleRead && people.size <= k + 1) peopleRead = !peopleCsv.step();
+  };
+  /** Puts the rows of the people up to `k` in order and checks them (no overlaps). */
+  const settleTo = (k: number) => {
+    for (; settled <= k && settled < people.size; settled++) {
+      if (people.count.get(settled) === 1) continue;
+      people.sortRecord(settled, rowFrom);
+      noGapsIn(people, settled, rowFrom, rowTo, scratch);
     }
   };
-  noGaps(people, rowFrom, rowTo);
 
-  // ---- posts -----------------------------------------------------------------------------
-  const postHolder = new IntList();
-  const postUnit = new IntList();
-  const postName: string[] = [];
-  const postFrom: Day[] = [];
-  const postTo: Array<Day | null> = [];
-  const posts = new Chains();
-  /** Each post's unit and whether it is the head. */
-  const seatUnit = new IntList();
-  const seatHead: boolean[] = [];
-  const postText = interning();
-  readFile(
-    input.posts,
-    ['person_id', 'unit_id', 'post', 'valid_from', 'valid_to'],
-    ['person_id', 'unit_id', 'post', 'valid_from', 'valid_to'],
-    (c) => {
-      if (c[0] === '' || c[1] === '' || c[2] === '') throw new NotSure('a post row with an empty cell');
-      const from = startOf(c[3]!);
-      const to = endOf(c[4]!, from);
-      const unit = unitOfId(c[1]!, from);
-      const holder = people.index.get(c[0]!);
+  // ---- once the files are read through --------------------------------------------------
+  let checked: Checked | null = null;
+  /** `quiet`: the facts are being stored, and tell how far that has got. */
+  const finish = (quiet = false): Checked => {
+    if (checked) return checked;
+    while (!peopleRead) peopleRead = !peopleCsv.step();
+    settleTo(people.size);
+    if (!quiet) told(`read ${input.people!.file}: ${peopleCsv.rows} rows`, sizeOf(input.people));
+    checked = check();
+    const changes = checked.order.length;
+    const plans = checked.planDays.length;
+    if (!quiet) told(`checking ${plans} plan${plans === 1 ? '' : 's'}: ${changes} of ${changes} changes`);
+    return checked;
+  };
+
+  interface Checked {
+    concurrent: Uint8Array;
+    postHolder: Int32Array;
+    planDays: DirectDay[];
+    /** The steps in order. */
+    order: Int32Array;
+    stepKind: IntList;
+    stepRow: IntList;
+    personVersions: number;
+    postVersions: number;
+    read: number;
+  }
+
+  function check(): Checked {
+    // Each post's holder, by id.
+    const postHolder = new Int32Array(postRows);
+    for (let row = 0; row < postRows; row++) {
+      const holder = people.index.get(postHolderId[row]!);
       if (holder === undefined) throw new NotSure('a holder not in the people file');
-      const post = postText(c[2]!);
-      const key = nameKey(normalizePost(post));
-      const row = postName.length;
-      const seat = posts.add(`${c[1]}\u0000${key}`, row);
-      if (seat === seatUnit.length) {
-        seatUnit.push(unit);
-        seatHead.push(key === HEAD_KEY);
+      postHolder[row] = holder;
+    }
+    const heldFirst = new Int32Array(people.size).fill(-1);
+    const heldNext = new Int32Array(postRows).fill(-1);
+    for (let row = postRows - 1; row >= 0; row--) {
+      const holder = postHolder[row]!;
+      heldNext[row] = heldFirst[holder]!;
+      heldFirst[holder] = row;
+    }
+    const seatOf = new Int32Array(postRows);
+    for (let seat = 0; seat < seats; seat++)
+      for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) seatOf[row] = seat;
+    /** The person's row that holds `day`, or -1. */
+    const rowOn = (person: number, day: Day): number => {
+      for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+        if (rowFrom[row]! > day) return -1;
+        const to = rowTo[row]!;
+        if (to === null || day < to) return row;
       }
-      postHolder.push(holder);
-      postUnit.push(unit);
-      postName.push(post);
-      postFrom.push(from);
-      postTo.push(to);
-    },
-  );
-  stamp.update('');
-  if (inclusive) stamp.update('\u0000inclusive-end');
-  const filesHash = stamp.digest('hex').slice(0, 8);
-  posts.sort(postFrom);
-  noGaps(posts, postFrom, postTo);
-  const seats = posts.size;
-  const postRows = postName.length;
-  const headSeat = new Int32Array(units).fill(-1);
-  for (let seat = 0; seat < seats; seat++) if (seatHead[seat]) headSeat[seatUnit.get(seat)] = seat;
-  // Each person's posts, in the posts file's order.
-  const heldFirst = new Int32Array(people.size).fill(-1);
-  const heldNext = new Int32Array(postRows).fill(-1);
-  for (let row = postRows - 1; row >= 0; row--) {
-    const holder = postHolder.get(row);
-    heldNext[row] = heldFirst[holder]!;
-    heldFirst[holder] = row;
-  }
-
-  const seatOf = new Int32Array(postRows);
-  for (let seat = 0; seat < seats; seat++)
-    for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) seatOf[row] = seat;
-  /** The person's row that holds `day`, or -1. */
-  const rowOn = (person: number, day: Day): number => {
-    for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
-      if (rowFrom[row]! > day) return -1;
-      const to = rowTo[row]!;
-      if (to === null || day < to) return row;
-    }
-    return -1;
-  };
-  /** Whether the person is in the organization through [from, to) (`firstDayOutside` finds no day). */
-  const presentThrough = (person: number, from: Day, to: Day | null): boolean => {
-    let at = from;
-    for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
-      const end = rowTo[row]!;
-      if (end !== null && end <= at) continue;
-      if (rowFrom[row]! > at) return false;
-      if (end === null) return true;
-      at = end;
-      if (to !== null && at >= to) return true;
-    }
-    return false;
-  };
-  /** Whether the person moves on `day` out of `unit` to another unit (`readImport`'s `movesOutOf`). */
-  const movesOutOf = (person: number, day: Day, unit: number): boolean => {
-    let before = -1;
-    for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
-      if (rowFrom[row] === day)
-        return (
-          before !== -1 && rowTo[before] === day && rowUnit.get(before) === unit && rowUnit.get(row) !== unit
-        );
-      before = row;
-    }
-    return false;
-  };
-
-  // Each post's appointment: concurrent when the holder's unit is another, or they keep another post
-  // that day (`readImport`). Sure only when the holder stays in the post's unit through the post (or
-  // is never in it), so that no transfer vacates it and no appointment is made again; a head post
-  // held from another unit is not sure (its reporting could go round).
-  const concurrent = new Uint8Array(postRows);
-  for (let row = 0; row < postRows; row++) {
-    const holder = postHolder.get(row);
-    const unit = postUnit.get(row);
-    const from = postFrom[row]!;
-    const to = postTo[row]!;
-    if (!presentThrough(holder, from, to))
-      throw new NotSure('a holder not in the organization through the post');
-    const own = rowUnit.get(rowOn(holder, from)) === unit;
-    for (let p = people.first.get(holder); p !== -1; p = people.next.get(p)) {
-      const end = rowTo[p]!;
-      const overlaps = rowFrom[p]! < (to ?? LAST_DAY) && from < (end ?? LAST_DAY);
-      if (overlaps && (rowUnit.get(p) === unit) !== own)
-        throw new NotSure("a holder who moves into or out of the post's unit");
-    }
-    if (seatHead[seatOf[row]!] && !own) throw new NotSure('a head post held from another unit');
-    let keepsAnother = false;
-    for (let q = heldFirst[holder]!; q !== -1 && !keepsAnother; q = heldNext[q]!) {
-      if (q === row) continue;
-      const qFrom = postFrom[q]!;
-      const qTo = postTo[q]!;
-      keepsAnother =
-        qFrom <= from &&
-        (qTo === null || qTo > from) &&
-        !(qFrom < from && movesOutOf(holder, from, postUnit.get(q)));
-    }
-    concurrent[row] = !own || keepsAnother ? 1 : 0;
-  }
-  for (let seat = 0; seat < seats; seat++) {
-    for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
-      const next = posts.next.get(row);
-      if (
-        next !== -1 &&
-        postTo[row] === postFrom[next] &&
-        postHolder.get(row) === postHolder.get(next) &&
-        concurrent[row] === concurrent[next]
-      )
-        throw new NotSure('a post held again by its holder');
-    }
-  }
-
-  /** Who holds the unit's head post through [from, to) by one row of the posts file, or -1. */
-  const headThrough = (unit: number, from: Day, to: Day | null): number => {
-    const seat = headSeat[unit]!;
-    if (seat === -1) return -1;
-    for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
-      const end = postTo[row]!;
-      if (postFrom[row]! <= from && (end === null || (to !== null && to <= end))) return postHolder.get(row);
-    }
-    return -1;
-  };
-  // Every manager_id must be the one the organization gives anyway (`readImport`'s `derivedManager`):
-  // another is a reporting line of its own, which the direct way does not make.
-  for (let row = 0; row < rowName.length; row++) {
-    const named = rowManager[row]!;
-    if (named === '') continue;
-    const person = rowPerson.get(row);
-    const unit = rowUnit.get(row);
-    const from = rowFrom[row]!;
-    const to = rowTo[row]!;
-    let given = headThrough(unit, from, to);
-    if (given === person) {
-      const parent = unitParent[unit]!;
-      const above = parent === -1 ? -1 : headThrough(parent, from, to);
-      given = above === person ? -1 : above;
-    }
-    if (given === -1 || personId[given] !== named) throw new NotSure('a reporting line of its own');
-  }
-
-  // ---- the changes, day by day -----------------------------------------------------------
-  // Each change as its day, its kind (in the order a day's changes are made: `readImport`'s orders)
-  // and the row it is made of; within a kind, in the order `readImport` adds them.
-  const CREATE = 0;
-  const HIRE = 1;
-  const VACATE = 2;
-  const TRANSFER = 3;
-  const RENAME = 4;
-  const PROMOTE = 5;
-  const APPOINT = 6;
-  const APPOINT_CONCURRENT = 7;
-  const LEAVE = 8;
-  const KINDS = 9;
-  const dayNumber = new Map<Day, number>();
-  const dayList: Day[] = [];
-  const stepDay = new IntList();
-  const stepKind = new IntList();
-  const stepRow = new IntList();
-  const step = (day: Day, kind: number, row: number) => {
-    let n = dayNumber.get(day);
-    if (n === undefined) {
-      n = dayList.length;
-      dayNumber.set(day, n);
-      dayList.push(day);
-    }
-    stepDay.push(n);
-    stepKind.push(kind);
-    stepRow.push(row);
-  };
-  for (let u = 0; u < units; u++) step(unitFrom[u]!, CREATE, u);
-  let personVersions = 0;
-  for (let person = 0; person < people.size; person++) {
-    let before = -1;
-    for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
-      const from = rowFrom[row]!;
-      if (before === -1 || rowTo[before] !== from) {
-        step(from, HIRE, row);
-        personVersions++;
-      } else {
-        const moved = rowUnit.get(before) !== rowUnit.get(row);
-        const renamed = rowName[before] !== rowName[row];
-        const promoted = rowLevel[before] !== rowLevel[row] || rowTitle[before] !== rowTitle[row];
-        if (moved) step(from, TRANSFER, row);
-        if (renamed) step(from, RENAME, row);
-        if (promoted) step(from, PROMOTE, row);
-        if (moved || renamed || promoted) personVersions++;
-      }
-      const to = rowTo[row]!;
-      const next = people.next.get(row);
-      if (to !== null && (next === -1 || rowFrom[next] !== to)) step(to, LEAVE, row);
-      before = row;
-    }
-  }
-  let postVersions = 0;
-  for (let seat = 0; seat < seats; seat++) {
-    for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
-      step(postFrom[row]!, concurrent[row] ? APPOINT_CONCURRENT : APPOINT, row);
-      postVersions++;
-      const to = postTo[row]!;
-      if (to === null) continue;
-      const next = posts.next.get(row);
-      const continues = next !== -1 && postFrom[next] === to;
-      if (!continues && !seatHead[seat]) postVersions++;
-      const holder = postHolder.get(row);
-      const leaves = rowTo[people.last.get(holder)] === to;
-      if (!leaves && !continues) step(to, VACATE, row);
-    }
-  }
-
-  // The steps in order: by day, by kind, and in the order they were added (creations by depth first).
-  const dayRank = new Int32Array(dayList.length);
-  const sortedDays = dayList.map((day, n) => ({ day, n })).sort((a, b) => (a.day < b.day ? -1 : 1));
-  sortedDays.forEach(({ n }, rank) => {
-    dayRank[n] = rank;
-  });
-  const steps = stepDay.length;
-  const buckets = new Int32Array(sortedDays.length * KINDS + 1);
-  for (let s = 0; s < steps; s++) buckets[dayRank[stepDay.get(s)]! * KINDS + stepKind.get(s) + 1]! += 1;
-  for (let b = 1; b < buckets.length; b++) buckets[b]! += buckets[b - 1]!;
-  const order = new Int32Array(steps);
-  const placed = buckets.slice();
-  for (let s = 0; s < steps; s++) order[placed[dayRank[stepDay.get(s)]! * KINDS + stepKind.get(s)]!++] = s;
-  for (let rank = 0; rank < sortedDays.length; rank++) {
-    const start = buckets[rank * KINDS]!;
-    const end = buckets[rank * KINDS + 1]!;
-    const creates = Array.from(order.subarray(start, end));
-    creates.sort((a, b) => depth[stepRow.get(a)]! - depth[stepRow.get(b)]! || a - b);
-    order.set(creates, start);
-  }
-
-  const files = [input.units?.file, input.people?.file, input.posts?.file].filter(Boolean).join(', ');
-  const names = sortedDays.map(({ day }) => importPlanName(filesHash, files, day));
-  const provenance = new Map<Day, Provenance>();
-  sortedDays.forEach(({ day }, rank) => {
-    provenance.set(day, { plan: names[rank]!.id, inferred: false });
-  });
-  const provOf = (day: Day) => provenance.get(day)!;
-  const location = { file: input.units.file, line: 1, col: 1 };
-
-  const text = jsonText;
-  const ref = (id: string) => text(`#${id}`);
-  // Units are named in most changes: each one's reference written once.
-  const unitRef = unitId.map(ref);
-  /** A change's line of the plan's text, as `planSource` writes it. */
-  const changeLine = (s: number): string => {
-    const row = stepRow.get(s);
-    switch (stepKind.get(s)) {
-      case CREATE: {
-        const parent = unitParent[row]!;
-        return `  - {"create":{"unit":${text(unitName[row]!)},"type":${text(unitType[row]!)},${
-          parent === -1 ? '' : `"parent":${unitRef[parent]!},`
-        }"id":${text(unitId[row]!)}}}\n`;
-      }
-      case HIRE: {
-        const l = rowLevel[row]!;
-        const t = rowTitle[row]!;
-        return `  - {"hire":{"person":${text(rowName[row]!)},"unit":${unitRef[rowUnit.get(row)]!},"id":${text(
-          personId[rowPerson.get(row)]!,
-        )}${l === '' ? '' : `,"level":${text(l)}`}${t === '' ? '' : `,"title":${text(t)}`}}}\n`;
-      }
-      case TRANSFER:
-        return `  - {"transfer":{"person":${ref(personId[rowPerson.get(row)]!)},"to":${unitRef[rowUnit.get(row)]!}}}\n`;
-      case RENAME:
-        return `  - {"rename":{"person":${ref(personId[rowPerson.get(row)]!)},"to":${text(rowName[row]!)}}}\n`;
-      case PROMOTE: {
-        const before = previousRow(row);
-        const l = rowLevel[row]!;
-        const t = rowTitle[row]!;
-        return `  - {"promote":{"person":${ref(personId[rowPerson.get(row)]!)}${
-          rowLevel[before] === l ? '' : `,"level":${text(l)}`
-        }${rowTitle[before] === t ? '' : `,"title":${text(t)}`}}}\n`;
-      }
-      case LEAVE:
-        return `  - {"leave":{"person":${ref(personId[rowPerson.get(row)]!)}}}\n`;
-      case APPOINT:
-      case APPOINT_CONCURRENT:
-        return `  - {"appoint":{"person":${ref(personId[postHolder.get(row)]!)},"unit":${unitRef[postUnit.get(row)]!},"post":${text(postName[row]!)},"concurrent":${concurrent[row] ? 'true' : 'false'}}}\n`;
-      case VACATE:
-        return `  - {"vacate":{"unit":${unitRef[postUnit.get(row)]!},"post":${text(postName[row]!)}}}\n`;
-      default:
-        throw new Error(`no direct import step of kind ${stepKind.get(s)}`);
-    }
-  };
-  /** The person's row before `row` (a promotion's: one exists). */
-  function previousRow(row: number): number {
-    let before = -1;
-    for (let r = people.first.get(rowPerson.get(row)); r !== row; r = people.next.get(r)) before = r;
-    return before;
-  }
-
-  const planDays: DirectDay[] = sortedDays.map(({ day }, rank) => {
-    const start = buckets[rank * KINDS]!;
-    const end = buckets[(rank + 1) * KINDS]!;
-    const { id, title: planTitle } = names[rank]!;
-    return {
-      plan: {
-        id,
-        title: planTitle,
-        effective: day,
-        announcedBy: null,
-        sources: [],
-        file: `${id}.yaml`,
-        location,
-        snapshot: true,
-      },
-      size: end - start,
-      *sourceInSteps() {
-        const pieces = [planHeadText(id, planTitle, day, end - start)];
-        let piece = '';
-        for (let i = start; i < end; i++) {
-          piece += changeLine(order[i]!);
-          if ((i - start) % 1024 === 1023) {
-            // Reading a character makes the piece one flat string: the thousands of pieces it was
-            // joined from go at the next collection, rather than being copied as they live on.
-            piece.charCodeAt(0);
-            pieces.push(piece);
-            piece = '';
-            yield;
-          }
-        }
-        pieces.push(piece);
-        return pieces.join('');
-      },
-      source() {
-        const steps = this.sourceInSteps();
-        for (;;) {
-          const step = steps.next();
-          if (step.done) return step.value;
-        }
-      },
+      return -1;
     };
-  });
+    /** Whether the person is in the organization through [from, to) (`firstDayOutside` finds no day). */
+    const presentThrough = (person: number, from: Day, to: Day | null): boolean => {
+      let at = from;
+      for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+        const end = rowTo[row]!;
+        if (end !== null && end <= at) continue;
+        if (rowFrom[row]! > at) return false;
+        if (end === null) return true;
+        at = end;
+        if (to !== null && at >= to) return true;
+      }
+      return false;
+    };
+    /** Whether the person moves on `day` out of `unit` to another unit (`readImport`'s `movesOutOf`). */
+    const movesOutOf = (person: number, day: Day, unit: number): boolean => {
+      let before = -1;
+      for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+        if (rowFrom[row] === day)
+          return (
+            before !== -1 &&
+            rowTo[before] === day &&
+            rowUnit.get(before) === unit &&
+            rowUnit.get(row) !== unit
+          );
+        before = row;
+      }
+      return false;
+    };
+
+    // Each post's appointment: concurrent when the holder's unit is another, or they keep another post
+    // that day (`readImport`). Sure only when the holder stays in the post's unit through the post (or
+    // is never in it), so that no transfer vacates it and no appointment is made again; a head post
+    // held from another unit is not sure (its reporting could go round).
+    const concurrent = new Uint8Array(postRows);
+    for (let row = 0; row < postRows; row++) {
+      const holder = postHolder[row]!;
+      const unit = postUnit.get(row);
+      const from = postFrom[row]!;
+      const to = postTo[row]!;
+      if (!presentThrough(holder, from, to))
+        throw new NotSure('a holder not in the organization through the post');
+      const own = rowUnit.get(rowOn(holder, from)) === unit;
+      for (let p = people.first.get(holder); p !== -1; p = people.next.get(p)) {
+        const end = rowTo[p]!;
+        const overlaps = rowFrom[p]! < (to ?? LAST_DAY) && from < (end ?? LAST_DAY);
+        if (overlaps && (rowUnit.get(p) === unit) !== own)
+          throw new NotSure("a holder who moves into or out of the post's unit");
+      }
+      if (seatHead[seatOf[row]!] && !own) throw new NotSure('a head post held from another unit');
+      let keepsAnother = false;
+      for (let q = heldFirst[holder]!; q !== -1 && !keepsAnother; q = heldNext[q]!) {
+        if (q === row) continue;
+        const qFrom = postFrom[q]!;
+        const qTo = postTo[q]!;
+        keepsAnother =
+          qFrom <= from &&
+          (qTo === null || qTo > from) &&
+          !(qFrom < from && movesOutOf(holder, from, postUnit.get(q)));
+      }
+      concurrent[row] = !own || keepsAnother ? 1 : 0;
+    }
+    for (let seat = 0; seat < seats; seat++) {
+      for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
+        const next = posts.next.get(row);
+        if (
+          next !== -1 &&
+          postTo[row] === postFrom[next] &&
+          postHolder[row] === postHolder[next] &&
+          concurrent[row] === concurrent[next]
+        )
+          throw new NotSure('a post held again by its holder');
+      }
+    }
+
+    // ---- the changes, day by day ---------------------------------------------------------
+    // Each change as its day, its kind (in the order a day's changes are made: `readImport`'s orders)
+    // and the row it is made of; within a kind, in the order `readImport` adds them.
+    const dayNumber = new Map<Day, number>();
+    const dayList: Day[] = [];
+    const stepDay = new IntList();
+    const stepKind = new IntList();
+    const stepRow = new IntList();
+    const step = (day: Day, kind: number, row: number) => {
+      let n = dayNumber.get(day);
+      if (n === undefined) {
+        n = dayList.length;
+        dayNumber.set(day, n);
+        dayList.push(day);
+      }
+      stepDay.push(n);
+      stepKind.push(kind);
+      stepRow.push(row);
+    };
+    for (let u = 0; u < units; u++) step(unitFrom[u]!, CREATE, u);
+    let personVersions = 0;
+    for (let person = 0; person < people.size; person++) {
+      let before = -1;
+      for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+        const from = rowFrom[row]!;
+        if (before === -1 || rowTo[before] !== from) {
+          step(from, HIRE, row);
+          personVersions++;
+        } else {
+          const moved = rowUnit.get(before) !== rowUnit.get(row);
+          const renamed = rowName[before] !== rowName[row];
+          const promoted = rowLevel[before] !== rowLevel[row] || rowTitle[before] !== rowTitle[row];
+          if (moved) step(from, TRANSFER, row);
+          if (renamed) step(from, RENAME, row);
+          if (promoted) step(from, PROMOTE, row);
+          if (moved || renamed || promoted) personVersions++;
+        }
+        const to = rowTo[row]!;
+        const next = people.next.get(row);
+        if (to !== null && (next === -1 || rowFrom[next] !== to)) step(to, LEAVE, row);
+        before = row;
+      }
+    }
+    let postVersions = 0;
+    for (let seat = 0; seat < seats; seat++) {
+      for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
+        step(postFrom[row]!, concurrent[row] ? APPOINT_CONCURRENT : APPOINT, row);
+        postVersions++;
+        const to = postTo[row]!;
+        if (to === null) continue;
+        const next = posts.next.get(row);
+        const continues = next !== -1 && postFrom[next] === to;
+        if (!continues && !seatHead[seat]) postVersions++;
+        const leaves = rowTo[people.last.get(postHolder[row]!)] === to;
+        if (!leaves && !continues) step(to, VACATE, row);
+      }
+    }
+
+    // The steps in order: by day, by kind, and in the order they were added (creations by depth first).
+    const dayRank = new Int32Array(dayList.length);
+    const sortedDays = dayList.map((day, n) => ({ day, n })).sort((a, b) => (a.day < b.day ? -1 : 1));
+    sortedDays.forEach(({ n }, rank) => {
+      dayRank[n] = rank;
+    });
+    const steps = stepDay.length;
+    const buckets = new Int32Array(sortedDays.length * KINDS + 1);
+    for (let s = 0; s < steps; s++) buckets[dayRank[stepDay.get(s)]! * KINDS + stepKind.get(s) + 1]! += 1;
+    for (let b = 1; b < buckets.length; b++) buckets[b]! += buckets[b - 1]!;
+    const order = new Int32Array(steps);
+    const placed = buckets.slice();
+    for (let s = 0; s < steps; s++) order[placed[dayRank[stepDay.get(s)]! * KINDS + stepKind.get(s)]!++] = s;
+    for (let rank = 0; rank < sortedDays.length; rank++) {
+      const start = buckets[rank * KINDS]!;
+      const end = buckets[rank * KINDS + 1]!;
+      const creates = Array.from(order.subarray(start, end));
+      creates.sort((a, b) => depth[stepRow.get(a)]! - depth[stepRow.get(b)]! || a - b);
+      order.set(creates, start);
+    }
+    const location = { file: input.units!.file, line: 1, col: 1 };
+    const changeLine = lineWriter(stepKind, stepRow, postHolder, concurrent);
+    const planDays = sortedDays.map(({ day }, rank): DirectDay => {
+      const start = buckets[rank * KINDS]!;
+      const end = buckets[(rank + 1) * KINDS]!;
+      const { id, title: planTitle } = importPlanName(filesHash, files, day);
+      return {
+        plan: {
+          id,
+          title: planTitle,
+          effective: day,
+          announcedBy: null,
+          sources: [],
+          file: `${id}.yaml`,
+          location,
+          snapshot: true,
+        },
+        size: end - start,
+        *sourceInSteps() {
+          const pieces = [planHeadText(id, planTitle, day, end - start)];
+          let piece = '';
+          for (let i = start; i < end; i++) {
+            piece += changeLine(order[i]!);
+            if ((i - start) % 1024 === 1023) {
+              // Reading a character makes the piece one flat string: the thousands of pieces it was
+              // joined from go at the next collection, rather than being copied as they live on.
+              piece.charCodeAt(0);
+              pieces.push(piece);
+              piece = '';
+              yield;
+            }
+          }
+          pieces.push(piece);
+          return pieces.join('');
+        },
+        source() {
+          const steps = this.sourceInSteps();
+          for (;;) {
+            const step = steps.next();
+            if (step.done) return step.value;
+          }
+        },
+      };
+    });
+    return {
+      concurrent,
+      postHolder,
+      planDays,
+      order,
+      stepKind,
+      stepRow,
+      personVersions,
+      postVersions,
+      read: unitCsv.rows + peopleCsv.rows + postRows,
+    };
+  }
+
+  /** Each change's line of a plan's text, as `planSource` writes it. */
+  function lineWriter(
+    stepKind: IntList,
+    stepRow: IntList,
+    postHolder: Int32Array,
+    concurrent: Uint8Array,
+  ): (step: number) => string {
+    const text = jsonText;
+    const ref = (id: string) => text(`#${id}`);
+    // Units are named in most changes: each one's reference written once.
+    const unitRef = unitId.map(ref);
+    /** The person's row before `row` (a promotion's: one exists). */
+    const previousRow = (row: number): number => {
+      let before = -1;
+      for (let r = people.first.get(rowPerson.get(row)); r !== row; r = people.next.get(r)) before = r;
+      return before;
+    };
+    return (s) => {
+      const row = stepRow.get(s);
+      switch (stepKind.get(s)) {
+        case CREATE: {
+          const parent = unitParent[row]!;
+          return `  - {"create":{"unit":${text(unitName[row]!)},"type":${text(unitType[row]!)},${
+            parent === -1 ? '' : `"parent":${unitRef[parent]!},`
+          }"id":${text(unitId[row]!)}}}\n`;
+        }
+        case HIRE: {
+          const l = rowLevel[row]!;
+          const t = rowTitle[row]!;
+          return `  - {"hire":{"person":${text(rowName[row]!)},"unit":${unitRef[rowUnit.get(row)]!},"id":${text(
+            personId[rowPerson.get(row)]!,
+          )}${l === '' ? '' : `,"level":${text(l)}`}${t === '' ? '' : `,"title":${text(t)}`}}}\n`;
+        }
+        case TRANSFER:
+          return `  - {"transfer":{"person":${ref(personId[rowPerson.get(row)]!)},"to":${unitRef[rowUnit.get(row)]!}}}\n`;
+        case RENAME:
+          return `  - {"rename":{"person":${ref(personId[rowPerson.get(row)]!)},"to":${text(rowName[row]!)}}}\n`;
+        case PROMOTE: {
+          const before = previousRow(row);
+          const l = rowLevel[row]!;
+          const t = rowTitle[row]!;
+          return `  - {"promote":{"person":${ref(personId[rowPerson.get(row)]!)}${
+            rowLevel[before] === l ? '' : `,"level":${text(l)}`
+          }${rowTitle[before] === t ? '' : `,"title":${text(t)}`}}}\n`;
+        }
+        case LEAVE:
+          return `  - {"leave":{"person":${ref(personId[rowPerson.get(row)]!)}}}\n`;
+        case APPOINT:
+        case APPOINT_CONCURRENT:
+          return `  - {"appoint":{"person":${ref(personId[postHolder[row]!]!)},"unit":${unitRef[postUnit.get(row)]!},"post":${text(postName[row]!)},"concurrent":${concurrent[row] ? 'true' : 'false'}}}\n`;
+        case VACATE:
+          return `  - {"vacate":{"unit":${unitRef[postUnit.get(row)]!},"post":${text(postName[row]!)}}}\n`;
+        default:
+          throw new Error(`no direct import step of kind ${stepKind.get(s)}`);
+      }
+    };
+  }
 
   // ---- the facts, made as they are walked ------------------------------------------------
   const facts: FactStream = {
@@ -813,7 +947,11 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
       }
     },
     *people(): Generator<PersonRecord> {
-      for (let person = 0; person < people.size; person++) {
+      for (let person = 0; ; person++) {
+        readTo(person);
+        if (person >= people.size) return;
+        settleTo(person);
+        given = Math.max(given, person + 1);
         const versions: PersonVersion[] = [];
         let open: PersonVersion | null = null;
         let before = -1;
@@ -846,6 +984,7 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
       }
     },
     *posts(): Generator<PostVersion> {
+      const { concurrent, postHolder } = finish(true);
       for (let seat = 0; seat < seats; seat++) {
         const head = seatHead[seat]!;
         const unit = unitId[seatUnit.get(seat)]!;
@@ -857,7 +996,7 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
           yield {
             unit,
             post: name,
-            holder: personId[postHolder.get(row)]!,
+            holder: personId[postHolder[row]!]!,
             concurrent: concurrent[row] === 1,
             from,
             to,
@@ -879,7 +1018,8 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
     },
     lines: () => [],
     *events(): Generator<LineageEvent> {
-      for (let i = 0; i < steps; i++) {
+      const { order, stepKind, stepRow } = finish(true);
+      for (let i = 0; i < order.length; i++) {
         const s = order[i]!;
         if (stepKind.get(s) !== CREATE) continue;
         const u = stepRow.get(s);
@@ -896,7 +1036,37 @@ function direct(input: ImportInput, onProgress?: (progress: ImportProgress) => v
         };
       }
     },
-    size: { unitVersions: units, personVersions, posts: postVersions, lines: 0, events: units },
+    get size() {
+      // Until the files are read through, at most as many as there are rows.
+      return {
+        unitVersions: units,
+        personVersions: checked ? checked.personVersions : peopleText.lines,
+        posts: checked ? checked.postVersions : 2 * postText.lines,
+        lines: 0,
+        events: units,
+      };
+    },
   };
-  return { days: planDays, facts, read };
+  if (!stream) finish();
+  return {
+    facts,
+    expectedRows: 2 * units + peopleText.lines + 2 * postText.lines,
+    get finished() {
+      return checked !== null;
+    },
+    days: () => finish().planDays,
+    read: () => finish().read,
+  };
 }
+
+// The kinds of a day's changes, in the order `readImport` makes them within a day.
+const CREATE = 0;
+const HIRE = 1;
+const VACATE = 2;
+const TRANSFER = 3;
+const RENAME = 4;
+const PROMOTE = 5;
+const APPOINT = 6;
+const APPOINT_CONCURRENT = 7;
+const LEAVE = 8;
+const KINDS = 9;

@@ -1,6 +1,6 @@
 import { type Kysely, Migrator, type Transaction } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
-import type { Facts, History, PlanSummary, Progress } from '../core/model.ts';
+import { type Facts, type History, isFactStream, type PlanSummary, type Progress } from '../core/model.ts';
 import {
   FACT_COLUMNS,
   HistoryReader,
@@ -595,7 +595,8 @@ export interface FirstCommit {
   /**
    * Work to do in steps while a writer on another thread inserts the rows (an import straight from its
    * files: the plans' texts, which take seconds, where its facts are ready at once). With it the rows
-   * are sent first, this is stepped whenever the writer is behind, and `plans` is asked for last.
+   * are sent first, this is stepped whenever the writer is behind (a step giving `false` has nothing
+   * to do yet), and `plans` is asked for last.
    */
   meanwhile?: Iterator<unknown>;
   /**
@@ -681,10 +682,13 @@ interface RowsTold {
 
 function rowsTold(history: Facts, progress: Progress | undefined): RowsTold {
   if (!progress) return { written() {} };
-  const total = historyRows(history);
+  // A stream's rows are counted at most until it has been read through (`FactStream.size`).
+  const counted = isFactStream(history);
+  let total = historyRows(history);
   let done = 0;
   return {
     written(rows) {
+      if (counted) total = historyRows(history);
       done = Math.min(total, done + rows);
       progress('writing facts', done, total);
     },
@@ -732,7 +736,12 @@ async function writeFirstRows(
       told.written(chunk.length);
       chunk = [];
       // The work there is meanwhile is done while the writer is behind, rather than waiting for it.
-      while (more && writer.behind() > WRITER_AHEAD) more = meanwhile!.next().done !== true;
+      while (more && writer.behind() > WRITER_AHEAD) {
+        const step = meanwhile!.next();
+        more = step.done !== true;
+        // Nothing to do yet.
+        if (step.value === false) break;
+      }
       await writer.settle(WRITER_AHEAD);
     };
     for (const cells of tableCells(history, table)) {

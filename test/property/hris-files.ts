@@ -145,7 +145,7 @@ export interface HrExport {
  * posts held by members of the unit, one after another, named posts held in the unit or from another
  * one — and, in some, one thing otherwise: a quoted field, CRLF lines, a byte order mark, spaces, a
  * header in other words, a manager of their own, a unit that ends, a post held while its holder moves
- * away, a mistake the import refuses.
+ * away, a mistake the import refuses, a person's rows apart.
  */
 export function hrExport(seed: number): HrExport {
   const rand = random(seed);
@@ -177,6 +177,7 @@ export function hrExport(seed: number): HrExport {
     'narrow row',
     'bad date',
     'status',
+    'apart',
   ];
   const oddity = chance(0.35) ? pick(oddities) : '';
   // Units: U0 the root from the first day; each other under an earlier one, from its parent's start on.
@@ -324,6 +325,15 @@ export function hrExport(seed: number): HrExport {
     return `${y}-${String(before).padStart(2, '0')}-${length}`;
   }
   const postRows = posts.map(([p, u, post, from, to]) => `P${p},U${u},${post},${days[from]},${end(to)}`);
+  // A person's first row last: their rows apart in the file.
+  if (oddity === 'apart') {
+    const first = people.findIndex(
+      (row, i) =>
+        people.findIndex((r) => r.split(',')[0] === row.split(',')[0]) !==
+          people.findLastIndex((r) => r.split(',')[0] === row.split(',')[0]) && i >= 0,
+    );
+    if (first >= 0) people.push(...people.splice(first, 1));
+  }
   if (oddity === 'unknown unit') people.push(`P${personCount},Someone,U99,,,,2020-01-01,`);
   if (oddity === 'overlap' && periods[0]!.length > 0) people.push(`P0,Person 0,U0,,,,${days[1]},`);
   if (oddity === 'narrow row') people.push('P77,Narrow,U0,,,');
