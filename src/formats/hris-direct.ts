@@ -23,6 +23,7 @@ import {
   type Plan,
   type PostVersion,
   type Provenance,
+  type ReportLineVersion,
   type UnitRecord,
 } from '../core/model.ts';
 import { nameKey } from '../core/names.ts';
@@ -535,12 +536,15 @@ function direct(
   const rowUnit = new IntList();
   const rowTitle: string[] = [];
   const rowLevel: string[] = [];
+  /** The manager of a reporting line of the row's own, '' for none. */
+  const rowLine: string[] = [];
   const rowFrom: Day[] = [];
   const rowTo: Array<Day | null> = [];
   const people = new Chains();
   const personId: string[] = [];
   const title = interning();
   const level = interning();
+  const manager = interning();
   let lastUnitText = '';
   let lastUnit = -1;
   /** People given to the walk so far: a row of one of them read after is a person's rows apart. */
@@ -559,10 +563,10 @@ function direct(
         lastUnitText = c[2]!;
         lastUnit = unitOfId(lastUnitText, from);
       } else if (unitFrom[lastUnit]! > from) throw new NotSure('a unit not there yet');
-      // Every manager_id must be the one the organization gives anyway (`readImport`'s
-      // `derivedManager`: the head of the unit; for its head, the head above): another is a
-      // reporting line of its own, which the direct way does not make.
+      // A manager_id the organization gives anyway (`readImport`'s `derivedManager`: the head of the
+      // unit; for its head, the head above) is no line; another is a reporting line of its own.
       const named = c[3]!;
+      let line = '';
       if (named !== '') {
         let manager = headThrough(lastUnit, from, to);
         if (manager === id) {
@@ -570,7 +574,8 @@ function direct(
           const above = parent === -1 ? null : headThrough(parent, from, to);
           manager = above === id ? null : above;
         }
-        if (manager !== named) throw new NotSure('a reporting line of its own');
+        if (manager !== named) line = named;
+        if (line === id) throw new NotSure('a line to oneself');
       }
       const row = rowName.length;
       const known = people.index.get(id);
@@ -582,6 +587,7 @@ function direct(
       rowName.push(c[1]!);
       rowUnit.push(lastUnit);
       rowTitle.push(title(c[4]!));
+      rowLine.push(manager(line));
       rowLevel.push(level(c[5]!));
       rowFrom.push(from);
       rowTo.push(to);
@@ -628,6 +634,7 @@ function direct(
     stepRow: IntList;
     personVersions: number;
     postVersions: number;
+    lineVersions: number;
     read: number;
   }
 
@@ -732,6 +739,70 @@ function direct(
       }
     }
 
+    // Each reporting line of a row's own: to someone the people file has in the organization through
+    // the row (`readImport` refuses it otherwise), and from higher up than the person on every day of
+    // it. Higher up: in a shallower unit, or the head of the same unit (`rank`). A manager the
+    // organization gives is always higher up (a unit's head is in it, the head above in a shallower
+    // one), so with every line going up too no reporting goes round. Another line may not go round
+    // either; the usual way decides.
+    /** Whether the person holds their unit's head post through [from, to) by one row of the posts file. */
+    const headsThrough = (person: number, unit: number, from: Day, to: Day | null): boolean => {
+      const seat = headSeat[unit]!;
+      if (seat === -1) return false;
+      for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
+        const end = postTo[row]!;
+        if (
+          postHolder[row] === person &&
+          postFrom[row]! <= from &&
+          (end === null || (to !== null && to <= end))
+        )
+          return true;
+      }
+      return false;
+    };
+    /** Whether the person holds the unit's head post on some day of [from, to). */
+    const headsSometime = (person: number, unit: number, from: Day, to: Day | null): boolean => {
+      const seat = headSeat[unit]!;
+      if (seat === -1) return false;
+      for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
+        const end = postTo[row]!;
+        if (postHolder[row] === person && postFrom[row]! < (to ?? LAST_DAY) && from < (end ?? LAST_DAY))
+          return true;
+      }
+      return false;
+    };
+    /** How high up: twice the depth of the unit, less one for its head (lower is higher up). */
+    const rank = (unit: number, head: boolean) => 2 * depth[unit]! + (head ? 0 : 1);
+    let lineVersions = 0;
+    for (let person = 0; person < people.size; person++) {
+      let before = -1;
+      for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+        const named = rowLine[row]!;
+        const from = rowFrom[row]!;
+        const to = rowTo[row]!;
+        const consecutive = before !== -1 && rowTo[before] === from;
+        if (named !== '' && !(consecutive && rowLine[before] === named)) lineVersions++;
+        before = row;
+        if (named === '') continue;
+        const manager = people.index.get(named);
+        if (manager === undefined) throw new NotSure('a manager not in the people file');
+        if (!presentThrough(manager, from, to))
+          throw new NotSure('a manager not in the organization through the row');
+        const unit = rowUnit.get(row);
+        const lowest = rank(unit, headsSometime(person, unit, from, to));
+        for (let m = people.first.get(manager); m !== -1; m = people.next.get(m)) {
+          // biome-ignore lint/complexity/useMathMinMax: days are texts, which Math.max does not compare
+          const start = rowFrom[m]! > from ? rowFrom[m]! : from;
+          const mTo = rowTo[m]!;
+          const end = mTo === null ? to : to === null || mTo < to ? mTo : to;
+          if (end !== null && end <= start) continue;
+          const theirs = rowUnit.get(m);
+          if (rank(theirs, headsThrough(manager, theirs, start, end)) >= lowest)
+            throw new NotSure('a reporting line that may not go up');
+        }
+      }
+    }
+
     // ---- the changes, day by day ---------------------------------------------------------
     // Each change as its day, its kind (in the order a day's changes are made: `readImport`'s orders)
     // and the row it is made of; within a kind, in the order `readImport` adds them.
@@ -769,6 +840,8 @@ function direct(
           if (promoted) step(from, PROMOTE, row);
           if (moved || renamed || promoted) personVersions++;
         }
+        const consecutive = before !== -1 && rowTo[before] === from;
+        if (rowLine[row] !== (consecutive ? rowLine[before] : '')) step(from, REPORT, row);
         const to = rowTo[row]!;
         const next = people.next.get(row);
         if (to !== null && (next === -1 || rowFrom[next] !== to)) step(to, LEAVE, row);
@@ -863,6 +936,7 @@ function direct(
       stepRow,
       personVersions,
       postVersions,
+      lineVersions,
       read: unitCsv.rows + peopleCsv.rows + postRows,
     };
   }
@@ -911,6 +985,13 @@ function direct(
           return `  - {"promote":{"person":${ref(personId[rowPerson.get(row)]!)}${
             rowLevel[before] === l ? '' : `,"level":${text(l)}`
           }${rowTitle[before] === t ? '' : `,"title":${text(t)}`}}}\n`;
+        }
+        case REPORT: {
+          const person = ref(personId[rowPerson.get(row)]!);
+          const to = rowLine[row]!;
+          return to === ''
+            ? `  - {"report":{"person":${person},"kind":"none"}}\n`
+            : `  - {"report":{"person":${person},"to":${ref(to)},"kind":"solid"}}\n`;
         }
         case LEAVE:
           return `  - {"leave":{"person":${ref(personId[rowPerson.get(row)]!)}}}\n`;
@@ -1016,7 +1097,34 @@ function direct(
         }
       }
     },
-    lines: () => [],
+    *lines(): Generator<ReportLineVersion> {
+      finish(true);
+      for (let person = 0; person < people.size; person++) {
+        let open: ReportLineVersion | null = null;
+        let before = -1;
+        for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+          const named = rowLine[row]!;
+          const consecutive = before !== -1 && rowTo[before] === rowFrom[row];
+          if (open !== null && consecutive && rowLine[before] === named) open.to = rowTo[row]!;
+          else {
+            if (open !== null) yield open;
+            open =
+              named === ''
+                ? null
+                : {
+                    person: personId[person]!,
+                    manager: named,
+                    kind: 'solid',
+                    from: rowFrom[row]!,
+                    to: rowTo[row]!,
+                    prov: provOf(rowFrom[row]!),
+                  };
+          }
+          before = row;
+        }
+        if (open !== null) yield open;
+      }
+    },
     *events(): Generator<LineageEvent> {
       const { order, stepKind, stepRow } = finish(true);
       for (let i = 0; i < order.length; i++) {
@@ -1042,7 +1150,7 @@ function direct(
         unitVersions: units,
         personVersions: checked ? checked.personVersions : peopleText.lines,
         posts: checked ? checked.postVersions : 2 * postText.lines,
-        lines: 0,
+        lines: checked ? checked.lineVersions : peopleText.lines,
         events: units,
       };
     },
@@ -1066,7 +1174,8 @@ const VACATE = 2;
 const TRANSFER = 3;
 const RENAME = 4;
 const PROMOTE = 5;
-const APPOINT = 6;
-const APPOINT_CONCURRENT = 7;
-const LEAVE = 8;
-const KINDS = 9;
+const REPORT = 6;
+const APPOINT = 7;
+const APPOINT_CONCURRENT = 8;
+const LEAVE = 9;
+const KINDS = 10;

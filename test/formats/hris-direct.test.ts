@@ -92,7 +92,7 @@ describe('an import made straight from its files', () => {
   it('stores what the usual way stores, row for row, for the files an HR system exports', async () => {
     const seen = { runs: 0, sure: 0 };
     // What the sure imports held, so that the generator is known to reach each case.
-    const held = { vacant: 0, concurrent: 0, moved: 0, left: 0, inclusive: 0, later: 0 };
+    const held = { vacant: 0, concurrent: 0, moved: 0, left: 0, inclusive: 0, later: 0, lines: 0 };
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (seed) => {
         const files = hrExport(seed);
@@ -113,6 +113,7 @@ describe('an import made straight from its files', () => {
           if (new Set(person.versions.map((v) => v.unit)).size > 1) held.moved += 1;
           if (person.versions.some((v) => v.to !== null)) held.left += 1;
         }
+        for (const _ of facts.lines()) held.lines += 1;
         if (files.inclusiveEnd) held.inclusive += 1;
         if (made.imported.days().length > 2) held.later += 1;
       }),

@@ -141,9 +141,10 @@ export interface HrExport {
 /**
  * HRIS files as most HR systems export them (the shape `readDirect` imports straight from the files):
  * units that each start once and stay, people who transfer, are promoted, renamed, leave and are
- * rehired, each manager_id the head of the person's unit (for a head, the one above) or empty, head
+ * rehired, most manager_ids the head of the person's unit (for a head, the one above) or empty, head
  * posts held by members of the unit, one after another, named posts held in the unit or from another
- * one — and, in some, one thing otherwise: a quoted field, CRLF lines, a byte order mark, spaces, a
+ * one, reporting lines of their own at times (to the head of the unit above, or to anyone) — and, in
+ * some, one thing otherwise: a quoted field, CRLF lines, a byte order mark, spaces, a
  * header in other words, a manager of their own, a unit that ends, a post held while its holder moves
  * away, a mistake the import refuses, a person's rows apart.
  */
@@ -299,6 +300,12 @@ export function hrExport(seed: number): HrExport {
         manager = above === p ? undefined : above;
       }
       let managerId = manager === undefined || chance(0.1) ? '' : `P${manager}`;
+      // A line of one's own at times: to the head of the unit above (skip-level), or to anyone there.
+      if (chance(0.15)) {
+        const parent = unitParent[period.unit]!;
+        const above = parent === -1 ? undefined : headThrough(parent, period.from, period.to);
+        if (above !== undefined && above !== p) managerId = `P${above}`;
+      } else if (chance(0.01)) managerId = `P${Math.floor(rand() * personCount)}`;
       if (oddity === 'line' && p === personCount - 1) managerId = 'P0';
       people.push(
         [
