@@ -485,11 +485,15 @@ export class OrgStore {
       const writer = parallel.call(this.capabilities, first.alone === true);
       try {
         writer.send({ type: 'begin', orgId: org.id, orgName: org.name, version: org.version, next });
-        const plans = () =>
+        let plansSent = false;
+        const plans = () => {
+          if (plansSent) return;
+          plansSent = true;
           writer.send({
             type: 'plans',
             rows: first.plans().map(({ summary, source }) => planRow(org.id, summary, source, now)),
           });
+        };
         const { meanwhile } = first;
         // The plans' texts go first, unless there is work to do meanwhile: the writer stores them (an
         // import's first plan may be a hundred megabytes) while this thread makes the facts.
@@ -498,8 +502,18 @@ export class OrgStore {
         if (!history) return null;
         first.made?.();
         const told = rowsTold(history, progress);
-        await writeFirstRows(writer, org.id, history, now, told, this.bulkRows, meanwhile);
-        if (meanwhile) plans();
+        // Work done meanwhile, the plans go to the writer at once (it stores them while this thread keys
+        // the rows that are left).
+        await writeFirstRows(
+          writer,
+          org.id,
+          history,
+          now,
+          told,
+          this.bulkRows,
+          meanwhile && { work: meanwhile, done: plans },
+        );
+        plans();
         writer.send({ type: 'commit' });
         await writer.settle(0);
         return next;
@@ -719,7 +733,8 @@ async function writeFirstRows(
   now: string,
   told: RowsTold,
   bulkRows: number,
-  meanwhile?: Iterator<unknown>,
+  /** Work to step while the writer is behind (`FirstCommit.meanwhile`), and what to do once it is done. */
+  meanwhile?: { work: Iterator<unknown>; done: () => void },
 ): Promise<void> {
   let more = meanwhile !== undefined;
   for (const table of FACT_TABLES) {
@@ -737,8 +752,9 @@ async function writeFirstRows(
       chunk = [];
       // The work there is meanwhile is done while the writer is behind, rather than waiting for it.
       while (more && writer.behind() > WRITER_AHEAD) {
-        const step = meanwhile!.next();
+        const step = meanwhile!.work.next();
         more = step.done !== true;
+        if (!more) meanwhile!.done();
         // Nothing to do yet.
         if (step.value === false) break;
       }
