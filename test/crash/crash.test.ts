@@ -209,14 +209,16 @@ describe('crash safety (SQLite, WAL, synchronous = FULL)', () => {
     await store.ensureOrg('default', new Date().toISOString());
     await store.close();
     const nothing = [(await contentOf(empty)).content, (await contentOf(withOrg)).content];
-    // Half the runs as `bin/orgshift import` writes (alone: a rollback journal), half as a server does (WAL).
-    const args = (target: string, how = 'alone') => [
+    // Half the runs as `bin/orgshift import` writes (alone: a rollback journal), half as a server does
+    // (WAL); half straight from the files (the people stored as they are read), half the usual way.
+    const args = (target: string, how = 'alone', way = 'direct') => [
       join(ROOT, 'test/crash/import-child.ts'),
       target,
       files.units,
       files.people,
       files.posts,
       how,
+      way,
     ];
     const whole = join(dir, 'import-whole.db');
     copyFileSync(empty, whole);
@@ -241,9 +243,10 @@ describe('crash safety (SQLite, WAL, synchronous = FULL)', () => {
         copyFileSync(empty, target);
         const delay = Math.round(shares[i]! * full.spanMs);
         const how = i % 2 === 0 ? 'alone' : 'shared';
-        const result = await runChild(target, delay, args(target, how));
+        const way = i % 4 < 2 ? 'direct' : 'usual';
+        const result = await runChild(target, delay, args(target, how, way));
         const state = await contentOf(target);
-        const context = `run ${i} (${how}), killed ${delay} ms after start, acknowledged: ${result.acknowledged}`;
+        const context = `run ${i} (${how}, ${way}), killed ${delay} ms after start, acknowledged: ${result.acknowledged}`;
         expect(state.integrity, context).toBe('ok');
         expect(nothing.includes(state.content) || state.content === all, context).toBe(true);
         if (result.acknowledged) expect(state.content, context).toBe(all);
