@@ -578,11 +578,9 @@ function direct(
         if (line === id) throw new NotSure('a line to oneself');
       }
       const row = rowName.length;
-      const known = people.index.get(id);
-      if (known !== undefined && known < given)
-        throw new NotSure("a person's rows apart in the people file", true);
       const person = people.add(id, row);
       if (person === personId.length) personId.push(id);
+      else if (person < given) throw new NotSure("a person's rows apart in the people file", true);
       rowPerson.push(person);
       rowName.push(c[1]!);
       rowUnit.push(lastUnit);
