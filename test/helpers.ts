@@ -1,11 +1,15 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 import { run } from '../src/cli/main.ts';
-import { formatProblem, type Problem } from '../src/core/errors.ts';
+import { formatProblem, OrgshiftError, type Problem } from '../src/core/errors.ts';
 import type { History, Plan } from '../src/core/model.ts';
 import { checkPlans, type SequencedPlan } from '../src/core/replay.ts';
+import { OrgEngine } from '../src/engine/org-engine.ts';
 import { parsePlan } from '../src/formats/plan-file.ts';
+import { openStore } from '../src/store/open.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const EXAMPLES_DIR = `${ROOT}examples/alibaba/`;
@@ -146,4 +150,31 @@ export async function exportedAndAgain(
   const imported = await runCli(['--db', again, 'import', ...paths]);
   if (imported.code !== 0) throw new Error(imported.stderr);
   return { first, second: await exportFrom(again) };
+}
+
+/**
+ * Engines each on a new SQLite file of a folder of their own (removed after the test file's tests), on
+ * one fixed clock, so that two stores written alike dump alike.
+ */
+export function scratchEngines(prefix: string): (name: string) => Promise<OrgEngine> {
+  const dir = mkdtempSync(join(tmpdir(), `orgshift-${prefix}-`));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const clock = () => new Date('2026-01-01T00:00:00.000Z');
+  let counter = 0;
+  return async (name) => {
+    const e = new OrgEngine(openStore(join(dir, `${name}-${++counter}.db`)), clock);
+    await e.store.migrate();
+    return e;
+  };
+}
+
+/** What `apply` gave on `e`'s store: the stored rows, or the problems of the refusal. */
+export async function storedOrRefused(e: OrgEngine, apply: () => Promise<unknown>): Promise<string> {
+  try {
+    await apply();
+    return `stored ${await e.store.dump()}`;
+  } catch (error) {
+    if (!(error instanceof OrgshiftError)) throw error;
+    return `refused ${JSON.stringify(error.problems)}`;
+  }
 }

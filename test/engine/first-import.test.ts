@@ -1,38 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
-import { OrgshiftError } from '../../src/core/errors.ts';
+import { describe, expect, it } from 'vitest';
 import { applyFirstPlans } from '../../src/core/first-plans.ts';
-import { OrgEngine, type PlanInput } from '../../src/engine/org-engine.ts';
+import type { PlanInput } from '../../src/engine/org-engine.ts';
 import { readImport } from '../../src/formats/hris-import.ts';
 import { parsePlan } from '../../src/formats/plan-file.ts';
-import { openStore } from '../../src/store/open.ts';
 import type { OrgStore } from '../../src/store/store.ts';
+import { scratchEngines, storedOrRefused } from '../helpers.ts';
 import { hrisFiles } from '../property/hris-files.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'orgshift-first-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const clock = () => new Date('2026-01-01T00:00:00.000Z');
-let counter = 0;
-
-async function engine(name: string): Promise<OrgEngine> {
-  const e = new OrgEngine(openStore(join(dir, `${name}-${++counter}.db`)), clock);
-  await e.store.migrate();
-  return e;
-}
-
-/** What applying gave: the stored rows, or the problems of the refusal. */
-async function outcome(apply: () => Promise<unknown>, store: OrgEngine): Promise<string> {
-  try {
-    await apply();
-    return `stored ${await store.store.dump()}`;
-  } catch (error) {
-    if (!(error instanceof OrgshiftError)) throw error;
-    return `refused ${JSON.stringify(error.problems)}`;
-  }
-}
+const engine = scratchEngines('first');
 
 /**
  * Imports `runs` random HRIS files both ways and expects the same stored rows or the same refusal;
@@ -60,8 +36,8 @@ async function bothWays(
       short(shortWay.store);
       try {
         const first = applyFirstPlans(result.days);
-        const expected = await outcome(() => usual.applyAll('default', inputs), usual);
-        const got = await outcome(() => shortWay.applyFirst('default', result), shortWay);
+        const expected = await storedOrRefused(usual, () => usual.applyAll('default', inputs));
+        const got = await storedOrRefused(shortWay, () => shortWay.applyFirst('default', result));
         expect(got).toBe(expected);
         // Sure only of what the usual way accepts.
         if (first.ok) {

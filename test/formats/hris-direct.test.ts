@@ -1,38 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
-import { OrgshiftError } from '../../src/core/errors.ts';
+import { describe, expect, it } from 'vitest';
 import { runImportJob } from '../../src/engine/import-job.ts';
-import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { readDirect } from '../../src/formats/hris-direct.ts';
 import { type CsvInput, type ImportInput, readImport } from '../../src/formats/hris-import.ts';
-import { openStore } from '../../src/store/open.ts';
 import type { OrgStore } from '../../src/store/store.ts';
+import { scratchEngines, storedOrRefused } from '../helpers.ts';
 import { hrExport } from '../property/hris-files.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'orgshift-direct-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const clock = () => new Date('2026-01-01T00:00:00.000Z');
-let counter = 0;
-
-async function engine(name: string): Promise<OrgEngine> {
-  const e = new OrgEngine(openStore(join(dir, `${name}-${++counter}.db`)), clock);
-  await e.store.migrate();
-  return e;
-}
-
-/** What importing gave: the stored rows, or the problems of the refusal. */
-async function outcome(e: OrgEngine, run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-    return `stored ${await e.store.dump()}`;
-  } catch (error) {
-    if (!(error instanceof OrgshiftError)) throw error;
-    return `refused ${JSON.stringify(error.problems)}`;
-  }
-}
+const engine = scratchEngines('direct');
 
 /** Text given in pieces of whole lines, a few at a time (as files are read), so that reading it takes steps. */
 function inPieces(file: string, text: string, lines: number): CsvInput {
@@ -77,7 +52,7 @@ async function bothWays(
       expect((await straight.store.findOrg('default'))?.version).toBe(0);
       return false;
     }
-    const expected = await outcome(usual, () => usual.importDays('default', readImport(input())));
+    const expected = await storedOrRefused(usual, () => usual.importDays('default', readImport(input())));
     // Sure only of what the usual way stores.
     expect(expected.slice(0, 7)).toBe('stored ');
     expect(`stored ${await straight.store.dump()}`).toBe(expected);
