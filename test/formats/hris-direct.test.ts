@@ -1,11 +1,13 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runImportJob } from '../../src/engine/import-job.ts';
+import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { readDirect } from '../../src/formats/hris-direct.ts';
 import { type CsvInput, type ImportInput, readImport } from '../../src/formats/hris-import.ts';
 import type { OrgStore } from '../../src/store/store.ts';
 import { scratchEngines, storedOrRefused } from '../helpers.ts';
 import { hrExport } from '../property/hris-files.ts';
+import { dialects } from '../store/dialects.ts';
 
 const engine = scratchEngines('direct');
 
@@ -138,6 +140,33 @@ describe('an import made straight from its files', () => {
     // stored people as they were read, was rolled back when a row of a stored person came.
     expect(writers).toBeGreaterThan(10);
   }, 60_000);
+
+  it('stores the same on PostgreSQL', async () => {
+    const postgres = dialects().find((d) => d.name === 'postgres')!;
+    afterAll(() => postgres.cleanup());
+    const clock = () => new Date('2026-01-01T00:00:00.000Z');
+    let sure = 0;
+    for (let seed = 1; sure < 5 && seed < 100; seed++) {
+      const files = hrExport(seed);
+      if (files.oddity !== '') continue;
+      const input = () => inputOf(files, files.inclusiveEnd, 3);
+      const usual = new OrgEngine(await postgres.open(), clock);
+      const straight = new OrgEngine(await postgres.open(), clock);
+      try {
+        const done = await straight.importDirect('default', (stream) =>
+          readDirect(input(), undefined, { stream }),
+        );
+        if (done === null) continue;
+        sure += 1;
+        const expected = await storedOrRefused(usual, () => usual.importDays('default', readImport(input())));
+        expect(`stored ${await straight.store.dump()}`).toBe(expected);
+      } finally {
+        await usual.store.close();
+        await straight.store.close();
+      }
+    }
+    expect(sure).toBe(5);
+  }, 120_000);
 
   it("imports a file with a person's rows apart the direct way still, reading it through first", async () => {
     const units = 'unit_id,name,type,parent_id,valid_from,valid_to\nC,Co,company,,2020-01-01,\n';
