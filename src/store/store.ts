@@ -610,7 +610,7 @@ export interface FirstCommit {
    * Work to do in steps while a writer on another thread inserts the rows (an import straight from its
    * files: the plans' texts, which take seconds, where its facts are ready at once). With it the rows
    * are sent first, this is stepped whenever the writer is behind (a step giving `false` has nothing
-   * to do yet), and `plans` is asked for last.
+   * to do yet), and `plans` is asked for once it is done (at the latest after the rows).
    */
   meanwhile?: Iterator<unknown>;
   /**
