@@ -1,14 +1,15 @@
 // An import into a new organization made straight from its files, for files of the shape most HR
 // systems export: each unit one period from its start on, people with their periods (transfers,
-// promotions, renames, leaves, rehires), posts with their holders, every manager_id the one the
-// organization gives anyway (the head of the person's unit; for a head, the head above). Such files
+// promotions, renames, leaves, rehires), posts with their holders, each manager_id the one the
+// organization gives anyway (the head of the person's unit; for a head, the head above) or a
+// reporting line that goes up. Such files
 // give the plans and facts `readImport` and `applyFirstPlans` make of them, without making millions of
 // periods, changes, operations and records: the rows are read into columns, checked, and the plans'
 // texts and the facts are made from the columns when asked for. The files are decoded and hashed
 // first (the plans' ids, which every fact names, carry the hash) and the units and posts read; the
 // people are read as their facts are walked, so that a writer can store them meanwhile. Anything
 // else — a quoted field, a row the usual way would refuse, a unit that moves or ends, a reporting
-// line of its own, a post whose holder moves away from it — is not sure, and the usual way
+// line that may not go up, a post whose holder moves away from it — is not sure, and the usual way
 // (`readImport`) decides, and locates what it refuses. Property-tested to store what the usual way
 // stores, row for row (`test/formats/hris-direct.test.ts`).
 import { createHash, type Hash } from 'node:crypto';
@@ -40,8 +41,6 @@ import {
 /** One dated plan of a direct import: its text made when asked (an import's first may be a hundred megabytes). */
 export interface DirectDay {
   plan: Omit<Plan, 'changes'>;
-  /** How many changes it has. */
-  size: number;
   source(): string;
   /** The text made a thousand changes at a time, between the steps. */
   sourceInSteps(): Generator<void, string>;
@@ -568,13 +567,13 @@ function direct(
       const named = c[3]!;
       let line = '';
       if (named !== '') {
-        let manager = headThrough(lastUnit, from, to);
-        if (manager === id) {
+        let derived = headThrough(lastUnit, from, to);
+        if (derived === id) {
           const parent = unitParent[lastUnit]!;
           const above = parent === -1 ? null : headThrough(parent, from, to);
-          manager = above === id ? null : above;
+          derived = above === id ? null : above;
         }
-        if (manager !== named) line = named;
+        if (derived !== named) line = named;
         if (line === id) throw new NotSure('a line to oneself');
       }
       const row = rowName.length;
@@ -743,21 +742,6 @@ function direct(
     // organization gives is always higher up (a unit's head is in it, the head above in a shallower
     // one), so with every line going up too no reporting goes round. Another line may not go round
     // either; the usual way decides.
-    /** Whether the person holds their unit's head post through [from, to) by one row of the posts file. */
-    const headsThrough = (person: number, unit: number, from: Day, to: Day | null): boolean => {
-      const seat = headSeat[unit]!;
-      if (seat === -1) return false;
-      for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
-        const end = postTo[row]!;
-        if (
-          postHolder[row] === person &&
-          postFrom[row]! <= from &&
-          (end === null || (to !== null && to <= end))
-        )
-          return true;
-      }
-      return false;
-    };
     /** Whether the person holds the unit's head post on some day of [from, to). */
     const headsSometime = (person: number, unit: number, from: Day, to: Day | null): boolean => {
       const seat = headSeat[unit]!;
@@ -795,7 +779,7 @@ function direct(
           const end = mTo === null ? to : to === null || mTo < to ? mTo : to;
           if (end !== null && end <= start) continue;
           const theirs = rowUnit.get(m);
-          if (rank(theirs, headsThrough(manager, theirs, start, end)) >= lowest)
+          if (rank(theirs, headThrough(theirs, start, end) === named) >= lowest)
             throw new NotSure('a reporting line that may not go up');
         }
       }
@@ -898,7 +882,6 @@ function direct(
           location,
           snapshot: true,
         },
-        size: end - start,
         *sourceInSteps() {
           const pieces = [planHeadText(id, planTitle, day, end - start)];
           let piece = '';

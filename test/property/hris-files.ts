@@ -274,12 +274,12 @@ export function hrExport(seed: number): HrExport {
   }
   if (oddity === 'holder moves') {
     // A post held on after its holder moved to another unit.
-    const moving = periods.findIndex((list) =>
-      list.some((x, i) => i > 0 && list[i - 1]!.to === x.from && list[i - 1]!.unit !== x.unit),
-    );
+    const transfer = (list: Period[]) =>
+      list.findIndex((x, i) => i > 0 && list[i - 1]!.to === x.from && list[i - 1]!.unit !== x.unit);
+    const moving = periods.findIndex((list) => transfer(list) > 0);
     if (moving >= 0) {
       const list = periods[moving]!;
-      const i = list.findIndex((x, j) => j > 0 && list[j - 1]!.to === x.from && list[j - 1]!.unit !== x.unit);
+      const i = transfer(list);
       const before = list[i - 1]!;
       posts.push([moving, before.unit, 'Adviser', before.from, list[i]!.to]);
     }
@@ -334,11 +334,8 @@ export function hrExport(seed: number): HrExport {
   const postRows = posts.map(([p, u, post, from, to]) => `P${p},U${u},${post},${days[from]},${end(to)}`);
   // A person's first row last: their rows apart in the file.
   if (oddity === 'apart') {
-    const first = people.findIndex(
-      (row, i) =>
-        people.findIndex((r) => r.split(',')[0] === row.split(',')[0]) !==
-          people.findLastIndex((r) => r.split(',')[0] === row.split(',')[0]) && i >= 0,
-    );
+    const idOf = (row: string) => row.split(',')[0];
+    const first = people.findIndex((row, i) => people.findLastIndex((r) => idOf(r) === idOf(row)) !== i);
     if (first >= 0) people.push(...people.splice(first, 1));
   }
   if (oddity === 'unknown unit') people.push(`P${personCount},Someone,U99,,,,2020-01-01,`);
