@@ -25,7 +25,13 @@ import {
 import { parsePlan } from '../formats/plan-file.ts';
 import { AccessStore } from '../store/access-store.ts';
 import { openStore } from '../store/open.ts';
-import { type FirstCommit, type OrgRef, type OrgStore, StaleFactsError } from '../store/store.ts';
+import {
+  type FirstCommit,
+  type OrgRef,
+  type OrgStore,
+  type PlanTextPiece,
+  StaleFactsError,
+} from '../store/store.ts';
 
 export type { AccessStore } from '../store/access-store.ts';
 export type { AuditRow, DraftRow, ScenarioRow } from '../store/schema.ts';
@@ -539,21 +545,16 @@ export class OrgEngine {
       const made = read(stream);
       if (!made.ok) return null;
       const imported = made.imported;
-      // The texts are made while a writer thread inserts the facts, once the files are read through.
-      const texts: string[] = [];
-      const making = (function* () {
+      // The texts are made in pieces while a writer thread inserts the facts, once the files are read
+      // through.
+      const making = (function* (): Generator<PlanTextPiece | false> {
         while (!imported.finished) yield false;
-        for (const day of imported.days()) texts.push(yield* day.sourceInSteps());
+        for (const day of imported.days()) for (const text of day.pieces()) yield { plan: day.plan.id, text };
       })();
-      const textOf = (i: number) => {
-        imported.days();
-        while (making.next().done !== true);
-        return texts[i]!;
-      };
       try {
         const applied = await this.commitFirst(
           org,
-          () => imported.days().map((day, i) => ({ plan: day.plan, source: () => textOf(i) })),
+          () => imported.days(),
           imported.expectedRows,
           () => imported.facts,
           () => {},
@@ -586,7 +587,7 @@ export class OrgEngine {
     made: () => void,
     progress: Progress | undefined,
     alone: boolean,
-    meanwhile?: Iterator<unknown>,
+    meanwhile?: Iterator<PlanTextPiece | false>,
   ): Promise<AppliedPlan[] | null> {
     let summaries: PlanSummary[] | null = null;
     const summarized = () => {
@@ -595,10 +596,8 @@ export class OrgEngine {
     };
     const first: FirstCommit = {
       expectedRows,
-      plans: () => {
-        const given = days();
-        return summarized().map((summary, i) => ({ summary, source: given[i]!.source() }));
-      },
+      plans: summarized,
+      text: (i) => days()[i]!.source(),
       facts,
       made,
       alone,

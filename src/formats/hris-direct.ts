@@ -42,8 +42,8 @@ import {
 export interface DirectDay {
   plan: Omit<Plan, 'changes'>;
   source(): string;
-  /** The text made a thousand changes at a time, between the steps. */
-  sourceInSteps(): Generator<void, string>;
+  /** The text in pieces of a thousand changes, made as they are asked for. */
+  pieces(): Generator<string>;
 }
 
 export interface DirectImport {
@@ -882,8 +882,8 @@ function direct(
           location,
           snapshot: true,
         },
-        *sourceInSteps() {
-          const pieces = [planHeadText(id, planTitle, day, end - start)];
+        *pieces() {
+          yield planHeadText(id, planTitle, day, end - start);
           let piece = '';
           for (let i = start; i < end; i++) {
             piece += changeLine(order[i]!);
@@ -891,20 +891,14 @@ function direct(
               // Reading a character makes the piece one flat string: the thousands of pieces it was
               // joined from go at the next collection, rather than being copied as they live on.
               piece.charCodeAt(0);
-              pieces.push(piece);
+              yield piece;
               piece = '';
-              yield;
             }
           }
-          pieces.push(piece);
-          return pieces.join('');
+          if (piece !== '') yield piece;
         },
         source() {
-          const steps = this.sourceInSteps();
-          for (;;) {
-            const step = steps.next();
-            if (step.done) return step.value;
-          }
+          return [...this.pieces()].join('');
         },
       };
     });

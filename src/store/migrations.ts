@@ -242,6 +242,18 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0007_plan_parts': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('plan_parts')
+        .addColumn('org_id', 'integer', (c) => c.notNull())
+        .addColumn('plan_id', 'text', (c) => c.notNull())
+        .addColumn('part', 'integer', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('plan_parts_pk', ['org_id', 'plan_id', 'part'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -7,6 +7,8 @@
 export interface Database {
   orgs: OrgsTable;
   plans: PlansTable;
+  /** Added by 0007: a plan's text after its first part (`plan-parts.ts`), part 1 on. */
+  plan_parts: PlanPartsTable;
   units: EntityTable & { unit_id: string };
   unit_versions: FactColumns &
     ValidColumns & {
@@ -115,10 +117,19 @@ export interface PlansTable {
   effective: string;
   announced_by: string | null;
   file: string;
+  /** The text's first part (`plan-parts.ts`); the rest in `plan_parts`. */
   source: string;
   recorded_at: string;
   /** When a later import replaced the plan (`OrgStore.commit`'s `replaces`); null while it applies. */
   replaced_at: string | null;
+}
+
+export interface PlanPartsTable {
+  org_id: number;
+  plan_id: string;
+  /** 1 for the text's second part (the first is `plans.source`), and so on. */
+  part: number;
+  text: string;
 }
 
 export interface FactColumns {

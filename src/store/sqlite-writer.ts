@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { FACT_COLUMNS } from './facts.ts';
-import type { FactTable, PlansTable } from './schema.ts';
+import type { FactTable, PlanPartsTable, PlansTable } from './schema.ts';
 import { configureConnection, factInsertSql } from './sqlite-connection.ts';
 
 /** What the thread is started with. */
@@ -25,6 +25,8 @@ export type WriterRequest =
   | { type: 'rows'; table: FactTable; data: string; now: string; orgId: number }
   | { type: 'end-table'; table: FactTable }
   | { type: 'plans'; rows: PlansTable[] }
+  /** Parts of plans' texts after the first (`plan-parts.ts`), sent as they are made. */
+  | { type: 'plan-parts'; rows: PlanPartsTable[] }
   | { type: 'commit' }
   /** Rolls back what is not committed, closes the connection and ends the thread. */
   | { type: 'close' };
@@ -111,6 +113,13 @@ if (port) {
             )
             .run(columns.map((c) => row[c]));
         }
+        return;
+      }
+      case 'plan-parts': {
+        const insert = database.prepare(
+          'insert into plan_parts (org_id, plan_id, part, text) values (?, ?, ?, ?)',
+        );
+        for (const row of request.rows) insert.run(row.org_id, row.plan_id, row.part, row.text);
         return;
       }
       case 'commit':

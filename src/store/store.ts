@@ -13,7 +13,14 @@ import {
   tableRowCount,
 } from './facts.ts';
 import { migrationProvider } from './migrations.ts';
-import { type Database, FACT_TABLES, type FactTable, type PlansTable } from './schema.ts';
+import { PlanTextParts, planTextParts } from './plan-parts.ts';
+import {
+  type Database,
+  FACT_TABLES,
+  type FactTable,
+  type PlanPartsTable,
+  type PlansTable,
+} from './schema.ts';
 import type { WriterRequest } from './sqlite-writer.ts';
 
 export interface StoredPlan {
@@ -248,7 +255,29 @@ export class OrgStore {
       .where('replaced_at', 'is', null)
       .orderBy('seq')
       .execute();
-    return this.storedPlans(rows);
+    // The texts' further parts (`plan-parts.ts`), of the plans that apply.
+    const parts = await this.db
+      .selectFrom('plan_parts')
+      .select(['plan_id', 'text'])
+      .where('org_id', '=', orgId)
+      .where('plan_id', 'in', (eb) =>
+        eb.selectFrom('plans').select('plan_id').where('org_id', '=', orgId).where('replaced_at', 'is', null),
+      )
+      .orderBy('plan_id')
+      .orderBy('part')
+      .execute();
+    const rest = new Map<string, string[]>();
+    for (const { plan_id, text } of parts) {
+      const some = rest.get(plan_id);
+      if (some) some.push(text);
+      else rest.set(plan_id, [text]);
+    }
+    return this.storedPlans(
+      rows.map((row) => {
+        const more = rest.get(row.plan_id);
+        return more ? { ...row, source: row.source + more.join('') } : row;
+      }),
+    );
   }
 
   /** An applied plan's text, replaced or not; null when the organization has no plan of that id. */
@@ -259,7 +288,15 @@ export class OrgStore {
       .where('org_id', '=', orgId)
       .where('plan_id', '=', planId)
       .executeTakeFirst();
-    return row?.source ?? null;
+    if (!row) return null;
+    const parts = await this.db
+      .selectFrom('plan_parts')
+      .select('text')
+      .where('org_id', '=', orgId)
+      .where('plan_id', '=', planId)
+      .orderBy('part')
+      .execute();
+    return row.source + parts.map((p) => p.text).join('');
   }
 
   /** The highest sequence number given to a plan of the organization, replaced ones included (0: none). */
@@ -437,7 +474,12 @@ export class OrgStore {
     const parallel = this.capabilities.firstCommitWriter;
     // An organization's first commit (nothing of it is stored), when large: written on another thread.
     if (parallel && org.version === 0 && replaces.length === 0 && historyRows(history) >= this.bulkRows) {
-      const given = { expectedRows: Number.POSITIVE_INFINITY, plans: () => plans, facts: () => history };
+      const given: FirstCommit = {
+        expectedRows: Number.POSITIVE_INFINITY,
+        plans: () => plans.map((p) => p.summary),
+        text: (i) => plans[i]!.source,
+        facts: () => history,
+      };
       return (await this.commitOnWriter(parallel, org, given, now, progress)) as number;
     }
     const next = org.version + 1;
@@ -468,7 +510,7 @@ export class OrgStore {
     }
     const history = first.facts();
     if (!history) return null;
-    const plans = first.plans();
+    const plans = first.plans().map((summary, i) => ({ summary, source: first.text(i) }));
     first.made?.();
     return this.commit(org, plans, history, now, progress);
   }
@@ -485,34 +527,50 @@ export class OrgStore {
       const writer = parallel.call(this.capabilities, first.alone === true);
       try {
         writer.send({ type: 'begin', orgId: org.id, orgName: org.name, version: org.version, next });
+        const texts = new TextsToWriter(writer, org.id);
+        let summaries: PlanSummary[] | null = null;
+        const summarized = () => {
+          summaries ??= first.plans();
+          return summaries;
+        };
         let plansSent = false;
         const plans = () => {
           if (plansSent) return;
           plansSent = true;
+          texts.end();
           writer.send({
             type: 'plans',
-            rows: first.plans().map(({ summary, source }) => planRow(org.id, summary, source, now)),
+            rows: summarized().map((summary) => planRow(org.id, summary, texts.firstPart(summary.id), now)),
           });
         };
         const { meanwhile } = first;
-        // The plans' texts go first, unless there is work to do meanwhile: the writer stores them (an
-        // import's first plan may be a hundred megabytes) while this thread makes the facts.
-        if (!meanwhile) plans();
+        // The plans' texts go first, unless they are made meanwhile: the writer stores them (an import's
+        // first plan may be a hundred megabytes) while this thread makes the facts.
+        if (!meanwhile) {
+          summarized().forEach((summary, i) => {
+            texts.piece({ plan: summary.id, text: first.text(i) });
+          });
+          plans();
+        }
         const history = first.facts();
         if (!history) return null;
         first.made?.();
         const told = rowsTold(history, progress);
-        // Work done meanwhile, the plans go to the writer at once (it stores them while this thread keys
-        // the rows that are left).
-        await writeFirstRows(
-          writer,
-          org.id,
-          history,
-          now,
-          told,
-          this.bulkRows,
-          meanwhile && { work: meanwhile, done: plans },
-        );
+        // The texts made meanwhile go to the writer in parts as they fill; the plans once they are done.
+        const made = meanwhile && {
+          work: meanwhile,
+          piece: (piece: PlanTextPiece) => texts.piece(piece),
+          done: plans,
+        };
+        await writeFirstRows(writer, org.id, history, now, told, this.bulkRows, made);
+        if (made && !plansSent) {
+          for (let step = meanwhile.next(); step.done !== true; step = meanwhile.next()) {
+            if (step.value === false)
+              throw new Error("the plans' texts were not ready once the facts were walked");
+            texts.piece(step.value);
+            if (writer.behind() > TEXT_PARTS_AHEAD) await writer.settle(WRITER_AHEAD);
+          }
+        }
         plans();
         writer.send({ type: 'commit' });
         await writer.settle(0);
@@ -565,11 +623,18 @@ export class OrgStore {
           `organization "${org.name}" changed while the plan was checked; try again`,
         );
       }
-      for (const { summary, source } of plans)
+      for (const { summary, source } of plans) {
+        const [first = '', ...rest] = planTextParts(source);
         await trx
           .insertInto('plans')
-          .values(planRow(org.id, summary, source, now))
+          .values(planRow(org.id, summary, first, now))
           .execute();
+        for (const [i, text] of rest.entries())
+          await trx
+            .insertInto('plan_parts')
+            .values({ org_id: org.id, plan_id: summary.id, part: i + 1, text })
+            .execute();
+      }
       await write(trx);
       await this.capabilities.notifyChange?.(trx, org.id, next);
     });
@@ -580,6 +645,13 @@ export class OrgStore {
     const out: Record<string, unknown[]> = {};
     out.orgs = await this.db.selectFrom('orgs').selectAll().orderBy('id').execute();
     out.plans = await this.db.selectFrom('plans').selectAll().orderBy('org_id').orderBy('seq').execute();
+    out.plan_parts = await this.db
+      .selectFrom('plan_parts')
+      .selectAll()
+      .orderBy('org_id')
+      .orderBy('plan_id')
+      .orderBy('part')
+      .execute();
     for (const table of FACT_TABLES) {
       out[table] = await this.db
         .selectFrom(table)
@@ -600,24 +672,85 @@ export class OrgStore {
 export interface FirstCommit {
   /** About how many rows the facts will be. */
   expectedRows: number;
-  /** The plans and their texts. */
-  plans(): Array<{ summary: PlanSummary; source: string }>;
+  /** The plans, in order. */
+  plans(): PlanSummary[];
+  /** Plan `i`'s text, whole; not asked for when `meanwhile` gives the texts to a writer. */
+  text(i: number): string;
   /** The facts, or null when they cannot be made this way (then nothing is written). */
   facts(): Facts | null;
-  /** Called once both were made, before the rows are written: lets go of what made them. */
+  /** Called once the facts and the texts were made, before the rows are written: lets go of what made them. */
   made?(): void;
   /**
-   * Work to do in steps while a writer on another thread inserts the rows (an import straight from its
-   * files: the plans' texts, which take seconds, where its facts are ready at once). With it the rows
-   * are sent first, this is stepped whenever the writer is behind (a step giving `false` has nothing
-   * to do yet), and `plans` is asked for once it is done (at the latest after the rows).
+   * The plans' texts in pieces, made while a writer on another thread inserts the rows (an import
+   * straight from its files: the texts take seconds, where its facts are ready at once). With it the
+   * rows are sent first, and this is stepped whenever the writer is behind: a step gives the next piece
+   * of a text (the plans' texts one after the other, each in order), or `false` when there is nothing
+   * to make yet. The pieces are stored in parts as they fill (`plan-parts.ts`), so a text is never held
+   * whole, and `plans` is asked for once this is done (at the latest after the rows). Without a writer
+   * on another thread, `text` is asked instead.
    */
-  meanwhile?: Iterator<unknown>;
+  meanwhile?: Iterator<PlanTextPiece | false>;
   /**
    * Nothing else in this process reads the store until the commit returns (`bin/orgshift import`; not
    * a server): the writer may then keep other connections out while it writes, if that is faster.
    */
   alone?: boolean;
+}
+
+/** A piece of plan `plan`'s text (`FirstCommit.meanwhile`). */
+export interface PlanTextPiece {
+  plan: string;
+  text: string;
+}
+
+/**
+ * Plans' texts given in pieces, plan after plan, sent to a writer in parts as they fill
+ * (`plan-parts.ts`); each one's first part kept for its row in `plans`.
+ */
+class TextsToWriter {
+  private readonly firstParts = new Map<string, string>();
+  private plan: string | null = null;
+  private parts = new PlanTextParts();
+  private part = 0;
+
+  constructor(
+    private readonly writer: FirstCommitWriter,
+    private readonly orgId: number,
+  ) {}
+
+  piece({ plan, text }: PlanTextPiece): void {
+    if (plan !== this.plan) {
+      this.end();
+      this.plan = plan;
+    }
+    this.send(this.parts.add(text));
+  }
+
+  /** The text being given is complete. */
+  end(): void {
+    if (this.plan === null) return;
+    this.send(this.parts.end());
+    this.plan = null;
+    this.parts = new PlanTextParts();
+    this.part = 0;
+  }
+
+  /** The plan's first part ('' for a text given no piece). */
+  firstPart(plan: string): string {
+    return this.firstParts.get(plan) ?? '';
+  }
+
+  private send(parts: string[]): void {
+    const plan = this.plan!;
+    for (const text of parts) {
+      if (this.part === 0) this.firstParts.set(plan, text);
+      else {
+        const row: PlanPartsTable = { org_id: this.orgId, plan_id: plan, part: this.part, text };
+        this.writer.send({ type: 'plan-parts', rows: [row] });
+      }
+      this.part++;
+    }
+  }
 }
 
 /** See `DialectCapabilities.firstCommitWriter`. */
@@ -712,6 +845,12 @@ function rowsTold(history: Facts, progress: Progress | undefined): RowsTold {
 /** Batches of rows a writer thread may be sent ahead of those it has inserted. */
 const WRITER_AHEAD = 4;
 
+/**
+ * Requests a writer may be sent ahead once texts are made meanwhile: parts of texts (a megabyte each)
+ * are not made faster than the writer stores them, so that they are not all held in its queue.
+ */
+const TEXT_PARTS_AHEAD = WRITER_AHEAD + 8;
+
 /** Rows written at a time when an organization's first facts stream in (an import's are millions). */
 const STREAM_CHUNK = 10_000;
 
@@ -733,8 +872,12 @@ async function writeFirstRows(
   now: string,
   told: RowsTold,
   bulkRows: number,
-  /** Work to step while the writer is behind (`FirstCommit.meanwhile`), and what to do once it is done. */
-  meanwhile?: { work: Iterator<unknown>; done: () => void },
+  /** Texts to make while the writer is behind (`FirstCommit.meanwhile`): where each piece goes, and what to do once they are done. */
+  meanwhile?: {
+    work: Iterator<PlanTextPiece | false>;
+    piece: (piece: PlanTextPiece) => void;
+    done: () => void;
+  },
 ): Promise<void> {
   let more = meanwhile !== undefined;
   for (const table of FACT_TABLES) {
@@ -750,13 +893,17 @@ async function writeFirstRows(
       writer.send({ type: 'rows', table, data: JSON.stringify(chunk), now, orgId });
       told.written(chunk.length);
       chunk = [];
-      // The work there is meanwhile is done while the writer is behind, rather than waiting for it.
-      while (more && writer.behind() > WRITER_AHEAD) {
+      // The texts are made while the writer is behind, rather than waiting for it.
+      while (more && writer.behind() > WRITER_AHEAD && writer.behind() <= TEXT_PARTS_AHEAD) {
         const step = meanwhile!.work.next();
-        more = step.done !== true;
-        if (!more) meanwhile!.done();
-        // Nothing to do yet.
+        if (step.done === true) {
+          more = false;
+          meanwhile!.done();
+          break;
+        }
+        // Nothing to make yet.
         if (step.value === false) break;
+        meanwhile!.piece(step.value);
       }
       await writer.settle(WRITER_AHEAD);
     };

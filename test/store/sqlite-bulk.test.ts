@@ -6,9 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { History } from '../../src/core/model.ts';
 import { checkPlans, summarize } from '../../src/core/replay.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
+import { PLAN_PART_CHARS } from '../../src/store/plan-parts.ts';
 import { sqliteStore } from '../../src/store/sqlite.ts';
 import type { WriterRequest } from '../../src/store/sqlite-writer.ts';
-import type { OrgRef, OrgStore } from '../../src/store/store.ts';
+import type { OrgRef, OrgStore, PlanTextPiece } from '../../src/store/store.ts';
 import { examplePlans } from '../helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'orgshift-bulk-'));
@@ -129,7 +130,8 @@ const NOW = '2026-01-01T00:00:00.000Z';
 /** The example's first commit as an import makes it (`FirstCommit`); `alone` as `bin/orgshift import`. */
 const madeOf = (plans: ReturnType<typeof exampleCommit>['plans'], history: History, alone: boolean) => ({
   expectedRows: 1,
-  plans: () => plans,
+  plans: () => plans.map((p) => p.summary),
+  text: (i: number) => plans[i]!.source,
   facts: () => history,
   alone,
 });
@@ -225,8 +227,9 @@ describe("SQLite: an organization's first commit written on another thread", () 
         expectedRows: 1,
         plans: () => {
           asked.push('plans');
-          return plans;
+          return plans.map((p) => p.summary);
         },
+        text: (i: number) => plans[i]!.source,
         facts: () => {
           asked.push('facts');
           return history;
@@ -243,6 +246,48 @@ describe("SQLite: an organization's first commit written on another thread", () 
     await given.close();
   });
 
+  it('stores texts made in pieces meanwhile as a commit of the whole texts stores them, in parts', async () => {
+    const { history, plans: small } = exampleCommit();
+    // A text of megabytes, as an import's first plan is.
+    const padding = Array.from({ length: 150_000 }, (_, i) => `# line ${i} 🏢\n`).join('');
+    const plans = small.map((p, i) => (i === 1 ? { ...p, source: `${p.source}${padding}` } : p));
+    expect(plans[1]!.source.length).toBeGreaterThan(2 * PLAN_PART_CHARS);
+    const { store: made } = await store();
+    const { store: here } = await store();
+    made.bulkRows = 1;
+    here.capabilities.firstCommitWriter = undefined;
+    const sizes = [1, 7, 50_000, 333_333, 2];
+    const meanwhile = (function* (): Generator<PlanTextPiece> {
+      let n = 0;
+      for (const { summary, source } of plans) {
+        for (let at = 0; at < source.length; ) {
+          const size = sizes[n++ % sizes.length]!;
+          yield { plan: summary.id, text: source.slice(at, at + size) };
+          at += size;
+        }
+      }
+    })();
+    const org = await made.ensureOrg('default', NOW);
+    const first = {
+      ...madeOf(plans, history, true),
+      text: () => {
+        throw new Error('the texts are given meanwhile');
+      },
+      meanwhile,
+    };
+    expect(await made.commitMade(org, first, NOW)).toBe(1);
+    expect(await here.commit(await here.ensureOrg('default', NOW), plans, history, NOW)).toBe(1);
+    expect(await made.dump()).toBe(await here.dump());
+    const parts = await made.db.selectFrom('plan_parts').select(['plan_id', 'part']).execute();
+    expect(parts.map((p) => [p.plan_id, Number(p.part)])).toEqual([
+      [plans[1]!.summary.id, 1],
+      [plans[1]!.summary.id, 2],
+    ]);
+    expect((await made.plans(org.id)).map((p) => p.source)).toEqual(plans.map((p) => p.source));
+    await made.close();
+    await here.close();
+  });
+
   it('rolls the plans back and stores nothing when the facts cannot be made that way', async () => {
     const { history, plans } = exampleCommit();
     const { store: s } = await store();
@@ -254,8 +299,9 @@ describe("SQLite: an organization's first commit written on another thread", () 
       expectedRows: 1,
       plans: () => {
         asked.push('plans');
-        return plans;
+        return plans.map((p) => p.summary);
       },
+      text: (i: number) => plans[i]!.source,
       facts: () => null,
       made: () => asked.push('made'),
     };
@@ -282,8 +328,9 @@ describe("SQLite: an organization's first commit written on another thread", () 
     const first = {
       plans: () => {
         asked.push('plans');
-        return plans;
+        return plans.map((p) => p.summary);
       },
+      text: (i: number) => plans[i]!.source,
       made: () => asked.push('made'),
     };
     const org = await s.ensureOrg('default', NOW);
