@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeImportFiles } from '../../bench/import-files.ts';
 import { runImportJob } from '../../src/engine/import-job.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { readDirect } from '../../src/formats/hris-direct.ts';
@@ -140,6 +144,44 @@ describe('an import made straight from its files', () => {
     // stored people as they were read, was rolled back when a row of a stored person came.
     expect(writers).toBeGreaterThan(10);
   }, 60_000);
+
+  it('stores the same plans of several megabytes, in the same parts, through the writer thread', async () => {
+    // The benchmark's files at 40k rows: the first day's plan is about 5 MB, stored in parts.
+    const dir = mkdtempSync(join(tmpdir(), 'orgshift-direct-large-'));
+    try {
+      for (const managers of ['heads', 'skip-level'] as const) {
+        const paths = await writeImportFiles(dir, 40_000, managers);
+        const files = {
+          units: readFileSync(paths.units, 'utf8'),
+          people: readFileSync(paths.people, 'utf8'),
+          posts: readFileSync(paths.posts, 'utf8'),
+        };
+        let writers = 0;
+        let parts = 0;
+        const taken = await bothWays(
+          () => inputOf(files, false, 5000),
+          (store) => {
+            const make = store.capabilities.firstCommitWriter!.bind(store.capabilities);
+            store.capabilities.firstCommitWriter = (alone) => {
+              writers += 1;
+              return make(alone);
+            };
+            const dump = store.dump.bind(store);
+            store.dump = async () => {
+              const text = await dump();
+              parts = (JSON.parse(text) as { plan_parts: unknown[] }).plan_parts.length;
+              return text;
+            };
+          },
+        );
+        expect([managers, taken, writers]).toEqual([managers, true, 1]);
+        // Past its first part, the first day's plan is in 4 more.
+        expect(parts).toBeGreaterThanOrEqual(4);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('stores the same on PostgreSQL', async () => {
     const postgres = dialects().find((d) => d.name === 'postgres')!;
