@@ -429,7 +429,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         const { org } = globals(cmd);
         if (!o.units && !o.people && !o.posts)
           throw new UsageError('give at least one of --units, --people, --posts');
-        const { IMPORT_FILES, importBytes, importOnThread, IMPORT_THREAD_MIN_BYTES, runImportJob } =
+        const { IMPORT_FILES, importBytes, importOnThread, CLI_IMPORT_THREAD_MIN_BYTES, runImportJob } =
           await import('../engine/import-job.ts');
         const { progressBar } = await import('./output.ts');
         // One bar through the whole import: reading the files is its first fifth, checking the plans'
@@ -473,16 +473,17 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
         const { db } = program.opts<GlobalOptions>();
         const outcome = await (async () => {
           try {
-            if (importBytes(files) < IMPORT_THREAD_MIN_BYTES)
-              return await runImportJob(await open(), job, progress);
             // Large files on a thread of their own, whose heap may grow past this one's default (about
-            // 4 GB) to what the machine has, or ORGSHIFT_IMPORT_HEAP_MB. The store is opened (and
-            // migrated) here first for its errors, then let go: the thread's connection is then the
-            // file's only one, which the import's one large commit goes fastest with.
+            // 4 GB) to what the machine has, or ORGSHIFT_IMPORT_HEAP_MB (which only that thread keeps
+            // to: given, files of any size go there). The store is opened (and migrated) here first for
+            // its errors, then let go: the thread's connection is then the file's only one, which the
+            // import's one large commit goes fastest with.
+            const heapMb = Number(process.env.ORGSHIFT_IMPORT_HEAP_MB ?? '') || undefined;
+            if (heapMb === undefined && importBytes(files) < CLI_IMPORT_THREAD_MIN_BYTES)
+              return await runImportJob(await open(), job, progress);
             const engine = await open();
             const now = engine.now();
             await engine.close();
-            const heapMb = Number(process.env.ORGSHIFT_IMPORT_HEAP_MB ?? '') || undefined;
             return await importOnThread(db, job, { now, progress, ...(heapMb ? { heapMb } : {}) });
           } finally {
             io.progress?.(null);

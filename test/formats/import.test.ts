@@ -785,12 +785,12 @@ describe('a manager_id the file has out of the organization on a day of the row'
 });
 
 describe('large files, imported on a thread of their own', () => {
-  // Over 1 MiB: the CLI reads, checks and applies them on a thread whose heap may grow to what the
-  // machine has (or ORGSHIFT_IMPORT_HEAP_MB).
+  // Over 8 MiB: the CLI reads, checks and applies them on a thread whose heap may grow to what the
+  // machine has (or ORGSHIFT_IMPORT_HEAP_MB, with which files of any size go there).
   const people = [
     'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to',
     ...Array.from(
-      { length: 16_000 },
+      { length: 130_000 },
       (_, i) =>
         `p${i},Person ${i} with a longer name,u${i % 40},${i % 40 === i ? '' : `p${i % 40}`},Engineer,P${i % 7},2020-01-01,`,
     ),
@@ -802,7 +802,7 @@ describe('large files, imported on a thread of their own', () => {
   ].join('\n');
 
   it('store what the same files store imported on the CLI thread, and say the same', async () => {
-    expect(Buffer.byteLength(people)).toBeGreaterThan(1 << 20);
+    expect(Buffer.byteLength(people)).toBeGreaterThan(8 << 20);
     const f = files({ 'big-units.csv': units, 'big-people.csv': people });
     const small = join(dir, 'thread-a.db');
     const onThread = join(dir, 'thread-b.db');
@@ -817,8 +817,8 @@ describe('large files, imported on a thread of their own', () => {
       '--json',
     );
     expect(imported.code, imported.stderr).toBe(0);
-    expect(imported.stderr).toBe('read 16040 rows: 16040 accepted, 0 rejected; 1 dated plans applied\n');
-    // The same rows through the engine on this thread (runImportJob, as files under 1 MiB go).
+    expect(imported.stderr).toBe('read 130040 rows: 130040 accepted, 0 rejected; 1 dated plans applied\n');
+    // The same rows through the engine on this thread (runImportJob, as files under 8 MiB go).
     const engine = await OrgEngine.open(small);
     const { runImportJob } = await import('../../src/engine/import-job.ts');
     await runImportJob(engine, {
@@ -834,13 +834,16 @@ describe('large files, imported on a thread of their own', () => {
     const other = await OrgEngine.open(onThread);
     const peopleOf = (e: OrgEngine) => e.history('default').then((h) => [...h.people.keys()].sort());
     expect(await peopleOf(other)).toEqual(await peopleOf(engine));
-    expect((await peopleOf(other)).length).toBe(16_000);
+    expect((await peopleOf(other)).length).toBe(130_000);
     await engine.close();
     await other.close();
   }, 60_000);
 
   it('refuse files that need more memory than the import may use, clearly, storing nothing', async () => {
-    const f = files({ 'big-units2.csv': units, 'big-people2.csv': people });
+    // Smaller files too, under 8 MiB: with ORGSHIFT_IMPORT_HEAP_MB given, they go to the thread as well.
+    const fewer = people.split('\n').slice(0, 16_001).join('\n');
+    expect(Buffer.byteLength(fewer)).toBeLessThan(8 << 20);
+    const f = files({ 'big-units2.csv': units, 'big-people2.csv': fewer });
     const db = join(dir, 'thread-c.db');
     process.env.ORGSHIFT_IMPORT_HEAP_MB = '16';
     try {
