@@ -25,11 +25,11 @@ export function sqliteFloor(stored: string, scratch: string): SqliteFloor {
       "select type, name, tbl_name as tbl, sql from sqlite_master where sql is not null and name not like 'sqlite_%'",
     )
     .all() as Array<{ type: string; name: string; tbl: string; sql: string }>;
-  const plans = source.prepare('select * from plans').raw().all() as unknown[][];
-  const planColumns = source
-    .prepare('select * from plans')
-    .columns()
-    .map((c) => c.name);
+  // The plans' texts: each one's first part in `plans`, the rest in `plan_parts`.
+  const planTables = ['plans', 'plan_parts'].map((table) => {
+    const select = source.prepare(`select * from ${table}`).raw();
+    return { table, columns: select.columns().map((c) => c.name), rows: select.all() as unknown[][] };
+  });
   const tables = FACT_TABLES.map((table) => {
     const select = source.prepare(`select * from ${table}`).raw();
     return { table, columns: select.columns().map((c) => c.name), rows: select.all() as unknown[][] };
@@ -48,8 +48,10 @@ export function sqliteFloor(stored: string, scratch: string): SqliteFloor {
 
   const started = performance.now();
   db.exec('begin immediate');
-  const plan = insert('plans', planColumns);
-  for (const row of plans) plan.run(row);
+  for (const { table, columns, rows: all } of planTables) {
+    const row = insert(table, columns);
+    for (const values of all) row.run(values);
+  }
   const plansMs = performance.now() - started;
   let rows = 0;
   for (const { table, columns, rows: all } of tables) {

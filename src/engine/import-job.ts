@@ -139,8 +139,8 @@ export type ImportThreadReply =
   | ImportThreadAnswer;
 
 /**
- * Files at least this large in all are imported on a thread of their own where the caller can (about
- * 15k rows, read and checked in a few hundred milliseconds, about what starting the thread costs).
+ * Files at least this large in all are imported by the server on a thread of its own (about 15k rows,
+ * read and checked in a few hundred milliseconds, about as long as the server may stop answering).
  */
 export const IMPORT_THREAD_MIN_BYTES = 1 << 20;
 
