@@ -1,4 +1,5 @@
-import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql } from './kysely-runtime.ts';
 
 /**
  * Schema migrations, in order. Never edit one that has shipped: add the next. The column

@@ -1,5 +1,5 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from './kysely-runtime.ts';
 import type { Database } from './schema.ts';
 import { OrgStore } from './store.ts';
 

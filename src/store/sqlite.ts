@@ -1,9 +1,9 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
 import { FACT_COLUMNS } from './facts.ts';
+import { Kysely, SqliteDialect } from './kysely-runtime.ts';
 import type { Database } from './schema.ts';
 import { configureConnection, factInsertSql } from './sqlite-connection.ts';
 import type { WriterData, WriterReply, WriterRequest } from './sqlite-writer.ts';

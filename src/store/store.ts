@@ -1,4 +1,4 @@
-import { type Kysely, Migrator, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { OrgshiftError } from '../core/errors.ts';
 import { type Facts, type History, isFactStream, type PlanSummary, type Progress } from '../core/model.ts';
 import {
@@ -12,6 +12,7 @@ import {
   tableCells,
   tableRowCount,
 } from './facts.ts';
+import { Migrator } from './kysely-runtime.ts';
 import { migrationProvider } from './migrations.ts';
 import { PlanTextParts, planTextParts } from './plan-parts.ts';
 import {
