@@ -175,7 +175,7 @@ describe('an import made straight from its files', () => {
           },
         );
         expect([managers, taken, writers]).toEqual([managers, true, 1]);
-        // Past its first part, the first day's plan is in 4 more.
+        // Past their first parts, the plans are in 4 or more rows of plan_parts.
         expect(parts).toBeGreaterThanOrEqual(4);
       }
     } finally {
