@@ -9,19 +9,11 @@ export function isPostgresUrl(target: string): boolean {
 
 const CHANNEL = 'orgshift_changes';
 
-/**
- * The PostgreSQL client, required when a store on PostgreSQL is first opened: a CLI on an SQLite file
- * does not load it (87 ms of a start under tsx, 2026-12-07).
- */
-let client: typeof import('pg') | undefined;
-const pgClient = () => {
-  client ??= createRequire(import.meta.url)('pg') as typeof import('pg');
-  return client;
-};
-
 /** Opens a store on a PostgreSQL database given by URL (postgres://USER@HOST:PORT/DB). */
 export function openPostgresStore(url: string): OrgStore {
-  const pg = pgClient();
+  // The client is required here, not imported: a CLI on an SQLite file does not load it (87 ms of a
+  // start under tsx, 2026-12-07). Required once, it is cached as every module is.
+  const pg = createRequire(import.meta.url)('pg') as typeof import('pg');
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return new OrgStore(db, 'postgres', {
