@@ -37,10 +37,12 @@ export async function writeImportFiles(
   dir: string,
   rows: number,
   managers: 'heads' | 'skip-level' = 'heads',
+  /** How many units (and heads); by default one for every 11 rows. */
+  unitsGiven?: number,
 ): Promise<ImportFiles> {
   const rand = random(7);
   // One person in ten has a second period, so `rows` rows hold about rows / 1.1 people.
-  const unitCount = Math.max(10, Math.round(rows / 11));
+  const unitCount = unitsGiven ?? Math.max(10, Math.round(rows / 11));
   const fanout = Math.max(2, Math.round(unitCount ** (1 / 9)));
   const parentOf = (u: number) => (u === 0 ? -1 : Math.floor((u - 1) / fanout));
   // Person u heads unit u.

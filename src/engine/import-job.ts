@@ -56,21 +56,25 @@ export async function runImportJob(
   if (!files.units && !files.people && !files.posts) {
     throw new OrgshiftError('invalid_input', 'give at least one of units, people, posts (nothing imported)');
   }
+  /** The job's files, each opened anew in `opened`. */
+  const inputIn = (opened: OpenedFiles): ImportInput => {
+    const input: ImportInput = {
+      ...(job.root ? { root: job.root } : {}),
+      ...(job.inclusiveEnd ? { inclusiveEnd: true } : {}),
+    };
+    for (const name of IMPORT_FILES) {
+      const given = files[name];
+      if (!given) continue;
+      const csv: CsvInput = 'text' in given ? given : opened.open(given.path, given.file);
+      input[name] = csv;
+    }
+    return input;
+  };
   /** Reads the job's files with `read`, each file opened anew. */
   const reading = <T>(read: (input: ImportInput) => T): T => {
     const opened = new OpenedFiles();
     try {
-      const input: ImportInput = {
-        ...(job.root ? { root: job.root } : {}),
-        ...(job.inclusiveEnd ? { inclusiveEnd: true } : {}),
-      };
-      for (const name of IMPORT_FILES) {
-        const given = files[name];
-        if (!given) continue;
-        const csv: CsvInput = 'text' in given ? given : opened.open(given.path, given.file);
-        input[name] = csv;
-      }
-      return read(input);
+      return read(inputIn(opened));
     } finally {
       opened.close();
     }
@@ -78,15 +82,21 @@ export async function runImportJob(
   // Into a new organization, files of the usual shape are imported straight from their columns; when
   // that is not sure, they are read again the usual way, which decides (and locates what it refuses).
   if (!job.replace && !job.dryRun) {
-    const direct = await engine.importDirect(
-      job.org,
-      (stream) => reading((input) => readDirect(input, progress.reading, { stream })),
-      {
-        ...(job.alone ? { alone: true } : {}),
-        ...(progress.applying ? { progress: progress.applying } : {}),
-      },
-    );
-    if (direct) return { ...direct, accepted: direct.read, rejected: [] };
+    // Open until the import is stored: the lean way reads the people file again as its rows are stored.
+    const opened = new OpenedFiles();
+    try {
+      const direct = await engine.importDirect(
+        job.org,
+        (way) => readDirect(inputIn(opened), progress.reading, way),
+        {
+          ...(job.alone ? { alone: true } : {}),
+          ...(progress.applying ? { progress: progress.applying } : {}),
+        },
+      );
+      if (direct) return { ...direct, accepted: direct.read, rejected: [] };
+    } finally {
+      opened.close();
+    }
   }
   const result = reading((input) => readImport(input, progress.reading));
   const { read, accepted, rejected } = result;

@@ -23,6 +23,7 @@ import {
   isImportPlan,
 } from '../formats/hris-import.ts';
 import { parsePlan } from '../formats/plan-file.ts';
+import { FileSpool, type Spool } from '../formats/spool.ts';
 import { AccessStore } from '../store/access-store.ts';
 import { openStore } from '../store/open.ts';
 import {
@@ -530,45 +531,69 @@ export class OrgEngine {
    * An import into a new organization made straight from its files (`readDirect`: the same plans and
    * facts as `importDays`, for files of the shape most HR systems export). Null when the organization
    * holds plans or the files are not of that shape (nothing is stored; `importDays` then decides).
-   * `read` reads the files, only once the organization is known to be new; with `stream` the people
-   * file is read as its rows are stored, and if that finds a person's rows apart, the files are read
-   * again through first.
+   * `read` reads the files, only once the organization is known to be new, in one of three ways tried
+   * in turn: lean (with a spool: the people file is read as its rows are stored, and only the posts'
+   * holders' rows are held), streamed (the same, every row held), whole (read through first). The
+   * lean way gives up on a reporting line to someone who holds no post; both first ways on a person's
+   * rows apart.
    */
   async importDirect(
     orgName: string,
-    read: (stream: boolean) => DirectResult,
+    read: (way: { stream: boolean; spool?: Spool }) => DirectResult,
     options: { progress?: Progress; alone?: boolean } = {},
   ): Promise<(ImportOutcome & { read: number }) | null> {
     const org = await this.store.ensureOrg(orgName, this.now());
     if (org.version !== 0) return null;
-    for (const stream of [true, false]) {
-      const made = read(stream);
-      if (!made.ok) return null;
-      const imported = made.imported;
-      // The texts are made in pieces while a writer thread inserts the facts, once the files are read
-      // through.
-      const making = (function* (): Generator<PlanTextPiece | false> {
-        while (!imported.finished) yield false;
-        for (const day of imported.days()) for (const text of day.pieces()) yield { plan: day.plan.id, text };
-      })();
+    let way: 'lean' | 'stream' | 'whole' = 'lean';
+    for (;;) {
+      const spool = way === 'lean' ? new FileSpool() : undefined;
+      let outcome: Awaited<ReturnType<OrgEngine['importDirectOnce']>>;
       try {
-        const applied = await this.commitFirst(
-          org,
-          () => imported.days(),
-          imported.expectedRows,
-          () => imported.facts,
-          () => {},
-          options.progress,
-          options.alone === true,
-          making,
-        );
-        return applied ? { applied, replaced: [], read: imported.read() } : null;
-      } catch (error) {
-        if (!(error instanceof DirectNotSure)) throw error;
-        if (!(error.apart && stream)) return null;
+        const given = { stream: way !== 'whole', ...(spool ? { spool } : {}) };
+        outcome = await this.importDirectOnce(org, () => read(given), options);
+      } finally {
+        spool?.close();
       }
+      if (outcome === 'apart' && way !== 'whole') way = 'whole';
+      else if (outcome === 'lean' && way === 'lean') way = 'stream';
+      else return outcome === 'apart' || outcome === 'lean' ? null : outcome;
     }
-    return null;
+  }
+
+  /**
+   * One way of `importDirect`: 'apart' or 'lean' when it gave up on a person's rows apart or as the
+   * lean way only, once the facts began to be stored (nothing is stored).
+   */
+  private async importDirectOnce(
+    org: OrgRef,
+    read: () => DirectResult,
+    options: { progress?: Progress; alone?: boolean },
+  ): Promise<(ImportOutcome & { read: number }) | null | 'apart' | 'lean'> {
+    const made = read();
+    if (!made.ok) return null;
+    const imported = made.imported;
+    // The texts are made in pieces while a writer thread inserts the facts, once the files are read
+    // through.
+    const making = (function* (): Generator<PlanTextPiece | false> {
+      while (!imported.finished) yield false;
+      for (const day of imported.days()) for (const text of day.pieces()) yield { plan: day.plan.id, text };
+    })();
+    try {
+      const applied = await this.commitFirst(
+        org,
+        () => imported.days(),
+        imported.expectedRows,
+        () => imported.facts,
+        () => {},
+        options.progress,
+        options.alone === true,
+        making,
+      );
+      return applied ? { applied, replaced: [], read: imported.read() } : null;
+    } catch (error) {
+      if (!(error instanceof DirectNotSure)) throw error;
+      return error.apart ? 'apart' : error.lean ? 'lean' : null;
+    }
   }
 
   /**

@@ -26,18 +26,26 @@ export class OpenedFiles {
     this.opened.push(fd);
     function* chunks(): Generator<Uint8Array> {
       const buffer = Buffer.allocUnsafe(PIECE_BYTES);
+      // Read from where this reading has got, so that a file is read again from its start by `again`.
+      let at = 0;
       for (;;) {
         let n: number;
         try {
-          n = readSync(fd, buffer, 0, buffer.length, null);
+          n = readSync(fd, buffer, 0, buffer.length, at);
         } catch (error) {
           throw cannot(error);
         }
         if (n === 0) return;
+        at += n;
         yield buffer.subarray(0, n);
       }
     }
-    return { file: name, pieces: decodeUtf8Chunks(chunks(), name), size };
+    return {
+      file: name,
+      pieces: decodeUtf8Chunks(chunks(), name),
+      size,
+      again: () => decodeUtf8Chunks(chunks(), name),
+    };
   }
 
   close(): void {

@@ -37,6 +37,7 @@ import {
   importPlanName,
   planHeadText,
 } from './hris-import.ts';
+import type { Spool } from './spool.ts';
 
 /** One dated plan of a direct import: its text made when asked (an import's first may be a hundred megabytes). */
 export interface DirectDay {
@@ -61,6 +62,8 @@ export interface DirectImport {
   days(): DirectDay[];
   /** The rows read, all accepted (the files are read through first). */
   read(): number;
+  /** How many people's rows are held (the lean way holds the posts' holders' only). */
+  readonly peopleHeld: number;
 }
 
 export type DirectResult = { ok: true; imported: DirectImport } | { ok: false; reason: string };
@@ -74,6 +77,8 @@ export class DirectNotSure extends Error {
   constructor(
     message: string,
     readonly apart = false,
+    /** Only the lean way (`spool`) is not sure: the direct way may still be. */
+    readonly lean = false,
   ) {
     super(message);
     this.name = 'DirectNotSure';
@@ -83,6 +88,8 @@ export class DirectNotSure extends Error {
 const NotSure = DirectNotSure;
 
 const LAST_DAY = '9999-12-31';
+/** Lines a CSV is read by at a time (`SimpleCsv.step`). */
+const LINES_A_STEP = 1024;
 const HEAD_KEY = nameKey(HEAD_POST);
 
 /** A list of small integers that grows, in a typed array. */
@@ -101,6 +108,54 @@ class IntList {
 
   get(i: number): number {
     return this.data[i]!;
+  }
+}
+
+/**
+ * A set of ids kept as 63-bit hashes in a typed array (16 bytes an id at most, rather than the ids'
+ * strings). Two ids of one hash count as one: `add` then says an id new is known, which only makes
+ * the lean way give up, never store anything wrong.
+ */
+class IdSet {
+  private slots = new Int32Array(2 * 1024);
+  private size = 0;
+
+  /** Whether `id` is new (then it is added). */
+  add(id: string): boolean {
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c;
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    // An empty slot holds 0 there.
+    h1 |= 1;
+    if (2 * (this.size + 1) > this.slots.length / 2) this.grow();
+    return this.put(h1, h2);
+  }
+
+  private put(h1: number, h2: number): boolean {
+    const { slots } = this;
+    const mask = slots.length / 2 - 1;
+    for (let at = h2 & mask; ; at = (at + 1) & mask) {
+      const held = slots[2 * at]!;
+      if (held === 0) {
+        slots[2 * at] = h1;
+        slots[2 * at + 1] = h2;
+        this.size++;
+        return true;
+      }
+      if (held === h1 && slots[2 * at + 1] === h2) return false;
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    this.size = 0;
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.put(old[i]!, old[i + 1]!);
   }
 }
 
@@ -135,6 +190,15 @@ class Chains {
 
   get size(): number {
     return this.first.length;
+  }
+
+  /** Takes away the last record, `key`, whose rows are the last ones, from row `from` on. */
+  pop(key: string, from: number): void {
+    this.index.delete(key);
+    this.first.length--;
+    this.last.length--;
+    this.count.length--;
+    this.next.length = from;
   }
 
   /** The record's rows, in order. */
@@ -172,12 +236,15 @@ class SimpleCsv {
   private slots: Int32Array | null = null;
   private width = 0;
   private readonly cells: string[];
-  private next = 0;
   private carry = '';
+  /** The piece being read (with the carry before it) and where in it, or null between pieces. */
+  private text: string | null = null;
+  private at = 0;
+  private ended = false;
 
   constructor(
     private readonly file: string,
-    private readonly pieces: string[],
+    private readonly pieces: Iterator<string>,
     private readonly required: readonly string[],
     private readonly wanted: readonly string[],
     private readonly onRow: (cells: string[]) => void,
@@ -185,34 +252,41 @@ class SimpleCsv {
     this.cells = wanted.map(() => '');
   }
 
-  /** Reads the next piece; false once every piece is read. */
+  /** Reads the next lines (a thousand at most); false once every piece is read. */
   step(): boolean {
-    if (this.next === this.pieces.length) {
-      if (this.carry !== '') {
-        const { carry } = this;
-        this.carry = '';
-        this.line(carry, 0, carry.length);
+    if (this.text === null) {
+      const next = this.ended ? null : this.pieces.next();
+      if (next === null || next.done === true) {
+        this.ended = true;
+        if (this.carry !== '') {
+          const { carry } = this;
+          this.carry = '';
+          this.line(carry, 0, carry.length);
+        }
+        if (this.slots === null) throw new NotSure(`${this.file}: no header`);
+        return false;
       }
-      if (this.slots === null) throw new NotSure(`${this.file}: no header`);
-      return false;
+      const piece = next.value;
+      const text = this.carry === '' ? piece : this.carry + piece;
+      this.carry = '';
+      for (let cr = text.indexOf('\r'); cr !== -1; cr = text.indexOf('\r', cr + 1))
+        if (text.charCodeAt(cr + 1) !== 10) throw new NotSure(`${this.file}: a CR not ending a line`);
+      this.text = text;
+      this.at = 0;
     }
-    const piece = this.pieces[this.next]!;
-    // Let go of as it is read.
-    this.pieces[this.next++] = '';
-    const text = this.carry === '' ? piece : this.carry + piece;
-    this.carry = '';
-    for (let cr = text.indexOf('\r'); cr !== -1; cr = text.indexOf('\r', cr + 1))
-      if (text.charCodeAt(cr + 1) !== 10) throw new NotSure(`${this.file}: a CR not ending a line`);
-    let at = 0;
-    for (;;) {
-      const end = text.indexOf('\n', at);
+    const text = this.text;
+    for (let n = 0; n < LINES_A_STEP; n++) {
+      const end = text.indexOf('\n', this.at);
       if (end === -1) {
-        this.carry = text.slice(at);
+        this.carry = text.slice(this.at);
+        this.text = null;
         return true;
       }
-      this.line(text, at, end);
-      at = end + 1;
+      const from = this.at;
+      this.at = end + 1;
+      this.line(text, from, end);
     }
+    return true;
   }
 
   readAll(): void {
@@ -264,19 +338,44 @@ class SimpleCsv {
 }
 
 /**
- * A file's text in pieces of whole lines (decoded as `readImport` decodes them), added to `stamp` as
- * `readImport` adds it; with how many lines it has. Refused as not sure if it holds a quote.
+ * A file's text in pieces (decoded as `readImport` decodes them), added to `stamp` as `readImport` adds
+ * it; with how many lines it has. Refused as not sure if it holds a quote. `hold`: false when the text
+ * need not be held once hashed, where the file can be read again (`CsvInput.again`).
  */
-function piecesOf(file: CsvInput | undefined, stamp: Hash): { pieces: string[]; lines: number } {
-  const pieces = file === undefined ? [] : 'text' in file ? [file.text] : [...file.pieces];
+function piecesOf(
+  file: CsvInput | undefined,
+  stamp: Hash,
+  hold = true,
+): { pieces: Iterator<string>; lines: number } {
+  const again = file !== undefined && !('text' in file) && !hold ? file.again : undefined;
+  const given: Iterable<string> = file === undefined ? [] : 'text' in file ? [file.text] : file.pieces;
+  const held: string[] = [];
   let lines = 0;
-  for (const piece of pieces) {
+  for (const piece of given) {
     stamp.update(piece);
     if (piece.indexOf('"') !== -1) throw new NotSure(`${file!.file}: quoted fields`);
     for (let at = piece.indexOf('\n'); at !== -1; at = piece.indexOf('\n', at + 1)) lines++;
+    if (again === undefined) held.push(piece);
   }
   stamp.update('\u0000');
-  return { pieces, lines: lines + 1 };
+  return { pieces: again ? again()[Symbol.iterator]() : letGo(held), lines: lines + 1 };
+}
+
+/** Each piece, let go of as it is given. */
+function* letGo(pieces: string[]): Generator<string> {
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i]!;
+    pieces[i] = '';
+    yield piece;
+  }
+}
+
+/**
+ * The same text in a string of its own: a slice of a piece of a file keeps the whole piece (8 MB) from
+ * being collected while it lives.
+ */
+function own(text: string): string {
+  return text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
 }
 
 /** Gives back one string for equal texts of a column with few values (dates, levels, titles, types). */
@@ -288,8 +387,8 @@ function interning(): (text: string) => string {
     let found = known.get(text);
     if (found === undefined) {
       if (known.size > 100_000) known.clear();
-      known.set(text, text);
-      found = text;
+      found = own(text);
+      known.set(found, found);
     }
     last = found;
     return found;
@@ -304,10 +403,14 @@ function interning(): (text: string) => string {
 export function readDirect(
   input: ImportInput,
   onProgress?: (progress: ImportProgress) => void,
-  options: { stream?: boolean } = {},
+  options: { stream?: boolean; spool?: Spool } = {},
 ): DirectResult {
+  const stream = options.stream !== false;
   try {
-    return { ok: true, imported: direct(input, onProgress, options.stream !== false) };
+    return {
+      ok: true,
+      imported: direct(input, onProgress, stream, stream ? options.spool : undefined),
+    };
   } catch (error) {
     if (error instanceof NotSure) return { ok: false, reason: error.message };
     throw error;
@@ -318,7 +421,11 @@ function direct(
   input: ImportInput,
   onProgress: ((progress: ImportProgress) => void) | undefined,
   stream: boolean,
+  spool: Spool | undefined,
 ): DirectImport {
+  // The lean way: each person's rows, once read, give their facts, and their changes' lines and
+  // reporting lines go to the spool; only the rows of the posts' holders stay.
+  const lean = spool !== undefined;
   if (input.root !== undefined) throw new NotSure('a root to create');
   if (input.lineage !== undefined) throw new NotSure('a lineage file');
   if (!input.units || !input.people) throw new NotSure('no units or no people file');
@@ -337,7 +444,7 @@ function direct(
   };
   told(`reading ${input.units.file}`);
   const unitText = piecesOf(input.units, stamp);
-  const peopleText = piecesOf(input.people, stamp);
+  const peopleText = piecesOf(input.people, stamp, !lean);
   const postText = piecesOf(input.posts, stamp);
   stamp.update('');
   if (inclusive) stamp.update('\u0000inclusive-end');
@@ -548,6 +655,13 @@ function direct(
   let lastUnit = -1;
   /** People given to the walk so far: a row of one of them read after is a person's rows apart. */
   let given = 0;
+  // The lean way keeps the rows of the posts' holders only: each other person's rows are the last
+  // rows of the columns while they are read, and go once the person is complete (`givePerson`).
+  const holderIds = new Set(lean ? postHolderId : []);
+  const seenIds = new IdSet();
+  let leanPerson = '';
+  /** Where the lean way's person being read begins in the columns. */
+  let leanRows = 0;
   const peopleCsv = new SimpleCsv(
     input.people.file,
     peopleText.pieces,
@@ -576,6 +690,12 @@ function direct(
         if (derived !== named) line = named;
         if (line === id) throw new NotSure('a line to oneself');
       }
+      if (lean && id !== leanPerson) {
+        if (leanPerson !== '') givePerson();
+        if (!seenIds.add(id)) throw new NotSure("a person's rows apart in the people file", true);
+        leanPerson = id;
+        leanRows = rowName.length;
+      }
       const row = rowName.length;
       const person = people.add(id, row);
       if (person === personId.length) personId.push(id);
@@ -593,9 +713,63 @@ function direct(
   told(`reading ${input.people.file}`);
   let peopleRead = false;
   let settled = 0;
+  /** Reads the next lines of the people file; the lean way gives the last person once it ends. */
+  const stepPeople = () => {
+    if (peopleRead) return;
+    peopleRead = !peopleCsv.step();
+    if (peopleRead && leanPerson !== '') {
+      givePerson();
+      leanPerson = '';
+    }
+  };
   /** Reads the people file until person `k` is complete (a later one has begun) or the file ends. */
   const readTo = (k: number) => {
-    while (!peopleRead && people.size <= k + 1) peopleRead = !peopleCsv.step();
+    while (!peopleRead && people.size <= k + 1) stepPeople();
+  };
+  // The lean way's people as they are given, and what it counts of them.
+  const ready: Array<PersonRecord | undefined> = [];
+  let leanPersonVersions = 0;
+  let leanLineVersions = 0;
+  /** The lean way's changes of each day, counted (the plan's head says how many). */
+  const leanDays = new Map<Day, number>();
+  const spoolStep = (day: Day, kind: number, line: string) => {
+    spool!.append(`${day}/${kind}`, line);
+    leanDays.set(day, (leanDays.get(day) ?? 0) + 1);
+  };
+  /**
+   * The lean way's person read last (the last record and rows) is complete: given to the walk, their
+   * changes' lines and reporting lines spooled and checked (or, to managers read later, spooled to be
+   * checked); their rows then go unless they hold a post.
+   */
+  const givePerson = () => {
+    const person = people.size - 1;
+    if (people.count.get(person) > 1) {
+      people.sortRecord(person, rowFrom);
+      noGapsIn(people, person, rowFrom, rowTo, scratch);
+    }
+    ready.push(recordOf(person));
+    const line = peopleLines();
+    leanPersonVersions += stepsOf(person, (day, kind, row) => spoolStep(day, kind, line(kind, row)));
+    leanLineVersions += linesCheckedOf(person);
+    for (const l of linesOf(person))
+      spool!.append('lines', `${l.person},${l.manager},${l.from},${l.to ?? ''}\n`);
+    const id = personId[person]!;
+    if (holderIds.has(id)) {
+      // Kept to the end: their texts their own rather than slices of the file's pieces.
+      personId[person] = own(id);
+      for (let row = leanRows; row < rowName.length; row++) rowName[row] = own(rowName[row]!);
+      return;
+    }
+    people.pop(id, leanRows);
+    personId.length = person;
+    rowPerson.length = leanRows;
+    rowName.length = leanRows;
+    rowUnit.length = leanRows;
+    rowTitle.length = leanRows;
+    rowLevel.length = leanRows;
+    rowLine.length = leanRows;
+    rowFrom.length = leanRows;
+    rowTo.length = leanRows;
   };
   /** Puts the rows of the people up to `k` in order and checks them (no overlaps). */
   const settleTo = (k: number) => {
@@ -611,11 +785,11 @@ function direct(
   /** `quiet`: the facts are being stored, and tell how far that has got. */
   const finish = (quiet = false): Checked => {
     if (checked) return checked;
-    while (!peopleRead) peopleRead = !peopleCsv.step();
-    settleTo(people.size);
+    while (!peopleRead) stepPeople();
+    if (!lean) settleTo(people.size);
     if (!quiet) told(`read ${input.people!.file}: ${peopleCsv.rows} rows`, sizeOf(input.people));
     checked = check();
-    const changes = checked.order.length;
+    const { changes } = checked;
     const plans = checked.planDays.length;
     if (!quiet) told(`checking ${plans} plan${plans === 1 ? '' : 's'}: ${changes} of ${changes} changes`);
     return checked;
@@ -625,14 +799,156 @@ function direct(
     concurrent: Uint8Array;
     postHolder: Int32Array;
     planDays: DirectDay[];
-    /** The steps in order. */
-    order: Int32Array;
-    stepKind: IntList;
-    stepRow: IntList;
+    changes: number;
+    /** The units in the order they are created. */
+    createOrder: Int32Array;
     personVersions: number;
     postVersions: number;
     lineVersions: number;
     read: number;
+  }
+
+  /** Whether the person is in the organization through [from, to) (`firstDayOutside` finds no day). */
+  function presentThrough(person: number, from: Day, to: Day | null): boolean {
+    let at = from;
+    for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+      const end = rowTo[row]!;
+      if (end !== null && end <= at) continue;
+      if (rowFrom[row]! > at) return false;
+      if (end === null) return true;
+      at = end;
+      if (to !== null && at >= to) return true;
+    }
+    return false;
+  }
+
+  // Each reporting line of a row's own: to someone the people file has in the organization through
+  // the row (`readImport` refuses it otherwise), and from higher up than the person on every day of
+  // it. Higher up: in a shallower unit, or the head of the same unit (`rank`). A manager the
+  // organization gives is always higher up (a unit's head is in it, the head above in a shallower
+  // one), so with every line going up too no reporting goes round. Another line may not go round
+  // either; the usual way decides.
+  /** Whether the person holds the unit's head post on some day of [from, to). */
+  function headsSometime(person: number, unit: number, from: Day, to: Day | null): boolean {
+    const seat = headSeat[unit]!;
+    if (seat === -1) return false;
+    const id = personId[person]!;
+    for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
+      const end = postTo[row]!;
+      if (postHolderId[row] === id && postFrom[row]! < (to ?? LAST_DAY) && from < (end ?? LAST_DAY))
+        return true;
+    }
+    return false;
+  }
+
+  /** How high up: twice the depth of the unit, less one for its head (lower is higher up). */
+  function rank(unit: number, head: boolean): number {
+    return 2 * depth[unit]! + (head ? 0 : 1);
+  }
+
+  /**
+   * Checks the person's reporting lines of their own; how many versions they make. The lean way
+   * spools a line to a holder read later, to be checked at the end (`lineGoesUp`).
+   */
+  function linesCheckedOf(person: number): number {
+    let versions = 0;
+    let before = -1;
+    for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+      const named = rowLine[row]!;
+      const from = rowFrom[row]!;
+      const to = rowTo[row]!;
+      const consecutive = before !== -1 && rowTo[before] === from;
+      if (named !== '' && !(consecutive && rowLine[before] === named)) versions++;
+      before = row;
+      if (named === '') continue;
+      const manager = people.index.get(named);
+      const unit = rowUnit.get(row);
+      if (manager === undefined) {
+        if (!lean) throw new NotSure('a manager not in the people file');
+        if (!holderIds.has(named)) throw new NotSure('a manager who holds no post', false, true);
+        spool!.append(
+          'checks',
+          `${named},${from},${to ?? ''},${rank(unit, headsSometime(person, unit, from, to))}\n`,
+        );
+        continue;
+      }
+      lineGoesUp(manager, named, from, to, rank(unit, headsSometime(person, unit, from, to)));
+    }
+    return versions;
+  }
+
+  /** A line to `manager` (id `named`) through [from, to) from someone of rank `lowest` goes up. */
+  function lineGoesUp(manager: number, named: string, from: Day, to: Day | null, lowest: number): void {
+    if (!presentThrough(manager, from, to))
+      throw new NotSure('a manager not in the organization through the row');
+    for (let m = people.first.get(manager); m !== -1; m = people.next.get(m)) {
+      const start = rowFrom[m]! > from ? rowFrom[m]! : from;
+      const mTo = rowTo[m]!;
+      const end = mTo === null ? to : to === null || mTo < to ? mTo : to;
+      if (end !== null && end <= start) continue;
+      const theirs = rowUnit.get(m);
+      if (rank(theirs, headThrough(theirs, start, end) === named) >= lowest)
+        throw new NotSure('a reporting line that may not go up');
+    }
+  }
+
+  /** The person's changes, each as its day, kind and row (`emit`); how many versions they make. */
+  function stepsOf(person: number, emit: (day: Day, kind: number, row: number) => void): number {
+    let versions = 0;
+    let before = -1;
+    for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+      const from = rowFrom[row]!;
+      if (before === -1 || rowTo[before] !== from) {
+        emit(from, HIRE, row);
+        versions++;
+      } else {
+        const moved = rowUnit.get(before) !== rowUnit.get(row);
+        const renamed = rowName[before] !== rowName[row];
+        const promoted = rowLevel[before] !== rowLevel[row] || rowTitle[before] !== rowTitle[row];
+        if (moved) emit(from, TRANSFER, row);
+        if (renamed) emit(from, RENAME, row);
+        if (promoted) emit(from, PROMOTE, row);
+        if (moved || renamed || promoted) versions++;
+      }
+      const consecutive = before !== -1 && rowTo[before] === from;
+      if (rowLine[row] !== (consecutive ? rowLine[before] : '')) emit(from, REPORT, row);
+      const to = rowTo[row]!;
+      const next = people.next.get(row);
+      if (to !== null && (next === -1 || rowFrom[next] !== to)) emit(to, LEAVE, row);
+      before = row;
+    }
+    return versions;
+  }
+
+  /** The change lines of people (the lean way's, as each person is given). */
+  let peopleLineWriter: ((kind: number, row: number) => string) | null = null;
+  function peopleLines(): (kind: number, row: number) => string {
+    peopleLineWriter ??= lineWriter(null, null);
+    return peopleLineWriter;
+  }
+
+  /** A dated plan whose text is its head (`count` changes) and then `body`. */
+  function planDay(day: Day, count: number, body: () => Generator<string>): DirectDay {
+    const { id, title: planTitle } = importPlanName(filesHash, files, day);
+    return {
+      plan: {
+        id,
+        title: planTitle,
+        effective: day,
+        announcedBy: null,
+        sources: [],
+        file: `${id}.yaml`,
+        location: { file: input.units!.file, line: 1, col: 1 },
+        snapshot: true,
+      },
+      *pieces() {
+        yield planHeadText(id, planTitle, day, count);
+        yield* body();
+      },
+      source() {
+        return [...this.pieces()].join('');
+      },
+    };
   }
 
   function check(): Checked {
@@ -661,19 +977,6 @@ function direct(
         if (to === null || day < to) return row;
       }
       return -1;
-    };
-    /** Whether the person is in the organization through [from, to) (`firstDayOutside` finds no day). */
-    const presentThrough = (person: number, from: Day, to: Day | null): boolean => {
-      let at = from;
-      for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
-        const end = rowTo[row]!;
-        if (end !== null && end <= at) continue;
-        if (rowFrom[row]! > at) return false;
-        if (end === null) return true;
-        at = end;
-        if (to !== null && at >= to) return true;
-      }
-      return false;
     };
     /** Whether the person moves on `day` out of `unit` to another unit (`readImport`'s `movesOutOf`). */
     const movesOutOf = (person: number, day: Day, unit: number): boolean => {
@@ -736,58 +1039,69 @@ function direct(
       }
     }
 
-    // Each reporting line of a row's own: to someone the people file has in the organization through
-    // the row (`readImport` refuses it otherwise), and from higher up than the person on every day of
-    // it. Higher up: in a shallower unit, or the head of the same unit (`rank`). A manager the
-    // organization gives is always higher up (a unit's head is in it, the head above in a shallower
-    // one), so with every line going up too no reporting goes round. Another line may not go round
-    // either; the usual way decides.
-    /** Whether the person holds the unit's head post on some day of [from, to). */
-    const headsSometime = (person: number, unit: number, from: Day, to: Day | null): boolean => {
-      const seat = headSeat[unit]!;
-      if (seat === -1) return false;
-      for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
-        const end = postTo[row]!;
-        if (postHolder[row] === person && postFrom[row]! < (to ?? LAST_DAY) && from < (end ?? LAST_DAY))
-          return true;
-      }
-      return false;
-    };
-    /** How high up: twice the depth of the unit, less one for its head (lower is higher up). */
-    const rank = (unit: number, head: boolean) => 2 * depth[unit]! + (head ? 0 : 1);
-    let lineVersions = 0;
-    for (let person = 0; person < people.size; person++) {
-      let before = -1;
-      for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
-        const named = rowLine[row]!;
-        const from = rowFrom[row]!;
-        const to = rowTo[row]!;
-        const consecutive = before !== -1 && rowTo[before] === from;
-        if (named !== '' && !(consecutive && rowLine[before] === named)) lineVersions++;
-        before = row;
-        if (named === '') continue;
-        const manager = people.index.get(named);
-        if (manager === undefined) throw new NotSure('a manager not in the people file');
-        if (!presentThrough(manager, from, to))
-          throw new NotSure('a manager not in the organization through the row');
-        const unit = rowUnit.get(row);
-        const lowest = rank(unit, headsSometime(person, unit, from, to));
-        for (let m = people.first.get(manager); m !== -1; m = people.next.get(m)) {
-          // biome-ignore lint/complexity/useMathMinMax: days are texts, which Math.max does not compare
-          const start = rowFrom[m]! > from ? rowFrom[m]! : from;
-          const mTo = rowTo[m]!;
-          const end = mTo === null ? to : to === null || mTo < to ? mTo : to;
-          if (end !== null && end <= start) continue;
-          const theirs = rowUnit.get(m);
-          if (rank(theirs, headThrough(theirs, start, end) === named) >= lowest)
-            throw new NotSure('a reporting line that may not go up');
+    let lineVersions = leanLineVersions;
+    if (lean) {
+      // The lines to holders read after the person, now that every holder's rows are read.
+      for (const text of spool!.read('checks')) {
+        for (const line of text.split('\n')) {
+          if (line === '') continue;
+          const [named, from, to, lowest] = line.split(',') as [string, Day, string, string];
+          const manager = people.index.get(named);
+          if (manager === undefined) throw new NotSure('a manager not in the people file');
+          lineGoesUp(manager, named, from, to === '' ? null : to, Number(lowest));
         }
       }
-    }
+    } else for (let person = 0; person < people.size; person++) lineVersions += linesCheckedOf(person);
 
     // ---- the changes, day by day ---------------------------------------------------------
     // Each change as its day, its kind (in the order a day's changes are made: `readImport`'s orders)
-    // and the row it is made of; within a kind, in the order `readImport` adds them.
+    // and the row it is made of; within a kind, in the order `readImport` adds them (the units by
+    // depth).
+    const createOrder = Int32Array.from({ length: units }, (_, u) => u).sort((a, b) => {
+      const day = unitFrom[a]! < unitFrom[b]! ? -1 : unitFrom[a]! > unitFrom[b]! ? 1 : 0;
+      return day || depth[a]! - depth[b]! || a - b;
+    });
+    let postVersions = 0;
+    const postSteps = (emit: (day: Day, kind: number, row: number) => void) => {
+      for (let seat = 0; seat < seats; seat++) {
+        for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
+          emit(postFrom[row]!, concurrent[row] ? APPOINT_CONCURRENT : APPOINT, row);
+          postVersions++;
+          const to = postTo[row]!;
+          if (to === null) continue;
+          const next = posts.next.get(row);
+          const continues = next !== -1 && postFrom[next] === to;
+          if (!continues && !seatHead[seat]) postVersions++;
+          const leaves = rowTo[people.last.get(postHolder[row]!)] === to;
+          if (!leaves && !continues) emit(to, VACATE, row);
+        }
+      }
+    };
+    const changeLine = lineWriter(postHolder, concurrent);
+    const made = { concurrent, postHolder, createOrder, read: unitCsv.rows + peopleCsv.rows + postRows };
+    if (lean) {
+      // The people's changes are spooled already, each day's of each kind in order: the units' and
+      // the posts' go after them.
+      const emit = (day: Day, kind: number, row: number) => spoolStep(day, kind, changeLine(kind, row));
+      for (const u of createOrder) emit(unitFrom[u]!, CREATE, u);
+      postSteps(emit);
+      let changes = 0;
+      const planDays = [...leanDays.keys()].sort().map((day) => {
+        const count = leanDays.get(day)!;
+        changes += count;
+        return planDay(day, count, function* () {
+          for (let kind = 0; kind < KINDS; kind++) yield* spool!.read(`${day}/${kind}`);
+        });
+      });
+      return {
+        ...made,
+        planDays,
+        changes,
+        personVersions: leanPersonVersions,
+        postVersions,
+        lineVersions,
+      };
+    }
     const dayNumber = new Map<Day, number>();
     const dayList: Day[] = [];
     const stepDay = new IntList();
@@ -806,44 +1120,8 @@ function direct(
     };
     for (let u = 0; u < units; u++) step(unitFrom[u]!, CREATE, u);
     let personVersions = 0;
-    for (let person = 0; person < people.size; person++) {
-      let before = -1;
-      for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
-        const from = rowFrom[row]!;
-        if (before === -1 || rowTo[before] !== from) {
-          step(from, HIRE, row);
-          personVersions++;
-        } else {
-          const moved = rowUnit.get(before) !== rowUnit.get(row);
-          const renamed = rowName[before] !== rowName[row];
-          const promoted = rowLevel[before] !== rowLevel[row] || rowTitle[before] !== rowTitle[row];
-          if (moved) step(from, TRANSFER, row);
-          if (renamed) step(from, RENAME, row);
-          if (promoted) step(from, PROMOTE, row);
-          if (moved || renamed || promoted) personVersions++;
-        }
-        const consecutive = before !== -1 && rowTo[before] === from;
-        if (rowLine[row] !== (consecutive ? rowLine[before] : '')) step(from, REPORT, row);
-        const to = rowTo[row]!;
-        const next = people.next.get(row);
-        if (to !== null && (next === -1 || rowFrom[next] !== to)) step(to, LEAVE, row);
-        before = row;
-      }
-    }
-    let postVersions = 0;
-    for (let seat = 0; seat < seats; seat++) {
-      for (let row = posts.first.get(seat); row !== -1; row = posts.next.get(row)) {
-        step(postFrom[row]!, concurrent[row] ? APPOINT_CONCURRENT : APPOINT, row);
-        postVersions++;
-        const to = postTo[row]!;
-        if (to === null) continue;
-        const next = posts.next.get(row);
-        const continues = next !== -1 && postFrom[next] === to;
-        if (!continues && !seatHead[seat]) postVersions++;
-        const leaves = rowTo[people.last.get(postHolder[row]!)] === to;
-        if (!leaves && !continues) step(to, VACATE, row);
-      }
-    }
+    for (let person = 0; person < people.size; person++) personVersions += stepsOf(person, step);
+    postSteps(step);
 
     // The steps in order: by day, by kind, and in the order they were added (creations by depth first).
     const dayRank = new Int32Array(dayList.length);
@@ -865,64 +1143,34 @@ function direct(
       creates.sort((a, b) => depth[stepRow.get(a)]! - depth[stepRow.get(b)]! || a - b);
       order.set(creates, start);
     }
-    const location = { file: input.units!.file, line: 1, col: 1 };
-    const changeLine = lineWriter(stepKind, stepRow, postHolder, concurrent);
     const planDays = sortedDays.map(({ day }, rank): DirectDay => {
       const start = buckets[rank * KINDS]!;
       const end = buckets[(rank + 1) * KINDS]!;
-      const { id, title: planTitle } = importPlanName(filesHash, files, day);
-      return {
-        plan: {
-          id,
-          title: planTitle,
-          effective: day,
-          announcedBy: null,
-          sources: [],
-          file: `${id}.yaml`,
-          location,
-          snapshot: true,
-        },
-        *pieces() {
-          yield planHeadText(id, planTitle, day, end - start);
-          let piece = '';
-          for (let i = start; i < end; i++) {
-            piece += changeLine(order[i]!);
-            if ((i - start) % 1024 === 1023) {
-              // Reading a character makes the piece one flat string: the thousands of pieces it was
-              // joined from go at the next collection, rather than being copied as they live on.
-              piece.charCodeAt(0);
-              yield piece;
-              piece = '';
-            }
+      return planDay(day, end - start, function* () {
+        let piece = '';
+        for (let i = start; i < end; i++) {
+          const s = order[i]!;
+          piece += changeLine(stepKind.get(s), stepRow.get(s));
+          if ((i - start) % 1024 === 1023) {
+            // Reading a character makes the piece one flat string: the thousands of pieces it was
+            // joined from go at the next collection, rather than being copied as they live on.
+            piece.charCodeAt(0);
+            yield piece;
+            piece = '';
           }
-          if (piece !== '') yield piece;
-        },
-        source() {
-          return [...this.pieces()].join('');
-        },
-      };
+        }
+        if (piece !== '') yield piece;
+      });
     });
-    return {
-      concurrent,
-      postHolder,
-      planDays,
-      order,
-      stepKind,
-      stepRow,
-      personVersions,
-      postVersions,
-      lineVersions,
-      read: unitCsv.rows + peopleCsv.rows + postRows,
-    };
+    return { ...made, planDays, changes: steps, personVersions, postVersions, lineVersions };
   }
 
   /** Each change's line of a plan's text, as `planSource` writes it. */
+  /** (The posts' holders and which are concurrent are known once the files are read through.) */
   function lineWriter(
-    stepKind: IntList,
-    stepRow: IntList,
-    postHolder: Int32Array,
-    concurrent: Uint8Array,
-  ): (step: number) => string {
+    postHolder: Int32Array | null,
+    concurrent: Uint8Array | null,
+  ): (kind: number, row: number) => string {
     const text = jsonText;
     const ref = (id: string) => text(`#${id}`);
     // Units are named in most changes: each one's reference written once.
@@ -933,9 +1181,8 @@ function direct(
       for (let r = people.first.get(rowPerson.get(row)); r !== row; r = people.next.get(r)) before = r;
       return before;
     };
-    return (s) => {
-      const row = stepRow.get(s);
-      switch (stepKind.get(s)) {
+    return (kind, row) => {
+      switch (kind) {
         case CREATE: {
           const parent = unitParent[row]!;
           return `  - {"create":{"unit":${text(unitName[row]!)},"type":${text(unitType[row]!)},${
@@ -972,16 +1219,76 @@ function direct(
           return `  - {"leave":{"person":${ref(personId[rowPerson.get(row)]!)}}}\n`;
         case APPOINT:
         case APPOINT_CONCURRENT:
-          return `  - {"appoint":{"person":${ref(personId[postHolder[row]!]!)},"unit":${unitRef[postUnit.get(row)]!},"post":${text(postName[row]!)},"concurrent":${concurrent[row] ? 'true' : 'false'}}}\n`;
+          return `  - {"appoint":{"person":${ref(personId[postHolder![row]!]!)},"unit":${unitRef[postUnit.get(row)]!},"post":${text(postName[row]!)},"concurrent":${concurrent![row] ? 'true' : 'false'}}}\n`;
         case VACATE:
           return `  - {"vacate":{"unit":${unitRef[postUnit.get(row)]!},"post":${text(postName[row]!)}}}\n`;
         default:
-          throw new Error(`no direct import step of kind ${stepKind.get(s)}`);
+          throw new Error(`no direct import step of kind ${kind}`);
       }
     };
   }
 
   // ---- the facts, made as they are walked ------------------------------------------------
+  /** The person's record, their rows (in order) joined where nothing of the record changes. */
+  function recordOf(person: number): PersonRecord {
+    const versions: PersonVersion[] = [];
+    let open: PersonVersion | null = null;
+    let before = -1;
+    for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+      const unit = unitId[rowUnit.get(row)]!;
+      const same =
+        open !== null &&
+        rowTo[before] === rowFrom[row] &&
+        open.unit === unit &&
+        rowName[before] === rowName[row] &&
+        rowLevel[before] === rowLevel[row] &&
+        rowTitle[before] === rowTitle[row];
+      if (same) open!.to = rowTo[row]!;
+      else {
+        const from = rowFrom[row]!;
+        open = {
+          from,
+          to: rowTo[row]!,
+          name: rowName[row]!,
+          level: rowLevel[row] || null,
+          title: rowTitle[row] || null,
+          unit,
+          prov: provOf(from),
+        };
+        versions.push(open);
+      }
+      before = row;
+    }
+    return { id: personId[person]!, aliases: [], unnamed: false, versions };
+  }
+
+  /** The person's reporting lines of their own, consecutive rows to one manager joined. */
+  function* linesOf(person: number): Generator<ReportLineVersion> {
+    let open: ReportLineVersion | null = null;
+    let before = -1;
+    for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
+      const named = rowLine[row]!;
+      const consecutive = before !== -1 && rowTo[before] === rowFrom[row];
+      if (open !== null && consecutive && rowLine[before] === named) open.to = rowTo[row]!;
+      else {
+        if (open !== null) yield open;
+        open =
+          named === ''
+            ? null
+            : {
+                person: personId[person]!,
+                manager: named,
+                kind: 'solid',
+                from: rowFrom[row]!,
+                to: rowTo[row]!,
+                prov: provOf(rowFrom[row]!),
+              };
+      }
+      before = row;
+    }
+    if (open !== null) yield open;
+  }
+
   const facts: FactStream = {
     *units(): Generator<UnitRecord> {
       for (let u = 0; u < units; u++) {
@@ -1003,40 +1310,26 @@ function direct(
       }
     },
     *people(): Generator<PersonRecord> {
+      if (lean) {
+        let next = 0;
+        for (;;) {
+          while (next < ready.length) {
+            const record = ready[next]!;
+            ready[next++] = undefined;
+            yield record;
+          }
+          ready.length = 0;
+          next = 0;
+          if (peopleRead) return;
+          stepPeople();
+        }
+      }
       for (let person = 0; ; person++) {
         readTo(person);
         if (person >= people.size) return;
         settleTo(person);
         given = Math.max(given, person + 1);
-        const versions: PersonVersion[] = [];
-        let open: PersonVersion | null = null;
-        let before = -1;
-        for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
-          const unit = unitId[rowUnit.get(row)]!;
-          const same =
-            open !== null &&
-            rowTo[before] === rowFrom[row] &&
-            open.unit === unit &&
-            rowName[before] === rowName[row] &&
-            rowLevel[before] === rowLevel[row] &&
-            rowTitle[before] === rowTitle[row];
-          if (same) open!.to = rowTo[row]!;
-          else {
-            const from = rowFrom[row]!;
-            open = {
-              from,
-              to: rowTo[row]!,
-              name: rowName[row]!,
-              level: rowLevel[row] || null,
-              title: rowTitle[row] || null,
-              unit,
-              prov: provOf(from),
-            };
-            versions.push(open);
-          }
-          before = row;
-        }
-        yield { id: personId[person]!, aliases: [], unnamed: false, versions };
+        yield recordOf(person);
       }
     },
     *posts(): Generator<PostVersion> {
@@ -1074,38 +1367,20 @@ function direct(
     },
     *lines(): Generator<ReportLineVersion> {
       finish(true);
-      for (let person = 0; person < people.size; person++) {
-        let open: ReportLineVersion | null = null;
-        let before = -1;
-        for (let row = people.first.get(person); row !== -1; row = people.next.get(row)) {
-          const named = rowLine[row]!;
-          const consecutive = before !== -1 && rowTo[before] === rowFrom[row];
-          if (open !== null && consecutive && rowLine[before] === named) open.to = rowTo[row]!;
-          else {
-            if (open !== null) yield open;
-            open =
-              named === ''
-                ? null
-                : {
-                    person: personId[person]!,
-                    manager: named,
-                    kind: 'solid',
-                    from: rowFrom[row]!,
-                    to: rowTo[row]!,
-                    prov: provOf(rowFrom[row]!),
-                  };
-          }
-          before = row;
+      if (!lean) {
+        for (let person = 0; person < people.size; person++) yield* linesOf(person);
+        return;
+      }
+      for (const text of spool!.read('lines')) {
+        for (const line of text.split('\n')) {
+          if (line === '') continue;
+          const [person, manager, from, to] = line.split(',') as [string, string, Day, string];
+          yield { person, manager, kind: 'solid', from, to: to === '' ? null : to, prov: provOf(from) };
         }
-        if (open !== null) yield open;
       }
     },
     *events(): Generator<LineageEvent> {
-      const { order, stepKind, stepRow } = finish(true);
-      for (let i = 0; i < order.length; i++) {
-        const s = order[i]!;
-        if (stepKind.get(s) !== CREATE) continue;
-        const u = stepRow.get(s);
+      for (const u of finish(true).createOrder) {
         const id = unitId[u]!;
         yield {
           date: unitFrom[u]!,
@@ -1139,6 +1414,9 @@ function direct(
     },
     days: () => finish().planDays,
     read: () => finish().read,
+    get peopleHeld() {
+      return people.size;
+    },
   };
 }
 

@@ -12,7 +12,13 @@ import { CsvReader, type CsvRow } from './csv.ts';
  */
 export type CsvInput =
   | { file: string; text: string }
-  | { file: string; pieces: Iterable<string>; size: number };
+  | {
+      file: string;
+      pieces: Iterable<string>;
+      size: number;
+      /** The same text read again from its start (a file on disk need not be held to be read twice). */
+      again?: () => Iterable<string>;
+    };
 
 export interface ImportInput {
   units?: CsvInput;
