@@ -531,11 +531,10 @@ export class OrgEngine {
    * An import into a new organization made straight from its files (`readDirect`: the same plans and
    * facts as `importDays`, for files of the shape most HR systems export). Null when the organization
    * holds plans or the files are not of that shape (nothing is stored; `importDays` then decides).
-   * `read` reads the files, only once the organization is known to be new, in one of three ways tried
-   * in turn: lean (with a spool: the people file is read as its rows are stored, and only the posts'
-   * holders' rows are held), streamed (the same, every row held), whole (read through first). The
-   * lean way gives up on a reporting line to someone who holds no post; both first ways on a person's
-   * rows apart.
+   * `read` reads the files, only once the organization is known to be new: first the lean way (with a
+   * spool: the people file is read as its rows are stored, and only the rows of the posts' holders and
+   * of the managers a manager_id names are held); if that finds a person's rows apart, read through
+   * first.
    */
   async importDirect(
     orgName: string,
@@ -544,31 +543,27 @@ export class OrgEngine {
   ): Promise<(ImportOutcome & { read: number }) | null> {
     const org = await this.store.ensureOrg(orgName, this.now());
     if (org.version !== 0) return null;
-    let way: 'lean' | 'stream' | 'whole' = 'lean';
-    for (;;) {
-      const spool = way === 'lean' ? new FileSpool() : undefined;
-      let outcome: Awaited<ReturnType<OrgEngine['importDirectOnce']>>;
-      try {
-        const given = { stream: way !== 'whole', ...(spool ? { spool } : {}) };
-        outcome = await this.importDirectOnce(org, () => read(given), options);
-      } finally {
-        spool?.close();
-      }
-      if (outcome === 'apart' && way !== 'whole') way = 'whole';
-      else if (outcome === 'lean' && way === 'lean') way = 'stream';
-      else return outcome === 'apart' || outcome === 'lean' ? null : outcome;
+    const spool = new FileSpool();
+    let lean: Awaited<ReturnType<OrgEngine['importDirectOnce']>>;
+    try {
+      lean = await this.importDirectOnce(org, () => read({ stream: true, spool }), options);
+    } finally {
+      spool.close();
     }
+    if (lean !== 'apart') return lean;
+    const whole = await this.importDirectOnce(org, () => read({ stream: false }), options);
+    return whole === 'apart' ? null : whole;
   }
 
   /**
-   * One way of `importDirect`: 'apart' or 'lean' when it gave up on a person's rows apart or as the
-   * lean way only, once the facts began to be stored (nothing is stored).
+   * One way of `importDirect`: 'apart' when it gave up on a person's rows apart once the facts began to
+   * be stored (nothing is stored).
    */
   private async importDirectOnce(
     org: OrgRef,
     read: () => DirectResult,
     options: { progress?: Progress; alone?: boolean },
-  ): Promise<(ImportOutcome & { read: number }) | null | 'apart' | 'lean'> {
+  ): Promise<(ImportOutcome & { read: number }) | null | 'apart'> {
     const made = read();
     if (!made.ok) return null;
     const imported = made.imported;
@@ -592,7 +587,7 @@ export class OrgEngine {
       return applied ? { applied, replaced: [], read: imported.read() } : null;
     } catch (error) {
       if (!(error instanceof DirectNotSure)) throw error;
-      return error.apart ? 'apart' : error.lean ? 'lean' : null;
+      return error.apart ? 'apart' : null;
     }
   }
 

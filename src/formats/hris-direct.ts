@@ -12,6 +12,10 @@
 // line that may not go up, a post whose holder moves away from it — is not sure, and the usual way
 // (`readImport`) decides, and locates what it refuses. Property-tested to store what the usual way
 // stores, row for row (`test/formats/hris-direct.test.ts`).
+// Given a spool (the lean way), it holds no more than it must: the people file is hashed (and its
+// manager_ids gathered) and then read again rather than held, and each person's rows, once complete,
+// give their facts, their changes' lines and their reporting lines (these two to the spool, on disk);
+// only the rows of the posts' holders and of the managers named stay.
 import { createHash, type Hash } from 'node:crypto';
 import { normalizePost } from '../core/apply.ts';
 import { jsonText } from '../core/json-text.ts';
@@ -62,7 +66,7 @@ export interface DirectImport {
   days(): DirectDay[];
   /** The rows read, all accepted (the files are read through first). */
   read(): number;
-  /** How many people's rows are held (the lean way holds the posts' holders' only). */
+  /** How many people's rows are held (the lean way: the posts' holders' and named managers' only). */
   readonly peopleHeld: number;
 }
 
@@ -77,8 +81,6 @@ export class DirectNotSure extends Error {
   constructor(
     message: string,
     readonly apart = false,
-    /** Only the lean way (`spool`) is not sure: the direct way may still be. */
-    readonly lean = false,
   ) {
     super(message);
     this.name = 'DirectNotSure';
@@ -112,7 +114,7 @@ class IntList {
 }
 
 /**
- * A set of ids kept as 63-bit hashes in a typed array (16 bytes an id at most, rather than the ids'
+ * A set of ids kept as 63-bit hashes in a typed array (11–22 bytes an id, rather than the ids'
  * strings). Two ids of one hash count as one: `add` then says an id new is known, which only makes
  * the lean way give up, never store anything wrong.
  */
@@ -132,7 +134,8 @@ class IdSet {
     }
     // An empty slot holds 0 there.
     h1 |= 1;
-    if (2 * (this.size + 1) > this.slots.length / 2) this.grow();
+    // Grown at three quarters full.
+    if (8 * (this.size + 1) > 3 * this.slots.length) this.grow();
     return this.put(h1, h2);
   }
 
@@ -340,25 +343,60 @@ class SimpleCsv {
 /**
  * A file's text in pieces (decoded as `readImport` decodes them), added to `stamp` as `readImport` adds
  * it; with how many lines it has. Refused as not sure if it holds a quote. `hold`: false when the text
- * need not be held once hashed, where the file can be read again (`CsvInput.again`).
+ * need not be held once hashed, where the file can be read again (`CsvInput.again`). `column`: the
+ * values of that column (trimmed, not empty) are gathered too.
  */
 function piecesOf(
   file: CsvInput | undefined,
   stamp: Hash,
   hold = true,
-): { pieces: Iterator<string>; lines: number } {
+  column?: string,
+): { pieces: Iterator<string>; lines: number; values: Set<string> } {
   const again = file !== undefined && !('text' in file) && !hold ? file.again : undefined;
   const given: Iterable<string> = file === undefined ? [] : 'text' in file ? [file.text] : file.pieces;
   const held: string[] = [];
+  const values = new Set<string>();
+  /** Which field of a row is `column`'s: -1 before the header is read, -2 when there is none. */
+  let field = column === undefined ? -2 : -1;
+  let carry = '';
+  const gather = (line: string) => {
+    // A blank line is no row (nor the header).
+    if (line.trim() === '') return;
+    if (field === -1) {
+      const names = line.split(',').map(columnName);
+      field = names.lastIndexOf(column!);
+      if (field === -1) field = -2;
+      return;
+    }
+    let start = 0;
+    for (let f = 0; f < field && start !== -1; f++) {
+      const comma = line.indexOf(',', start);
+      start = comma === -1 ? -1 : comma + 1;
+    }
+    if (start === -1) return;
+    const end = line.indexOf(',', start);
+    const value = line.slice(start, end === -1 ? line.length : end).trim();
+    if (value !== '' && !values.has(value)) values.add(own(value));
+  };
   let lines = 0;
   for (const piece of given) {
     stamp.update(piece);
     if (piece.indexOf('"') !== -1) throw new NotSure(`${file!.file}: quoted fields`);
-    for (let at = piece.indexOf('\n'); at !== -1; at = piece.indexOf('\n', at + 1)) lines++;
+    let from = 0;
+    for (let at = piece.indexOf('\n'); at !== -1; at = piece.indexOf('\n', at + 1)) {
+      lines++;
+      if (field !== -2) {
+        gather(from === 0 && carry !== '' ? carry + piece.slice(0, at) : piece.slice(from, at));
+        carry = '';
+      }
+      from = at + 1;
+    }
+    if (field !== -2) carry += piece.slice(from);
     if (again === undefined) held.push(piece);
   }
+  if (field !== -2 && carry.trim() !== '') gather(carry);
   stamp.update('\u0000');
-  return { pieces: again ? again()[Symbol.iterator]() : letGo(held), lines: lines + 1 };
+  return { pieces: again ? again()[Symbol.iterator]() : letGo(held), lines: lines + 1, values };
 }
 
 /** Each piece, let go of as it is given. */
@@ -424,7 +462,8 @@ function direct(
   spool: Spool | undefined,
 ): DirectImport {
   // The lean way: each person's rows, once read, give their facts, and their changes' lines and
-  // reporting lines go to the spool; only the rows of the posts' holders stay.
+  // reporting lines go to the spool; only the rows of the posts' holders and of the managers a
+  // manager_id names stay (for the checks of the posts and of the lines to them).
   const lean = spool !== undefined;
   if (input.root !== undefined) throw new NotSure('a root to create');
   if (input.lineage !== undefined) throw new NotSure('a lineage file');
@@ -444,7 +483,8 @@ function direct(
   };
   told(`reading ${input.units.file}`);
   const unitText = piecesOf(input.units, stamp);
-  const peopleText = piecesOf(input.people, stamp, !lean);
+  // The lean way holds the rows of anyone a manager_id names (to check the lines to them).
+  const peopleText = piecesOf(input.people, stamp, !lean, lean ? 'manager_id' : undefined);
   const postText = piecesOf(input.posts, stamp);
   stamp.update('');
   if (inclusive) stamp.update('\u0000inclusive-end');
@@ -655,9 +695,11 @@ function direct(
   let lastUnit = -1;
   /** People given to the walk so far: a row of one of them read after is a person's rows apart. */
   let given = 0;
-  // The lean way keeps the rows of the posts' holders only: each other person's rows are the last
-  // rows of the columns while they are read, and go once the person is complete (`givePerson`).
-  const holderIds = new Set(lean ? postHolderId : []);
+  // The lean way keeps the rows of the posts' holders and named managers only: each other person's
+  // rows are the last rows of the columns while they are read, and go once the person is complete
+  // (`givePerson`).
+  const keptIds = peopleText.values;
+  if (lean) for (const id of postHolderId) keptIds.add(id);
   const seenIds = new IdSet();
   let leanPerson = '';
   /** Where the lean way's person being read begins in the columns. */
@@ -754,7 +796,7 @@ function direct(
     for (const l of linesOf(person))
       spool!.append('lines', `${l.person},${l.manager},${l.from},${l.to ?? ''}\n`);
     const id = personId[person]!;
-    if (holderIds.has(id)) {
+    if (keptIds.has(id)) {
       // Kept to the end: their texts their own rather than slices of the file's pieces.
       personId[person] = own(id);
       for (let row = leanRows; row < rowName.length; row++) rowName[row] = own(rowName[row]!);
@@ -865,7 +907,8 @@ function direct(
       const unit = rowUnit.get(row);
       if (manager === undefined) {
         if (!lean) throw new NotSure('a manager not in the people file');
-        if (!holderIds.has(named)) throw new NotSure('a manager who holds no post', false, true);
+        if (!keptIds.has(named))
+          throw new Error(`manager_id ${named} was not gathered as the file was hashed`);
         spool!.append(
           'checks',
           `${named},${from},${to ?? ''},${rank(unit, headsSometime(person, unit, from, to))}\n`,
