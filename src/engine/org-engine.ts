@@ -556,8 +556,7 @@ export class OrgEngine {
   }
 
   /**
-   * One way of `importDirect`: 'apart' when it gave up on a person's rows apart once the facts began to
-   * be stored (nothing is stored).
+   * One way of `importDirect`: 'apart' when it gave up on a person's rows apart (nothing is stored).
    */
   private async importDirectOnce(
     org: OrgRef,
@@ -565,7 +564,7 @@ export class OrgEngine {
     options: { progress?: Progress; alone?: boolean },
   ): Promise<(ImportOutcome & { read: number }) | null | 'apart'> {
     const made = read();
-    if (!made.ok) return null;
+    if (!made.ok) return made.apart ? 'apart' : null;
     const imported = made.imported;
     // The texts are made in pieces while a writer thread inserts the facts, once the files are read
     // through.

@@ -70,7 +70,10 @@ export interface DirectImport {
   readonly peopleHeld: number;
 }
 
-export type DirectResult = { ok: true; imported: DirectImport } | { ok: false; reason: string };
+/** `apart`: given up on a person's rows apart in the file, which may still be read through first. */
+export type DirectResult =
+  | { ok: true; imported: DirectImport }
+  | { ok: false; reason: string; apart?: boolean };
 
 /**
  * The direct way gave up after the facts began to be walked: the usual way decides. `apart`: only
@@ -343,41 +346,19 @@ class SimpleCsv {
 /**
  * A file's text in pieces (decoded as `readImport` decodes them), added to `stamp` as `readImport` adds
  * it; with how many lines it has. Refused as not sure if it holds a quote. `hold`: false when the text
- * need not be held once hashed, where the file can be read again (`CsvInput.again`). `column`: the
- * values of that column (trimmed, not empty) are gathered too.
+ * need not be held once hashed, where the file can be read again (`CsvInput.again`). `onLine`: given
+ * each line (without its LF) as the text is hashed.
  */
 function piecesOf(
   file: CsvInput | undefined,
   stamp: Hash,
   hold = true,
-  column?: string,
-): { pieces: Iterator<string>; lines: number; values: Set<string> } {
+  onLine?: (line: string) => void,
+): { pieces: Iterator<string>; lines: number } {
   const again = file !== undefined && !('text' in file) && !hold ? file.again : undefined;
   const given: Iterable<string> = file === undefined ? [] : 'text' in file ? [file.text] : file.pieces;
   const held: string[] = [];
-  const values = new Set<string>();
-  /** Which field of a row is `column`'s: -1 before the header is read, -2 when there is none. */
-  let field = column === undefined ? -2 : -1;
   let carry = '';
-  const gather = (line: string) => {
-    // A blank line is no row (nor the header).
-    if (line.trim() === '') return;
-    if (field === -1) {
-      const names = line.split(',').map(columnName);
-      field = names.lastIndexOf(column!);
-      if (field === -1) field = -2;
-      return;
-    }
-    let start = 0;
-    for (let f = 0; f < field && start !== -1; f++) {
-      const comma = line.indexOf(',', start);
-      start = comma === -1 ? -1 : comma + 1;
-    }
-    if (start === -1) return;
-    const end = line.indexOf(',', start);
-    const value = line.slice(start, end === -1 ? line.length : end).trim();
-    if (value !== '' && !values.has(value)) values.add(own(value));
-  };
   let lines = 0;
   for (const piece of given) {
     stamp.update(piece);
@@ -385,18 +366,63 @@ function piecesOf(
     let from = 0;
     for (let at = piece.indexOf('\n'); at !== -1; at = piece.indexOf('\n', at + 1)) {
       lines++;
-      if (field !== -2) {
-        gather(from === 0 && carry !== '' ? carry + piece.slice(0, at) : piece.slice(from, at));
+      if (onLine) {
+        onLine(from === 0 && carry !== '' ? carry + piece.slice(0, at) : piece.slice(from, at));
         carry = '';
       }
       from = at + 1;
     }
-    if (field !== -2) carry += piece.slice(from);
+    if (onLine) carry += piece.slice(from);
     if (again === undefined) held.push(piece);
   }
-  if (field !== -2 && carry.trim() !== '') gather(carry);
+  if (onLine && carry !== '') onLine(carry);
   stamp.update('\u0000');
-  return { pieces: again ? again()[Symbol.iterator]() : letGo(held), lines: lines + 1, values };
+  return { pieces: again ? again()[Symbol.iterator]() : letGo(held), lines: lines + 1 };
+}
+
+/**
+ * The people file's lines as it is hashed, for the lean way: each person's rows must be together (a
+ * person's rows apart are not sure, `apart`, before anything is stored), and the manager_ids named
+ * are gathered (their rows are kept).
+ */
+class PeopleScan {
+  readonly managers = new Set<string>();
+  private idField = -1;
+  private managerField = -1;
+  private last = '';
+  private readonly seen = new IdSet();
+
+  line = (line: string): void => {
+    // A blank line is no row (nor the header).
+    if (line.trim() === '') return;
+    if (this.idField === -1) {
+      const names = line.split(',').map(columnName);
+      this.idField = names.indexOf('person_id');
+      this.managerField = names.indexOf('manager_id');
+      // The rows are read no further: reading them says what is wrong.
+      if (this.idField === -1 || this.managerField === -1) this.line = () => {};
+      return;
+    }
+    const id = fieldOf(line, this.idField);
+    if (id !== this.last) {
+      if (!this.seen.add(id)) throw new NotSure("a person's rows apart in the people file", true);
+      this.last = id;
+    }
+    const manager = fieldOf(line, this.managerField);
+    if (manager !== '' && !this.managers.has(manager)) this.managers.add(own(manager));
+  };
+}
+
+/** A row's field `n` (trimmed; '' past its end). */
+function fieldOf(line: string, n: number): string {
+  let start = 0;
+  for (let f = 0; f < n; f++) {
+    const comma = line.indexOf(',', start);
+    if (comma === -1) return '';
+    start = comma + 1;
+  }
+  const end = line.indexOf(',', start);
+  return line.slice(start, end === -1 ? line.length : end).trim();
 }
 
 /** Each piece, let go of as it is given. */
@@ -450,7 +476,8 @@ export function readDirect(
       imported: direct(input, onProgress, stream, stream ? options.spool : undefined),
     };
   } catch (error) {
-    if (error instanceof NotSure) return { ok: false, reason: error.message };
+    if (error instanceof NotSure)
+      return { ok: false, reason: error.message, ...(error.apart ? { apart: true } : {}) };
     throw error;
   }
 }
@@ -483,8 +510,8 @@ function direct(
   };
   told(`reading ${input.units.file}`);
   const unitText = piecesOf(input.units, stamp);
-  // The lean way holds the rows of anyone a manager_id names (to check the lines to them).
-  const peopleText = piecesOf(input.people, stamp, !lean, lean ? 'manager_id' : undefined);
+  const scan = lean ? new PeopleScan() : null;
+  const peopleText = piecesOf(input.people, stamp, !lean, scan?.line);
   const postText = piecesOf(input.posts, stamp);
   stamp.update('');
   if (inclusive) stamp.update('\u0000inclusive-end');
@@ -698,9 +725,8 @@ function direct(
   // The lean way keeps the rows of the posts' holders and named managers only: each other person's
   // rows are the last rows of the columns while they are read, and go once the person is complete
   // (`givePerson`).
-  const keptIds = peopleText.values;
+  const keptIds = scan?.managers ?? new Set<string>();
   if (lean) for (const id of postHolderId) keptIds.add(id);
-  const seenIds = new IdSet();
   let leanPerson = '';
   /** Where the lean way's person being read begins in the columns. */
   let leanRows = 0;
@@ -733,8 +759,8 @@ function direct(
         if (line === id) throw new NotSure('a line to oneself');
       }
       if (lean && id !== leanPerson) {
+        // (The rows of each person are together: `PeopleScan` found no one's apart.)
         if (leanPerson !== '') givePerson();
-        if (!seenIds.add(id)) throw new NotSure("a person's rows apart in the people file", true);
         leanPerson = id;
         leanRows = rowName.length;
       }
