@@ -87,7 +87,7 @@ export async function runImportJob(
     try {
       const direct = await engine.importDirect(
         job.org,
-        (way) => readDirect(inputIn(opened), progress.reading, way),
+        (options) => readDirect(inputIn(opened), progress.reading, options),
         {
           ...(job.alone ? { alone: true } : {}),
           ...(progress.applying ? { progress: progress.applying } : {}),

@@ -531,40 +531,32 @@ export class OrgEngine {
    * An import into a new organization made straight from its files (`readDirect`: the same plans and
    * facts as `importDays`, for files of the shape most HR systems export). Null when the organization
    * holds plans or the files are not of that shape (nothing is stored; `importDays` then decides).
-   * `read` reads the files, only once the organization is known to be new: first the lean way (with a
-   * spool: the people file is read as its rows are stored, and only the rows of the posts' holders and
-   * of the managers a manager_id names are held); if that finds a person's rows apart, read through
-   * first.
+   * `read` reads the files, only once the organization is known to be new, the lean way (with a spool:
+   * the people file is read as its rows are stored, and only the rows of the posts' holders and of the
+   * managers a manager_id names are held).
    */
   async importDirect(
     orgName: string,
-    read: (way: { stream: boolean; spool?: Spool }) => DirectResult,
+    read: (options: { spool: Spool }) => DirectResult,
     options: { progress?: Progress; alone?: boolean } = {},
   ): Promise<(ImportOutcome & { read: number }) | null> {
     const org = await this.store.ensureOrg(orgName, this.now());
     if (org.version !== 0) return null;
     const spool = new FileSpool();
-    let lean: Awaited<ReturnType<OrgEngine['importDirectOnce']>>;
     try {
-      lean = await this.importDirectOnce(org, () => read({ stream: true, spool }), options);
+      return await this.importDirectOnce(org, () => read({ spool }), options);
     } finally {
       spool.close();
     }
-    if (lean !== 'apart') return lean;
-    const whole = await this.importDirectOnce(org, () => read({ stream: false }), options);
-    return whole === 'apart' ? null : whole;
   }
 
-  /**
-   * One way of `importDirect`: 'apart' when it gave up on a person's rows apart (nothing is stored).
-   */
   private async importDirectOnce(
     org: OrgRef,
     read: () => DirectResult,
     options: { progress?: Progress; alone?: boolean },
-  ): Promise<(ImportOutcome & { read: number }) | null | 'apart'> {
+  ): Promise<(ImportOutcome & { read: number }) | null> {
     const made = read();
-    if (!made.ok) return made.apart ? 'apart' : null;
+    if (!made.ok) return null;
     const imported = made.imported;
     // The texts are made in pieces while a writer thread inserts the facts, once the files are read
     // through.
@@ -586,7 +578,7 @@ export class OrgEngine {
       return applied ? { applied, replaced: [], read: imported.read() } : null;
     } catch (error) {
       if (!(error instanceof DirectNotSure)) throw error;
-      return error.apart ? 'apart' : null;
+      return null;
     }
   }
 

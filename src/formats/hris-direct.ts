@@ -117,16 +117,18 @@ class IntList {
 }
 
 /**
- * A set of ids kept as 63-bit hashes in a typed array (11–22 bytes an id, rather than the ids'
- * strings). Two ids of one hash count as one: `add` then says an id new is known, which only makes
- * the lean way give up, never store anything wrong.
+ * Ids numbered in the order first given, kept as 63-bit hashes with their numbers in a typed array
+ * (16–32 bytes an id, rather than the ids' strings). Two ids of one hash count as one: the lean way
+ * then gives the rows of both in one group, each id's together (`groupedByPerson`).
  */
-class IdSet {
-  private slots = new Int32Array(2 * 1024);
-  private size = 0;
+class IdOrdinals {
+  private slots = new Int32Array(3 * 1024);
+  size = 0;
+  /** Whether the id `ordinal` was last asked for was known already. */
+  known = false;
 
-  /** Whether `id` is new (then it is added). */
-  add(id: string): boolean {
+  /** The id's number; a new id is numbered (unless `add` is false: then -1). */
+  ordinal(id: string, add = true): number {
     let h1 = 0x811c9dc5;
     let h2 = 0x9747b28c;
     for (let i = 0; i < id.length; i++) {
@@ -138,30 +140,37 @@ class IdSet {
     // An empty slot holds 0 there.
     h1 |= 1;
     // Grown at three quarters full.
-    if (8 * (this.size + 1) > 3 * this.slots.length) this.grow();
-    return this.put(h1, h2);
+    if (4 * (this.size + 1) > this.slots.length) this.grow();
+    return this.put(h1, h2, add ? this.size : -1);
   }
 
-  private put(h1: number, h2: number): boolean {
+  private put(h1: number, h2: number, ordinal: number): number {
     const { slots } = this;
-    const mask = slots.length / 2 - 1;
+    const mask = slots.length / 3 - 1;
     for (let at = h2 & mask; ; at = (at + 1) & mask) {
-      const held = slots[2 * at]!;
+      const held = slots[3 * at]!;
       if (held === 0) {
-        slots[2 * at] = h1;
-        slots[2 * at + 1] = h2;
+        this.known = false;
+        if (ordinal === -1) return -1;
+        slots[3 * at] = h1;
+        slots[3 * at + 1] = h2;
+        slots[3 * at + 2] = ordinal;
         this.size++;
-        return true;
+        return ordinal;
       }
-      if (held === h1 && slots[2 * at + 1] === h2) return false;
+      if (held === h1 && slots[3 * at + 1] === h2) {
+        this.known = true;
+        return slots[3 * at + 2]!;
+      }
     }
   }
 
   private grow(): void {
     const old = this.slots;
     this.slots = new Int32Array(old.length * 2);
-    this.size = 0;
-    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.put(old[i]!, old[i + 1]!);
+    const size = this.size;
+    for (let i = 0; i < old.length; i += 3) if (old[i] !== 0) this.put(old[i]!, old[i + 1]!, old[i + 2]!);
+    this.size = size;
   }
 }
 
@@ -381,36 +390,89 @@ function piecesOf(
 }
 
 /**
- * The people file's lines as it is hashed, for the lean way: each person's rows must be together (a
- * person's rows apart are not sure, `apart`, before anything is stored), and the manager_ids named
- * are gathered (their rows are kept).
+ * The people file's lines as it is hashed, for the lean way: each person numbered in the order first
+ * seen, whether some person's rows are apart (the file is then read grouped by person:
+ * `groupedByPerson`), and the manager_ids named (their rows are kept).
  */
 class PeopleScan {
   readonly managers = new Set<string>();
-  private idField = -1;
+  readonly people = new IdOrdinals();
+  apart = false;
+  idField = -1;
   private managerField = -1;
+  private header = true;
   private last = '';
-  private readonly seen = new IdSet();
 
   line = (line: string): void => {
-    // A blank line is no row (nor the header).
-    if (line.trim() === '') return;
-    if (this.idField === -1) {
+    // A blank line is no row (nor the header), as `SimpleCsv` reads it.
+    if (line === '' || line === '\r') return;
+    if (this.header) {
+      this.header = false;
       const names = line.split(',').map(columnName);
       this.idField = names.indexOf('person_id');
       this.managerField = names.indexOf('manager_id');
-      // The rows are read no further: reading them says what is wrong.
-      if (this.idField === -1 || this.managerField === -1) this.line = () => {};
       return;
     }
+    // Without them the rows are read no further: reading them says what is wrong.
+    if (this.idField === -1 || this.managerField === -1) return;
     const id = fieldOf(line, this.idField);
     if (id !== this.last) {
-      if (!this.seen.add(id)) throw new NotSure("a person's rows apart in the people file", true);
+      this.people.ordinal(id);
+      if (this.people.known) this.apart = true;
       this.last = id;
     }
     const manager = fieldOf(line, this.managerField);
     if (manager !== '' && !this.managers.has(manager)) this.managers.add(own(manager));
   };
+}
+
+/** People a group of `groupedByPerson` holds. */
+const GROUP_PEOPLE = 4096;
+
+/**
+ * The people file (its header, then its rows) with each person's rows together, in the order each
+ * person first comes in the file (the order the changes are made in): the rows go to the spool in
+ * groups of `GROUP_PEOPLE` people by their numbers (`PeopleScan`), and each group is read back and
+ * put in order, one at a time.
+ */
+function* groupedByPerson(pieces: Iterator<string>, scan: PeopleScan, spool: Spool): Generator<string> {
+  let header: string | null = null;
+  let carry = '';
+  let groups = 0;
+  const take = (line: string) => {
+    if (line === '' || line === '\r') return;
+    if (header === null) {
+      header = line;
+      return;
+    }
+    const group = Math.floor(scan.people.ordinal(fieldOf(line, scan.idField), false) / GROUP_PEOPLE);
+    groups = Math.max(groups, group + 1);
+    spool.append(`people/${group}`, `${line}\n`);
+  };
+  for (let next = pieces.next(); next.done !== true; next = pieces.next()) {
+    const text = carry + next.value;
+    let from = 0;
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) {
+      take(text.slice(from, at));
+      from = at + 1;
+    }
+    carry = text.slice(from);
+  }
+  take(carry);
+  if (header === null) return;
+  yield `${header}\n`;
+  for (let group = 0; group < groups; group++) {
+    const lines = [...spool.read(`people/${group}`)].join('').split('\n');
+    lines.pop();
+    const keyed = lines.map((line) => {
+      const id = fieldOf(line, scan.idField);
+      return { line, id, ordinal: scan.people.ordinal(id, false) };
+    });
+    // In order of the people's numbers, each person's rows in the file's order (the sort is stable);
+    // two ids of one number (one hash) each together.
+    keyed.sort((a, b) => a.ordinal - b.ordinal || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    yield `${keyed.map((k) => k.line).join('\n')}\n`;
+  }
 }
 
 /** A row's field `n` (trimmed; '' past its end). */
@@ -512,6 +574,8 @@ function direct(
   const unitText = piecesOf(input.units, stamp);
   const scan = lean ? new PeopleScan() : null;
   const peopleText = piecesOf(input.people, stamp, !lean, scan?.line);
+  // Some person's rows apart: the lean way reads the people grouped by person.
+  const peoplePieces = scan?.apart ? groupedByPerson(peopleText.pieces, scan, spool!) : peopleText.pieces;
   const postText = piecesOf(input.posts, stamp);
   stamp.update('');
   if (inclusive) stamp.update('\u0000inclusive-end');
@@ -732,7 +796,7 @@ function direct(
   let leanRows = 0;
   const peopleCsv = new SimpleCsv(
     input.people.file,
-    peopleText.pieces,
+    peoplePieces,
     ['person_id', 'name', 'unit_id', 'manager_id', 'title', 'level', 'valid_from', 'valid_to'],
     ['person_id', 'name', 'unit_id', 'manager_id', 'title', 'level', 'valid_from', 'valid_to'],
     (c) => {
