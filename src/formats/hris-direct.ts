@@ -70,10 +70,7 @@ export interface DirectImport {
   readonly peopleHeld: number;
 }
 
-/** `apart`: given up on a person's rows apart in the file, which may still be read through first. */
-export type DirectResult =
-  | { ok: true; imported: DirectImport }
-  | { ok: false; reason: string; apart?: boolean };
+export type DirectResult = { ok: true; imported: DirectImport } | { ok: false; reason: string };
 
 /**
  * The direct way gave up after the facts began to be walked: the usual way decides. `apart`: only
@@ -243,7 +240,7 @@ class Chains {
 
 /**
  * A CSV of the simple shape (no quotes, no CR but before a LF, every row as wide as the header), its
- * text given in pieces of whole lines, read a piece at a time: each row's wanted cells (trimmed) go to
+ * text given in pieces, read a thousand lines at a time: each row's wanted cells (trimmed) go to
  * `onRow`, as `CsvReader` would read them.
  */
 class SimpleCsv {
@@ -538,8 +535,7 @@ export function readDirect(
       imported: direct(input, onProgress, stream, stream ? options.spool : undefined),
     };
   } catch (error) {
-    if (error instanceof NotSure)
-      return { ok: false, reason: error.message, ...(error.apart ? { apart: true } : {}) };
+    if (error instanceof NotSure) return { ok: false, reason: error.message };
     throw error;
   }
 }
@@ -823,7 +819,7 @@ function direct(
         if (line === id) throw new NotSure('a line to oneself');
       }
       if (lean && id !== leanPerson) {
-        // (The rows of each person are together: `PeopleScan` found no one's apart.)
+        // (Each person's rows come together: as the file has them, or grouped by `groupedByPerson`.)
         if (leanPerson !== '') givePerson();
         leanPerson = id;
         leanRows = rowName.length;
@@ -888,7 +884,10 @@ function direct(
     const id = personId[person]!;
     if (keptIds.has(id)) {
       // Kept to the end: their texts their own rather than slices of the file's pieces.
-      personId[person] = own(id);
+      const owned = own(id);
+      personId[person] = owned;
+      people.index.delete(id);
+      people.index.set(owned, person);
       for (let row = leanRows; row < rowName.length; row++) rowName[row] = own(rowName[row]!);
       return;
     }
