@@ -95,17 +95,18 @@ try {
 
   // Memory as the people file grows and the units do not: the same shape with 20k units (and heads)
   // at `rows` and at three times as many rows.
-  const bound: Array<{ rows: number; ms: number; peakMb: number }> = [];
+  const bound: Array<{ rows: number; units: number; ms: number; peakMb: number }> = [];
   for (const times of [1, 3]) {
     const n = rows * times;
-    log(`Orgshift: ${n} rows with 20000 units…`);
+    const unitCount = Math.min(20_000, Math.round(rows / 11));
+    log(`Orgshift: ${n} rows with ${unitCount} units…`);
     const boundDir = join(dir, `bound-${times}`);
     mkdirSync(boundDir);
     const run = importFiles(
-      await writeImportFiles(boundDir, n, 'heads', Math.min(20_000, Math.round(n / 11))),
+      await writeImportFiles(boundDir, n, 'heads', unitCount),
       join(boundDir, 'org.db'),
     );
-    bound.push({ rows: n, ...run });
+    bound.push({ rows: n, units: unitCount, ...run });
     rmSync(boundDir, { recursive: true, force: true });
   }
 
@@ -187,7 +188,7 @@ try {
     `| SQLite alone storing the same ${floor.rows} rows and the plans' text (${s(floor.plansMs)} s of it), read back into memory first, one thread with nothing else to do, as the writer thread stores them (bench/sqlite-floor.ts) | ${s(floor.totalMs)} | | best reachable on this store: ${(peer.totalMs / floor.totalMs).toFixed(2)} | |`,
     ...bound.map(
       (b) =>
-        `| Orgshift: the same shape with ${b.rows} people rows and ${Math.min(20_000, Math.round(b.rows / 11))} units: memory as the people file grows | ${s(b.ms)} | ${b.peakMb.toFixed(0)} MB | | |`,
+        `| Orgshift: the same shape with ${b.rows} people rows and ${b.units} units: memory as the people file grows | ${s(b.ms)} | ${b.peakMb.toFixed(0)} MB | | |`,
     ),
     `| Peer: csv-parse → COPY into one table (${s(peer.copyMs)} s), closure table of the current reporting lines, ${peer.closureRows} rows (${s(peer.closureMs)} s) | ${s(peer.totalMs)} | (PostgreSQL) | ${ratio.toFixed(2)} | ≥ 3 |`,
     '',
@@ -197,7 +198,7 @@ try {
     '',
     "Where the time goes (a CPU profile of `bin/orgshift import` of the file above, 2026-12-07, 13.5 s in all with the profiler, threads aligned): the CLI starts (1 s) and starts the import's thread, which loads its modules (1 s: tsx); decoding and hashing the files, reading the units and posts (1 s); then for 7 s the import thread reads the people file and keys their 1M rows (both at once, the thread busy throughout) while the writer thread inserts them (70–90% busy); the writer builds the people's index (1.1 s) while the import thread makes the plans' texts; posts and lineage events (1 s); the plans' 121 MB of text (1.2 s, the import thread idle) and the commit (0.5 s). Both threads are now about equally loaded, and both cores busy most of the time: what is left is the work itself (per row: the cells parsed, a SHA-1 key, an INSERT) and the two threads' starts.",
     '',
-    `Memory: the import takes the lean way (2026-12-07; docs/import.md): the people file is hashed (its manager_ids gathered) and then read again rather than held; each person's rows, once read, give their facts to the writer and their changes' lines and reporting lines to a spool on disk, and go, but for the posts' holders' and the named managers'. What grows is the units and posts, those rows, and 16–32 bytes a person: with 20k units, ${bound.map((b) => `${b.rows} rows peaked at ${b.peakMb.toFixed(0)} MB`).join(', ')}. Of a peak, about 150 MB is the process's and threads' start, up to 256 MB the import thread's young generation (bin/orgshift's --max-semi-space-size=128), about 100 MB the writer thread. Before: 1.16 GB at 1M rows (91k units), growing 575 B a row.`,
+    `Memory: the import takes the lean way (2026-12-07; docs/import.md): the people file is hashed (its manager_ids gathered) and then read again rather than held; each person's rows, once read, give their facts to the writer and their changes' lines and reporting lines to a spool on disk, and go, but for the posts' holders' and the named managers'. What grows is the units and posts, those rows, and 16–32 bytes a person: with ${bound[0]?.units} units, ${bound.map((b) => `${b.rows} rows peaked at ${b.peakMb.toFixed(0)} MB`).join(', ')}. Of a peak, about 150 MB is the process's and threads' start, up to 256 MB the import thread's young generation (bin/orgshift's --max-semi-space-size=128), about 100 MB the writer thread. Before: 1.16 GB at 1M rows (91k units), growing 575 B a row.`,
     '',
     "Tried and not kept, in earlier sessions (the usual way): rows inserted by SQLite from the batch's JSON (json_each) instead of one statement per row; the writer's temporary store in memory for the index builds; SQLite's sorter threads; rows inserted in key order with the index kept; a typed-array table of the keys issued; ten rows per INSERT; hashing in plain JavaScript; 16 KB pages (faster bulk writes, but every later small commit would write 4× the bytes); 512 MB of SQLite page cache; a Map sharing every repeated value; a larger young generation; --heap-growing-percent=25. This session: constant columns (org_id, recorded_at, superseded_at) as literals in the INSERT (no faster alone: 5.27 against 5.25 s a million rows); the writer's rows as V8's structured clone instead of JSON (no faster: JSON.stringify + parse 1.3 s a million rows, serialize + deserialize 1.2 s).",
     '',

@@ -18,6 +18,7 @@
 // only the rows of the posts' holders and of the managers named stay.
 import { createHash, type Hash } from 'node:crypto';
 import { normalizePost } from '../core/apply.ts';
+import { OrgshiftError } from '../core/errors.ts';
 import { jsonText } from '../core/json-text.ts';
 import {
   type FactStream,
@@ -364,10 +365,13 @@ function piecesOf(
   const again = file !== undefined && !('text' in file) && !hold ? file.again : undefined;
   const given: Iterable<string> = file === undefined ? [] : 'text' in file ? [file.text] : file.pieces;
   const held: string[] = [];
+  // What is read again must be what was hashed.
+  const first = again ? createHash('sha1') : null;
   let carry = '';
   let lines = 0;
   for (const piece of given) {
     stamp.update(piece);
+    first?.update(piece);
     if (piece.indexOf('"') !== -1) throw new NotSure(`${file!.file}: quoted fields`);
     let from = 0;
     for (let at = piece.indexOf('\n'); at !== -1; at = piece.indexOf('\n', at + 1)) {
@@ -383,7 +387,21 @@ function piecesOf(
   }
   if (onLine && carry !== '') onLine(carry);
   stamp.update('\u0000');
-  return { pieces: again ? again()[Symbol.iterator]() : letGo(held), lines: lines + 1 };
+  return {
+    pieces: again ? readAgain(file!.file, again(), first!.digest('hex')) : letGo(held),
+    lines: lines + 1,
+  };
+}
+
+/** A file's text read again, refused if it is not the text first read (`digest`): the file changed. */
+function* readAgain(file: string, pieces: Iterable<string>, digest: string): Generator<string> {
+  const hash = createHash('sha1');
+  for (const piece of pieces) {
+    hash.update(piece);
+    yield piece;
+  }
+  if (hash.digest('hex') !== digest)
+    throw new OrgshiftError('invalid_input', `${file} changed while it was imported; nothing imported`);
 }
 
 /**

@@ -8,7 +8,7 @@ import { runImportJob } from '../../src/engine/import-job.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { readDirect } from '../../src/formats/hris-direct.ts';
 import { type CsvInput, type ImportInput, readImport } from '../../src/formats/hris-import.ts';
-import { FileSpool } from '../../src/formats/spool.ts';
+import { FileSpool, type Spool } from '../../src/formats/spool.ts';
 import type { OrgStore } from '../../src/store/store.ts';
 import { scratchEngines, storedOrRefused } from '../helpers.ts';
 import { hrExport } from '../property/hris-files.ts';
@@ -290,6 +290,37 @@ describe('an import made straight from its files', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('refuses a people file that changed between its two readings, and stores nothing', async () => {
+    const units = 'unit_id,name,type,parent_id,valid_from,valid_to\nC,Co,company,,2020-01-01,\n';
+    const people =
+      'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\n1,Ann,C,,,P1,2020-01-01,\n2,Bob,C,,,,2020-01-01,\n';
+    const e = await engine('changed');
+    e.store.bulkRows = 1;
+    try {
+      const read = (options: { spool: Spool }) =>
+        readDirect(
+          {
+            units: { file: 'units.csv', text: units },
+            people: {
+              file: 'people.csv',
+              pieces: [people],
+              size: people.length,
+              // Written to meanwhile: Bob is Rob when it is read again.
+              again: () => [people.replace('Bob', 'Rob')],
+            },
+          },
+          undefined,
+          options,
+        );
+      await expect(e.importDirect('default', read)).rejects.toThrow(
+        'people.csv changed while it was imported; nothing imported',
+      );
+      expect((await e.store.findOrg('default'))?.version).toBe(0);
+    } finally {
+      await e.store.close();
+    }
+  });
 
   it("holds the rows of the posts' holders and of anyone a manager_id names, and no one else's", async () => {
     const units =
