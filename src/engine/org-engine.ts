@@ -544,27 +544,15 @@ export class OrgEngine {
     if (org.version !== 0) return null;
     const spool = new FileSpool();
     try {
-      return await this.importDirectOnce(org, () => read({ spool }), options);
-    } finally {
-      spool.close();
-    }
-  }
-
-  private async importDirectOnce(
-    org: OrgRef,
-    read: () => DirectResult,
-    options: { progress?: Progress; alone?: boolean },
-  ): Promise<(ImportOutcome & { read: number }) | null> {
-    const made = read();
-    if (!made.ok) return null;
-    const imported = made.imported;
-    // The texts are made in pieces while a writer thread inserts the facts, once the files are read
-    // through.
-    const making = (function* (): Generator<PlanTextPiece | false> {
-      while (!imported.finished) yield false;
-      for (const day of imported.days()) for (const text of day.pieces()) yield { plan: day.plan.id, text };
-    })();
-    try {
+      const made = read({ spool });
+      if (!made.ok) return null;
+      const imported = made.imported;
+      // The texts are made in pieces while a writer thread inserts the facts, once the files are read
+      // through.
+      const making = (function* (): Generator<PlanTextPiece | false> {
+        while (!imported.finished) yield false;
+        for (const day of imported.days()) for (const text of day.pieces()) yield { plan: day.plan.id, text };
+      })();
       const applied = await this.commitFirst(
         org,
         () => imported.days(),
@@ -579,6 +567,8 @@ export class OrgEngine {
     } catch (error) {
       if (!(error instanceof DirectNotSure)) throw error;
       return null;
+    } finally {
+      spool.close();
     }
   }
 
