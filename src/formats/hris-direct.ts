@@ -460,7 +460,11 @@ function* groupedByPerson(pieces: Iterator<string>, scan: PeopleScan, spool: Spo
       header = line;
       return;
     }
-    const group = Math.floor(scan.people.ordinal(fieldOf(line, scan.idField), false) / GROUP_PEOPLE);
+    const ordinal = scan.people.ordinal(fieldOf(line, scan.idField), false);
+    // Someone the first reading did not number: the file changed, which reading it through (before
+    // any group is given) refuses.
+    if (ordinal === -1) return;
+    const group = Math.floor(ordinal / GROUP_PEOPLE);
     groups = Math.max(groups, group + 1);
     spool.append(`people/${group}`, `${line}\n`);
   };

@@ -317,6 +317,26 @@ describe('an import made straight from its files', () => {
         'people.csv changed while it was imported; nothing imported',
       );
       expect((await e.store.findOrg('default'))?.version).toBe(0);
+      // The same when the file is read again grouped by person (Ann's rows apart), someone new in it.
+      const apart = `${people}1,Ann,C,,,P2,2021-01-01,\n`;
+      const regrouped = (options: { spool: Spool }) =>
+        readDirect(
+          {
+            units: { file: 'units.csv', text: units },
+            people: {
+              file: 'people.csv',
+              pieces: [apart],
+              size: apart.length,
+              again: () => [apart.replace('2,Bob', '3,Bob')],
+            },
+          },
+          undefined,
+          options,
+        );
+      await expect(e.importDirect('default', regrouped)).rejects.toThrow(
+        'people.csv changed while it was imported; nothing imported',
+      );
+      expect((await e.store.findOrg('default'))?.version).toBe(0);
     } finally {
       await e.store.close();
     }
