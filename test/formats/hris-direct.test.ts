@@ -149,7 +149,7 @@ describe('an import made straight from its files', () => {
     }
     expect(sure).toBe(10);
     // Each import took one writer: a file with a person's rows apart is found so as it is hashed, before
-    // anything is stored (and is then read through first).
+    // anything is stored, and is then read grouped by person.
     expect(writers).toBe(10);
     expect(apart).toBeGreaterThan(0);
   }, 60_000);
