@@ -54,9 +54,10 @@ export interface DirectDay {
 
 export interface DirectImport {
   /**
-   * The facts, made as they are walked; walking the people reads the people file as far as it must
-   * (a person is given once a row of the next one is read), so that their rows can be stored while
-   * the rest is read. Anything found then that the direct way is not sure of throws `DirectNotSure`.
+   * The facts, made as they are walked; with a spool, walking the people reads the people file as far
+   * as it must (a person is given once a row of the next one is read), so that their rows can be
+   * stored while the rest is read. Anything found then that the direct way is not sure of throws
+   * `DirectNotSure`.
    */
   facts: FactStream;
   /** At most how many rows the facts will be. */
@@ -73,16 +74,9 @@ export interface DirectImport {
 
 export type DirectResult = { ok: true; imported: DirectImport } | { ok: false; reason: string };
 
-/**
- * The direct way gave up after the facts began to be walked: the usual way decides. `apart`: only
- * because a person's rows were not all together in the people file and the person was given already;
- * read with `stream: false`, the same files may still be imported the direct way.
- */
+/** The direct way gave up after the facts began to be walked: the usual way decides. */
 export class DirectNotSure extends Error {
-  constructor(
-    message: string,
-    readonly apart = false,
-  ) {
+  constructor(message: string) {
     super(message);
     this.name = 'DirectNotSure';
   }
@@ -365,13 +359,13 @@ function piecesOf(
   const again = file !== undefined && !('text' in file) && !hold ? file.again : undefined;
   const given: Iterable<string> = file === undefined ? [] : 'text' in file ? [file.text] : file.pieces;
   const held: string[] = [];
-  // What is read again must be what was hashed.
-  const first = again ? createHash('sha1') : null;
+  // What is read again must be what was hashed: the stamp as it was before the text, taken on with
+  // the text read again, must come to what it comes to now.
+  const before = again ? stamp.copy() : null;
   let carry = '';
   let lines = 0;
   for (const piece of given) {
     stamp.update(piece);
-    first?.update(piece);
     if (piece.indexOf('"') !== -1) throw new NotSure(`${file!.file}: quoted fields`);
     let from = 0;
     for (let at = piece.indexOf('\n'); at !== -1; at = piece.indexOf('\n', at + 1)) {
@@ -386,16 +380,19 @@ function piecesOf(
     if (again === undefined) held.push(piece);
   }
   if (onLine && carry !== '') onLine(carry);
+  const pieces = again ? readAgain(file!.file, again(), before!, stamp.copy().digest('hex')) : letGo(held);
   stamp.update('\u0000');
   return {
-    pieces: again ? readAgain(file!.file, again(), first!.digest('hex')) : letGo(held),
+    pieces,
     lines: lines + 1,
   };
 }
 
-/** A file's text read again, refused if it is not the text first read (`digest`): the file changed. */
-function* readAgain(file: string, pieces: Iterable<string>, digest: string): Generator<string> {
-  const hash = createHash('sha1');
+/**
+ * A file's text read again, refused if `hash` (a hash before the text) taken on with it does not come to
+ * `digest`: the file changed.
+ */
+function* readAgain(file: string, pieces: Iterable<string>, hash: Hash, digest: string): Generator<string> {
   for (const piece of pieces) {
     hash.update(piece);
     yield piece;
@@ -542,20 +539,16 @@ function interning(): (text: string) => string {
 
 /**
  * The import of `input` made straight from its files, or why it is not sure (then nothing of it is
- * kept, and `readImport` reads the files the usual way). The people file is read as the facts are
- * walked (`DirectImport.facts`), unless `stream` is false: then every file is read through here.
+ * kept, and `readImport` reads the files the usual way). Given a spool, the lean way: the people file
+ * is read as the facts are walked (`DirectImport.facts`); without, every file is read through here.
  */
 export function readDirect(
   input: ImportInput,
   onProgress?: (progress: ImportProgress) => void,
-  options: { stream?: boolean; spool?: Spool } = {},
+  options: { spool?: Spool } = {},
 ): DirectResult {
-  const stream = options.stream !== false;
   try {
-    return {
-      ok: true,
-      imported: direct(input, onProgress, stream, stream ? options.spool : undefined),
-    };
+    return { ok: true, imported: direct(input, onProgress, options.spool) };
   } catch (error) {
     if (error instanceof NotSure) return { ok: false, reason: error.message };
     throw error;
@@ -565,7 +558,6 @@ export function readDirect(
 function direct(
   input: ImportInput,
   onProgress: ((progress: ImportProgress) => void) | undefined,
-  stream: boolean,
   spool: Spool | undefined,
 ): DirectImport {
   // The lean way: each person's rows, once read, give their facts, and their changes' lines and
@@ -802,8 +794,6 @@ function direct(
   const manager = interning();
   let lastUnitText = '';
   let lastUnit = -1;
-  /** People given to the walk so far: a row of one of them read after is a person's rows apart. */
-  let given = 0;
   // The lean way keeps the rows of the posts' holders and named managers only: each other person's
   // rows are the last rows of the columns while they are read, and go once the person is complete
   // (`givePerson`).
@@ -849,7 +839,6 @@ function direct(
       const row = rowName.length;
       const person = people.add(id, row);
       if (person === personId.length) personId.push(id);
-      else if (person < given) throw new NotSure("a person's rows apart in the people file", true);
       rowPerson.push(person);
       rowName.push(c[1]!);
       rowUnit.push(lastUnit);
@@ -862,7 +851,6 @@ function direct(
   );
   told(`reading ${input.people.file}`);
   let peopleRead = false;
-  let settled = 0;
   /** Reads the next lines of the people file; the lean way gives the last person once it ends. */
   const stepPeople = () => {
     if (peopleRead) return;
@@ -871,10 +859,6 @@ function direct(
       givePerson();
       leanPerson = '';
     }
-  };
-  /** Reads the people file until person `k` is complete (a later one has begun) or the file ends. */
-  const readTo = (k: number) => {
-    while (!peopleRead && people.size <= k + 1) stepPeople();
   };
   // The lean way's people as they are given, and what it counts of them.
   const ready: Array<PersonRecord | undefined> = [];
@@ -924,14 +908,6 @@ function direct(
     rowFrom.length = leanRows;
     rowTo.length = leanRows;
   };
-  /** Puts the rows of the people up to `k` in order and checks them (no overlaps). */
-  const settleTo = (k: number) => {
-    for (; settled <= k && settled < people.size; settled++) {
-      if (people.count.get(settled) === 1) continue;
-      people.sortRecord(settled, rowFrom);
-      noGapsIn(people, settled, rowFrom, rowTo, scratch);
-    }
-  };
 
   // ---- once the files are read through --------------------------------------------------
   let checked: Checked | null = null;
@@ -939,7 +915,14 @@ function direct(
   const finish = (quiet = false): Checked => {
     if (checked) return checked;
     while (!peopleRead) stepPeople();
-    if (!lean) settleTo(people.size);
+    // Read through: each person's rows in order, and checked (no overlaps). The lean way did so as
+    // each person was given.
+    if (!lean)
+      for (let person = 0; person < people.size; person++) {
+        if (people.count.get(person) === 1) continue;
+        people.sortRecord(person, rowFrom);
+        noGapsIn(people, person, rowFrom, rowTo, scratch);
+      }
     if (!quiet) told(`read ${input.people!.file}: ${peopleCsv.rows} rows`, sizeOf(input.people));
     checked = check();
     const { changes } = checked;
@@ -1478,13 +1461,7 @@ function direct(
           stepPeople();
         }
       }
-      for (let person = 0; ; person++) {
-        readTo(person);
-        if (person >= people.size) return;
-        settleTo(person);
-        given = Math.max(given, person + 1);
-        yield recordOf(person);
-      }
+      for (let person = 0; person < people.size; person++) yield recordOf(person);
     },
     *posts(): Generator<PostVersion> {
       const { concurrent, postHolder } = finish(true);
@@ -1559,7 +1536,7 @@ function direct(
       };
     },
   };
-  if (!stream) finish();
+  if (!lean) finish();
   return {
     facts,
     expectedRows: 2 * units + peopleText.lines + 2 * postText.lines,

@@ -8,7 +8,7 @@ import { runImportJob } from '../../src/engine/import-job.ts';
 import { OrgEngine } from '../../src/engine/org-engine.ts';
 import { readDirect } from '../../src/formats/hris-direct.ts';
 import { type CsvInput, type ImportInput, readImport } from '../../src/formats/hris-import.ts';
-import { FileSpool, type Spool } from '../../src/formats/spool.ts';
+import { FileSpool } from '../../src/formats/spool.ts';
 import type { OrgStore } from '../../src/store/store.ts';
 import { scratchEngines, storedOrRefused } from '../helpers.ts';
 import { hrExport } from '../property/hris-files.ts';
@@ -89,7 +89,7 @@ describe('an import made straight from its files', () => {
         const input = () => inputOf(files, files.inclusiveEnd, lines, seed % 5 < 3);
         if (!(await bothWays(input))) return;
         seen.sure += 1;
-        const made = readDirect(input(), undefined, { stream: false });
+        const made = readDirect(input());
         if (!made.ok) throw new Error('not sure the second time');
         const { facts } = made.imported;
         for (const post of facts.posts()) {
@@ -115,7 +115,7 @@ describe('an import made straight from its files', () => {
     for (let seed = 1; seed <= 2000; seed++) {
       const files = hrExport(seed);
       if (files.oddity === '') continue;
-      const made = readDirect(inputOf(files, files.inclusiveEnd), undefined, { stream: false });
+      const made = readDirect(inputOf(files, files.inclusiveEnd));
       sure.set(files.oddity, (sure.get(files.oddity) ?? false) || made.ok);
     }
     // A quoted field is for the usual way to read; the rest are rows it refuses (an overlap or a manager
@@ -185,7 +185,7 @@ describe('an import made straight from its files', () => {
         );
         // The lean way: the people's rows are not held once stored (but the posts' holders').
         expect([managers, taken, writers]).toEqual([managers, true, 1]);
-        const held = (way: { stream: boolean; spool?: FileSpool }) => {
+        const held = (way: { spool?: FileSpool }) => {
           const made = readDirect(inputOf(files, false, 5000, true), undefined, way);
           if (!made.ok) throw new Error(made.reason);
           for (const _ of made.imported.facts.people());
@@ -194,11 +194,11 @@ describe('an import made straight from its files', () => {
         };
         const spool = new FileSpool();
         try {
-          expect(held({ stream: true, spool })).toBe(paths.unitCount);
+          expect(held({ spool })).toBe(paths.unitCount);
         } finally {
           spool.close();
         }
-        expect(held({ stream: true })).toBe(paths.persons);
+        expect(held({})).toBe(paths.persons);
         // Past their first parts, the plans are in 4 or more rows of plan_parts.
         expect(parts).toBeGreaterThanOrEqual(4);
       }
@@ -297,43 +297,27 @@ describe('an import made straight from its files', () => {
       'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\n1,Ann,C,,,P1,2020-01-01,\n2,Bob,C,,,,2020-01-01,\n';
     const e = await engine('changed');
     e.store.bulkRows = 1;
-    try {
-      const read = (options: { spool: Spool }) =>
+    /** Imports `text` as the people file, read again as `changed`. */
+    const importChanged = (text: string, changed: string) =>
+      e.importDirect('default', (options) =>
         readDirect(
           {
             units: { file: 'units.csv', text: units },
-            people: {
-              file: 'people.csv',
-              pieces: [people],
-              size: people.length,
-              // Written to meanwhile: Bob is Rob when it is read again.
-              again: () => [people.replace('Bob', 'Rob')],
-            },
+            people: { file: 'people.csv', pieces: [text], size: text.length, again: () => [changed] },
           },
           undefined,
           options,
-        );
-      await expect(e.importDirect('default', read)).rejects.toThrow(
+        ),
+      );
+    try {
+      // Written to meanwhile: Bob is Rob when it is read again.
+      await expect(importChanged(people, people.replace('Bob', 'Rob'))).rejects.toThrow(
         'people.csv changed while it was imported; nothing imported',
       );
       expect((await e.store.findOrg('default'))?.version).toBe(0);
       // The same when the file is read again grouped by person (Ann's rows apart), someone new in it.
       const apart = `${people}1,Ann,C,,,P2,2021-01-01,\n`;
-      const regrouped = (options: { spool: Spool }) =>
-        readDirect(
-          {
-            units: { file: 'units.csv', text: units },
-            people: {
-              file: 'people.csv',
-              pieces: [apart],
-              size: apart.length,
-              again: () => [apart.replace('2,Bob', '3,Bob')],
-            },
-          },
-          undefined,
-          options,
-        );
-      await expect(e.importDirect('default', regrouped)).rejects.toThrow(
+      await expect(importChanged(apart, apart.replace('2,Bob', '3,Bob'))).rejects.toThrow(
         'people.csv changed while it was imported; nothing imported',
       );
       expect((await e.store.findOrg('default'))?.version).toBe(0);
@@ -364,7 +348,7 @@ describe('an import made straight from its files', () => {
     });
     const spool = new FileSpool();
     try {
-      const made = readDirect(input(), undefined, { stream: true, spool });
+      const made = readDirect(input(), undefined, { spool });
       if (!made.ok) throw new Error(made.reason);
       expect([...made.imported.facts.people()].map((p) => p.id)).toEqual(['1', '2', '3', '4', '5', '6']);
       made.imported.days();
@@ -398,9 +382,7 @@ describe('an import made straight from its files', () => {
           text: 'person_id,name,unit_id,manager_id,title,level,valid_from,valid_to\n1,Ann,C,,,,2020-01-01,\n2,Bob,X,,,,2020-01-01,\n',
         },
       };
-      expect(
-        readDirect({ units: files.units, people: files.people }, undefined, { stream: false }),
-      ).toMatchObject({
+      expect(readDirect({ units: files.units, people: files.people })).toMatchObject({
         ok: false,
       });
       await expect(
